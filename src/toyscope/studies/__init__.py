@@ -1,0 +1,20 @@
+"""Studies: one module per paper, each a config and a ``run`` that composes library functions."""
+
+from ._base import (
+    ConfigError,
+    Deviation,
+    Figure,
+    NullContext,
+    RunContext,
+    Section,
+    Study,
+    StudyConfig,
+    StudyResult,
+    Table,
+)
+from ._registry import STUDIES, get_study, study_names
+
+__all__ = [
+    "STUDIES", "ConfigError", "Deviation", "Figure", "NullContext", "RunContext", "Section", "Study",
+    "StudyConfig", "StudyResult", "Table", "get_study", "study_names",
+]

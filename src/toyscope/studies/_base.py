@@ -1,0 +1,167 @@
+"""The contract between a study module and the run-folder layer.
+
+A study module (``studies/<name>.py``) exposes ``STUDY = Study(...)``: a pydantic config class
+with presets, and ``run(config, ctx) -> StudyResult``. The study composes library functions
+and returns figures, tables, text, a summary and the params to save; ``toyscope.runs`` writes
+them into a run folder. The study never writes files itself except through ``ctx``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar, Literal, Protocol
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class StudyConfig(BaseModel):
+    """Base of every study's config: ``preset``, ``seed`` and ``dtype``.
+
+    Subclasses add fields (with defaults = the study's default run) and fill ``PRESETS``:
+    name -> field overrides. ``smoke`` must exist and run in under 20 s.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    preset: str = "default"
+    seed: int = 0
+    dtype: Literal["float32", "float64"] = "float32"
+
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {"default": {}, "smoke": {}}
+
+    @classmethod
+    def resolve(cls, values: dict[str, Any] | None = None) -> "StudyConfig":
+        """Apply the preset named in ``values`` (default ``"default"``), then ``values`` over it.
+
+        Raises:
+            ConfigError: unknown preset, unknown key or invalid value (one line, with choices).
+        """
+        values = dict(values or {})
+        preset = values.get("preset", "default")
+        if preset not in cls.PRESETS:
+            raise ConfigError(f"unknown preset {preset!r}; valid: {', '.join(cls.PRESETS)}")
+        merged = {**cls.PRESETS[preset], **values, "preset": preset}
+        unknown = sorted(set(merged) - set(cls.model_fields))
+        if unknown:
+            raise ConfigError(f"unknown config key {unknown[0]!r}; valid: {', '.join(sorted(cls.model_fields))}")
+        try:
+            return cls.model_validate(merged)
+        except ValidationError as err:
+            raise ConfigError(_one_line(err)) from None
+
+
+class ConfigError(ValueError):
+    """A bad study name, config key or value; the message is one line naming the valid choices."""
+
+
+def _one_line(err: ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "config"
+    got = first.get("input")
+    return f"invalid value for {where!r} ({got!r}): {first['msg']}"
+
+
+@dataclasses.dataclass
+class Figure:
+    """A matplotlib figure to save as ``figures/<name>.png`` and ``.svg``, with a caption."""
+
+    name: str
+    figure: Any
+    caption: str
+
+
+@dataclasses.dataclass
+class Table:
+    """A table for the report (and ``tables/<name>.csv``)."""
+
+    name: str
+    columns: list[str]
+    rows: list[list[Any]]
+    caption: str = ""
+
+
+@dataclasses.dataclass
+class Section:
+    """A report section: a paragraph of text (plain, blank lines separate paragraphs), then
+    figures and tables."""
+
+    title: str
+    text: str = ""
+    figures: list[Figure] = dataclasses.field(default_factory=list)
+    tables: list[Table] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Deviation:
+    """One row of the report's closing table of deviations from the paper."""
+
+    what: str
+    paper: str
+    ours: str
+    why: str
+
+
+@dataclasses.dataclass
+class StudyResult:
+    """What a study returns.
+
+    Attributes:
+        summary: JSON-serialisable headline numbers (``summary.json``).
+        params: tensor name -> array (``params.safetensors``); ``param_docs`` documents each.
+        metrics: column name -> 1-D array, equal lengths (``metrics.csv``).
+        sections: the report body, in order.
+        deviations: the closing table (what differs from the paper, and why).
+    """
+
+    summary: dict[str, Any]
+    params: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    param_docs: dict[str, str] = dataclasses.field(default_factory=dict)
+    metrics: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    sections: list[Section] = dataclasses.field(default_factory=list)
+    deviations: list[Deviation] = dataclasses.field(default_factory=list)
+
+
+class RunContext(Protocol):
+    """What a study may ask of the run folder while it runs (implemented by ``toyscope.runs``)."""
+
+    out_dir: Path  # the unfinished run folder, for study-specific extra files
+
+    def checkpointer(self, name: str):
+        """A :class:`toyscope.train.Checkpointer` stored under ``name`` (resumable training)."""
+
+    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once; on resume, the stored result (for multi-stage studies)."""
+
+    def data_files(self, paths: dict[str, str]) -> None:
+        """Record data files used (name -> path); their checksums go into ``meta.json``."""
+
+
+class NullContext:
+    """A :class:`RunContext` that stores nothing: for calling ``run`` from Python or tests."""
+
+    def __init__(self, out_dir: Path | str | None = None):
+        self.out_dir = Path(out_dir) if out_dir is not None else Path(".")
+        self.files: dict[str, str] = {}
+
+    def checkpointer(self, name: str):
+        return None
+
+    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        return compute()
+
+    def data_files(self, paths: dict[str, str]) -> None:
+        self.files.update(paths)
+
+
+@dataclasses.dataclass(frozen=True)
+class Study:
+    """A registered study: name, one-line description, config class and ``run``."""
+
+    name: str
+    description: str
+    config_class: type[StudyConfig]
+    run: Callable[[StudyConfig, RunContext], StudyResult]
+    paper: str = ""

@@ -1,0 +1,1 @@
+"""toyscope.tasks"""

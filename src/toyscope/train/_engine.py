@@ -1,0 +1,396 @@
+r"""The training engine: ``jit`` + ``lax.scan``, vmapped over an ensemble axis.
+
+One step for one network (``θ`` params, ``s`` optimiser state, ``a`` aux)::
+
+    g        = ∇_θ [ loss(θ, batch_t) + λ(t) R(θ) ]
+    θ', s'   = optax update of (θ, s) with g
+    a'       = observer(a, θ' - θ, batch_t, t)           (optional)
+    θ', s', a' = hook(θ', s', a')   if (t + 1) % period == 0   (optional)
+
+``vmap`` adds the ensemble axis (every leaf of ``params``, ``opt_state`` and ``aux`` has a
+leading E). Steps run inside ``lax.scan`` in *chunks*; between chunks the host advances a
+progress bar, takes parameter snapshots and writes a checkpoint, so an interrupted run resumes
+bit for bit.
+
+Batches: ``full_batch`` uses all of ``data``; ``minibatch`` draws ``batch_size`` examples per
+step from a per-epoch permutation seeded by ``key`` (independent per member unless
+``shared_order``); ``online`` uses one example per step in the given ``order``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from typing import Any, NamedTuple, Protocol
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from .._progress import progress_bar
+
+MODES = ("full_batch", "minibatch", "online")
+NAN_POLICIES = ("raise", "freeze")
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss or parameter became NaN or Inf (names the step and ensemble member)."""
+
+
+class Checkpointer(Protocol):
+    """Where the engine stores its state between chunks (implemented by ``toyscope.runs``)."""
+
+    def load(self) -> Any | None: ...
+
+    def save(self, state: Any) -> None: ...
+
+
+class TrainState(NamedTuple):
+    """Everything that evolves during training; every leaf has a leading ensemble axis E."""
+
+    step: Any  # () int32: steps done
+    params: Any
+    opt_state: Any
+    aux: Any
+    frozen: Any  # (E,) bool: member stopped after a non-finite value (nan_policy="freeze")
+    bad_step: Any  # (E,) int32: first step with a non-finite value, -1 if none
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What :func:`train` returns (numpy arrays; E is the ensemble axis).
+
+    Attributes:
+        params, opt_state, aux: final values (leading E).
+        steps: ``(n_records,)`` steps at which ``loss``/``metrics`` were recorded (step t's loss
+            is the loss of :math:`θ_t`, before its update; step 0 is the initial loss).
+        loss: ``(n_records, E)`` data loss of the batch at those steps (no regulariser).
+        metrics: name -> ``(n_records, E)``.
+        snapshot_steps: ``(n_snapshots,)``; snapshots: params pytree with leaves
+            ``(n_snapshots, E, ...)`` at those steps (0, R, 2R, ..., and the last step).
+        frozen_members: ``[(member, step)]`` for members frozen by ``nan_policy="freeze"``.
+    """
+
+    params: Any
+    opt_state: Any
+    aux: Any
+    steps: np.ndarray
+    loss: np.ndarray
+    metrics: dict[str, np.ndarray]
+    snapshot_steps: np.ndarray
+    snapshots: Any
+    frozen_members: list[tuple[int, int]]
+
+    def squeeze(self) -> "TrainResult":
+        """Drop the ensemble axis of a one-member result (used for single networks)."""
+        take0 = lambda tree: jax.tree_util.tree_map(lambda x: x[0], tree)  # noqa: E731
+        take1 = lambda tree: jax.tree_util.tree_map(lambda x: x[:, 0], tree)  # noqa: E731
+        return dataclasses.replace(
+            self, params=take0(self.params), opt_state=take0(self.opt_state), aux=take0(self.aux),
+            loss=self.loss[:, 0], metrics={k: v[:, 0] for k, v in self.metrics.items()},
+            snapshots=take1(self.snapshots) if self.snapshots is not None else None,
+        )
+
+
+def _tree_all_finite_sum(tree):
+    """Cheap finiteness test: a sum over every leaf is finite iff (barring overflow) all are."""
+    total = sum(jnp.sum(leaf) for leaf in jax.tree_util.tree_leaves(tree))
+    return jnp.isfinite(total)
+
+
+def _minibatch_indices(member_key, steps, n_examples: int, batch_size: int):
+    """Indices ``(len(steps), batch_size)`` of a seeded epoch-permutation order (drop-last)."""
+    per_epoch = n_examples // batch_size
+
+    def one(step):
+        epoch, position = step // per_epoch, step % per_epoch
+        perm = jax.random.permutation(jax.random.fold_in(member_key, epoch), n_examples)
+        return jax.lax.dynamic_slice(perm, (position * batch_size,), (batch_size,))
+
+    return jax.vmap(one)(steps)
+
+
+def train(
+    loss_fn: Callable,
+    params,
+    data,
+    *,
+    optimizer: optax.GradientTransformation,
+    n_steps: int,
+    mode: str = "full_batch",
+    batch_size: int | None = None,
+    key=None,
+    order=None,
+    shared_order: bool = False,
+    regularizer: Callable | None = None,
+    regularizer_schedule: Callable | float = 1.0,
+    periodic_hook: Callable | None = None,
+    period: int | None = None,
+    observer: Callable | None = None,
+    aux=None,
+    metrics: dict[str, Callable] | None = None,
+    record_every: int = 1,
+    snapshot_every: int | None = None,
+    chunk_steps: int | None = None,
+    nan_policy: str = "raise",
+    checkpointer: Checkpointer | None = None,
+    progress: str | None = "training",
+) -> TrainResult:
+    """Train an ensemble of networks (every leaf of ``params`` has a leading axis E).
+
+    Args:
+        loss_fn: ``(params, batch) -> scalar`` for ONE network; ``batch`` is ``data`` with its
+            leading example axis restricted to the step's examples (size 1 in online mode).
+        params: ensemble params, leading axis E on every leaf.
+        data: pytree of arrays with a leading example axis N, shared by all members (e.g.
+            ``{"x": (N, d_in), "y": (N, d_out), "group": (N,)}``).
+        optimizer: an optax transformation (see :func:`make_optimizer`).
+        n_steps: number of steps; must be a multiple of ``record_every``.
+        mode: ``full_batch``, ``minibatch`` or ``online``.
+        batch_size: examples per step in ``minibatch`` mode.
+        key: PRNG key for the minibatch order (per-member keys are split from it).
+        order: example indices: ``(n_steps,)`` (online) or ``(n_steps, batch_size)``; with a
+            leading E, one order per member. Default for online: 0, 1, 2, ... cycling over N.
+        shared_order: in minibatch mode, use one order for all members.
+        regularizer: ``params -> scalar`` for one network, added as ``λ(t) R(θ)``.
+        regularizer_schedule: λ as a float or a jittable ``step -> λ`` (see
+            :func:`piecewise_constant`).
+        periodic_hook: ``(params, opt_state, aux) -> (params, opt_state, aux)`` for one network,
+            applied after the update of every step t with ``(t + 1) % period == 0``.
+        observer: ``(aux, delta_params, batch, step) -> aux`` for one network, after every update.
+        aux: any pytree carried through training (leading E), checkpointed with it.
+        metrics: name -> ``params -> scalar`` for one network, recorded with the loss.
+        record_every: record loss and metrics every r steps.
+        snapshot_every: keep a copy of the params every R steps (a multiple of r).
+        chunk_steps: steps per compiled chunk (default: about 1/20 of the run; R if given).
+        nan_policy: ``raise`` stops with :class:`TrainingDiverged` naming the step and member;
+            ``freeze`` keeps a diverged member's last finite params and reports it.
+        checkpointer: saves the state after every chunk and resumes from a saved one.
+        progress: progress-bar label, or ``None`` for none.
+
+    Returns:
+        A :class:`TrainResult`.
+
+    Raises:
+        ValueError: for inconsistent arguments; TrainingDiverged: see ``nan_policy``.
+    """
+    n_examples = _check_args(data, n_steps, mode, batch_size, record_every, snapshot_every, nan_policy, period, periodic_hook)
+    leaves = jax.tree_util.tree_leaves(params)
+    n_members = leaves[0].shape[0]
+    if any(leaf.shape[:1] != (n_members,) for leaf in leaves):
+        raise ValueError("every params leaf needs the same leading ensemble axis E")
+    if aux is None:
+        aux = jnp.zeros((n_members,))
+    metrics = dict(metrics or {})
+    lam_fn = regularizer_schedule if callable(regularizer_schedule) else (lambda t, v=float(regularizer_schedule): jnp.asarray(v))
+
+    per_member_order, order = _prepare_order(order, mode, n_steps, batch_size, n_examples, n_members)
+    member_keys = None
+    if mode == "minibatch":
+        if key is None:
+            raise ValueError("mode='minibatch' needs a key for the seeded order")
+        member_keys = jnp.broadcast_to(key, (n_members, *key.shape)) if shared_order else jax.random.split(key, n_members)
+
+    def objective(p, batch, lam):
+        data_loss = loss_fn(p, batch)
+        total = data_loss if regularizer is None else data_loss + lam * regularizer(p)
+        return total, data_loss
+
+    def member_step(params, opt_state, aux, frozen, bad_step, batch, step):
+        lam = lam_fn(step)
+        grads, data_loss = jax.grad(objective, has_aux=True)(params, batch, lam)
+        updates, new_opt_state = optimizer.update(grads, opt_state, params)
+        new_params = optax.apply_updates(params, updates)
+        finite = jnp.isfinite(data_loss) & _tree_all_finite_sum(updates)
+        bad_step = jnp.where((bad_step < 0) & ~finite, step, bad_step)
+        if observer is not None:
+            delta = jax.tree_util.tree_map(jnp.subtract, new_params, params)
+            new_aux = observer(aux, delta, batch, step)
+        else:
+            new_aux = aux
+        if nan_policy == "freeze":
+            keep = frozen | ~finite
+            pick = lambda new, old: jax.tree_util.tree_map(lambda n, o: jnp.where(keep, o, n), new, old)  # noqa: E731
+            new_params, new_opt_state, new_aux = pick(new_params, params), pick(new_opt_state, opt_state), pick(new_aux, aux)
+            frozen = keep
+        if periodic_hook is not None:
+            new_params, new_opt_state, new_aux = jax.lax.cond(
+                (step + 1) % period == 0,
+                lambda args: periodic_hook(*args),
+                lambda args: args,
+                (new_params, new_opt_state, new_aux),
+            )
+        return new_params, new_opt_state, new_aux, frozen, bad_step, data_loss
+
+    def gather(indices):
+        return jax.tree_util.tree_map(lambda leaf: leaf[indices], data)
+
+    def ensemble_step(state: TrainState, step_indices):
+        step = state.step
+        if mode == "full_batch":
+            batch_axis, batch = None, data
+        elif mode == "online" and not per_member_order:
+            batch_axis, batch = None, gather(step_indices[None])
+        elif mode == "online":
+            batch_axis, batch = 0, jax.vmap(lambda i: gather(i[None]))(step_indices)
+        elif per_member_order:
+            batch_axis, batch = 0, jax.vmap(gather)(step_indices)
+        else:
+            batch_axis, batch = None, gather(step_indices)
+        outs = jax.vmap(member_step, in_axes=(0, 0, 0, 0, 0, batch_axis, None))(
+            state.params, state.opt_state, state.aux, state.frozen, state.bad_step, batch, step)
+        new_params, new_opt_state, new_aux, frozen, bad_step, data_loss = outs
+        return TrainState(step + 1, new_params, new_opt_state, new_aux, frozen, bad_step), data_loss
+
+    def record_metrics(params):
+        return {name: jax.vmap(fn)(params) for name, fn in metrics.items()}
+
+    def interval(state, interval_indices):
+        """``record_every`` steps; returns the loss and metrics at the first of them."""
+        recorded = record_metrics(state.params)
+        state, losses = jax.lax.scan(ensemble_step, state, interval_indices)
+        return state, (losses[0], recorded)
+
+    @jax.jit
+    def run_chunk(state, chunk_indices):
+        return jax.lax.scan(interval, state, chunk_indices)
+
+    def chunk_indices(start, length):
+        steps = jnp.arange(start, start + length)
+        if mode == "full_batch":
+            idx = jnp.zeros((length,), jnp.int32)  # unused placeholder
+        elif mode == "minibatch" and order is None:
+            idx = jax.vmap(lambda k: _minibatch_indices(k, steps, n_examples, batch_size))(member_keys)
+            idx = jnp.moveaxis(idx, 0, 1)  # (length, E, batch)
+            if shared_order:
+                idx = idx[:, 0]
+        elif per_member_order:
+            idx = jnp.moveaxis(order[:, start:start + length], 0, 1)
+        else:
+            idx = order[start:start + length]
+        return idx.reshape(length // record_every, record_every, *idx.shape[1:])
+
+    chunk = _chunk_length(n_steps, record_every, snapshot_every, chunk_steps)
+    resumed = checkpointer.load() if checkpointer is not None else None
+    if resumed is not None:
+        state, history = resumed
+        state = jax.tree_util.tree_map(jnp.asarray, state)
+    else:
+        opt_state = jax.vmap(optimizer.init)(params)
+        state = TrainState(jnp.asarray(0, jnp.int32), params, opt_state, aux,
+                           jnp.zeros((n_members,), bool), jnp.full((n_members,), -1, jnp.int32))
+        history = {"loss": [], "metrics": [], "snapshots": [], "snapshot_steps": []}
+        if snapshot_every:
+            history["snapshots"].append(jax.device_get(params))
+            history["snapshot_steps"].append(0)
+
+    done = int(state.step)
+    with progress_bar(progress or "", n_steps) if progress else _null_bar() as bar:
+        bar.update(done)
+        while done < n_steps:
+            length = min(chunk, n_steps - done)
+            state, (losses, recorded) = run_chunk(state, chunk_indices(done, length))
+            done += length
+            if nan_policy == "raise":
+                bad = np.asarray(state.bad_step)
+                if (bad >= 0).any():
+                    member = int(np.argmax(np.where(bad >= 0, -bad, np.iinfo(np.int32).min)))
+                    raise TrainingDiverged(
+                        f"non-finite loss or update at step {int(bad[member])} in ensemble member {member} "
+                        f"({int((bad >= 0).sum())} of {n_members} members diverged); lower the learning rate "
+                        "or use nan_policy='freeze'")
+            history["loss"].append(np.asarray(losses))
+            history["metrics"].append(jax.device_get(recorded))
+            if snapshot_every and (done % snapshot_every == 0 or done == n_steps):
+                history["snapshots"].append(jax.device_get(state.params))
+                history["snapshot_steps"].append(done)
+            if checkpointer is not None:
+                checkpointer.save((jax.device_get(state), history))
+            bar.update(done)
+
+    return _result(state, history, n_steps, record_every, metrics)
+
+
+class _null_bar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, completed):
+        pass
+
+
+def _check_args(data, n_steps, mode, batch_size, record_every, snapshot_every, nan_policy, period, periodic_hook) -> int:
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
+    if nan_policy not in NAN_POLICIES:
+        raise ValueError(f"unknown nan_policy {nan_policy!r}; valid: {', '.join(NAN_POLICIES)}")
+    if int(n_steps) < 1:
+        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+    if record_every < 1 or n_steps % record_every:
+        raise ValueError(f"record_every must be >= 1 and divide n_steps={n_steps}, got {record_every}")
+    if snapshot_every is not None and (snapshot_every < 1 or snapshot_every % record_every):
+        raise ValueError(f"snapshot_every must be a positive multiple of record_every={record_every}, got {snapshot_every}")
+    if periodic_hook is not None and (period is None or period < 1):
+        raise ValueError(f"periodic_hook needs period >= 1, got {period}")
+    sizes = {leaf.shape[0] for leaf in jax.tree_util.tree_leaves(data)}
+    if len(sizes) != 1:
+        raise ValueError(f"every data leaf needs the same number of examples, got {sorted(sizes)}")
+    n_examples = sizes.pop()
+    if mode == "minibatch" and not (batch_size and 1 <= batch_size <= n_examples):
+        raise ValueError(f"mode='minibatch' needs 1 <= batch_size <= {n_examples}, got {batch_size}")
+    return n_examples
+
+
+def _prepare_order(order, mode, n_steps, batch_size, n_examples, n_members):
+    if mode == "full_batch":
+        return False, None
+    if order is None:
+        if mode == "online":
+            return False, jnp.arange(n_steps) % n_examples
+        return True, None  # generated per chunk from keys
+    order = jnp.asarray(order)
+    per_step = () if mode == "online" else (batch_size,)
+    if order.shape == (n_steps, *per_step):
+        per_member = False
+    elif order.shape == (n_members, n_steps, *per_step):
+        per_member = True
+    else:
+        raise ValueError(f"order must have shape {(n_steps, *per_step)} or {(n_members, n_steps, *per_step)}, got {order.shape}")
+    if int(order.min()) < 0 or int(order.max()) >= n_examples:
+        raise ValueError(f"order indices must lie in [0, {n_examples}), got [{int(order.min())}, {int(order.max())}]")
+    return per_member, order
+
+
+def _chunk_length(n_steps, record_every, snapshot_every, chunk_steps) -> int:
+    if chunk_steps is not None:
+        if chunk_steps < 1 or chunk_steps % record_every:
+            raise ValueError(f"chunk_steps must be a positive multiple of record_every={record_every}, got {chunk_steps}")
+        if snapshot_every and snapshot_every % chunk_steps:
+            raise ValueError(f"chunk_steps={chunk_steps} must divide snapshot_every={snapshot_every}")
+        return chunk_steps
+    if snapshot_every:
+        return snapshot_every
+    intervals = n_steps // record_every
+    return record_every * max(1, math.ceil(intervals / 20))
+
+
+def _result(state, history, n_steps, record_every, metrics) -> TrainResult:
+    state = jax.device_get(state)
+    loss = np.concatenate(history["loss"], axis=0)
+    metric_arrays = {name: np.concatenate([m[name] for m in history["metrics"]], axis=0) for name in metrics}
+    snapshots = None
+    if history["snapshots"]:
+        snapshots = jax.tree_util.tree_map(lambda *xs: np.stack(xs), *history["snapshots"])
+    bad = np.asarray(state.bad_step)
+    frozen = [(int(m), int(bad[m])) for m in np.flatnonzero(np.asarray(state.frozen))]
+    return TrainResult(
+        params=state.params, opt_state=state.opt_state, aux=state.aux,
+        steps=np.arange(0, n_steps, record_every), loss=loss, metrics=metric_arrays,
+        snapshot_steps=np.asarray(history["snapshot_steps"], dtype=np.int64), snapshots=snapshots,
+        frozen_members=frozen,
+    )
