@@ -1,1 +1,29 @@
-"""toyscope.bench"""
+"""Benchmarks (``toyscope bench``): each times toyscope against a plain baseline in the same
+process and reports the ratio, since absolute times drift on shared machines.
+
+Every benchmark is a function returning a list of records
+``{"name", "value", "unit", "baseline", "ratio", "compile_s", ...parameters}``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# name -> (module, function, one-line description)
+BENCHMARKS: dict[str, tuple[str, str, str]] = {
+    "xor-ensemble": ("toyscope.bench._xor", "bench_xor_ensemble",
+                     "E=10,000 sigmoid 2-2-1 nets, full-batch GD on XOR, 5,000 steps: network-steps/s"),
+    "online-sgd": ("toyscope.bench._online", "bench_online_sgd",
+                   "784-100-2 softplus net, per-sample SGD with per-group |update| tallies: samples/s"),
+}
+
+
+def run_benchmark(name: str, **kwargs) -> list[dict]:
+    """Run the benchmark called ``name``; raises ValueError for an unknown name."""
+    if name not in BENCHMARKS:
+        raise ValueError(f"unknown benchmark {name!r}; valid: {', '.join(BENCHMARKS)}")
+    module, function, _ = BENCHMARKS[name]
+    return getattr(importlib.import_module(module), function)(**kwargs)
+
+
+__all__ = ["BENCHMARKS", "run_benchmark"]

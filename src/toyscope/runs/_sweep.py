@@ -1,0 +1,123 @@
+"""Sweeps: a grid of configs, one run folder per cell, resumable cell by cell.
+
+Cells run through an :class:`Executor` (default a local process pool; a Dask executor can
+implement the same two-method interface). Each worker process runs one cell with
+:func:`toyscope.runs.execute`, so a cell's folder is whole or ``.partial``, and a rerun of the
+sweep skips finished cells and resumes partial ones. ``sweep.csv`` joins every cell's grid
+values with the scalar entries of its ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import multiprocessing
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..studies import ConfigError, get_study
+from ._files import read_json, write_table_csv
+from ._run import RunFolderError, execute, partial_path
+
+
+class Executor(Protocol):
+    """Runs independent jobs: ``map(fn, items)`` returns results in order."""
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]: ...
+
+
+class SerialExecutor:
+    """Runs cells one after another in this process."""
+
+    def map(self, fn, items):
+        return [fn(item) for item in items]
+
+
+class ProcessExecutor:
+    """Runs cells in a local pool of ``workers`` processes (spawned, so JAX starts clean)."""
+
+    def __init__(self, workers: int = 2):
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.workers = workers
+
+    def map(self, fn, items):
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context) as pool:
+            return list(pool.map(fn, items))
+
+
+def parse_grid(specs: Iterable[str]) -> dict[str, list[str]]:
+    """``["k=4,8", "lr=0.1,1"]`` -> ``{"k": ["4", "8"], "lr": ["0.1", "1"]}``."""
+    grid: dict[str, list[str]] = {}
+    for spec in specs:
+        key, sep, values = spec.partition("=")
+        if not sep or not key or not values:
+            raise ConfigError(f"--grid needs key=v1,v2,..., got {spec!r}")
+        grid[key.strip()] = [v.strip() for v in values.split(",")]
+    return grid
+
+
+def grid_cells(grid: dict[str, list[str]], seeds: int | None) -> list[dict[str, str]]:
+    """Cartesian product of the grid (times ``seed = 0..seeds-1`` when given)."""
+    if seeds is not None:
+        if seeds < 1:
+            raise ConfigError(f"--seeds must be >= 1, got {seeds}")
+        grid = {**grid, "seed": [str(s) for s in range(seeds)]}
+    keys = list(grid)
+    return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
+
+
+def cell_name(index: int, cell: dict[str, str]) -> str:
+    label = "_".join(f"{k}={v}" for k, v in cell.items())
+    return f"cell{index:03d}-" + re.sub(r"[^A-Za-z0-9=._-]+", "-", label)[:80]
+
+
+def _run_cell(job: tuple[str, dict[str, Any], str, bool]) -> str:
+    from .._progress import set_quiet
+
+    study_name, values, out, quiet = job
+    set_quiet(quiet)
+    out_path = Path(out)
+    if out_path.is_dir():
+        return "done before"
+    study = get_study(study_name)
+    config = study.config_class.resolve(values)
+    partial = partial_path(out_path)
+    execute(study, config, resume=partial if partial.is_dir() else None, out=None if partial.is_dir() else out_path)
+    return "ran"
+
+
+def run_sweep(study_name: str, base_values: dict[str, Any], grid: dict[str, list[str]], out: Path, *,
+              seeds: int | None = None, executor: Executor | None = None, quiet: bool = True,
+              parse_value: Callable[[str], Any] = str) -> Path:
+    """Run every cell of ``grid`` over ``base_values`` into ``out/cellNNN-.../``; write ``out/sweep.csv``.
+
+    Every cell's config is validated before any cell runs (a bad value fails the whole sweep
+    with nothing written). Returns the path of ``sweep.csv``.
+    """
+    study = get_study(study_name)
+    cells = grid_cells(grid, seeds)
+    jobs = []
+    for index, cell in enumerate(cells):
+        values = {**base_values, **{k: parse_value(v) for k, v in cell.items()}}
+        study.config_class.resolve(values)  # validate up front
+        jobs.append((study_name, values, str(out / cell_name(index, cell)), quiet))
+    out.mkdir(parents=True, exist_ok=True)
+    (executor or ProcessExecutor()).map(_run_cell, jobs)
+
+    summaries = []
+    for (_, _, cell_out, _), cell in zip(jobs, cells):
+        summary = read_json(Path(cell_out) / "summary.json")
+        if not isinstance(summary, dict):
+            raise RunFolderError(f"{cell_out}/summary.json is not a JSON object")
+        summaries.append((cell, summary))
+    scalar_keys = sorted({k for _, s in summaries for k, v in s.items() if isinstance(v, (int, float, str, bool)) or v is None})
+    columns = ["cell", *grid_cells(grid, seeds)[0].keys(), *scalar_keys]
+    rows = [[Path(cell_out).name, *cell.values(), *(s.get(k) for k in scalar_keys)]
+            for (_, _, cell_out, _), (cell, s) in zip(jobs, summaries)]
+    path = out / "sweep.csv"
+    write_table_csv(path, columns, rows)
+    return path

@@ -1,0 +1,31 @@
+"""Shared fixtures: quiet progress bars, the demo study registered for CLI tests."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+os.environ.setdefault("TOYSCOPE_QUIET", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+# A command line that runs the CLI with the demo study registered (for subprocess tests).
+DEMO_CLI = [
+    sys.executable, "-c",
+    "import sys; sys.path.insert(0, %r); from toyscope.studies import _registry; "
+    "_registry.STUDIES['demo'] = ('demo_study', 'demo'); from toyscope.cli import main; sys.argv[0] = 'toyscope'; main()"
+    % str(TESTS),
+]
+
+
+@pytest.fixture
+def demo_registered(monkeypatch):
+    """Register the demo study in this process."""
+    from toyscope.studies import _registry
+
+    monkeypatch.syspath_prepend(str(TESTS))
+    monkeypatch.setitem(_registry.STUDIES, "demo", ("demo_study", "demo"))
+    return "demo"

@@ -1,0 +1,53 @@
+"""A tiny study used by the run-folder and CLI tests (not part of the package).
+
+It trains an ensemble of small MLPs on a fixed regression set with checkpoints, so tests can
+kill it mid-training and resume it.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import matplotlib.figure
+import numpy as np
+
+from toyscope import nets, train
+from toyscope.studies import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+
+
+class DemoConfig(StudyConfig):
+    n_networks: int = 8
+    width: int = 8
+    n_steps: int = 400
+    learning_rate: float = 0.05
+    fail_with_value_error: bool = False
+
+    PRESETS = {"default": {}, "smoke": {"n_steps": 200}}
+
+
+def run(config: DemoConfig, ctx) -> StudyResult:
+    if config.fail_with_value_error:
+        raise ValueError("fail_with_value_error was set")
+    spec = nets.mlp([2, config.width, 1], "tanh")
+    key = jax.random.key(config.seed)
+    x = jax.random.normal(jax.random.key(123), (64, 2))
+    y = jnp.sin(x[:, :1]) * x[:, 1:]
+    params = nets.init(spec, key=key, n_networks=config.n_networks)
+    result = train.fit(spec, params, {"x": x, "y": y}, loss="mse", learning_rate=config.learning_rate,
+                       n_steps=config.n_steps, checkpointer=ctx.checkpointer("train"), chunk_steps=config.n_steps // 20)
+    fig = matplotlib.figure.Figure(figsize=(4, 3))
+    ax = fig.add_subplot()
+    ax.semilogy(result.steps, result.loss.mean(axis=1))
+    final = result.loss[-1]
+    return StudyResult(
+        summary={"final_loss_mean": float(final.mean()), "n_networks": config.n_networks},
+        params={f"layer{i}.{k}": np.asarray(v) for i, layer in enumerate(result.params) for k, v in layer.items()},
+        param_docs={"layer0.weight": "(E, 2, width)"},
+        metrics={"step": result.steps, "loss_mean": result.loss.mean(axis=1)},
+        sections=[Section("Training", "The loss falls.", [Figure("loss", fig, "mean loss")],
+                          [Table("final", ["member", "loss"], [[i, float(v)] for i, v in enumerate(final)])])],
+        deviations=[Deviation("everything", "no paper", "a demo", "it is a test fixture")],
+    )
+
+
+STUDY = Study(name="demo", description="A demo study for tests", config_class=DemoConfig, run=run)
