@@ -177,7 +177,7 @@ def flatten_params(params):
 
     The order is layer by layer, weight (row-major) then bias; :func:`unflatten_params` inverts it.
     """
-    leaves = jax.tree_util.tree_leaves(params)
+    leaves = [layer[name] for layer in params for name in ("weight", "bias") if name in layer]
     if is_ensemble(params):
         return jnp.concatenate([leaf.reshape(leaf.shape[0], -1) for leaf in leaves], axis=1)
     return jnp.concatenate([leaf.reshape(-1) for leaf in leaves])

@@ -186,7 +186,7 @@ def train(
     metrics = dict(metrics or {})
     lam_fn = regularizer_schedule if callable(regularizer_schedule) else (lambda t, v=float(regularizer_schedule): jnp.asarray(v))
 
-    per_member_order, order = _prepare_order(order, mode, n_steps, batch_size, n_examples, n_members)
+    per_member_order, order = _prepare_order(order, mode, n_steps, batch_size, n_examples, n_members, shared_order)
     member_keys = None
     if mode == "minibatch":
         if key is None:
@@ -346,13 +346,13 @@ def _check_args(data, n_steps, mode, batch_size, record_every, snapshot_every, n
     return n_examples
 
 
-def _prepare_order(order, mode, n_steps, batch_size, n_examples, n_members):
+def _prepare_order(order, mode, n_steps, batch_size, n_examples, n_members, shared_order):
     if mode == "full_batch":
         return False, None
     if order is None:
         if mode == "online":
             return False, jnp.arange(n_steps) % n_examples
-        return True, None  # generated per chunk from keys
+        return not shared_order, None  # generated per chunk from the members' keys
     order = jnp.asarray(order)
     per_step = () if mode == "online" else (batch_size,)
     if order.shape == (n_steps, *per_step):
