@@ -162,6 +162,7 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
         raise RunFolderError(f"{final} exists already; choose another --out")
 
     configure_dtype(config)
+    new_parent = not partial.parent.exists()
     partial.mkdir(parents=True, exist_ok=True)
     if resume is None:
         write_config(partial / "config.toml", study.name, config.model_dump(mode="json"))
@@ -173,6 +174,8 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
         # invalid input found by the study itself: leave nothing behind (unless resuming)
         if resume is None:
             shutil.rmtree(partial, ignore_errors=True)
+            if new_parent and not any(partial.parent.iterdir()):
+                partial.parent.rmdir()
         raise RunFolderError(f"{study.name}: {err}") from err
     _write_result(partial, study, config, result, context, started)
     for scratch in ("checkpoints", "cache"):
@@ -183,6 +186,7 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
 
 def load_partial_config(partial: Path) -> tuple[Study, StudyConfig]:
     """The study and config saved in an unfinished run folder (for ``--resume``)."""
+    final_path(Path(partial))  # validates the name
     name, values = read_config(Path(partial) / "config.toml")
     study = get_study(name)
     return study, study.config_class.resolve(values)

@@ -1,0 +1,90 @@
+"""Run folders: layout, loading, atomic completion, resume after a kill, sweeps."""
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file
+
+import toyscope
+from toyscope.runs import RunFolderError, SerialExecutor, execute, load_run, run_sweep
+from toyscope.studies import get_study
+
+from conftest import DEMO_CLI
+
+
+def test_run_folder_layout_and_load_run(tmp_path, demo_registered):
+    study = get_study("demo")
+    folder = execute(study, study.config_class.resolve({"preset": "smoke"}), tmp_path / "r1")
+    names = {p.name for p in folder.iterdir()}
+    assert {"config.toml", "meta.json", "params.safetensors", "metrics.csv", "summary.json",
+            "report.html", "figures", "tables"} <= names
+    assert not (tmp_path / "r1.partial").exists()
+    assert (folder / "figures" / "loss.png").exists() and (folder / "figures" / "loss.svg").exists()
+    html = (folder / "report.html").read_text()
+    assert "data:image/png;base64" in html and "Deviations from the paper" in html
+    run = toyscope.load_run(folder)
+    assert run.study == "demo" and run.config["n_steps"] == 200 and run.config["preset"] == "smoke"
+    assert run.params["layer0.weight"].shape == (8, 2, 8)
+    np.testing.assert_array_equal(load_file(str(folder / "params.safetensors"))["layer1.bias"], run.params["layer1.bias"])
+    assert run.metrics["loss_mean"].shape == (200,)
+    assert run.meta["seed"] == 0 and "jax" in run.meta and run.meta["wall_time_s"] > 0
+    with pytest.raises(RunFolderError, match="exists already"):
+        execute(study, study.config_class.resolve({}), folder)
+
+
+def test_load_run_rejects_bad_folders(tmp_path):
+    with pytest.raises(RunFolderError, match="no run folder"):
+        load_run(tmp_path / "missing")
+    (tmp_path / "fake").mkdir()
+    (tmp_path / "fake" / "config.toml").write_text("this is = = not toml")
+    with pytest.raises(RunFolderError, match="not valid TOML"):
+        load_run(tmp_path / "fake")
+
+
+def _cli(*args, **kwargs):
+    return subprocess.run([*DEMO_CLI, *args], capture_output=True, text=True, timeout=300, **kwargs)
+
+
+def test_resume_after_kill_equals_uninterrupted(tmp_path):
+    """Kill the CLI after its first checkpoint, resume, and compare with a run never interrupted."""
+    args = ["--set", "n_networks=64", "--set", "width=32", "--set", "n_steps=20000", "--quiet"]
+    full = _cli("run", "demo", *args, "--out", str(tmp_path / "full"))
+    assert full.returncode == 0, full.stderr
+
+    target = tmp_path / "killed"
+    partial = tmp_path / "killed.partial"
+    checkpoint = partial / "checkpoints" / "train.pkl"
+    process = subprocess.Popen([*DEMO_CLI, "run", "demo", *args, "--out", str(target)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not checkpoint.exists() and process.poll() is None and time.time() < deadline:
+        time.sleep(0.005)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert checkpoint.exists() and partial.is_dir() and not target.exists(), "the run finished before the kill"
+
+    resumed = _cli("run", "--resume", str(partial), "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    assert target.is_dir() and not partial.exists()
+    a, b = load_run(tmp_path / "full"), load_run(target)
+    for name in a.params:
+        np.testing.assert_array_equal(a.params[name], b.params[name])
+    np.testing.assert_array_equal(a.metrics["loss_mean"], b.metrics["loss_mean"])
+
+
+def test_sweep_runs_cells_and_resumes(tmp_path, demo_registered):
+    out = tmp_path / "sweep"
+    csv = run_sweep("demo", {"preset": "smoke"}, {"width": ["2", "4"]}, out, seeds=2, executor=SerialExecutor(),
+                    parse_value=int)
+    lines = csv.read_text().strip().splitlines()
+    assert len(lines) == 5 and lines[0].startswith("cell,width,seed,final_loss_mean")
+    cells = sorted(p for p in out.iterdir() if p.is_dir())
+    assert len(cells) == 4
+    stamp = (cells[0] / "summary.json").stat().st_mtime_ns
+    run_sweep("demo", {"preset": "smoke"}, {"width": ["2", "4"]}, out, seeds=2, executor=SerialExecutor(), parse_value=int)
+    assert (cells[0] / "summary.json").stat().st_mtime_ns == stamp  # finished cells are not rerun
