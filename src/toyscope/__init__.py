@@ -1,5 +1,9 @@
 """toyscope: a laboratory for mechanistic interpretability of small neural networks."""
 
+from ._host import configure_host_devices as _configure_host_devices
+
+_configure_host_devices()
+
 __version__ = "0.1.0"
 
 

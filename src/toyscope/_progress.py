@@ -39,12 +39,12 @@ class _Bar:
 
 
 @contextlib.contextmanager
-def progress_bar(description: str, total: float) -> Iterator[_Bar]:
-    """A rich progress bar as a context manager; a no-op when quiet.
+def progress_bar(description: str | None, total: float) -> Iterator[_Bar]:
+    """A rich progress bar as a context manager; a no-op when quiet or ``description`` is None.
 
     Yields an object with ``advance(amount)`` and ``update(completed)``.
     """
-    if is_quiet():
+    if description is None or is_quiet():
         yield _Bar(None, None)
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

@@ -203,3 +203,26 @@ def test_bad_arguments():
         train.fit(spec, params, data, n_steps=10, mode="online", order=np.arange(5))
     with pytest.raises(ValueError, match="optimizer"):
         train.fit(spec, params, data, n_steps=10, optimizer="lbfgs")
+
+
+@pytest.mark.parametrize("loss_name, widths, activation, lr", [("bce", (2, 2, 1), "sigmoid", 0.5),
+                                                             ("mse", (2, 3, 2), "tanh", 0.1)])
+def test_small_ensemble_fast_path_equals_generic_engine(loss_name, widths, activation, lr):
+    spec = nets.mlp(widths, activation)
+    params = nets.init(spec, key=jax.random.key(8), n_networks=6, scheme="normal", scale=1.0, bias_scheme="same")
+    y = XOR_Y if widths[-1] == 1 else jnp.concatenate([XOR_Y, 1 - XOR_Y], axis=1)
+    kwargs = dict(loss=loss_name, learning_rate=lr, n_steps=300, record_every=10, snapshot_every=100, progress=None)
+    generic = train.fit(spec, params, {"x": XOR_X, "y": y}, **kwargs)
+    fast = train.fit_small_ensemble(spec, params, XOR_X, y, **kwargs)
+    np.testing.assert_allclose(fast.loss, generic.loss, rtol=1e-4, atol=1e-6)
+    for a, b in zip(jax.tree_util.tree_leaves(fast.params), jax.tree_util.tree_leaves(generic.params)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert list(fast.snapshot_steps) == [0, 100, 200, 300]
+    np.testing.assert_allclose(fast.snapshots[1]["weight"], generic.snapshots[1]["weight"], rtol=1e-4, atol=1e-5)
+
+
+def test_small_ensemble_rejects_large_problems():
+    spec = nets.mlp([20, 50, 10])
+    params = nets.init(spec, key=jax.random.key(0), n_networks=2)
+    with pytest.raises(ValueError, match="too large to unroll"):
+        train.fit_small_ensemble(spec, params, np.zeros((8, 20)), np.zeros((8, 10)), loss="mse")

@@ -287,7 +287,7 @@ def train(
             history["snapshot_steps"].append(0)
 
     done = int(state.step)
-    with progress_bar(progress or "", n_steps) if progress else _null_bar() as bar:
+    with progress_bar(progress, n_steps) as bar:
         bar.update(done)
         while done < n_steps:
             length = min(chunk, n_steps - done)
@@ -311,17 +311,6 @@ def train(
             bar.update(done)
 
     return _result(state, history, n_steps, record_every, metrics)
-
-
-class _null_bar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, completed):
-        pass
 
 
 def _check_args(data, n_steps, mode, batch_size, record_every, snapshot_every, nan_policy, period, periodic_hook) -> int:
