@@ -12,6 +12,14 @@ from ._base import ConfigError, Study
 STUDIES: dict[str, tuple[str, str]] = {
     "xor-basins": ("toyscope.studies.xor_basins",
                    "Loss basins, logic gates and minimal circuits of small sigmoid XOR networks"),
+    "update-attribution": ("toyscope.studies.update_attribution",
+                           "Per-sample SGD on MNIST with per-parameter update tallies by class group"),
+    "neural-race": ("toyscope.studies.neural_race",
+                    "Gated deep linear networks: exact reduced dynamics against simulation"),
+    "copy-average": ("toyscope.studies.copy_average",
+                     "Teacher-student copy/average: closed-form Gaussian losses, gradient flow to convergence"),
+    "bimt": ("toyscope.studies.bimt", "Brain-inspired modular training: connection cost, swaps, modularity"),
+    "bimt-table": ("toyscope.studies.bimt_table", "BIMT Tables 1 and 2: vanilla, L1 and BIMT over seeds on every task"),
 }
 
 
@@ -27,4 +35,10 @@ def get_study(name: str) -> Study:
     """
     if name not in STUDIES:
         raise ConfigError(f"unknown study {name!r}; valid: {', '.join(STUDIES)}")
-    return importlib.import_module(STUDIES[name][0]).STUDY
+    module = STUDIES[name][0]
+    try:
+        return importlib.import_module(module).STUDY
+    except ModuleNotFoundError as err:
+        if err.name != module:
+            raise
+        raise ConfigError(f"study {name!r} is listed but its module {module} is not installed") from None
