@@ -13,9 +13,18 @@ from ._mlp import (
     mlp,
     unflatten_params,
 )
+from ._surgery import (
+    block_mask,
+    extract_block,
+    merge_hidden_units,
+    permute_hidden_units,
+    remove_hidden_units,
+    splice_blocks,
+)
 
 __all__ = [
     "ACTIVATIONS", "BIAS_SCHEMES", "MLP", "SCHEMES", "activation", "activations", "apply",
     "dense_init", "ensemble_size", "erf_activation", "flatten_params", "init", "is_ensemble",
-    "mlp", "unflatten_params",
+    "mlp", "unflatten_params", "block_mask", "extract_block", "merge_hidden_units", "permute_hidden_units",
+    "remove_hidden_units", "splice_blocks",
 ]

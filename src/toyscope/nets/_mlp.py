@@ -14,13 +14,14 @@ from an independent key, and :func:`apply` / :func:`activations` accept either f
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
 
 from ._activations import ACTIVATIONS, activation
-from ._init import dense_init
+from ._init import _check_scheme, dense_init
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,14 +120,22 @@ def init(
         if int(n_networks) < 1:
             raise ValueError(f"n_networks must be >= 1, got {n_networks}")
         keys = jax.random.split(key, int(n_networks))
-        return jax.vmap(lambda k: init(spec, key=k, scheme=scheme, scale=scale, gain=gain,
-                                       bias_scheme=bias_scheme, dtype=dtype))(keys)
+        return _ensemble_init(spec, scheme, scale, gain, bias_scheme, jnp.dtype(dtype))(keys)
     keys = jax.random.split(key, spec.n_layers)
     return [
         dense_init(k, d_in, d_out, scheme=scheme, scale=scale, gain=gain, bias=b,
                    bias_scheme=bias_scheme, dtype=dtype)
         for k, d_in, d_out, b in zip(keys, spec.widths[:-1], spec.widths[1:], spec.biases)
     ]
+
+
+@functools.lru_cache(maxsize=64)
+def _ensemble_init(spec: MLP, scheme, scale, gain, bias_scheme, dtype):
+    """One compiled ``keys (E,) -> ensemble params`` per architecture and scheme (eager vmap would
+    compile every primitive separately)."""
+    _check_scheme(scheme, scale, bias_scheme)  # a clear error before tracing
+    one = functools.partial(init, spec, scheme=scheme, scale=scale, gain=gain, bias_scheme=bias_scheme, dtype=dtype)
+    return jax.jit(jax.vmap(lambda k: one(key=k)))
 
 
 def _check_input(spec: MLP, x) -> None:
@@ -147,6 +156,14 @@ def _activations_single(spec: MLP, params, x):
     return pre, post
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled_activations(spec: MLP, ensemble: bool):
+    """``(params, x) -> (pre, post)`` jitted once per architecture (and vmapped over E for ensembles)."""
+    if ensemble:
+        return jax.jit(jax.vmap(lambda p, x: _activations_single(spec, p, x), in_axes=(0, None)))
+    return jax.jit(lambda p, x: _activations_single(spec, p, x))
+
+
 def activations(spec: MLP, params, x):
     """Every layer's pre- and post-activations.
 
@@ -159,17 +176,13 @@ def activations(spec: MLP, params, x):
         ``(pre, post)``: two lists with one array per layer, ``(..., d_l)`` or ``(E, ..., d_l)``.
     """
     _check_input(spec, x)
-    if is_ensemble(params):
-        return jax.vmap(lambda p: _activations_single(spec, p, x))(params)
-    return _activations_single(spec, params, x)
+    return _compiled_activations(spec, is_ensemble(params))(params, x)
 
 
 def apply(spec: MLP, params, x):
     """The network's output :math:`h_L(x)`: ``(..., d_out)``, or ``(E, ..., d_out)`` for an ensemble."""
     _check_input(spec, x)
-    if is_ensemble(params):
-        return jax.vmap(lambda p: _activations_single(spec, p, x)[1][-1])(params)
-    return _activations_single(spec, params, x)[1][-1]
+    return _compiled_activations(spec, is_ensemble(params))(params, x)[1][-1]
 
 
 def flatten_params(params):
