@@ -27,6 +27,7 @@ def test_run_folder_layout_and_load_run(tmp_path, demo_registered):
     assert (folder / "figures" / "loss.png").exists() and (folder / "figures" / "loss.svg").exists()
     html = (folder / "report.html").read_text()
     assert "data:image/png;base64" in html and "Deviations from the paper" in html
+    assert html.rindex("<h2>") == html.index("<h2>Deviations from the paper</h2>")  # the report ends with them
     run = toyscope.load_run(folder)
     assert run.study == "demo" and run.config["n_steps"] == 200 and run.config["preset"] == "smoke"
     assert run.params["layer0.weight"].shape == (8, 2, 8)

@@ -62,10 +62,14 @@ def _figure(run_dir: Path, name: str, caption: str) -> str:
             f"<figcaption><b>{_esc(name)}.</b> {_esc(caption)}</figcaption></figure>")
 
 
-def _flatten(prefix: str, value: Any, out: list[list[Any]]) -> None:
+def _flatten(prefix: str, value: Any, out: list[list[Any]], max_items: int = 10) -> None:
+    """Rows ``[dotted key, value]``; long dicts show their first ``max_items`` entries and a count."""
     if isinstance(value, dict) and value and len(json.dumps(value)) > 120:
-        for key, item in value.items():
+        items = list(value.items())
+        for key, item in items[:max_items]:
             _flatten(f"{prefix}.{key}" if prefix else str(key), item, out)
+        if len(items) > max_items:
+            out.append([f"{prefix}.…", f"{len(items) - max_items} more entries in summary.json"])
     else:
         out.append([prefix, value])
 
@@ -96,6 +100,11 @@ def render_report(run_dir: Path) -> Path:
         for table in section.get("tables", []):
             parts.append(_table(table["columns"], table["rows"], table.get("caption", "")))
 
+    config_rows = [[k, v] for k, v in config.items()]
+    meta_rows = [[k, v] for k, v in meta.items()]
+    parts.append("<details><summary>Configuration</summary>" + _table(["key", "value"], config_rows) + "</details>")
+    parts.append("<details><summary>Environment</summary>" + _table(["key", "value"], meta_rows) + "</details>")
+
     deviations = body.get("deviations", [])
     parts.append("<h2>Deviations from the paper</h2>")
     if deviations:
@@ -103,11 +112,6 @@ def render_report(run_dir: Path) -> Path:
                             [[d["what"], d["paper"], d["ours"], d["why"]] for d in deviations]))
     else:
         parts.append("<p>None recorded.</p>")
-
-    config_rows = [[k, v] for k, v in config.items()]
-    meta_rows = [[k, v] for k, v in meta.items()]
-    parts.append("<details><summary>Configuration</summary>" + _table(["key", "value"], config_rows) + "</details>")
-    parts.append("<details><summary>Environment</summary>" + _table(["key", "value"], meta_rows) + "</details>")
 
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>toyscope: {_esc(study)}</title>"
             f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")

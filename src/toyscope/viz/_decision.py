@@ -40,7 +40,11 @@ def plot_decision(ax, grid: np.ndarray, x=None, y=None, title: str = "", limits=
         ax.contour(axis, axis, grid, levels=[0.5], colors="k", linewidths=0.8)
     if x is not None:
         x, y = np.asarray(x), np.asarray(y).reshape(-1)
-        ax.scatter(x[:, 0], x[:, 1], c=np.where(y > 0.5, "#e75480", "#2e9e5b"), edgecolors="k", s=40, zorder=3)
+        ax.scatter(x[:, 0], x[:, 1], c=np.where(y > 0.5, "#e75480", "#2e9e5b"), edgecolors="k", s=40, zorder=3,
+                   clip_on=False)
+    pad = 0.04 * (limits[1] - limits[0])
+    ax.set_xlim(limits[0] - pad, limits[1] + pad)
+    ax.set_ylim(limits[0] - pad, limits[1] + pad)
     ax.set_xticks([0, 1])
     ax.set_yticks([0, 1])
     ax.set_title(title, fontsize=8)
