@@ -152,6 +152,16 @@ def fraction_rows(classes: np.ndarray) -> tuple[dict, list[list]]:
 
 def run(config: XorBasinsConfig, ctx) -> StudyResult:
     started = time.perf_counter()
+    stage_seconds: dict[str, float] = {}
+    clock = {"name": None, "t": started}
+
+    def stage(name: str | None) -> None:
+        """Close the running stage's timer and start ``name``'s."""
+        now = time.perf_counter()
+        if clock["name"]:
+            stage_seconds[clock["name"]] = round(now - clock["t"], 2)
+        clock.update(name=name, t=now)
+
     rng = np.random.default_rng(config.seed)
     keys = jax.random.split(jax.random.key(config.seed), 6)
     data = tasks.boolean_task(np.array([int(c) for c in config.targets]), 2)
@@ -160,6 +170,7 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     summary: dict = {"n_networks": config.n_networks, "width": config.width, "targets": config.targets}
 
     # ---- 1. train the main ensemble --------------------------------------------------------
+    stage("train")
     init_params = _init(spec, config, keys[0], config.n_networks)
     result = ctx.cached("main_ensemble", lambda: train_ensemble(
         spec, init_params, data, config, snapshot_every=config.snapshot_every, progress=f"training {config.n_networks} nets"))
@@ -175,6 +186,7 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     sections.append(_training_section(config, spec, result, classes, fraction_table, loss_rows, plateau))
 
     # ---- 2. gate labels and signatures (all networks) --------------------------------------
+    stage("gates")
     labels = analysis.circuit_labels(spec, final, data["x"])
     signature_counts = _counts(labels.signatures)
     summary["signature_counts"] = signature_counts
@@ -185,6 +197,7 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     summary["permuted_twin_counts"] = twins
 
     # ---- 3. parameter space: canonical form, clusters, embeddings --------------------------
+    stage("clusters_embeddings")
     flat = np.asarray(nets.flatten_params(final), np.float64)
     canonical = analysis.canonicalize_hidden_units(spec, final, key=config.canonical_key)
     flat_canonical = np.asarray(nets.flatten_params(canonical), np.float64)
@@ -207,6 +220,7 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     sections.append(_gates_section(config, labels, classes, km_can, signature_counts, twins, consistent))
 
     # ---- 4. basins: mode connectivity and sharpness ----------------------------------------
+    stage("basins")
     loss_of_flat = analysis.flat_mlp_loss(spec, data, "bce")
     grad_norm = analysis.gradient_norms(loss_of_flat, flat.astype(np.float32))
     eigenvalues = analysis.hessian_eigenvalues(loss_of_flat, flat.astype(np.float32))
@@ -216,12 +230,14 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     sections.append(basin_section)
 
     # ---- 5. trajectories and "close initialisations end close" ----------------------------
+    stage("trajectories")
     flat_init = np.asarray(nets.flatten_params(init_params), np.float64)
     traj_section, traj_summary = _trajectory_section(config, spec, result, final, classes, flat_init, flat, sample, rng)
     summary.update(traj_summary)
     sections.append(traj_section)
 
     # ---- 6. which initialisations succeed --------------------------------------------------
+    stage("init_success")
     success = classes == "1.0"
     auc = analysis.success_auc(flat_init, success, seed=config.seed)
     summary["init_success_auc"] = None if auc is None else auc[0]
@@ -230,9 +246,11 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     sections.append(_init_section(config, auc, scale_rows, success))
 
     # ---- 7. decision boundaries -----------------------------------------------------------
+    stage("decision_boundaries")
     sections.append(_decision_section(spec, final, data, km_can, classes, labels, flat_canonical, config))
 
     # ---- 8. minimal circuits in wider nets -------------------------------------------------
+    stage("minimal_circuits")
     spec_large = nets.mlp([2, config.width_large, 1], "sigmoid")
     n_large = config.n_networks_large or config.n_networks
     init_large = _init(spec_large, config, keys[2], n_large)
@@ -243,11 +261,14 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     sections.append(minimal_section)
 
     # ---- 9. splicing and the activation covariance ----------------------------------------
+    stage("splice")
     splice_section, splice_summary, splice_params = _splice_section(config, spec, final, success, keys[3], ctx)
     summary.update(splice_summary)
     sections.append(splice_section)
 
-    summary["wall_seconds_analysis"] = time.perf_counter() - started
+    stage(None)
+    summary["stage_seconds"] = stage_seconds
+    summary["wall_seconds_study"] = round(time.perf_counter() - started, 2)
     params_out = {f"final.layer{i}.{k}": np.asarray(v) for i, layer in enumerate(final) for k, v in layer.items()}
     params_out.update({f"init.layer{i}.{k}": np.asarray(v) for i, layer in enumerate(init_params) for k, v in layer.items()})
     params_out.update({f"large.layer{i}.{k}": np.asarray(v) for i, layer in enumerate(result_large.params)
@@ -410,6 +431,11 @@ def _gates_section(config, labels, classes, km_can, signature_counts, twins, con
         first = next(iter(top.items()))
         cluster_rows.append([int(c), int(chosen.sum()), first[0], format_fraction(first[1], int(chosen.sum())),
                              len(top)])
+    inconsistent = ~labels.composition_consistent
+    bad_rows = [[sig, count, ", ".join(f"{c}: {int((classes[inconsistent & (labels.signatures == sig)] == c).sum())}"
+                                       for c in ACCURACY_CLASSES
+                                       if (classes[inconsistent & (labels.signatures == sig)] == c).any())]
+                for sig, count in list(_counts(labels.signatures[inconsistent]).items())[:10]] if inconsistent.any() else []
     text = (
         "Each unit is labelled by its truth table on the four binary inputs (on = pre-activation > 0, i.e. "
         "sigmoid > 0.5), named among the 16 two-input Boolean functions; A is the first argument, B the second. "
@@ -429,6 +455,8 @@ def _gates_section(config, labels, classes, km_can, signature_counts, twins, con
         Table("signatures_per_cluster", ["K-means cluster (canonical)", "networks", "top signature", "share",
                                          "distinct signatures"], cluster_rows,
               "Does a cluster in parameter space hold one circuit?"),
+        Table("composition_failures", ["signature", "networks where composition fails", "accuracy classes"], bad_rows,
+              "Where composing the binary gate labels does not reproduce the network's classification."),
     ])
 
 
