@@ -31,7 +31,7 @@ def test_smoke_run_writes_a_complete_folder(smoke_run):
         assert key in summary, key
     fractions = summary["accuracy_fractions"]
     assert set(fractions) == {"1.0", "0.75", "0.5", "other"} and sum(fractions.values()) == pytest.approx(1.0)
-    assert sum(summary["signature_counts"].values()) == summary["n_networks"] == 200
+    assert sum(summary["signature_counts"].values()) == summary["n_networks"] == 128
     assert len(summary["covariance_singular_values"]) == 9
     html = (smoke_run / "report.html").read_text()
     assert "Deviations from the paper" in html or "deviations" in html.lower()

@@ -45,7 +45,7 @@ def kmeans_clusters(points, n_clusters: int | str = "auto", *, seed: int, max_cl
         sample = rng.choice(len(points), min(len(points), selection_sample), replace=False)
         best, best_score = 2, -np.inf
         for k in range(2, min(max_clusters, len(points) - 1) + 1):
-            labels = KMeans(k, n_init=4, random_state=seed).fit_predict(points[sample])
+            labels = KMeans(k, n_init=2, random_state=seed).fit_predict(points[sample])
             if len(set(labels)) < 2:
                 continue
             score = silhouette_score(points[sample], labels)

@@ -61,8 +61,8 @@ class XorBasinsConfig(StudyConfig):
 
     PRESETS = {
         "default": {},
-        "smoke": {"n_networks": 200, "n_steps": 1000, "init_scales": [0.5, 2.0], "n_networks_per_scale": 200,
-                  "analysis_sample": 200, "n_pairs": 40, "n_trajectories": 20, "splice_steps": 500,
+        "smoke": {"n_networks": 128, "n_steps": 1000, "init_scales": [1.0], "n_networks_per_scale": 128,
+                  "analysis_sample": 128, "n_pairs": 40, "n_trajectories": 20, "splice_steps": 300,
                   "tsne_perplexity": 15.0, "tsne_iterations": 250},
     }
 
@@ -213,6 +213,7 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
         flat[sample], seed=config.seed, perplexity=config.tsne_perplexity, iterations=config.tsne_iterations))
     km_tsne, _ = analysis.kmeans_clusters(tsne, k_raw, seed=config.seed)
     summary["kmeans_tsne_ari"] = analysis.adjusted_rand(km_raw[sample], km_tsne)
+    summary["twins_in_different_clusters"] = {"raw": _twins_split(labels, km_raw), "canonical": _twins_split(labels, km_can)}
     pca_raw, var_raw = analysis.pca_embedding(flat[sample])
     pca_can, var_can = analysis.pca_embedding(flat_canonical[sample])
     sections.append(_embedding_section(config, summary, classes, sample, tsne, km_raw, km_can, pca_raw, var_raw,
@@ -297,6 +298,21 @@ def _trajectory_flat(result, members) -> np.ndarray:
     snaps = [{k: np.asarray(v)[:, members] for k, v in layer.items()} for layer in result.snapshots]
     return np.stack([np.asarray(nets.flatten_params([{k: v[t] for k, v in layer.items()} for layer in snaps]))
                      for t in range(len(result.snapshot_steps))])
+
+
+def _twins_split(labels, clusters) -> list[int]:
+    """``[split, total]``: of the circuits seen in both hidden-unit orders, how many have the two
+    orders' most common clusters differ."""
+    split = total = 0
+    for unordered in np.unique(labels.unordered_signatures):
+        members = labels.unordered_signatures == unordered
+        orders = np.unique(labels.signatures[members])
+        if len(orders) < 2:
+            continue
+        modal = {o: np.bincount(clusters[members & (labels.signatures == o)]).argmax() for o in orders[:2]}
+        total += 1
+        split += int(len(set(modal.values())) > 1)
+    return [split, total]
 
 
 def _counts(values) -> dict[str, int]:
@@ -402,8 +418,10 @@ def _embedding_section(config, summary, classes, sample, tsne, km_raw, km_can, p
         f"{summary['kmeans_ari_canonical']:.3f} after sorting hidden units by their outgoing weight; with the "
         f"circuit signatures (canonical): {summary['kmeans_ari_signature_canonical']:.3f}. Agreement of K-means in "
         f"parameter space with K-means on the t-SNE picture (same k): ARI {summary['kmeans_tsne_ari']:.3f}.\n\n"
-        "Hidden-unit permutation symmetry: every solution has a twin with its two hidden units swapped. On raw "
-        "parameters twins land in different clusters; after canonicalisation they coincide (see the gate "
+        "Hidden-unit permutation symmetry: every solution has a twin with its hidden units swapped. Of the "
+        f"{summary['twins_in_different_clusters']['raw'][1]} circuits seen in both orders, the two orders' most "
+        f"common K-means clusters differ for {summary['twins_in_different_clusters']['raw'][0]} on raw parameters "
+        f"and for {summary['twins_in_different_clusters']['canonical'][0]} after canonicalisation (see the gate "
         "section for how often each twin occurs)."
     )
     return Section("Parameter space: clusters and embeddings", text,
