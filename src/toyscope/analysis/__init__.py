@@ -45,3 +45,16 @@ __all__ = [
     "masked_predictions", "mean_interval", "minimal_circuits", "path_losses", "pca_embedding", "proportion_interval",
     "success_auc", "tsne_embedding", "unit_activations", "unit_features", "unit_masks", "unit_truth_tables",
 ]
+
+from ._update_attribution import (  # update attribution
+    LinearFit,
+    block_permutation_test,
+    fit_relative,
+    relative_difference,
+    relative_share,
+    relative_updating,
+    row_correlations,
+)
+
+__all__ += ["LinearFit", "block_permutation_test", "fit_relative", "relative_difference", "relative_share",
+            "relative_updating", "row_correlations"]

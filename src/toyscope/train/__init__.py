@@ -12,3 +12,9 @@ __all__ = [
     "TrainingDiverged", "bce_with_logits_loss", "fit", "fit_small_ensemble", "loss_function", "make_optimizer",
     "map_param_shaped", "mlp_loss", "mse_loss", "piecewise_constant", "softmax_cross_entropy_loss", "train",
 ]
+
+from ._online_fast import blocked_forks, blocked_online_sgd  # per-sample SGD with update tallies
+from ._update_tallies import ForkResult, group_tally_observer, online_sgd_with_tallies, train_forks
+
+__all__ += ["ForkResult", "blocked_forks", "blocked_online_sgd", "group_tally_observer", "online_sgd_with_tallies",
+            "train_forks"]
