@@ -28,3 +28,19 @@ __all__ = [
     "mlp", "unflatten_params", "block_mask", "extract_block", "merge_hidden_units", "permute_hidden_units",
     "remove_hidden_units", "splice_blocks",
 ]
+
+from ._gated_linear import (  # gated deep linear networks (neural race)
+    GATED_INIT_SCHEMES,
+    GatedLinearNet,
+    apply_gated_linear,
+    edge_name,
+    gated_linear_activations,
+    gated_linear_loss,
+    gated_linear_net,
+    init_gated_linear,
+    path_gates,
+    pathway_net,
+)
+
+__all__ += ["GATED_INIT_SCHEMES", "GatedLinearNet", "apply_gated_linear", "edge_name", "gated_linear_activations",
+            "gated_linear_loss", "gated_linear_net", "init_gated_linear", "path_gates", "pathway_net"]

@@ -1,0 +1,330 @@
+r"""Gated deep linear networks (GDLNs): linear layers on a graph, switched per example by gates.
+
+A network is a static :class:`GatedLinearNet`: named *nodes* (layers of linear units, with a
+width) and directed *edges* (weight matrices) between them, listed in topological order. Nodes
+without incoming edges are inputs, nodes without outgoing edges are outputs. Every node and
+every edge may carry a per-example gate :math:`g \in \{0, 1\}` (or any real number); a missing
+gate is always on. With row vectors (toyscope's ``y = x @ W`` convention, ``W_e: (d_s, d_t)``)::
+
+    h_v = g_v x_v                                    (v an input node)
+    h_v = g_v \sum_{e: s(e)->v} g_e h_{s(e)} W_e     (every other node)
+
+so an output is the sum over the active *paths* p (chains of edges from an input to an output)
+of :math:`g_p\, x_{s(p)} W_p`, with :math:`g_p` the product of the gates along p and
+:math:`W_p` the product of its weight matrices. The loss on a batch, with example weights
+:math:`w_n` (default :math:`1/N`), is
+
+.. math:: L = \tfrac12 \sum_n w_n \sum_{t\ \mathrm{output}} g_{t,n}\, \lVert y_{t,n} - \hat y_{t,n}\rVert^2 .
+
+Params are a dict ``{"s->t": (d_s, d_t)}``; an ensemble has a leading axis E on every leaf.
+Batches are dicts ``{"x": {input: (N, d)}, "y": {output: (N, d)}, "gates": {node or edge
+name: (N,)}, "weight": (N,)}`` (``gates`` and ``weight`` optional).
+
+Reference: Saxe, Sodhani & Lewallen, *The Neural Race Reduction* (ICML 2022), Sec. 2 and Fig. 4b.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+GATED_INIT_SCHEMES = ("normal", "orthogonal", "zeros")
+
+
+def edge_name(source: str, target: str) -> str:
+    """The params key of the edge ``source -> target``."""
+    return f"{source}->{target}"
+
+
+@dataclasses.dataclass(frozen=True)
+class GatedLinearNet:
+    """Static description of a gated deep linear network.
+
+    Attributes:
+        nodes: ``((name, width), ...)`` in topological order (every edge points forward).
+        edges: ``((source, target), ...)``, each source listed before its target.
+    """
+
+    nodes: tuple[tuple[str, int], ...]
+    edges: tuple[tuple[str, str], ...]
+
+    def __post_init__(self):
+        nodes = tuple((str(n), int(w)) for n, w in self.nodes)
+        edges = tuple((str(s), str(t)) for s, t in self.edges)
+        names = [n for n, _ in nodes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"node names must be unique, got {names}")
+        if any(w < 1 for _, w in nodes):
+            raise ValueError(f"every node width must be >= 1, got {nodes}")
+        if len(set(edges)) != len(edges):
+            raise ValueError("edges must be unique")
+        order = {n: i for i, n in enumerate(names)}
+        for s, t in edges:
+            if s not in order or t not in order:
+                raise ValueError(f"edge {s}->{t} names an unknown node; nodes: {names}")
+            if order[s] >= order[t]:
+                raise ValueError(f"edge {s}->{t} points backwards: list nodes in topological order")
+        if "->" in "".join(names):
+            raise ValueError("node names may not contain '->'")
+        object.__setattr__(self, "nodes", nodes)
+        object.__setattr__(self, "edges", edges)
+
+    @property
+    def widths(self) -> dict[str, int]:
+        return dict(self.nodes)
+
+    @property
+    def edge_names(self) -> tuple[str, ...]:
+        return tuple(edge_name(s, t) for s, t in self.edges)
+
+    @property
+    def input_nodes(self) -> tuple[str, ...]:
+        targets = {t for _, t in self.edges}
+        return tuple(n for n, _ in self.nodes if n not in targets)
+
+    @property
+    def output_nodes(self) -> tuple[str, ...]:
+        sources = {s for s, _ in self.edges}
+        return tuple(n for n, _ in self.nodes if n not in sources)
+
+    @property
+    def n_params(self) -> int:
+        w = self.widths
+        return sum(w[s] * w[t] for s, t in self.edges)
+
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """Every path from an input to an output node, as a tuple of edge names (inputs in
+        node order, then depth first)."""
+        outgoing: dict[str, list[tuple[str, str]]] = {n: [] for n, _ in self.nodes}
+        for s, t in self.edges:
+            outgoing[s].append((s, t))
+        found: list[tuple[str, ...]] = []
+
+        def walk(node, prefix):
+            if not outgoing[node]:
+                if prefix:
+                    found.append(tuple(prefix))
+                return
+            for s, t in outgoing[node]:
+                walk(t, prefix + [edge_name(s, t)])
+
+        for node in self.input_nodes:
+            walk(node, [])
+        return tuple(found)
+
+    def path_nodes(self, path: Sequence[str]) -> tuple[str, ...]:
+        """The nodes a path visits, source first."""
+        first = path[0].split("->")[0]
+        return (first, *(e.split("->")[1] for e in path))
+
+
+def gated_linear_net(nodes: Sequence[tuple[str, int]], edges: Sequence[tuple[str, str]]) -> GatedLinearNet:
+    """Build a :class:`GatedLinearNet` (validates names, widths and topological order)."""
+    return GatedLinearNet(tuple(nodes), tuple(edges))
+
+
+def init_gated_linear(spec: GatedLinearNet, *, key, n_networks: int | None = None, scheme: str = "normal",
+                      scale: float = 1.0, dtype=jnp.float32) -> dict:
+    r"""Random weights for every edge.
+
+    ``normal``: :math:`W_{ij} \sim N(0, \mathrm{scale}^2)`; ``orthogonal``: ``scale`` times a
+    (semi-)orthogonal matrix; ``zeros``.
+
+    Args:
+        spec: the network.
+        key: PRNG key (keyword-only); edges and members draw from split keys.
+        n_networks: ``None`` for one network, E for an ensemble (leading axis E).
+        scheme: one of :data:`GATED_INIT_SCHEMES`.
+        scale: standard deviation (normal) or gain (orthogonal); must be > 0 unless zeros.
+
+    Returns:
+        ``{"s->t": (d_s, d_t)}`` (or ``(E, d_s, d_t)``).
+
+    Raises:
+        ValueError: unknown scheme, scale <= 0, n_networks < 1.
+    """
+    if scheme not in GATED_INIT_SCHEMES:
+        raise ValueError(f"unknown init scheme {scheme!r}; valid: {', '.join(GATED_INIT_SCHEMES)}")
+    if scheme != "zeros" and not scale > 0:
+        raise ValueError(f"scale (sigma0) must be > 0, got {scale!r}")
+    if n_networks is not None:
+        if int(n_networks) < 1:
+            raise ValueError(f"n_networks must be >= 1, got {n_networks}")
+        keys = jax.random.split(key, int(n_networks))
+        return _init_draw(spec, keys, scheme, scale, dtype)
+    return jax.tree_util.tree_map(lambda a: a[0], _init_draw(spec, key[None], scheme, scale, dtype))
+
+
+def _init_draw(spec, keys, scheme, scale, dtype):
+    """One flat draw per member (one RNG call for every edge keeps compilation cheap)."""
+    widths = spec.widths
+    shapes = [(widths[s], widths[t]) for s, t in spec.edges]
+    if scheme == "zeros":
+        return {name: jnp.zeros((len(keys), *shape), dtype) for name, shape in zip(spec.edge_names, shapes)}
+    if scheme == "orthogonal":
+        draw = jax.nn.initializers.orthogonal(scale=scale)
+        return {name: jax.vmap(lambda k, i=i, shape=shape: draw(jax.random.fold_in(k, i), shape, dtype))(keys)
+                for i, (name, shape) in enumerate(zip(spec.edge_names, shapes))}
+    sizes = [a * b for a, b in shapes]
+    flat = scale * jax.vmap(lambda k: jax.random.normal(k, (sum(sizes),), dtype))(keys)
+    offsets = np.cumsum([0, *sizes])
+    return {name: flat[:, lo:hi].reshape(len(keys), *shape)
+            for name, shape, lo, hi in zip(spec.edge_names, shapes, offsets[:-1], offsets[1:])}
+
+
+def _check_params(spec: GatedLinearNet, params) -> bool:
+    """Validate keys and shapes; returns whether params carry an ensemble axis."""
+    if set(params) != set(spec.edge_names):
+        raise ValueError(f"params keys {sorted(params)} do not match the edges {sorted(spec.edge_names)}")
+    widths = spec.widths
+    ranks = set()
+    for (s, t), name in zip(spec.edges, spec.edge_names):
+        shape = params[name].shape
+        if shape[-2:] != (widths[s], widths[t]) or params[name].ndim not in (2, 3):
+            raise ValueError(f"params[{name!r}] has shape {shape}, expected (E?, {widths[s]}, {widths[t]})")
+        ranks.add(params[name].ndim)
+    if len(ranks) != 1:
+        raise ValueError("either every params leaf has an ensemble axis or none does")
+    return ranks.pop() == 3
+
+
+def _check_inputs(spec: GatedLinearNet, x, gates) -> None:
+    missing = set(spec.input_nodes) - set(x)
+    if missing:
+        raise ValueError(f"x lacks input nodes {sorted(missing)}; inputs: {list(spec.input_nodes)}")
+    widths = spec.widths
+    for name in spec.input_nodes:
+        if x[name].shape[-1] != widths[name]:
+            raise ValueError(f"x[{name!r}] has last dimension {x[name].shape[-1]}, node width is {widths[name]}")
+    known = set(spec.widths) | set(spec.edge_names)
+    unknown = set(gates or {}) - known
+    if unknown:
+        raise ValueError(f"gates name unknown nodes or edges {sorted(unknown)}")
+
+
+def _node_activities(spec: GatedLinearNet, params, x, gates) -> dict:
+    """Every node's activity for one network: ``{node: (..., d)}``."""
+    gates = gates or {}
+
+    def gate(name, h):
+        return h * gates[name][..., None] if name in gates else h
+
+    incoming: dict[str, list[tuple[str, str]]] = {n: [] for n, _ in spec.nodes}
+    for s, t in spec.edges:
+        incoming[t].append((s, edge_name(s, t)))
+    h = {}
+    for node, _ in spec.nodes:
+        if not incoming[node]:
+            h[node] = gate(node, x[node])
+            continue
+        total = sum(gate(name, h[s] @ params[name]) for s, name in incoming[node])
+        h[node] = gate(node, total)
+    return h
+
+
+def gated_linear_activations(spec: GatedLinearNet, params, x: dict, gates: dict | None = None) -> dict:
+    """Every node's activity :math:`h_v` (see the module docstring).
+
+    Args:
+        spec: the network.
+        params: one network or an ensemble (leading E).
+        x: ``{input node: (..., d)}``, shared by all members.
+        gates: ``{node or edge name: (...)}`` per-example gates; missing names are always on.
+
+    Returns:
+        ``{node: (..., d)}`` or ``(E, ..., d)``.
+    """
+    ensemble = _check_params(spec, params)
+    _check_inputs(spec, x, gates)
+    return _activities_jit(spec, ensemble, params, x, gates or {})
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _activities_jit(spec, ensemble, params, x, gates):
+    if ensemble:
+        return jax.vmap(lambda p: _node_activities(spec, p, x, gates))(params)
+    return _node_activities(spec, params, x, gates)
+
+
+def apply_gated_linear(spec: GatedLinearNet, params, x: dict, gates: dict | None = None) -> dict:
+    """The outputs :math:`\\hat y_t = \\sum_{p \\to t} g_p x_{s(p)} W_p`: ``{output node: (..., d)}``
+    (leading E for an ensemble)."""
+    h = gated_linear_activations(spec, params, x, gates)
+    return {node: h[node] for node in spec.output_nodes}
+
+
+def _loss_single(spec: GatedLinearNet, params, batch) -> jax.Array:
+    gates = batch.get("gates", {})
+    h = _node_activities(spec, params, batch["x"], gates)
+    n = next(iter(batch["x"].values())).shape[0]
+    weight = batch["weight"] if "weight" in batch else jnp.full((n,), 1.0 / n)
+    total = 0.0
+    for node in spec.output_nodes:
+        sq = jnp.sum((batch["y"][node] - h[node]) ** 2, axis=-1)
+        if node in gates:
+            sq = sq * gates[node]
+        total = total + sq
+    return 0.5 * jnp.sum(weight * total)
+
+
+def gated_linear_loss(spec: GatedLinearNet):
+    r"""``(params, batch) -> L`` for ONE network:
+    :math:`L = \frac12\sum_n w_n \sum_t g_{t,n}\lVert y_{t,n} - \hat y_{t,n}\rVert^2`.
+
+    For :func:`toyscope.train.train`. ``batch["weight"]`` (N,) defaults to :math:`1/N`; an
+    output node's gate masks its error (its target is ignored where the node is off).
+    """
+    def loss_fn(params, batch):
+        return _loss_single(spec, params, batch)
+
+    return loss_fn
+
+
+def path_gates(spec: GatedLinearNet, gates: dict, n_examples: int):
+    """Per-example path gates :math:`g_p = \\prod_{v \\in p} g_v \\prod_{e \\in p} g_e`:
+    ``(N, P)`` in the order of :meth:`GatedLinearNet.paths`."""
+    columns = []
+    for path in spec.paths():
+        g = jnp.ones((n_examples,))
+        for name in (*spec.path_nodes(path), *path):
+            if name in gates:
+                g = g * gates[name]
+        columns.append(g)
+    return jnp.stack(columns, axis=1)
+
+
+def pathway_net(n_inputs: int, n_outputs: int, d_in: int, d_hidden: int, d_out: int,
+                group_size: int | None = None) -> GatedLinearNet:
+    """The routing network of the paper's Fig. 4a/5a: input domains ``in{i}``, output domains
+    ``out{o}``, two hidden layers per shared pathway.
+
+    Input domains are split into groups of ``group_size`` (default: all in one group), output
+    domains likewise; input group a and output group c share the hidden pathway
+    ``h1_{a}_{c} -> h2_{a}_{c}``, so ``P = group_size**2`` input-output pairs flow through each
+    (Fig. 5a: P = 1, 4, M^2). Gate a route (i, o) on with ``in{i}``, ``h1_{a}_{c}``,
+    ``h2_{a}_{c}`` and ``out{o}`` (see :func:`toyscope.tasks.routing_task`).
+
+    Raises:
+        ValueError: a size < 1, or group_size not dividing both domain counts.
+    """
+    for name, value in (("n_inputs", n_inputs), ("n_outputs", n_outputs), ("d_in", d_in),
+                        ("d_hidden", d_hidden), ("d_out", d_out)):
+        if int(value) < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    group = n_inputs if group_size is None else int(group_size)
+    if group < 1 or n_inputs % group or n_outputs % group:
+        raise ValueError(f"group_size must divide n_inputs={n_inputs} and n_outputs={n_outputs}, got {group_size}")
+    n_in_groups, n_out_groups = n_inputs // group, n_outputs // group
+    nodes = [(f"in{i}", d_in) for i in range(n_inputs)]
+    hidden = [(a, c) for a in range(n_in_groups) for c in range(n_out_groups)]
+    nodes += [(f"h1_{a}_{c}", d_hidden) for a, c in hidden] + [(f"h2_{a}_{c}", d_hidden) for a, c in hidden]
+    nodes += [(f"out{o}", d_out) for o in range(n_outputs)]
+    edges = [(f"in{i}", f"h1_{i // group}_{c}") for i in range(n_inputs) for c in range(n_out_groups)]
+    edges += [(f"h1_{a}_{c}", f"h2_{a}_{c}") for a, c in hidden]
+    edges += [(f"h2_{a}_{o // group}", f"out{o}") for o in range(n_outputs) for a in range(n_in_groups)]
+    return GatedLinearNet(tuple(nodes), tuple(edges))

@@ -1,0 +1,53 @@
+"""Study neural-race: the smoke preset through a run folder, and one-line errors for bad input."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from toyscope.cli._app import app
+from toyscope.runs import RunFolderError, execute
+from toyscope.studies import ConfigError, get_study
+
+
+def test_smoke_routing_run_writes_summary_and_figures(tmp_path):
+    study = get_study("neural-race")
+    config = study.config_class.resolve({"preset": "smoke"})
+    folder = execute(study, config, out=tmp_path / "run")
+    summary = json.loads((folder / "summary.json").read_text())
+    for key in ("theory_max_rel_gap", "hidden_to_input_sv_ratio", "sqrt_M", "trained_route_error",
+                "untrained_route_error", "cross_domain_same_item_similarity", "reduction_off_diagonal"):
+        assert key in summary, key
+    assert summary["experiment"] == "routing" and summary["M"] == 7
+    assert summary["reduction_off_diagonal"] < 1e-6
+    assert summary["theory_max_rel_gap"] < 0.1  # decoupled GD tracks the reduced ODE even in the smoke run
+    for name in ("routing_loss", "routing_singular_values", "routing_similarity_outputs"):
+        assert (folder / "figures" / f"{name}.png").exists()
+    assert "deviations" in json.loads((folder / "report.json").read_text())
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"n_trained": 8}, "n_trained (K=8) must be <= n_domains (M=7)"),
+    ({"sigma0": 0.0}, "sigma0"),
+    ({"experiment": "race", "group_sizes": [3]}, "group_sizes must divide M=10"),
+])
+def test_bad_config_is_one_line(values, message):
+    with pytest.raises(ConfigError) as err:
+        get_study("neural-race").config_class.resolve(values)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_route_pattern_leaving_an_input_domain_untrained_fails_before_work(tmp_path):
+    study = get_study("neural-race")
+    config = study.config_class.resolve({"n_domains": 3, "routes": "0:0,0:1,2:2"})
+    with pytest.raises(RunFolderError, match="input domain 1 has no trained route"):
+        execute(study, config, out=tmp_path / "run")
+    assert not (tmp_path / "run").exists() and not (tmp_path / "run.partial").exists()
+
+
+def test_cli_rejects_k_larger_than_m_with_one_line(tmp_path):
+    result = CliRunner().invoke(app, ["run", "neural-race", "--set", "n_trained=9", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "n_trained (K=9) must be <= n_domains (M=7)" in lines[0]
+    assert not (tmp_path / "r").exists()
