@@ -36,10 +36,11 @@ def tsne_embedding(points, *, seed: int, perplexity: float = 30.0, iterations: i
 
 
 def kmeans_clusters(points, n_clusters: int | str = "auto", *, seed: int, max_clusters: int = 8,
-                    selection_sample: int = 2000) -> tuple[np.ndarray, int]:
+                    selection_sample: int = 2000, fit_sample: int = 20000) -> tuple[np.ndarray, int]:
     """K-means labels of ``points`` ``(n, P)``; ``"auto"`` picks k in 2..max_clusters by silhouette.
 
-    The silhouette is scored on a seeded subsample of at most ``selection_sample`` points.
+    The silhouette is scored on a seeded subsample of at most ``selection_sample`` points; the
+    centres are fitted on at most ``fit_sample`` points and every point gets its nearest centre.
 
     Returns:
         ``(labels (n,), k)``.
@@ -60,8 +61,10 @@ def kmeans_clusters(points, n_clusters: int | str = "auto", *, seed: int, max_cl
             if score > best_score:
                 best, best_score = k, score
         n_clusters = best
-    labels = KMeans(int(n_clusters), n_init=4, random_state=seed).fit_predict(points)
-    return labels, int(n_clusters)
+    rng = np.random.default_rng(seed + 1)
+    fit_on = points if len(points) <= fit_sample else points[rng.choice(len(points), fit_sample, replace=False)]
+    model = KMeans(int(n_clusters), n_init=4, random_state=seed).fit(fit_on)
+    return model.predict(points), int(n_clusters)
 
 
 def adjusted_rand(labels_a, labels_b) -> float:

@@ -199,8 +199,11 @@ def _write_result(folder: Path, study: Study, config: StudyConfig, result: Study
     sections = []
     for section in result.sections:
         for fig in section.figures:
-            fig.figure.savefig(figures_dir / f"{fig.name}.png", dpi=110, bbox_inches="tight")
-            fig.figure.savefig(figures_dir / f"{fig.name}.svg", bbox_inches="tight")
+            # A figure with a layout engine (constrained/tight) is already laid out; "tight" bbox
+            # would render it a second time per file.
+            bbox = None if fig.figure.get_layout_engine() is not None else "tight"
+            fig.figure.savefig(figures_dir / f"{fig.name}.png", dpi=110, bbox_inches=bbox)
+            fig.figure.savefig(figures_dir / f"{fig.name}.svg", bbox_inches=bbox)
         for table in section.tables:
             write_table_csv(tables_dir / f"{table.name}.csv", table.columns, table.rows)
         sections.append({

@@ -173,7 +173,7 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     stage("train")
     init_params = _init(spec, config, keys[0], config.n_networks)
     result = ctx.cached("main_ensemble", lambda: train_ensemble(
-        spec, init_params, data, config, snapshot_every=config.snapshot_every, progress=f"training {config.n_networks} nets"))
+        spec, init_params, data, config, progress=f"training {config.n_networks} nets"))
     final = result.params
     acc = accuracy(spec, final, data)
     classes = accuracy_class(acc)
@@ -233,7 +233,12 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     # ---- 5. trajectories and "close initialisations end close" ----------------------------
     stage("trajectories")
     flat_init = np.asarray(nets.flatten_params(init_params), np.float64)
-    traj_section, traj_summary = _trajectory_section(config, spec, result, final, classes, flat_init, flat, sample, rng)
+    members = sample[: config.n_trajectories]
+    # Trajectories: the sampled members retrained with snapshots (same inits, same full-batch GD,
+    # so the same paths) instead of keeping snapshots of every network of the ensemble.
+    trajectories = ctx.cached("trajectories", lambda: train_ensemble(
+        spec, _members(init_params, members), data, config, snapshot_every=config.snapshot_every))
+    traj_section, traj_summary = _trajectory_section(config, trajectories, classes[members], flat_init, flat, sample)
     summary.update(traj_summary)
     sections.append(traj_section)
 
@@ -274,9 +279,9 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     params_out.update({f"init.layer{i}.{k}": np.asarray(v) for i, layer in enumerate(init_params) for k, v in layer.items()})
     params_out.update({f"large.layer{i}.{k}": np.asarray(v) for i, layer in enumerate(result_large.params)
                        for k, v in layer.items()})
-    if result.snapshots is not None:
-        params_out["trajectory.flat"] = _trajectory_flat(result, sample[:config.n_trajectories])
-        params_out["trajectory.steps"] = np.asarray(result.snapshot_steps)
+    params_out["trajectory.flat"] = _trajectory_flat(trajectories)
+    params_out["trajectory.steps"] = np.asarray(trajectories.snapshot_steps)
+    params_out["trajectory.members"] = np.asarray(members)
     params_out.update(splice_params)
     docs = {
         "final.layer0.weight": f"(E, 2, {config.width}) input->hidden weights after training (y = x @ W + b)",
@@ -284,6 +289,7 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
         "large.layer0.weight": f"(E_large, 2, {config.width_large}) width-{config.width_large} nets after training",
         "trajectory.flat": "(n_snapshots, n_trajectories, P) flat params (nets.flatten_params order) of a sample",
         "trajectory.steps": "(n_snapshots,) training step of each snapshot",
+        "trajectory.members": "(n_trajectories,) ensemble index of each trajectory",
     }
     metrics = {"step": result.steps}
     for name in ACCURACY_CLASSES:
@@ -294,8 +300,13 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
                        deviations=_deviations(config, summary))
 
 
-def _trajectory_flat(result, members) -> np.ndarray:
-    snaps = [{k: np.asarray(v)[:, members] for k, v in layer.items()} for layer in result.snapshots]
+def _members(params, index):
+    return [{k: np.asarray(v)[index] for k, v in layer.items()} for layer in params]
+
+
+def _trajectory_flat(result) -> np.ndarray:
+    """``(n_snapshots, E, P)`` flat params of every snapshot of ``result``."""
+    snaps = [{k: np.asarray(v) for k, v in layer.items()} for layer in result.snapshots]
     return np.stack([np.asarray(nets.flatten_params([{k: v[t] for k, v in layer.items()} for layer in snaps]))
                      for t in range(len(result.snapshot_steps))])
 
@@ -555,25 +566,25 @@ def _basin_section(config, spec, canonical, flat_canonical, clusters, classes, s
                                                     "median bottom eigenvalue", "stopped at step"], sharp_rows)]), summary
 
 
-def _trajectory_section(config, spec, result, final, classes, flat_init, flat_final, sample, rng):
+def _trajectory_section(config, trajectories, member_classes, flat_init, flat_final, sample):
     summary = {}
     figures = []
-    if result.snapshots is not None:
-        members = sample[: config.n_trajectories]
-        traj = _trajectory_flat(result, members)  # (T, M, P)
+    if trajectories.snapshots is not None:
+        traj = _trajectory_flat(trajectories)  # (T, M, P)
+        members = range(traj.shape[1])
         points = traj.reshape(-1, traj.shape[-1])
         pca_points, _ = analysis.pca_embedding(points)
         pca_points = pca_points.reshape(traj.shape[0], traj.shape[1], 2)
         fig, ax = viz.new_figure(6, 5)
-        for m, member in enumerate(members):
-            colour = viz.PALETTE[ACCURACY_CLASSES.index(classes[member])]
+        for m in members:
+            colour = viz.PALETTE[ACCURACY_CLASSES.index(member_classes[m])]
             ax.plot(pca_points[:, m, 0], pca_points[:, m, 1], color=colour, alpha=0.5, linewidth=0.8)
             ax.scatter(pca_points[-1, m, 0], pca_points[-1, m, 1], color=colour, s=10)
         ax.scatter(pca_points[0, :, 0], pca_points[0, :, 1], color="k", s=4, label="initialisations")
         for i, name in enumerate(ACCURACY_CLASSES):
             ax.plot([], [], color=viz.PALETTE[i], label=f"ends at {name} acc.")
         ax.legend(fontsize=7, frameon=False)
-        ax.set_title(f"{len(members)} trajectories in the PCA plane of their own snapshots", fontsize=9)
+        ax.set_title(f"{traj.shape[1]} trajectories in the PCA plane of their own snapshots", fontsize=9)
         figures.append(Figure("trajectories", fig, "Training trajectories (snapshots every "
                               f"{config.snapshot_every} steps) projected on the top two principal axes of all "
                               "snapshot points; dots mark the ends, coloured by final accuracy."))
