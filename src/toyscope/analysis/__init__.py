@@ -1,6 +1,7 @@
-"""Analyses that work on any small network or ensemble: statistics, clustering, gates, ..."""
+"""Analyses of any small network or ensemble: statistics, gates and circuits, alignment, landscape,
+embeddings, covariance, update attribution, connection cost and modularity."""
 
-from ._ablation import MinimalCircuits, masked_predictions, minimal_circuits, unit_masks
+from ._ablation import masked_predictions, minimal_circuits, MinimalCircuits, unit_masks
 from ._alignment import (
     align_hidden_units,
     alignment_permutation,
@@ -8,6 +9,16 @@ from ._alignment import (
     canonicalize_hidden_units,
     unit_features,
 )
+from ._bimt_geometry import NORMS, connection_distances, neuron_coordinates
+from ._bimt_swaps import (
+    neuron_scores,
+    permute_neuron_layer,
+    swap_cost_changes,
+    swap_hook,
+    swap_neurons,
+    swappable_layers,
+)
+from ._connection_cost import check_distances, connection_cost
 from ._covariance import (
     activation_covariance,
     block_structure_baseline,
@@ -26,35 +37,38 @@ from ._embedding import (
 from ._gates import (
     GATE_NAMES,
     GATE_TABLES,
-    CircuitLabels,
     circuit_labels,
+    CircuitLabels,
     consistent_gates,
     gate_name,
     layer_truth_tables,
     unit_truth_tables,
 )
 from ._landscape import flat_mlp_loss, gradient_norms, hessian_eigenvalues, loss_barriers, path_losses
+from ._modularity import modularity, neuron_graph
+from ._pruning import count_active, knock_out_neurons, prune_below, pruning_frontier
 from ._stats import bootstrap_interval, correlation_interval, format_fraction, mean_interval, proportion_interval
-
-__all__ = [
-    "GATE_NAMES", "GATE_TABLES", "CircuitLabels", "MinimalCircuits", "activation_covariance", "adjusted_rand",
-    "align_hidden_units", "alignment_permutation", "block_structure_baseline", "block_structure_score",
-    "bootstrap_interval", "canonical_permutation", "canonicalize_hidden_units", "circuit_labels", "consistent_gates",
-    "correlation_interval", "distance_rank_correlation", "effective_rank", "flat_mlp_loss", "format_fraction",
-    "gate_name", "gradient_norms", "hessian_eigenvalues", "kmeans_clusters", "layer_truth_tables", "loss_barriers",
-    "masked_predictions", "mean_interval", "minimal_circuits", "path_losses", "pca_embedding", "proportion_interval",
-    "success_auc", "tsne_embedding", "unit_activations", "unit_features", "unit_masks", "unit_truth_tables",
-]
-
-from ._update_attribution import (  # update attribution
-    LinearFit,
+from ._update_attribution import (
     block_permutation_test,
     fit_relative,
+    LinearFit,
     relative_difference,
     relative_share,
     relative_updating,
     row_correlations,
 )
 
-__all__ += ["LinearFit", "block_permutation_test", "fit_relative", "relative_difference", "relative_share",
-            "relative_updating", "row_correlations"]
+__all__ = [
+    "activation_covariance", "adjusted_rand", "align_hidden_units", "alignment_permutation",
+    "block_permutation_test", "block_structure_baseline", "block_structure_score", "bootstrap_interval",
+    "canonical_permutation", "canonicalize_hidden_units", "check_distances", "circuit_labels", "CircuitLabels",
+    "connection_cost", "connection_distances", "consistent_gates", "correlation_interval", "count_active",
+    "distance_rank_correlation", "effective_rank", "fit_relative", "flat_mlp_loss", "format_fraction", "gate_name",
+    "GATE_NAMES", "GATE_TABLES", "gradient_norms", "hessian_eigenvalues", "kmeans_clusters", "knock_out_neurons",
+    "layer_truth_tables", "LinearFit", "loss_barriers", "masked_predictions", "mean_interval", "minimal_circuits",
+    "MinimalCircuits", "modularity", "neuron_coordinates", "neuron_graph", "neuron_scores", "NORMS", "path_losses",
+    "pca_embedding", "permute_neuron_layer", "proportion_interval", "prune_below", "pruning_frontier",
+    "relative_difference", "relative_share", "relative_updating", "row_correlations", "success_auc",
+    "swap_cost_changes", "swap_hook", "swap_neurons", "swappable_layers", "tsne_embedding", "unit_activations",
+    "unit_features", "unit_masks", "unit_truth_tables",
+]

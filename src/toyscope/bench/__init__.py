@@ -15,6 +15,8 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                      "E=10,000 sigmoid 2-2-1 nets, full-batch GD on XOR, 5,000 steps: network-steps/s"),
     "online-sgd": ("toyscope.bench._online", "bench_online_sgd",
                    "784-100-2 softplus net, per-sample SGD with per-group |update| tallies (blocked exact path and engine): samples/s"),
+    "bimt-symbolic-a": ("toyscope.bench._bimt", "bench_bimt_symbolic_a",
+                        "BIMT on symbolic task (a), 4-20-20-2 SiLU, swaps every 200 steps: steps/s and seeds/s"),
 }
 
 

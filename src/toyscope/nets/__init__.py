@@ -1,18 +1,29 @@
-"""Models: MLPs (and later gated linear networks, tiny transformers) as plain pytrees."""
+"""Models as plain pytrees: MLPs (with surgery), gated deep linear networks, layered networks with
+token embeddings."""
 
 from ._activations import ACTIVATIONS, activation, erf_activation
-from ._init import BIAS_SCHEMES, SCHEMES, dense_init
-from ._mlp import (
-    MLP,
-    activations,
-    apply,
-    ensemble_size,
-    flatten_params,
-    init,
-    is_ensemble,
-    mlp,
-    unflatten_params,
+from ._gated_linear import (
+    GATED_INIT_SCHEMES,
+    apply_gated_linear,
+    edge_name,
+    gated_linear_activations,
+    gated_linear_loss,
+    gated_linear_net,
+    GatedLinearNet,
+    init_gated_linear,
+    path_gates,
+    pathway_net,
 )
+from ._init import BIAS_SCHEMES, SCHEMES, dense_init
+from ._layered import (
+    init_layered_network,
+    layered_network,
+    layered_network_activations,
+    layered_network_apply,
+    layered_network_inputs,
+    LayeredNetwork,
+)
+from ._mlp import MLP, activations, apply, ensemble_size, flatten_params, init, is_ensemble, mlp, unflatten_params
 from ._surgery import (
     block_mask,
     extract_block,
@@ -23,24 +34,11 @@ from ._surgery import (
 )
 
 __all__ = [
-    "ACTIVATIONS", "BIAS_SCHEMES", "MLP", "SCHEMES", "activation", "activations", "apply",
-    "dense_init", "ensemble_size", "erf_activation", "flatten_params", "init", "is_ensemble",
-    "mlp", "unflatten_params", "block_mask", "extract_block", "merge_hidden_units", "permute_hidden_units",
-    "remove_hidden_units", "splice_blocks",
+    "activation", "ACTIVATIONS", "activations", "apply", "apply_gated_linear", "BIAS_SCHEMES", "block_mask",
+    "dense_init", "edge_name", "ensemble_size", "erf_activation", "extract_block", "flatten_params",
+    "GATED_INIT_SCHEMES", "gated_linear_activations", "gated_linear_loss", "gated_linear_net", "GatedLinearNet",
+    "init", "init_gated_linear", "init_layered_network", "is_ensemble", "layered_network",
+    "layered_network_activations", "layered_network_apply", "layered_network_inputs", "LayeredNetwork",
+    "merge_hidden_units", "MLP", "mlp", "path_gates", "pathway_net", "permute_hidden_units", "remove_hidden_units",
+    "SCHEMES", "splice_blocks", "unflatten_params",
 ]
-
-from ._gated_linear import (  # gated deep linear networks (neural race)
-    GATED_INIT_SCHEMES,
-    GatedLinearNet,
-    apply_gated_linear,
-    edge_name,
-    gated_linear_activations,
-    gated_linear_loss,
-    gated_linear_net,
-    init_gated_linear,
-    path_gates,
-    pathway_net,
-)
-
-__all__ += ["GATED_INIT_SCHEMES", "GatedLinearNet", "apply_gated_linear", "edge_name", "gated_linear_activations",
-            "gated_linear_loss", "gated_linear_net", "init_gated_linear", "path_gates", "pathway_net"]

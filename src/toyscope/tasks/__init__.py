@@ -1,28 +1,21 @@
-"""Tasks and data: image datasets from the data directory (checksummed), and synthetic tasks."""
+"""Tasks and data: image datasets from the data directory (checksummed), Boolean tasks, class
+groups, routing, symbolic regression, two moons, group operations."""
 
-from ._datasets import (
-    DATA_ENV,
-    DATASETS,
-    SPLITS,
-    CorruptDataError,
-    Dataset,
-    DataUnavailable,
-    data_dir,
-    load_dataset,
-)
 from ._boolean import binary_inputs, boolean_task, xor_task
 from ._class_groups import check_class_groups, class_group_task, scale_pixels, split_group
+from ._datasets import DATA_ENV, DATASETS, SPLITS, CorruptDataError, data_dir, Dataset, DataUnavailable, load_dataset
+from ._group_ops import modular_addition_task, permutation_sign, permutation_task, permutations_of
+from ._routing import band_routes, check_routes, hierarchical_targets, orthogonal_encodings, routing_task
+from ._symbolic import SYMBOLIC_FORMULAS, symbolic_task
+from ._transformed_routes import label_permutations, rotated_copies, transformed_routing_task
+from ._two_moons import two_moons_task
+from ._xor_paths import XOR_SIGNED_INPUTS, xor_path_net, xor_path_task
 
 __all__ = [
-    "DATASETS", "DATA_ENV", "SPLITS", "CorruptDataError", "DataUnavailable", "Dataset", "binary_inputs",
-    "boolean_task", "check_class_groups", "class_group_task", "data_dir", "load_dataset", "scale_pixels",
-    "split_group", "xor_task",
+    "band_routes", "binary_inputs", "boolean_task", "check_class_groups", "check_routes", "class_group_task",
+    "CorruptDataError", "data_dir", "DATA_ENV", "Dataset", "DATASETS", "DataUnavailable", "hierarchical_targets",
+    "label_permutations", "load_dataset", "modular_addition_task", "orthogonal_encodings", "permutation_sign",
+    "permutation_task", "permutations_of", "rotated_copies", "routing_task", "scale_pixels", "split_group", "SPLITS",
+    "SYMBOLIC_FORMULAS", "symbolic_task", "transformed_routing_task", "two_moons_task", "xor_path_net",
+    "xor_path_task", "XOR_SIGNED_INPUTS", "xor_task",
 ]
-
-from ._routing import band_routes, check_routes, hierarchical_targets, orthogonal_encodings, routing_task  # noqa: E402
-from ._transformed_routes import label_permutations, rotated_copies, transformed_routing_task  # noqa: E402
-from ._xor_paths import XOR_SIGNED_INPUTS, xor_path_net, xor_path_task  # noqa: E402
-
-__all__ += ["XOR_SIGNED_INPUTS", "band_routes", "check_routes", "hierarchical_targets", "label_permutations",
-            "orthogonal_encodings", "rotated_copies", "routing_task", "transformed_routing_task", "xor_path_net",
-            "xor_path_task"]

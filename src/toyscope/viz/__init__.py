@@ -1,11 +1,10 @@
-"""Figures: decision boundaries, labelled scatters, quantile bands, heatmaps (and study-specific plots)."""
+"""Figures: decision boundaries, labelled scatters, quantile bands, heatmaps, connectivity graphs,
+update-attribution plots."""
 
+from ._connectivity import connectivity_evolution_figure, connectivity_figure, draw_connectivity
 from ._decision import DECISION_CMAP, decision_grid, plot_decision
 from ._plots import PALETTE, heatmap, new_figure, quantile_band, scatter_by_label
-
-__all__ = ["DECISION_CMAP", "PALETTE", "decision_grid", "heatmap", "new_figure", "plot_decision", "quantile_band",
-           "scatter_by_label"]
-from ._update_attribution import (  # update attribution
+from ._update_attribution import (
     correlation_map_figure,
     r2_against_steps_figure,
     r2_by_setting_figure,
@@ -13,5 +12,9 @@ from ._update_attribution import (  # update attribution
     running_loss_figure,
 )
 
-__all__ += ["correlation_map_figure", "r2_against_steps_figure", "r2_by_setting_figure", "relative_scatter_figure",
-            "running_loss_figure"]
+__all__ = [
+    "connectivity_evolution_figure", "connectivity_figure", "correlation_map_figure", "DECISION_CMAP",
+    "decision_grid", "draw_connectivity", "heatmap", "new_figure", "PALETTE", "plot_decision", "quantile_band",
+    "r2_against_steps_figure", "r2_by_setting_figure", "relative_scatter_figure", "running_loss_figure",
+    "scatter_by_label",
+]
