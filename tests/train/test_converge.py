@@ -1,0 +1,63 @@
+"""Gradient flow, Newton refinement and saddle escapes against closed-form answers."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from toyscope import train
+
+
+@pytest.fixture(autouse=True)
+def x64():
+    with jax.enable_x64(True):
+        yield
+
+
+def test_flow_on_a_quadratic_stops_when_and_where_the_closed_form_says():
+    # L = lam x^2 / 2: x(t) = x0 exp(-lam t); |grad| = lam |x| crosses gtol at t* = log(lam x0 / gtol) / lam;
+    # the event fires at the end of the first step past t*
+    def loss(x, lam):
+        return 0.5 * lam * jnp.sum(x**2)
+
+    flow = train.make_gradient_flow(loss, gtol=1e-6, rtol=1e-10, atol=1e-12, t1=1e4, max_steps=10_000)
+    lam = jnp.array([1.0, 4.0])
+    result = flow(jnp.array([[1.0], [1.0]]), lam)
+    expected = np.log(np.asarray(lam) / 1e-6) / np.asarray(lam)
+    assert np.all(result.final_time >= expected) and np.all(result.final_time < 1.1 * expected)
+    np.testing.assert_allclose(np.asarray(result.params)[:, 0], np.exp(-np.asarray(lam) * result.final_time), rtol=1e-5)
+    assert np.all(result.reached_gtol) and np.all(result.grad_max < 1.01e-6)
+    finite = np.isfinite(result.losses[0])
+    np.testing.assert_allclose(result.losses[0][finite], 0.5 * np.exp(-2 * result.times[0][finite]), rtol=1e-6)
+
+
+def test_saddle_is_escaped_and_refinement_reaches_1e_10():
+    # L = x^2 + (y^2 - 1)^2 / 4: saddle at the origin (Hessian diag(2, -1)), minima at y = +-1
+    def loss(p, _):
+        return p[0] ** 2 + (p[1] ** 2 - 1) ** 2 / 4
+
+    start = jnp.zeros((1, 2))
+    free = jnp.ones((1, 2), bool)
+    (record,) = train.converge_ensemble(loss, start, jnp.zeros(1), free, flow_gtol=1e-3, gtol=1e-10)
+    assert record.saddle_escapes == 1 and record.converged
+    assert abs(abs(record.x[1]) - 1) < 1e-9 and record.loss < 1e-18
+    assert record.grad_max < 1e-10 and np.isclose(record.min_eigenvalue, 2.0)
+
+
+def test_refine_respects_frozen_coordinates_and_lanczos_agrees_with_eigh():
+    a = np.diag([3.0, 1.0, 2.0, 0.5])
+
+    def loss(p, _):
+        return 0.5 * p @ jnp.asarray(a) @ p + jnp.sum(p**4)
+
+    objective = train.FlatObjective(loss, jnp.zeros(4))
+    x = np.array([0.3, -0.2, 0.5, 7.0])
+    refined = train.refine_stationary(objective, x, None, free=np.array([0, 1, 2]), gtol=1e-12)
+    assert refined.x[3] == 7.0 and np.abs(refined.x[:3]).max() < 1e-10
+    dense = train.smallest_hessian_eigen(objective, refined.x, None, free=np.arange(3))
+    lanczos = train.smallest_hessian_eigen(objective, refined.x, None, free=np.arange(3), dense_limit=1)
+    assert np.isclose(dense.value, 1.0) and np.isclose(lanczos.value, 1.0) and lanczos.method == "lanczos"
+    krylov = train.refine_stationary(objective, x, None, free=np.array([0, 1, 2]), gtol=1e-12, dense_limit=1)
+    assert krylov.method == "trust-krylov" and krylov.grad_max < 1e-12
