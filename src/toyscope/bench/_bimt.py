@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from .. import analysis, nets
+from .. import nets
 from ._timing import first_and_steady
 
 

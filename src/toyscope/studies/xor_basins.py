@@ -24,7 +24,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .. import analysis, nets, tasks, train, viz
 from ..analysis import format_fraction, proportion_interval
-from ._base import ConfigError, Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
 
 ACCURACY_CLASSES = ("1.0", "0.75", "0.5", "other")
 
@@ -423,7 +423,7 @@ def _embedding_section(config, summary, classes, sample, tsne, km_raw, km_can, p
     text = (
         f"t-SNE (perplexity {config.tsne_perplexity}, seeded) on {len(sample)} networks' final parameters "
         f"({'all' if len(sample) == len(classes) else 'a seeded subsample'}), and K-means in the original "
-        f"{pca_raw.shape[1] and 'parameter'} space with k chosen by silhouette (k = {k_raw} raw, {k_can} after "
+        f"parameter space (all {len(classes)} networks) with k chosen by silhouette (k = {k_raw} raw, {k_can} after "
         "canonicalisation). "
         f"Adjusted Rand index of K-means with the accuracy classes: {summary['kmeans_ari']:.3f} on raw parameters, "
         f"{summary['kmeans_ari_canonical']:.3f} after sorting hidden units by their outgoing weight; with the "

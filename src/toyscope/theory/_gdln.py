@@ -320,7 +320,6 @@ def decoupled_params(spec: GatedLinearNet, modes: PathwayModes, initial_strength
     """
     n_edges, k = len(modes.edges), modes.n_modes
     b0 = np.broadcast_to(np.asarray(initial_strengths, np.float64), (n_edges, k))
-    widths = spec.widths
     rng = None if key is None else np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel())
     for node, width in spec.nodes:
         if node in modes.bases:
