@@ -117,6 +117,10 @@ class Dataset:
 
 def data_dir() -> Path:
     """The data directory: ``$TOYSCOPE_DATA``, else the user cache dir (e.g. ``~/.cache/toyscope``)."""
+    return _default_data_dir()
+
+
+def _default_data_dir() -> Path:
     if os.environ.get(DATA_ENV):
         return Path(os.environ[DATA_ENV]).expanduser()
     import platformdirs
@@ -154,7 +158,7 @@ def load_dataset(name: str, split: str = "train", *, data_dir: Path | str | None
     if name == "digits":
         return _load_digits(split)
     source = _SOURCES[name]
-    root = Path(data_dir) if data_dir is not None else globals()["data_dir"]()
+    root = Path(data_dir) if data_dir is not None else _default_data_dir()
     folder = root / source.folder
     search = [folder, root] if data_dir is not None else [folder]
     search += [Path(d) for d in source.system_dirs]
