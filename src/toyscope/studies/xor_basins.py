@@ -558,7 +558,8 @@ def _basin_section(config, spec, canonical, flat_canonical, clusters, classes, s
         "small but non-zero and the curvature keeps shrinking as the weights grow."
     )
     return Section("Basins: mode connectivity and sharpness", text,
-                   [Figure("basins", fig, "Left: loss barriers within and between clusters. Right: gradient norm vs top "
+                   [Figure("basins", fig, "Left: loss barriers within and between clusters (barriers <= 1e-8, "
+                           "including exact zeros, are drawn at -8). Right: gradient norm vs top "
                            "Hessian eigenvalue at the final point, per accuracy class.")],
                    [Table("barriers", ["pairs", "n", "median barrier", "90% quantile", "connected [95% CI]"], barrier_rows),
                     Table("sharpness_per_cluster", ["cluster", "networks", "accuracy classes", "median loss",
