@@ -22,7 +22,10 @@ def _one_hidden_layer(spec: nets.MLP) -> None:
 
 
 def unit_masks(k: int, max_removed: int | None = None) -> np.ndarray:
-    """Every kept-unit mask of k units with at most ``max_removed`` removed (and >= 1 kept): ``(M, k)``."""
+    """Every kept-unit mask of k units with at most ``max_removed`` removed (and >= 1 kept): ``(M, k)``.
+
+    The first row keeps every unit.
+    """
     max_removed = k - 1 if max_removed is None else min(max_removed, k - 1)
     rows = [m for m in itertools.product((1, 0), repeat=k) if 0 < sum(m) and k - sum(m) <= max_removed]
     return np.array(rows, bool)
@@ -39,7 +42,11 @@ def masked_predictions(spec: nets.MLP, params, x, masks) -> np.ndarray:
     """
     _one_hidden_layer(spec)
     _, post = nets.activations(spec, params, np.asarray(x, np.float32))
-    hidden = np.asarray(post[0])  # (E, N, k)
+    return _masked_outputs(np.asarray(post[0]), params, masks)
+
+
+def _masked_outputs(hidden: np.ndarray, params, masks) -> np.ndarray:
+    """Output on/off for each kept-unit mask, from the hidden activations ``(E, N, k)``."""
     w_out = np.asarray(params[1]["weight"])  # (E, k, o)
     bias = np.asarray(params[1]["bias"])[:, None, None, :] if "bias" in params[1] else 0.0
     z = np.einsum("enk,mk,eko->emno", hidden, np.asarray(masks, hidden.dtype), w_out) + bias
@@ -89,15 +96,15 @@ def minimal_circuits(spec: nets.MLP, params, x, *, target_units: int = 2) -> Min
     k = spec.widths[1]
     if not 1 <= target_units <= k:
         raise ValueError(f"target_units must be in 1..{k}, got {target_units}")
-    masks = unit_masks(k)
-    full = masked_predictions(spec, params, x, np.ones((1, k), bool))[:, 0]  # (E, N, o)
-    preds = masked_predictions(spec, params, x, masks)  # (E, M, N, o)
+    masks = unit_masks(k)  # the first row keeps every unit
+    pre, post = nets.activations(spec, params, x)
+    preds = _masked_outputs(np.asarray(post[0]), params, masks)  # (E, M, N, o)
+    full = preds[:, 0]  # (E, N, o)
     keeps = (preds == full[:, None]).all(axis=(2, 3))
     sizes = masks.sum(1)
     smallest = np.where(keeps, sizes[None, :], k).min(axis=1)
     has_minimal = smallest <= target_units
 
-    pre, _ = nets.activations(spec, params, x)
     hidden_on = np.asarray(pre[0]) > 0  # (E, N, k)
     repaired = np.zeros(len(keeps), bool)
     duplicates = np.zeros(len(keeps), np.int64)

@@ -21,10 +21,10 @@ from ._timing import first_and_steady
 
 def _data(n_samples: int):
     try:
-        from ..tasks import load_dataset
+        from ..tasks import load_dataset, scale_pixels
 
         dataset = load_dataset("mnist", "test")
-        x = (dataset.images.reshape(len(dataset.images), -1)[:n_samples].astype(np.float32) + 1) / 256
+        x = scale_pixels(dataset.images[:n_samples])
         labels = dataset.labels[:n_samples]
         source = "MNIST test split"
     except Exception as err:  # noqa: BLE001 - any failure to load falls back, and says so
@@ -35,12 +35,6 @@ def _data(n_samples: int):
     group = (labels % 2).astype(np.int32)
     y = np.eye(2, dtype=np.float32)[group]
     return jnp.asarray(x), jnp.asarray(y), jnp.asarray(group), source
-
-
-def tally_observer(aux, delta, batch, step):
-    """Add |delta| of every parameter to the tally of the example's group (aux: (2, ...) per leaf)."""
-    group = batch["group"][0]
-    return jax.tree_util.tree_map(lambda tally, d: tally.at[group].add(jnp.abs(d)), aux, delta)
 
 
 def _plain_loop(spec, params, x, y, group, learning_rate):
@@ -84,7 +78,7 @@ def bench_online_sgd(n_samples: int = 10_000, learning_rate: float = 0.01, block
 
     def engine():
         return train.train(loss, ensemble, data, optimizer=optax.sgd(learning_rate), n_steps=n_samples, mode="online",
-                           order=order, observer=tally_observer, aux=aux, record_every=n_samples // 5,
+                           order=order, observer=train.group_tally_observer(), aux=aux, record_every=n_samples // 5,
                            chunk_steps=n_samples // 5, progress=None).params
 
     plain = _plain_loop(spec, params, x, y, group, learning_rate)

@@ -40,6 +40,14 @@ PAPER_TABLE2 = {
 CLASSIFICATION = {"two-moons", "mod-add", "permutation-s4"}
 
 
+def _known_names(value: list[str], valid, what: str) -> list[str]:
+    """``value`` if it is a non-empty list of names from ``valid``; else a one-line error."""
+    bad = [v for v in value if v not in valid]
+    if bad or not value:
+        raise ValueError(f"unknown {what} {bad[0] if bad else None!r}; valid: {', '.join(valid)}")
+    return value
+
+
 class BimtTableConfig(StudyConfig):
     """The grid of the tables. ``cells_dir`` (default: ``cells/`` inside the run folder) lets
     several table runs share finished cells."""
@@ -58,18 +66,12 @@ class BimtTableConfig(StudyConfig):
     @field_validator("tasks")
     @classmethod
     def _tasks(cls, value):
-        bad = [t for t in value if t not in TASK_NAMES]
-        if bad or not value:
-            raise ValueError(f"unknown task {bad[0] if bad else None!r}; valid: {', '.join(TASK_NAMES)}")
-        return value
+        return _known_names(value, TASK_NAMES, "task")
 
     @field_validator("methods")
     @classmethod
     def _methods(cls, value):
-        bad = [m for m in value if m not in METHODS]
-        if bad or not value:
-            raise ValueError(f"unknown method {bad[0] if bad else None!r}; valid: {', '.join(METHODS)}")
-        return value
+        return _known_names(value, METHODS, "method")
 
     @field_validator("seeds_by_task")
     @classmethod
