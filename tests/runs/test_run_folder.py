@@ -11,7 +11,7 @@ from safetensors.numpy import load_file
 
 import toyscope
 from toyscope.runs import RunFolderError, SerialExecutor, execute, load_run, run_sweep
-from toyscope.studies import get_study
+from toyscope.studies import NullContext, get_study
 
 from conftest import DEMO_CLI
 
@@ -88,3 +88,27 @@ def test_sweep_runs_cells_and_resumes(tmp_path, demo_registered):
     stamp = (cells[0] / "summary.json").stat().st_mtime_ns
     run_sweep("demo", {"preset": "smoke"}, {"width": ["2", "4"]}, out, seeds=2, executor=SerialExecutor(), parse_value=int)
     assert (cells[0] / "summary.json").stat().st_mtime_ns == stamp  # finished cells are not rerun
+
+
+def test_sweep_refuses_a_cell_folder_with_another_config(tmp_path, demo_registered):
+    out = tmp_path / "sweep"
+    run_sweep("demo", {"preset": "smoke", "n_steps": 40}, {"width": [2]}, out, executor=SerialExecutor())
+    with pytest.raises(RunFolderError, match="another config.*n_steps: 40 there, 60 wanted"):
+        run_sweep("demo", {"preset": "smoke", "n_steps": 60}, {"width": [2]}, out, executor=SerialExecutor())
+
+
+def test_context_sweep_matches_running_each_cell(tmp_path, demo_registered):
+    """A study's ``ctx.sweep``: run folders under a run folder, in memory under NullContext; both
+    give every cell's own summary, in grid order."""
+    from toyscope.runs import RunFolderContext
+
+    grid = {"width": [2, 4]}
+    in_memory = NullContext().sweep("demo", {"preset": "smoke", "n_steps": 40}, grid)
+    on_disk = RunFolderContext(tmp_path).sweep("demo", {"preset": "smoke", "n_steps": 40}, grid)
+    study = get_study("demo")
+    for width, (values, summary), (values_disk, summary_disk) in zip(grid["width"], in_memory, on_disk):
+        direct = study.run(study.config_class.resolve({"preset": "smoke", "n_steps": 40, "width": width}), NullContext())
+        assert values == values_disk == {"width": width}
+        assert summary["final_loss_mean"] == pytest.approx(direct.summary["final_loss_mean"], rel=1e-6)
+        assert summary_disk["final_loss_mean"] == pytest.approx(direct.summary["final_loss_mean"], rel=1e-6)
+    assert sorted(p.name for p in (tmp_path / "cells").iterdir()) == ["cell000-width=2", "cell001-width=4"]

@@ -13,10 +13,11 @@ from ._run import (
     load_run,
     partial_path,
 )
-from ._sweep import Executor, ProcessExecutor, SerialExecutor, grid_cells, parse_grid, run_sweep
+from ._sweep import Executor, ProcessExecutor, SerialExecutor, SweepCell, grid_cells, parse_grid, run_sweep, sweep_cells
 
 __all__ = [
     "PARTIAL", "Executor", "ProcessExecutor", "RunData", "RunFolderContext", "RunFolderError",
-    "SerialExecutor", "configure_dtype", "default_run_dir", "execute", "file_md5", "grid_cells",
+    "SerialExecutor", "SweepCell", "configure_dtype", "default_run_dir", "execute", "file_md5", "grid_cells",
     "load_partial_config", "load_run", "parse_grid", "partial_path", "read_config", "render_report", "run_sweep",
+    "sweep_cells",
 ]

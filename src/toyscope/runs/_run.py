@@ -87,6 +87,19 @@ class RunFolderContext:
     def data_files(self, paths: dict[str, str]) -> None:
         self.files.update({k: str(v) for k, v in paths.items()})
 
+    def sweep(self, study: str, base_values: dict[str, Any], grid: dict[str, list[Any]], out: Path | str | None = None,
+              *, workers: int = 1) -> list:
+        """Run ``study`` on every cell of ``grid`` (one resumable run folder per cell under ``out``,
+        default ``cells/`` in this run folder); the finished cells, in grid order (see
+        :func:`toyscope.runs.sweep_cells`)."""
+        from .._progress import is_quiet
+        from ._sweep import ProcessExecutor, SerialExecutor, sweep_cells
+
+        executor = SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+        cells = sweep_cells(study, base_values, grid, Path(out) if out is not None else self.out_dir / "cells",
+                            executor=executor, quiet=is_quiet())
+        return [(cell.values, cell.summary) for cell in cells]
+
 
 def default_run_dir(study: str, root: Path | str = "runs") -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -15,10 +15,10 @@ import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ..studies import ConfigError, get_study
-from ._files import read_json, write_table_csv
+from ._files import read_config, read_json, write_table_csv
 from ._run import RunFolderError, execute, partial_path
 
 
@@ -60,8 +60,8 @@ def parse_grid(specs: Iterable[str]) -> dict[str, list[str]]:
     return grid
 
 
-def grid_cells(grid: dict[str, list[str]], seeds: int | None) -> list[dict[str, str]]:
-    """Cartesian product of the grid (times ``seed = 0..seeds-1`` when given)."""
+def grid_cells(grid: dict[str, list[Any]], seeds: int | None) -> list[dict[str, Any]]:
+    """Cartesian product of the grid (times ``seed = "0".."seeds-1"`` when given), in grid order."""
     if seeds is not None:
         if seeds < 1:
             raise ConfigError(f"--seeds must be >= 1, got {seeds}")
@@ -70,8 +70,8 @@ def grid_cells(grid: dict[str, list[str]], seeds: int | None) -> list[dict[str, 
     return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
 
 
-def cell_name(index: int, cell: dict[str, str]) -> str:
-    label = "_".join(f"{k}={v}" for k, v in cell.items())
+def cell_name(index: int, cell: dict[str, Any]) -> str:
+    label = "_".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in cell.items())
     return f"cell{index:03d}-" + re.sub(r"[^A-Za-z0-9=._-]+", "-", label)[:80]
 
 
@@ -81,43 +81,80 @@ def _run_cell(job: tuple[str, dict[str, Any], str, bool]) -> str:
     study_name, values, out, quiet = job
     set_quiet(quiet)
     out_path = Path(out)
-    if out_path.is_dir():
-        return "done before"
     study = get_study(study_name)
     config = study.config_class.resolve(values)
+    if out_path.is_dir():
+        _check_same_config(out_path, study_name, config)
+        return "done before"
     partial = partial_path(out_path)
+    if partial.is_dir():
+        _check_same_config(partial, study_name, config)
     execute(study, config, resume=partial if partial.is_dir() else None, out=None if partial.is_dir() else out_path)
     return "ran"
 
 
-def run_sweep(study_name: str, base_values: dict[str, Any], grid: dict[str, list[str]], out: Path, *,
-              seeds: int | None = None, executor: Executor | None = None, quiet: bool = True,
-              parse_value: Callable[[str], Any] = str) -> Path:
-    """Run every cell of ``grid`` over ``base_values`` into ``out/cellNNN-.../``; write ``out/sweep.csv``.
+def _check_same_config(folder: Path, study_name: str, config) -> None:
+    """A cell folder found on disk must hold the cell's own config (else it is some other run)."""
+    stored_study, stored = read_config(folder / "config.toml")
+    found = get_study(stored_study).config_class.resolve(stored) if stored_study == study_name else None
+    if found is None or found.model_dump() != config.model_dump():
+        wanted, have = config.model_dump(), found.model_dump() if found is not None else {}
+        diff = next((f"{k}: {have.get(k)!r} there, {wanted[k]!r} wanted" for k in wanted if have.get(k) != wanted[k]),
+                    f"study {stored_study!r}")
+        raise RunFolderError(f"{folder} holds a run with another config ({diff}); use another sweep folder")
+
+
+class SweepCell(NamedTuple):
+    """One finished cell: its grid ``values`` (as parsed), its run ``folder`` and ``summary.json``."""
+
+    values: dict[str, Any]
+    folder: Path
+    summary: dict[str, Any]
+
+
+def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, list[Any]], out: Path, *,
+                seeds: int | None = None, executor: Executor | None = None, quiet: bool = True,
+                parse_value: Callable[[Any], Any] = lambda value: value) -> list[SweepCell]:
+    """Run every cell of ``grid`` over ``base_values`` into ``out/cellNNN-.../``, resumably.
 
     Every cell's config is validated before any cell runs (a bad value fails the whole sweep
-    with nothing written). Returns the path of ``sweep.csv``.
+    with nothing written). A cell folder that exists already is reused only if it holds the same
+    config, and a ``.partial`` one is resumed. Returns the finished cells in grid order.
+
+    Raises:
+        ConfigError: a cell's config is invalid.
+        RunFolderError: a cell folder holds another config, or a summary is not a JSON object.
     """
     study = get_study(study_name)
     cells = grid_cells(grid, seeds)
-    jobs = []
+    jobs, parsed = [], []
     for index, cell in enumerate(cells):
-        values = {**base_values, **{k: parse_value(v) for k, v in cell.items()}}
-        study.config_class.resolve(values)  # validate up front
-        jobs.append((study_name, values, str(out / cell_name(index, cell)), quiet))
+        values = {k: parse_value(v) for k, v in cell.items()}
+        study.config_class.resolve({**base_values, **values})  # validate up front
+        jobs.append((study_name, {**base_values, **values}, str(out / cell_name(index, cell)), quiet))
+        parsed.append(values)
     out.mkdir(parents=True, exist_ok=True)
     (executor or ProcessExecutor()).map(_run_cell, jobs)
-
-    summaries = []
-    for (_, _, cell_out, _), cell in zip(jobs, cells):
+    finished = []
+    for (_, _, cell_out, _), values in zip(jobs, parsed):
         summary = read_json(Path(cell_out) / "summary.json")
         if not isinstance(summary, dict):
             raise RunFolderError(f"{cell_out}/summary.json is not a JSON object")
-        summaries.append((cell, summary))
-    scalar_keys = sorted({k for _, s in summaries for k, v in s.items() if isinstance(v, (int, float, str, bool)) or v is None})
+        finished.append(SweepCell(values, Path(cell_out), summary))
+    return finished
+
+
+def run_sweep(study_name: str, base_values: dict[str, Any], grid: dict[str, list[Any]], out: Path, *,
+              seeds: int | None = None, executor: Executor | None = None, quiet: bool = True,
+              parse_value: Callable[[Any], Any] = lambda value: value) -> Path:
+    """:func:`sweep_cells`, then ``out/sweep.csv``: each cell's grid values and the scalar entries
+    of its ``summary.json``. Returns the path of ``sweep.csv``."""
+    cells = sweep_cells(study_name, base_values, grid, out, seeds=seeds, executor=executor, quiet=quiet,
+                        parse_value=parse_value)
+    scalar_keys = sorted({k for c in cells for k, v in c.summary.items()
+                          if isinstance(v, (int, float, str, bool)) or v is None})
     columns = ["cell", *grid_cells(grid, seeds)[0].keys(), *scalar_keys]
-    rows = [[Path(cell_out).name, *cell.values(), *(s.get(k) for k in scalar_keys)]
-            for (_, _, cell_out, _), (cell, s) in zip(jobs, summaries)]
+    rows = [[c.folder.name, *c.values.values(), *(c.summary.get(k) for k in scalar_keys)] for c in cells]
     path = out / "sweep.csv"
     write_table_csv(path, columns, rows)
     return path

@@ -9,6 +9,7 @@ them into a run folder. The study never writes files itself except through ``ctx
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
@@ -138,6 +139,12 @@ class RunContext(Protocol):
     def data_files(self, paths: dict[str, str]) -> None:
         """Record data files used (name -> path); their checksums go into ``meta.json``."""
 
+    def sweep(self, study: str, base_values: dict[str, Any], grid: dict[str, list[Any]], out: Path | str | None = None,
+              *, workers: int = 1) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Run ``study`` on every cell of the grid (``base_values`` plus one value per grid key);
+        ``[(cell values, summary), ...]`` in grid order (tasks outer). With a run folder, each cell
+        is its own resumable run folder under ``out``, reused when it exists with the same config."""
+
 
 class NullContext:
     """A :class:`RunContext` that stores nothing: for calling ``run`` from Python or tests."""
@@ -154,6 +161,19 @@ class NullContext:
 
     def data_files(self, paths: dict[str, str]) -> None:
         self.files.update(paths)
+
+    def sweep(self, study: str, base_values: dict[str, Any], grid: dict[str, list[Any]], out: Path | str | None = None,
+              *, workers: int = 1) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Every cell in this process, nothing stored (``out`` and ``workers`` are ignored)."""
+        from . import get_study
+
+        cells = []
+        for combination in itertools.product(*grid.values()):
+            values = dict(zip(grid, combination))
+            target = get_study(study)
+            result = target.run(target.config_class.resolve({**base_values, **values}), NullContext())
+            cells.append((values, result.summary))
+        return cells
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,10 +15,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import field_validator
 
-from ..runs import ProcessExecutor, SerialExecutor, run_sweep
-from ..runs._files import read_json
 from ._base import Deviation, Section, Study, StudyConfig, StudyResult, Table
-from .bimt import METHODS, TASK_NAMES, TASK_SETUPS
+from .bimt import METHODS, TASK_NAMES
 
 # Table 1 (loss, or accuracy in %) and Table 2 of the paper: task -> method -> (mean, std)
 PAPER_TABLE1 = {
@@ -117,24 +115,16 @@ def run(config: BimtTableConfig, ctx) -> StudyResult:
     base = {"n_seeds": config.n_seeds, "seed": config.seed}
     if config.n_steps is not None:
         base["n_steps"] = config.n_steps
-    executor = SerialExecutor() if config.workers == 1 else ProcessExecutor(config.workers)
-    grid = table_grid(config)
-    # tasks with their own seed count run as their own sweeps into the same folder
-    same = [t for t in config.tasks if t not in config.seeds_by_task]
-    if same:
-        run_sweep("bimt", base, {**grid, "task": same}, cells_dir, executor=executor)
-    for task, seeds in config.seeds_by_task.items():
-        if task in config.tasks:
-            run_sweep("bimt", {**base, "n_seeds": seeds}, {**grid, "task": [task]}, cells_dir / f"{task}-seeds{seeds}",
-                      executor=executor)
-
+    # one sweep for the tasks at n_seeds; tasks with their own seed count as their own sweeps
+    sweeps = [(base, [t for t in config.tasks if t not in config.seeds_by_task], cells_dir)]
+    sweeps += [({**base, "n_seeds": seeds}, [task], cells_dir / f"{task}-seeds{seeds}")
+               for task, seeds in config.seeds_by_task.items() if task in config.tasks]
     results: dict[tuple[str, str], dict] = {}
-    for folder in sorted(cells_dir.glob("**/cell*")):
-        if folder.is_dir() and not folder.name.endswith(".partial") and (folder / "summary.json").is_file():
-            summary = read_json(folder / "summary.json")
-            wanted = config.seeds_by_task.get(summary["task"], config.n_seeds)
-            if summary["n_seeds"] == wanted and summary["n_steps"] == (config.n_steps or TASK_SETUPS[summary["task"]].n_steps):
-                results[(summary["task"], summary["method"])] = summary
+    for values, tasks, out in sweeps:
+        if tasks:
+            grid = {**table_grid(config), "task": tasks}
+            for cell, summary in ctx.sweep("bimt", values, grid, out, workers=config.workers):
+                results[(cell["task"], cell["method"])] = summary
 
     rows1, rows2, summary_out, verdicts = [], [], {}, []
     for task in config.tasks:
