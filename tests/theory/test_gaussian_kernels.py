@@ -93,3 +93,17 @@ def test_student_equal_to_teacher_has_zero_loss_and_bad_input_raises():
         theory.population_loss(teacher, teacher, "tanh")
     with pytest.raises(ValueError, match="d must be >= k"):
         theory.orthonormal_teacher(5, 4)
+
+
+@pytest.mark.parametrize("activation", ["erf", "relu"])
+def test_block_loss_equals_one_gram_matrix_form(activation):
+    """The loss by blocks equals c^T K(U U^T) c with U = [w; v], c = [a; -a*] (one Gram matrix)."""
+    rng = np.random.default_rng(7)
+    teacher = theory.orthonormal_teacher(5, 7, key=jax.random.key(1))
+    student = theory.TwoLayerStudent(jnp.asarray(rng.normal(size=3)), jnp.asarray(rng.normal(size=(3, 7))))
+    u = jnp.concatenate([student.w, teacher.w])
+    c = jnp.concatenate([student.a, -teacher.a])
+    whole = c @ theory.gaussian_kernel(u @ u.T, activation) @ c
+    np.testing.assert_allclose(theory.population_loss(student, teacher, activation), whole, rtol=1e-12)
+    cross = theory.gaussian_cross_kernel(student.w @ teacher.w.T, jnp.sum(student.w**2, 1), jnp.ones(5), activation)
+    np.testing.assert_allclose(cross, theory.gaussian_kernel(u @ u.T, activation)[:3, 3:], rtol=1e-12, atol=1e-15)

@@ -32,8 +32,21 @@ def erf_gaussian_kernel(gram: Float[Array, "m m"]) -> Float[Array, "m m"]:
     Returns:
         ``(m, m)``: :math:`\frac 2\pi \arcsin(G_{ij}/\sqrt{(1+G_{ii})(1+G_{jj})})`.
     """
-    scale = 1.0 + jnp.diagonal(gram)
-    return (2.0 / jnp.pi) * jnp.arcsin(gram / jnp.sqrt(scale[:, None] * scale[None, :]))
+    return erf_gaussian_cross_kernel(gram, jnp.diagonal(gram), jnp.diagonal(gram))
+
+
+def erf_gaussian_cross_kernel(gram: Float[Array, "m p"], sq_left: Float[Array, " m"],
+                              sq_right: Float[Array, " p"]) -> Float[Array, "m p"]:
+    r"""Block :math:`E[\sigma(u_i\cdot x)\sigma(v_j\cdot x)]` of the erf kernel between two sets of vectors.
+
+    Args:
+        gram: ``(m, p)`` cross Gram matrix :math:`u_i \cdot v_j`.
+        sq_left, sq_right: ``(m,)`` :math:`|u_i|^2` and ``(p,)`` :math:`|v_j|^2`.
+
+    Returns:
+        ``(m, p)``: :math:`\frac 2\pi \arcsin(G_{ij}/\sqrt{(1+|u_i|^2)(1+|v_j|^2)})`.
+    """
+    return (2.0 / jnp.pi) * jnp.arcsin(gram / jnp.sqrt((1.0 + sq_left)[:, None] * (1.0 + sq_right)[None, :]))
 
 
 @jax.custom_jvp
@@ -75,6 +88,31 @@ def relu_gaussian_kernel(gram: Float[Array, "m m"]) -> Float[Array, "m m"]:
     cosine = jnp.where(usable, gram / jnp.where(usable, outer, 1.0), 0.0)
     off_diagonal = outer * _arccos_shape(cosine) / (2.0 * jnp.pi)
     return jnp.where(eye, gram / 2.0, jnp.where(usable, off_diagonal, 0.0))
+
+
+def relu_gaussian_cross_kernel(gram: Float[Array, "m p"], sq_left: Float[Array, " m"],
+                               sq_right: Float[Array, " p"]) -> Float[Array, "m p"]:
+    r"""Block :math:`E[\mathrm{relu}(u_i\cdot x)\,\mathrm{relu}(v_j\cdot x)]` between two sets of vectors
+    (``(m, p)`` cross Gram, squared norms ``(m,)`` and ``(p,)``); zero vectors give zeros.
+    Use :func:`relu_gaussian_kernel` for a set with itself (its diagonal is exact)."""
+    outer = _safe_sqrt(sq_left)[:, None] * _safe_sqrt(sq_right)[None, :]
+    usable = outer > 0
+    cosine = jnp.where(usable, gram / jnp.where(usable, outer, 1.0), 0.0)
+    return jnp.where(usable, outer * _arccos_shape(cosine) / (2.0 * jnp.pi), 0.0)
+
+
+def gaussian_cross_kernel(gram: Float[Array, "m p"], sq_left: Float[Array, " m"], sq_right: Float[Array, " p"],
+                          activation: str) -> Float[Array, "m p"]:
+    """:func:`erf_gaussian_cross_kernel` or :func:`relu_gaussian_cross_kernel` by name.
+
+    Raises:
+        ValueError: unknown ``activation``.
+    """
+    if activation == "erf":
+        return erf_gaussian_cross_kernel(gram, sq_left, sq_right)
+    if activation == "relu":
+        return relu_gaussian_cross_kernel(gram, sq_left, sq_right)
+    raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
 
 
 def gaussian_kernel(gram: Float[Array, "m m"], activation: str) -> Float[Array, "m m"]:
