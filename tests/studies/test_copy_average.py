@@ -38,6 +38,26 @@ def test_smoke_run_writes_summary_with_converged_students(tmp_path, restore_x64)
     assert (folder / "figures" / "losses.png").exists() and (folder / "report.html").exists()
 
 
+def test_widths_in_cells_combine_into_one_phase_diagram(tmp_path, restore_x64):
+    """``widths_per_cell`` runs each width group as its own run folder (sweep runner) and the
+    combined rows are exactly the cells' rows; a rerun reuses the finished cells."""
+    study = get_study("copy-average")
+    config = study.config_class.resolve({"k": 3, "n_values": [1, 2], "n_seeds": 1, "flow_max_steps": 500,
+                                         "widths_per_cell": 1})
+    folder = execute(study, config, out=tmp_path / "run")
+    summary = json.loads((folder / "summary.json").read_text())
+    cells = sorted((folder / "cells").iterdir())
+    assert [c.name for c in cells] == ["cell000-n_values=1", "cell001-n_values=2"] and summary["n_cells"] == 2
+    cell_rows = [row for cell in cells for row in json.loads((cell / "summary.json").read_text())["runs"]]
+    assert summary["runs"] == cell_rows and [r["n"] for r in cell_rows] == [1, 2]
+    fixed = summary["tolerance_sensitivity"]["as fixed"]
+    assert sum(fixed[c] for c in ("C-A optimal", "copy-average", "perturbed C-A", "P-n-C", "other")) == 2
+    assert fixed["C-A optimal"] == summary["class_counts"]["C-A optimal"]
+    stamp = (cells[0] / "summary.json").stat().st_mtime_ns
+    execute(study, config.model_copy(update={"cells_dir": str(folder / "cells")}), out=tmp_path / "again")
+    assert (cells[0] / "summary.json").stat().st_mtime_ns == stamp
+
+
 @pytest.mark.parametrize("values, message", [
     ({"k": 5, "n_values": [6]}, "n_values must be <= k"),
     ({"k": 5, "d": 4}, "d must be >= k"),

@@ -33,7 +33,12 @@ CLASS_COLOURS = {"C-A optimal": PALETTE[1], "copy-average": PALETTE[2], "perturb
 class CopyAverageConfig(StudyConfig):
     """Teacher width ``k``, input dimension ``d`` (default k + 1), student widths ``n_values``
     (default 1..k), ``n_seeds`` initialisations per width (vmapped), the activation, and the
-    convergence and classification tolerances (fixed before any sweep)."""
+    convergence and classification tolerances (fixed before any sweep).
+
+    ``widths_per_cell``: run the widths in groups of this many, each group a resumable
+    ``copy-average`` run folder of the sweep runner (under ``cells_dir``, default ``cells/`` in the
+    run folder; every group is padded to its own widest student and compiled once), and combine
+    their rows into one phase diagram. Seeds are then drawn per group."""
 
     dtype: Literal["float32", "float64"] = "float64"
     k: int = 20
@@ -54,6 +59,8 @@ class CopyAverageConfig(StudyConfig):
     dense_limit: int = 2000
     exact_tol: float = 1e-5  # = theory._classify.DEFAULT_EXACT_TOL
     approx_tol: float = 0.1
+    widths_per_cell: int | None = None
+    cells_dir: str | None = None
 
     PRESETS = {
         "default": {},
@@ -80,6 +87,8 @@ class CopyAverageConfig(StudyConfig):
                 raise ValueError(f"n_values must be <= k = {self.k} (set allow_wider_students=true), got {max(self.n_values)}")
         if self.n_seeds < 1:
             raise ValueError(f"n_seeds must be >= 1, got {self.n_seeds}")
+        if self.widths_per_cell is not None and self.widths_per_cell < 1:
+            raise ValueError(f"widths_per_cell must be >= 1, got {self.widths_per_cell}")
         for name in ("flow_gtol", "gtol", "escape_step", "exact_tol", "approx_tol"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
@@ -101,6 +110,15 @@ def _padded_members(config: CopyAverageConfig, dtype):
                                                  key=jax.random.key(config.seed), dtype=dtype)
     free = theory.TwoLayerStudent(mask, jnp.broadcast_to(mask[:, :, None], params.w.shape))
     return params, mask.astype(dtype), free, labels
+
+
+def _objective(teacher, activation, n_max, d, dtype) -> train.FlatObjective:
+    """The compiled closed-form loss of one student padded to ``n_max`` neurons (mask as argument)."""
+
+    def loss(student, member_mask):
+        return theory.population_loss(student, teacher, activation, member_mask)
+
+    return train.FlatObjective(loss, theory.TwoLayerStudent(jnp.zeros(n_max, dtype), jnp.zeros((n_max, d), dtype)))
 
 
 def _classify(a, w, teacher_w, k, activation, exact_tol, approx_tol):
@@ -236,28 +254,29 @@ def _critical_point_checks(config, objective, teacher, dtype, n_max, key):
     return rows
 
 
-def run(config: CopyAverageConfig, ctx) -> StudyResult:
-    if not jax.config.jax_enable_x64:
-        jax.config.update("jax_enable_x64", True)
-    dtype = jnp.float64
-    k, d, activation = config.k, config.input_dim, config.activation
-    teacher = theory.orthonormal_teacher(k, d, dtype=dtype)
-    params, mask, free, members = _padded_members(config, dtype)
-    n_max = params.a.shape[1]
+_SENSITIVITY_VARIANTS = ("as fixed", "exact_tol x10", "exact_tol /10", "approx_tol x10", "approx_tol /10")
+
+
+def _tolerances(config: CopyAverageConfig, variant: str) -> tuple[float, float]:
+    exact, approx = config.exact_tol, config.approx_tol
+    return {"as fixed": (exact, approx), "exact_tol x10": (exact * 10, approx), "exact_tol /10": (exact / 10, approx),
+            "approx_tol x10": (exact, approx * 10), "approx_tol /10": (exact, approx / 10)}[variant]
+
+
+def _converge_members(config: CopyAverageConfig, ctx, teacher, objective, params, mask, free, members):
+    """Drive every padded member to a minimum and classify it: rows, final (a, w), labels, records,
+    and the tolerance sensitivity (variant -> summed neuron and network class counts)."""
+    k, activation = config.k, config.activation
 
     def loss(student, member_mask):
         return theory.population_loss(student, teacher, activation, member_mask)
 
-    objective = train.FlatObjective(loss, theory.TwoLayerStudent(params.a[0], params.w[0]))
-    started = time.perf_counter()
     records = ctx.cached("converge", lambda: train.converge_ensemble(
         loss, params, mask, free, flow_gtol=config.flow_gtol, flow_max_steps=config.flow_max_steps,
         solver=config.flow_solver, rtol=config.flow_rtol, atol=config.flow_atol, gtol=config.gtol,
         eig_tol=config.eig_tol, max_escapes=config.max_escapes, escape_step=config.escape_step,
         dense_limit=config.dense_limit, objective=objective, progress="copy-average: refine"))
-    converge_s = time.perf_counter() - started
     teacher_w = np.asarray(teacher.w)
-
     rows, final_a, final_w, all_labels = [], [], [], []
     for (n, s), record in zip(members, records):
         student = objective.unravel(jnp.asarray(record.x))
@@ -274,33 +293,64 @@ def run(config: CopyAverageConfig, ctx) -> StudyResult:
                      "flow_grad_max": record.flow_grad_max, "newton_iterations": record.newton_iterations,
                      "flow_s": record.flow_s, "refine_s": record.refine_s, "eigen_s": record.eigen_s,
                      "note": record.note})
+    # tolerance sensitivity: every tolerance x10 and /10, class counts over all networks
+    sensitivity = {}
+    for variant in _SENSITIVITY_VARIANTS:
+        exact_tol, approx_tol = _tolerances(config, variant)
+        counts = dict.fromkeys([*theory.NEURON_CLASSES, *theory.NETWORK_CLASSES], 0)
+        for (n, _), a, w in zip(members, final_a, final_w):
+            labels, network = _classify(a[:n], w[:n], teacher_w, k, activation, exact_tol, approx_tol)
+            for kind, count in theory.class_counts(labels).items():
+                counts[kind] += count
+            counts[network] += 1
+        sensitivity[variant] = counts
+    return rows, final_a, final_w, all_labels, records, sensitivity
+
+
+def _rows_from_cells(config: CopyAverageConfig, ctx):
+    """Run the widths in groups of ``widths_per_cell`` through the sweep runner; their rows and
+    summed tolerance sensitivity."""
+    widths = config.widths
+    groups = [widths[i:i + config.widths_per_cell] for i in range(0, len(widths), config.widths_per_cell)]
+    base = config.model_dump(exclude={"preset", "n_values", "widths_per_cell", "cells_dir"})
+    cells = ctx.sweep("copy-average", base, {"n_values": groups}, config.cells_dir)
+    rows = [row for _, summary in cells for row in summary["runs"]]
+    sensitivity = {variant: {name: sum(summary["tolerance_sensitivity"][variant][name] for _, summary in cells)
+                             for name in cells[0][1]["tolerance_sensitivity"][variant]}
+                   for variant in _SENSITIVITY_VARIANTS}
+    return rows, sensitivity, len(groups)
+
+
+def run(config: CopyAverageConfig, ctx) -> StudyResult:
+    if not jax.config.jax_enable_x64:
+        jax.config.update("jax_enable_x64", True)
+    dtype = jnp.float64
+    k, d, activation = config.k, config.input_dim, config.activation
+    teacher = theory.orthonormal_teacher(k, d, dtype=dtype)
+    objective = _objective(teacher, activation, max(config.widths), d, dtype)
+    started = time.perf_counter()
+    n_cells = None
+    if config.widths_per_cell is not None and len(config.widths) > config.widths_per_cell:
+        rows, sensitivity, n_cells = _rows_from_cells(config, ctx)
+        final_a = final_w = all_labels = records = members = None
+    else:
+        params, mask, free, members = _padded_members(config, dtype)
+        rows, final_a, final_w, all_labels, records, sensitivity = _converge_members(
+            config, ctx, teacher, objective, params, mask, free, members)
+    converge_s = time.perf_counter() - started
+    teacher_w = np.asarray(teacher.w)
+    n_max = max(config.widths)
 
     gamma1, gamma2, gamma3, fit = _gammas(rows, k, ("C-A optimal",) if activation == "erf" else ("C-A optimal", "perturbed C-A"))
     if activation != "erf":
         gamma3 = None  # needs the erf C-A optimal loss
     n_converged = sum(r["converged"] for r in rows)
 
-    # tolerance sensitivity: every tolerance x10 and /10, class counts over all networks
-    sensitivity = []
-    for name, exact_tol, approx_tol in (("as fixed", config.exact_tol, config.approx_tol),
-                                        ("exact_tol x10", config.exact_tol * 10, config.approx_tol),
-                                        ("exact_tol /10", config.exact_tol / 10, config.approx_tol),
-                                        ("approx_tol x10", config.exact_tol, config.approx_tol * 10),
-                                        ("approx_tol /10", config.exact_tol, config.approx_tol / 10)):
-        neuron_totals = dict.fromkeys(theory.NEURON_CLASSES, 0)
-        network_totals = dict.fromkeys(theory.NETWORK_CLASSES, 0)
-        for (n, _), a, w in zip(members, final_a, final_w):
-            labels, network = _classify(a[:n], w[:n], teacher_w, k, activation, exact_tol, approx_tol)
-            for kind, count in theory.class_counts(labels).items():
-                neuron_totals[kind] += count
-            network_totals[network] += 1
-        sensitivity.append([name, exact_tol, approx_tol, *neuron_totals.values(), *network_totals.values()])
-
     sections = []
     ell_losses = theory.one_neuron_losses(k) if activation == "erf" else None
     # Fig. 1 examples: the first C-A optimal net with an average neuron, and the first P-n-C net
     examples = []  # per class, the net whose width is nearest 0.4 k (the paper's Fig. 1 has n = 4, k = 8)
-    for wanted in ("C-A optimal", "perturbed C-A", "P-n-C"):
+    for wanted in ("C-A optimal", "perturbed C-A", "P-n-C") if final_a is not None else ():
         candidates = [i for i, row in enumerate(rows) if row["class"] == wanted and 1 < row["n"] < k]
         if candidates:
             examples.append((min(candidates, key=lambda i: abs(rows[i]["n"] - 0.4 * k)), wanted))
@@ -350,13 +400,16 @@ def run(config: CopyAverageConfig, ctx) -> StudyResult:
         [Figure("losses", _fig_losses(rows, k, (gamma1, gamma2, gamma3), fit, activation),
                 "Fig. 2 analogue: loss at convergence against student width n, coloured by network class; solid line "
                 "the C-A optimal loss L(k-n+1), dashed the linear fit of P-n-C losses, vertical lines gamma*k."),
-         Figure("flow_curves", _fig_curves(records, rows), "Loss during the gradient-flow stage, every student.")],
+         *([Figure("flow_curves", _fig_curves(records, rows), "Loss during the gradient-flow stage, every student.")]
+           if records is not None else [])],
         [gamma_table, per_width, member_table]))
     sections.append(Section(
         "Classification sensitivity",
         "Class counts over all students with each tolerance multiplied and divided by 10.",
         tables=[Table("tolerance_sensitivity", ["variant", "exact_tol", "approx_tol", *theory.NEURON_CLASSES,
-                                                *[f"net: {c}" for c in theory.NETWORK_CLASSES]], sensitivity)]))
+                                                *[f"net: {c}" for c in theory.NETWORK_CLASSES]],
+                                [[variant, *_tolerances(config, variant), *sensitivity[variant].values()]
+                                 for variant in _SENSITIVITY_VARIANTS])]))
     summary_extra = {}
     if activation == "erf":
         checks = _critical_point_checks(config, objective, teacher, dtype, n_max, config.seed)
@@ -383,9 +436,7 @@ def run(config: CopyAverageConfig, ctx) -> StudyResult:
         "converged_interval": list(proportion_interval(n_converged, len(rows))),
         "max_grad": max(r["grad_max"] for r in rows), "converge_s": round(converge_s, 2),
         "class_counts": {c: sum(r["class"] == c for r in rows) for c in theory.NETWORK_CLASSES},
-        "runs": [{key: r[key] for key in ("n", "seed", "loss", "ca_optimal_loss", "grad_max", "min_eigenvalue",
-                                           "converged", "saddle_escapes", "class", "neuron_classes", "flow_steps",
-                                           "flow_s", "refine_s", "eigen_s", "note")} for r in rows],
+        "runs": rows, "tolerance_sensitivity": sensitivity, "n_cells": n_cells,
         **summary_extra,
     }
     deviations = [
@@ -406,15 +457,16 @@ def run(config: CopyAverageConfig, ctx) -> StudyResult:
                "loss": np.array([r["loss"] for r in rows]), "grad_max": np.array([r["grad_max"] for r in rows]),
                "min_eigenvalue": np.array([np.nan if r["min_eigenvalue"] is None else r["min_eigenvalue"] for r in rows]),
                "saddle_escapes": np.array([r["saddle_escapes"] for r in rows])}
-    return StudyResult(
-        summary=summary,
-        params={"student.a": np.stack(final_a), "student.w": np.stack(final_w), "teacher.w": teacher_w,
-                "member.n": np.array([n for n, _ in members]), "member.seed": np.array([s for _, s in members])},
-        param_docs={"student.a": "(E, n_max) output weights at convergence, zero-padded beyond member.n",
-                    "student.w": "(E, n_max, d) input weights at convergence, rows beyond member.n are padding",
-                    "teacher.w": "(k, d) orthonormal teacher vectors (output weights 1)",
-                    "member.n": "(E,) student width", "member.seed": "(E,) seed index within the width"},
-        metrics=metrics, sections=sections, deviations=deviations)
+    params = {"teacher.w": teacher_w}
+    param_docs = {"teacher.w": "(k, d) orthonormal teacher vectors (output weights 1)"}
+    if final_a is not None:  # with cells, every cell's run folder holds its own students
+        params.update({"student.a": np.stack(final_a), "student.w": np.stack(final_w),
+                       "member.n": np.array([n for n, _ in members]), "member.seed": np.array([s for _, s in members])})
+        param_docs.update({"student.a": "(E, n_max) output weights at convergence, zero-padded beyond member.n",
+                           "student.w": "(E, n_max, d) input weights at convergence, rows beyond member.n are padding",
+                           "member.n": "(E,) student width", "member.seed": "(E,) seed index within the width"})
+    return StudyResult(summary=summary, params=params, param_docs=param_docs, metrics=metrics, sections=sections,
+                       deviations=deviations)
 
 
 STUDY = Study(name="copy-average", description="Teacher-student copy/average: closed-form Gaussian losses, "
