@@ -59,5 +59,10 @@ def test_refine_respects_frozen_coordinates_and_lanczos_agrees_with_eigh():
     dense = train.smallest_hessian_eigen(objective, refined.x, None, free=np.arange(3))
     lanczos = train.smallest_hessian_eigen(objective, refined.x, None, free=np.arange(3), dense_limit=1)
     assert np.isclose(dense.value, 1.0) and np.isclose(lanczos.value, 1.0) and lanczos.method == "lanczos"
-    krylov = train.refine_stationary(objective, x, None, free=np.array([0, 1, 2]), gtol=1e-12, dense_limit=1)
-    assert krylov.method == "trust-krylov" and krylov.grad_max < 1e-12
+    assert refined.method == "newton"
+    krylov = train.refine_stationary(objective, x, None, free=np.array([0, 1, 2]), gtol=1e-12, dense_limit=1,
+                                     newton_dense_limit=1)
+    assert krylov.method == "trust-krylov+newton" and krylov.grad_max < 1e-12
+    exact = train.refine_stationary(objective, x, None, free=np.array([0, 1, 2]), gtol=1e-10, newton_steps=0)
+    assert exact.method == "newton+trust-exact+newton" and exact.grad_max < 1e-10
+

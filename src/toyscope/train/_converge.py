@@ -2,7 +2,7 @@ r"""Converge an ensemble to true local minima: gradient flow, Newton refinement,
 
 For every member: (1) gradient flow (:func:`make_gradient_flow`, all members at once under
 ``vmap``) until the max-abs gradient is below ``flow_gtol`` or the step budget is spent;
-(2) trust-region Newton (:func:`refine_stationary`) until it is below ``gtol``;
+(2) damped Newton or trust-region Newton (:func:`refine_stationary`) until it is below ``gtol``;
 (3) the smallest Hessian eigenvalue :math:`\lambda_{min}` (:func:`smallest_hessian_eigen`).
 If :math:`\lambda_{min} < -` ``eig_tol`` the point is a saddle: step ``escape_step`` along the
 eigenvector (the sign with the lower loss), flow again and repeat, at most ``max_escapes`` times.
