@@ -124,3 +124,56 @@ def test_routing_examples_switch_on_exactly_one_path(group):
     for n, p in zip(*np.nonzero(g)):  # the active path goes from the example's input to its output domain
         ends = spec.path_nodes(spec.paths()[p])
         assert ends[0] == f"in{data['input_domain'][n]}" and ends[-1] == f"out{data['output_domain'][n]}"
+
+
+@pytest.mark.parametrize("gate_kind", ["binary", "real"])
+def test_active_path_evaluation_matches_the_dense_network_in_values_and_gradients(gate_kind):
+    spec, params, x, gates = _random_case(seed=6, n=9)  # skip edges: paths of length 2 and 3, two output widths
+    rng = np.random.default_rng(7)
+    if gate_kind == "real":  # sparse pattern from the binary gates, real values on the kept entries
+        gates = {k: (v * rng.uniform(0.5, 2.0, 9)).astype(np.float32) for k, v in gates.items()}
+    layout = nets.active_paths(spec, gates, 9)
+    dense_g = np.asarray(nets.path_gates(spec, gates, 9))
+    assert layout.n_active == int((dense_g != 0).sum()) < dense_g.size  # some pairs skipped
+    sparse = nets.apply_active_paths(spec, params, x, gates, layout)
+    dense = nets.apply_gated_linear(spec, params, x, gates)
+    for node in dense:
+        np.testing.assert_allclose(sparse[node], dense[node], rtol=1e-5, atol=1e-6)
+    y = {"y": rng.standard_normal((9, 2)).astype(np.float32), "z": rng.standard_normal((9, 3)).astype(np.float32)}
+    batch = {"x": x, "y": y, "gates": gates, "weight": rng.uniform(0.0, 1.0, 9).astype(np.float32)}
+    value_s, grad_s = jax.jit(jax.value_and_grad(nets.active_path_loss(spec, batch)))(params, batch)
+    value_d, grad_d = jax.jit(jax.value_and_grad(nets.gated_linear_loss(spec)))(params, batch)
+    assert float(value_s) == pytest.approx(float(value_d), rel=1e-5)
+    for name in spec.edge_names:
+        np.testing.assert_allclose(grad_s[name], grad_d[name], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("group", [1, 2])
+def test_active_path_loss_on_routing_nets_matches_dense_for_an_ensemble(group):
+    m = 2
+    spec = nets.pathway_net(m, m, 4, 5, 7, group_size=group)
+    data = tasks.routing_task(tasks.band_routes(m, 1), tasks.orthogonal_encodings(m, 4, 4, seed=1),
+                              tasks.hierarchical_targets(), group_size=group)
+    batch = {k: data[k] for k in ("x", "y", "gates", "weight")}
+    params = nets.init_gated_linear(spec, key=jax.random.key(8), n_networks=2, scale=0.6)
+    layout = nets.active_paths(spec, data["gates"], len(data["item"]))
+    assert layout.n_active == len(data["item"])  # one path per example
+    unused = set(spec.edge_names) - set(layout.active_edges)
+    assert bool(unused) == (group < m)  # dedicated pathways of untrained routes are never used
+    fns = [jax.jit(jax.vmap(jax.value_and_grad(f), in_axes=(0, None)))
+           for f in (nets.active_path_loss(spec, batch), nets.gated_linear_loss(spec))]
+    (v_s, g_s), (v_d, g_d) = (f(params, batch) for f in fns)
+    np.testing.assert_allclose(v_s, v_d, rtol=1e-5)
+    for name in spec.edge_names:
+        np.testing.assert_allclose(g_s[name], g_d[name], rtol=1e-4, atol=1e-6)
+        if name in unused:
+            assert float(jnp.abs(g_s[name]).max()) == 0.0
+    sparse_out = nets.apply_active_paths(spec, params, data["x"], data["gates"], layout)  # ensemble forward
+    for node, dense_y in nets.apply_gated_linear(spec, params, data["x"], data["gates"]).items():
+        np.testing.assert_allclose(sparse_out[node], dense_y, rtol=1e-5, atol=1e-6)
+    only_used = {name: params[name] for name in layout.active_edges}  # the loss never reads the other edges
+    v_used = jax.jit(jax.vmap(nets.active_path_loss(spec, batch), in_axes=(0, None)))(only_used, batch)
+    np.testing.assert_allclose(v_used, v_d, rtol=1e-5)
+    with pytest.raises(ValueError, match="built for"):
+        nets.active_path_loss(spec, batch)(jax.tree_util.tree_map(lambda a: a[0], params),
+                                           jax.tree_util.tree_map(lambda a: a[:3], batch))

@@ -51,3 +51,19 @@ def test_cli_rejects_k_larger_than_m_with_one_line(tmp_path):
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "n_trained (K=9) must be <= n_domains (M=7)" in lines[0]
     assert not (tmp_path / "r").exists()
+
+
+def test_race_simulates_every_sharing_level_and_shared_learns_faster(tmp_path):
+    study = get_study("neural-race")
+    config = study.config_class.resolve({"preset": "smoke", "experiment": "race", "n_domains": 2, "n_trained": 1,
+                                         "group_sizes": [1, 2], "duration": 15.0})
+    folder = execute(study, config, out=tmp_path / "run")
+    summary = json.loads((folder / "summary.json").read_text())
+    dedicated, shared = summary["by_P"]["1"], summary["by_P"]["4"]
+    assert dedicated["pathways"] == 4 and shared["pathways"] == 1
+    assert dedicated["trained_edges"] == 3 * 2 < dedicated["of_edges"]  # 2 trained routes, 3 edges each
+    for p in (dedicated, shared):
+        assert 0 < p["sim_final_loss_fraction"] < 1 and 0 < p["theory_final_loss_fraction"] < 1
+    assert shared["sim_final_loss_fraction"] < dedicated["sim_final_loss_fraction"]
+    assert shared["theory_final_loss_fraction"] < dedicated["theory_final_loss_fraction"]
+    assert (folder / "figures" / "race.png").exists()

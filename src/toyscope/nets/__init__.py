@@ -4,6 +4,10 @@ token embeddings."""
 from ._activations import ACTIVATIONS, activation, erf_activation
 from ._gated_linear import (
     GATED_INIT_SCHEMES,
+    active_path_loss,
+    active_paths,
+    ActivePaths,
+    apply_active_paths,
     apply_gated_linear,
     edge_name,
     gated_linear_activations,
@@ -34,6 +38,7 @@ from ._surgery import (
 )
 
 __all__ = [
+    "active_path_loss", "active_paths", "ActivePaths", "apply_active_paths",
     "activation", "ACTIVATIONS", "activations", "apply", "apply_gated_linear", "BIAS_SCHEMES", "block_mask",
     "dense_init", "edge_name", "ensemble_size", "erf_activation", "extract_block", "flatten_params",
     "GATED_INIT_SCHEMES", "gated_linear_activations", "gated_linear_loss", "gated_linear_net", "GatedLinearNet",

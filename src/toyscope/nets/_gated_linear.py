@@ -20,6 +20,12 @@ Params are a dict ``{"s->t": (d_s, d_t)}``; an ensemble has a leading axis E on 
 Batches are dicts ``{"x": {input: (N, d)}, "y": {output: (N, d)}, "gates": {node or edge
 name: (N,)}, "weight": (N,)}`` (``gates`` and ``weight`` optional).
 
+:func:`apply_gated_linear` / :func:`gated_linear_loss` evaluate every edge for every example
+(dense). :func:`active_paths` / :func:`apply_active_paths` / :func:`active_path_loss` compute only
+the (example, path) pairs whose path gate is non-zero: with M^2 routes through dedicated
+pathways an example uses 1 of M^2 paths, so the cost falls from examples x edges to examples x
+path length.
+
 Reference: Saxe, Sodhani & Lewallen, *The Neural Race Reduction* (ICML 2022), Sec. 2 and Fig. 4b.
 """
 
@@ -259,17 +265,8 @@ def apply_gated_linear(spec: GatedLinearNet, params, x: dict, gates: dict | None
 
 
 def _loss_single(spec: GatedLinearNet, params, batch) -> jax.Array:
-    gates = batch.get("gates", {})
-    h = _node_activities(spec, params, batch["x"], gates)
-    n = next(iter(batch["x"].values())).shape[0]
-    weight = batch["weight"] if "weight" in batch else jnp.full((n,), 1.0 / n)
-    total = 0.0
-    for node in spec.output_nodes:
-        sq = jnp.sum((batch["y"][node] - h[node]) ** 2, axis=-1)
-        if node in gates:
-            sq = sq * gates[node]
-        total = total + sq
-    return 0.5 * jnp.sum(weight * total)
+    h = _node_activities(spec, params, batch["x"], batch.get("gates", {}))
+    return _weighted_error(spec, h, batch)
 
 
 def gated_linear_loss(spec: GatedLinearNet):
@@ -328,3 +325,230 @@ def pathway_net(n_inputs: int, n_outputs: int, d_in: int, d_hidden: int, d_out: 
     edges += [(f"h1_{a}_{c}", f"h2_{a}_{c}") for a, c in hidden]
     edges += [(f"h2_{a}_{o // group}", f"out{o}") for o in range(n_outputs) for a in range(n_in_groups)]
     return GatedLinearNet(tuple(nodes), tuple(edges))
+
+
+# ----------------------------------------------------------------------------------------------
+# sparse evaluation: only the paths an example switches on
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _PathGroup:
+    """Active (example, path) pairs whose paths have the same edge shapes.
+
+    The Q pairs are evaluated position by position along the path: at position j the pairs are
+    sorted into blocks, one per distinct edge, so a matrix shared by many paths is used once
+    (one matmul over all its pairs) and never copied per path.
+    """
+
+    paths: tuple[tuple[str, ...], ...]  # the group's active paths
+    sources: tuple[str, ...]  # distinct input nodes of the group
+    pair_source: np.ndarray  # (Q,) position of each pair's input node in ``sources``
+    pair_example: np.ndarray  # (Q,) example index
+    pair_path: np.ndarray  # (Q,) position of each pair's path in ``paths``
+    edges: tuple[tuple[str, ...], ...]  # per position: its distinct edges (U_j)
+    blocks: tuple[np.ndarray, ...]  # per position: (U_j, B_j) pair ids per edge, padded with Q
+    unblock: tuple[np.ndarray, ...]  # per position: (Q,) row of each pair in the flattened blocks
+    width: int  # output width
+    scatter: np.ndarray  # (Q,) row in the output slab of this width
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ActivePaths:
+    """Which paths the examples of one batch switch on, grouped for batched evaluation.
+
+    Built on the host from concrete gates by :func:`active_paths`; every other path is skipped.
+
+    Attributes:
+        n_examples: N, the batch size it was built for.
+        groups: active (example, path) pairs grouped by the edge shapes of their paths.
+        slabs: output width -> output nodes of that width (their predictions are stacked).
+        n_active: number of (example, path) pairs with a non-zero path gate.
+    """
+
+    n_examples: int
+    groups: tuple[_PathGroup, ...]
+    slabs: dict
+    n_active: int
+
+    @property
+    def active_edges(self) -> tuple[str, ...]:
+        """Edges on at least one active path (the others get no gradient)."""
+        return tuple(dict.fromkeys(e for group in self.groups for edges in group.edges for e in edges))
+
+
+def active_paths(spec: GatedLinearNet, gates: dict | None, n_examples: int) -> ActivePaths:
+    """The (example, path) pairs with a non-zero path gate :math:`g_p`, grouped for evaluation.
+
+    Paths of equal edge shapes form one group. Along a group's paths, position j sorts the
+    group's pairs by the edge they cross there into a ``(U_j, B_j)`` block table (padded), so
+    :func:`apply_active_paths` does one batched matmul per position over the distinct edges.
+
+    Args:
+        spec: the network.
+        gates: ``{node or edge name: (N,)}`` concrete per-example gates (missing: always on).
+        n_examples: N.
+
+    Returns:
+        An :class:`ActivePaths` for :func:`apply_active_paths` and :func:`active_path_loss`.
+
+    Raises:
+        ValueError: n_examples < 1, gates of the wrong length or naming unknown nodes/edges.
+    """
+    if int(n_examples) < 1:
+        raise ValueError(f"n_examples must be >= 1, got {n_examples}")
+    gates = {k: np.asarray(v) for k, v in (gates or {}).items()}
+    unknown = set(gates) - set(spec.widths) - set(spec.edge_names)
+    if unknown:
+        raise ValueError(f"gates name unknown nodes or edges {sorted(unknown)}")
+    for name, g in gates.items():
+        if g.shape != (n_examples,):
+            raise ValueError(f"gates[{name!r}] has shape {g.shape}, expected ({n_examples},)")
+    n = int(n_examples)
+    paths = spec.paths()
+    on = np.asarray(path_gates(spec, gates, n)) != 0  # (N, P)
+    widths = spec.widths
+    slabs: dict[int, list[str]] = {}
+    for node in spec.output_nodes:
+        slabs.setdefault(widths[node], []).append(node)
+    by_shape: dict[tuple, list[int]] = {}
+    for p, path in enumerate(paths):
+        if on[:, p].any():
+            by_shape.setdefault(tuple(widths[v] for v in spec.path_nodes(path)), []).append(p)
+    groups = []
+    for shape, members in by_shape.items():
+        group_paths = tuple(paths[p] for p in members)
+        pair_path = np.concatenate([np.full(on[:, p].sum(), j) for j, p in enumerate(members)]).astype(np.int32)
+        pair_example = np.concatenate([np.flatnonzero(on[:, p]) for p in members]).astype(np.int32)
+        sources = tuple(dict.fromkeys(spec.path_nodes(path)[0] for path in group_paths))
+        pair_source = np.array([sources.index(spec.path_nodes(path)[0]) for path in group_paths], np.int32)[pair_path]
+        n_pairs = len(pair_path)
+        edges, blocks, unblock = [], [], []
+        for position in range(len(shape) - 1):
+            distinct = tuple(dict.fromkeys(path[position] for path in group_paths))  # every path has pairs
+            code = np.array([distinct.index(path[position]) for path in group_paths])[pair_path]
+            rows = [np.flatnonzero(code == u) for u in range(len(distinct))]
+            size = max(len(r) for r in rows)
+            table = np.full((len(distinct), size), n_pairs, np.int32)
+            back = np.zeros(n_pairs, np.int32)
+            for u, r in enumerate(rows):
+                table[u, :len(r)] = r
+                back[r] = u * size + np.arange(len(r))
+            edges.append(distinct)
+            blocks.append(table)
+            unblock.append(back)
+        slots = [slabs[shape[-1]].index(spec.path_nodes(path)[-1]) for path in group_paths]
+        slot = np.array(slots, np.int32)[pair_path]
+        groups.append(_PathGroup(group_paths, sources, pair_source, pair_example, pair_path, tuple(edges),
+                                 tuple(blocks), tuple(unblock), shape[-1], (slot * n + pair_example).astype(np.int32)))
+    return ActivePaths(n, tuple(groups), {w: tuple(nodes) for w, nodes in slabs.items()}, int(on.sum()))
+
+
+def _active_outputs(spec: GatedLinearNet, layout: ActivePaths, params, x, gates) -> dict:
+    """Outputs of ONE network from its active paths only: ``{output node: (N, d)}``.
+
+    Per group: gather each pair's input row; per position, sort the pair states into the
+    per-edge blocks, multiply by the stacked distinct edges (``einsum`` over the edge axis) and
+    unsort; finally scale by the path gate and scatter-add into the output slab of that width.
+    """
+    n = layout.n_examples
+    dtype = next(iter(params.values())).dtype
+    slabs = {w: jnp.zeros((len(nodes) * n, w), dtype) for w, nodes in layout.slabs.items()}
+    for group in layout.groups:
+        xs = jnp.stack([x[s] for s in group.sources])  # (S, N, d)
+        h = xs[group.pair_source, group.pair_example]  # (Q, d)
+        for edges, table, back in zip(group.edges, group.blocks, group.unblock):
+            padded = jnp.concatenate([h, jnp.zeros((1, h.shape[1]), h.dtype)])  # row Q = padding
+            w = params[edges[0]][None] if len(edges) == 1 else jnp.stack([params[e] for e in edges])
+            out = jnp.einsum("uba,uac->ubc", padded[table], w)  # (U, B, d_next)
+            h = out.reshape(-1, out.shape[-1])[back]
+        g = jnp.stack([_path_gate(spec, path, gates, n) for path in group.paths])  # (G, N)
+        h = h * g[group.pair_path, group.pair_example][:, None]
+        slabs[group.width] = slabs[group.width].at[group.scatter].add(h)
+    out = {}
+    for w, nodes in layout.slabs.items():
+        stacked = slabs[w].reshape(len(nodes), n, w)
+        for i, node in enumerate(nodes):
+            out[node] = stacked[i]
+    return out
+
+
+def _path_gate(spec: GatedLinearNet, path, gates, n):
+    g = jnp.ones((n,))
+    for name in (*spec.path_nodes(path), *path):
+        if name in gates:
+            g = g * gates[name]
+    return g
+
+
+def apply_active_paths(spec: GatedLinearNet, params, x: dict, gates: dict | None = None,
+                       layout: ActivePaths | None = None) -> dict:
+    """:func:`apply_gated_linear` computing only the active paths of each example.
+
+    Same outputs :math:`\\hat y_t = \\sum_{p\\to t} g_p x_{s(p)} W_p`, at a cost proportional to
+    the (example, active path) pairs instead of examples x edges: with M^2 routes through their
+    own pathways an example uses one path out of M^2.
+
+    Args:
+        spec, params, x, gates: as for :func:`apply_gated_linear` (``gates`` concrete).
+        layout: from :func:`active_paths` for these gates (built here if omitted).
+
+    Returns:
+        ``{output node: (N, d)}`` or ``(E, N, d)``.
+
+    Raises:
+        ValueError: as :func:`apply_gated_linear`, or a layout built for another batch size.
+    """
+    ensemble = _check_params(spec, params)
+    _check_inputs(spec, x, gates)
+    n = next(iter(x.values())).shape[0]
+    layout = layout if layout is not None else active_paths(spec, gates, n)
+    if layout.n_examples != n:
+        raise ValueError(f"layout was built for {layout.n_examples} examples, x has {n}")
+    return _active_jit(spec, layout, ensemble, params, x, gates or {})
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2))  # a layout is hashed by identity: reuse it to reuse the compile
+def _active_jit(spec, layout, ensemble, params, x, gates):
+    if ensemble:
+        return jax.vmap(lambda p: _active_outputs(spec, layout, p, x, gates))(params)
+    return _active_outputs(spec, layout, params, x, gates)
+
+
+def _weighted_error(spec: GatedLinearNet, outputs: dict, batch) -> jax.Array:
+    """:math:`\\tfrac12\\sum_n w_n \\sum_t g_{t,n}\\lVert y_{t,n} - \\hat y_{t,n}\\rVert^2`."""
+    gates = batch.get("gates", {})
+    n = next(iter(batch["x"].values())).shape[0]
+    weight = batch["weight"] if "weight" in batch else jnp.full((n,), 1.0 / n)
+    total = 0.0
+    for node in spec.output_nodes:
+        sq = jnp.sum((batch["y"][node] - outputs[node]) ** 2, axis=-1)
+        if node in gates:
+            sq = sq * gates[node]
+        total = total + sq
+    return 0.5 * jnp.sum(weight * total)
+
+
+def active_path_loss(spec: GatedLinearNet, batch: dict):
+    r"""``(params, batch) -> L`` for ONE network, like :func:`gated_linear_loss` but computing
+    only the paths that ``batch``'s gates switch on (see :func:`apply_active_paths`).
+
+    The sparsity pattern is fixed from this ``batch``: call the loss with the same examples in
+    the same order (full-batch training); gate *values* are read from the batch at call time.
+    The loss reads only the edges in ``active_paths(spec, gates, N).active_edges``, so ``params``
+    may leave out the others (they would get zero gradient): train just the used sub-network.
+
+    Raises:
+        ValueError: bad gates (see :func:`active_paths`); at trace time, a batch of another size.
+    """
+    n = next(iter(batch["x"].values())).shape[0]
+    _check_inputs(spec, batch["x"], batch.get("gates"))
+    layout = active_paths(spec, batch.get("gates"), n)
+
+    def loss_fn(params, batch):
+        size = next(iter(batch["x"].values())).shape[0]
+        if size != layout.n_examples:
+            raise ValueError(f"active_path_loss was built for {layout.n_examples} examples, batch has {size}")
+        outputs = _active_outputs(spec, layout, params, batch["x"], batch.get("gates", {}))
+        return _weighted_error(spec, outputs, batch)
+
+    return loss_fn
