@@ -139,8 +139,9 @@ def permute_neuron_layer(spec: LayeredNetwork, tree, layer: int, order):
     return out
 
 
-def _layer_swaps(placement, score, top_k: int):
-    """Greedy swaps of the top-k neurons; returns (order, n_swaps, cost change)."""
+def _layer_swaps(placement, score, top_k: int, allowed=None):
+    """Greedy swaps of the top-k neurons; returns (order, n_swaps, cost change). ``allowed``
+    (optional ``(n, n)`` bool, by slot) restricts partners, e.g. to the same attention head."""
     n = placement.shape[0]
     important = jax.lax.top_k(score, min(top_k, n))[1]
 
@@ -149,6 +150,8 @@ def _layer_swaps(placement, score, top_k: int):
         slot = jnp.argmax(order == important[i])
         diag = jnp.take_along_axis(rows, jnp.arange(n)[:, None], axis=1)[:, 0]
         delta = rows[slot] + rows[:, slot] - diag[slot] - diag
+        if allowed is not None:
+            delta = jnp.where(allowed[slot], delta, jnp.inf)
         partner = jnp.argmin(delta)
         gain = delta[partner]
         do = gain < 0

@@ -65,7 +65,12 @@ def modularity(weights: Sequence, *, return_communities: bool = False):
     Returns:
         ``Q`` (float; 0 for a graph without edges), or ``(Q, communities)``.
     """
-    graph = neuron_graph(weights)
+    return graph_modularity(neuron_graph(weights), return_communities=return_communities)
+
+
+def graph_modularity(graph: nx.Graph, *, return_communities: bool = False):
+    """Newman modularity :math:`Q` of any |w|-weighted graph, with the same networkx calls as
+    :func:`modularity` (e.g. for a transformer's neuron graph). Returns ``Q`` or ``(Q, communities)``."""
     if graph.size(weight="weight") == 0:
         communities = [sorted(graph.nodes)]
         q = 0.0

@@ -36,14 +36,22 @@ from ._surgery import (
     remove_hidden_units,
     splice_blocks,
 )
+from ._tiny_transformer import (
+    init_tiny_transformer,
+    tiny_transformer,
+    tiny_transformer_activations,
+    tiny_transformer_apply,
+    TinyTransformer,
+)
 
 __all__ = [
-    "active_path_loss", "active_paths", "ActivePaths", "apply_active_paths",
-    "activation", "ACTIVATIONS", "activations", "apply", "apply_gated_linear", "BIAS_SCHEMES", "block_mask",
-    "dense_init", "edge_name", "ensemble_size", "erf_activation", "extract_block", "flatten_params",
-    "GATED_INIT_SCHEMES", "gated_linear_activations", "gated_linear_loss", "gated_linear_net", "GatedLinearNet",
-    "init", "init_gated_linear", "init_layered_network", "is_ensemble", "layered_network",
+    "activation", "ACTIVATIONS", "activations", "active_path_loss", "active_paths", "ActivePaths", "apply",
+    "apply_active_paths", "apply_gated_linear", "BIAS_SCHEMES", "block_mask", "dense_init", "edge_name",
+    "ensemble_size", "erf_activation", "extract_block", "flatten_params", "GATED_INIT_SCHEMES",
+    "gated_linear_activations", "gated_linear_loss", "gated_linear_net", "GatedLinearNet", "init",
+    "init_gated_linear", "init_layered_network", "init_tiny_transformer", "is_ensemble", "layered_network",
     "layered_network_activations", "layered_network_apply", "layered_network_inputs", "LayeredNetwork",
     "merge_hidden_units", "MLP", "mlp", "path_gates", "pathway_net", "permute_hidden_units", "remove_hidden_units",
-    "SCHEMES", "splice_blocks", "unflatten_params",
+    "SCHEMES", "splice_blocks", "tiny_transformer", "tiny_transformer_activations", "tiny_transformer_apply",
+    "TinyTransformer", "unflatten_params",
 ]

@@ -5,7 +5,8 @@ mechanistic interpretability", Entropy 26 (2024) 41 (``../shared/papers/bimt-mod
 one task and one training method per run, ``n_seeds`` seeds trained at once (vmapped).
 
 * tasks: ``symbolic-a``/``-b``/``-c`` (Section 3.1, Figure 3), ``two-moons`` (Section 3.2,
-  Figure 4), ``mod-add`` and ``permutation-s4`` (Section 3.3, Figures 5-6);
+  Figure 4), ``mod-add`` and ``permutation-s4`` (Section 3.3, Figures 5-6), ``in-context``
+  (Section 3.4, Figure 7: a tiny transformer, see ``_bimt_in_context``);
 * methods: ``vanilla``, ``l1`` (A = 0), ``l1-local``, ``l1-swap`` (A = 0 penalty, swaps scored
   with the local geometry), ``bimt`` (local + swap) (Figure 2, Tables 1-2);
 * outputs: test loss or accuracy, Newman modularity (Table 2), active weights, swaps, the final
@@ -29,8 +30,9 @@ from pydantic import model_validator
 
 from .. import analysis, nets, tasks, train, viz
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._bimt_in_context import run_in_context
 
-TASK_NAMES = ("symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4")  # Tables 1-2 here
+TASK_NAMES = ("symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "in-context")  # Tables 1-2 here
 ALL_TASKS = (*TASK_NAMES, "mnist")
 METHODS = ("vanilla", "l1", "l1-local", "l1-swap", "bimt")
 LOCAL_PENALTY = {"l1-local", "bimt"}
@@ -74,13 +76,19 @@ TASK_SETUPS: dict[str, TaskSetup] = {
                        lambda_steps=(10000, 10000, 10000, 10000), layer_gap=0.5, top_k=30, normalization="mean",
                        n_steps=40_000, accuracy=True, layer_shapes=((28, 28), (10, 10), (10, 10), 10), batch_size=100,
                        swap_inputs=False),
+    # Section 3.4: a 2-layer, 1-head, width-32 transformer (widths unused), minibatches of 64 and per-layer mean
+    # cost as in the authors' notebook
+    "in-context": TaskSetup(widths=(2, 32, 2), loss="mse", lambdas=(1e-3, 1e-2, 0.1, 0.3),
+                            lambda_steps=(10000, 10000, 10000, 10000), layer_gap=0.5, top_k=30, normalization="mean",
+                            n_steps=40_000, batch_size=64),
 }
 
 
 class BimtConfig(StudyConfig):
     """One task, one method, ``n_seeds`` seeds vmapped. ``None`` means the task's paper value."""
 
-    task: Literal["symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "mnist"] = "symbolic-a"
+    task: Literal["symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "in-context",
+                  "mnist"] = "symbolic-a"
     method: Literal["vanilla", "l1", "l1-local", "l1-swap", "bimt"] = "bimt"
     n_seeds: int = 1
     n_steps: int | None = None
@@ -100,8 +108,13 @@ class BimtConfig(StudyConfig):
     active_threshold: float = 1e-2
     n_train: int = 100
     n_test: int = 100
+    n_sequences: int = 10_000  # in-context: sequences (80/20 split)
+    w_range: list[float] = [-1.0, 1.0]  # in-context: w ~ U[w_range] (authors' code; see _bimt_in_context)
+    x_range: list[float] = [1.0, 3.0]  # in-context: x ~ U[x_range]
+    d_model: int = 32  # in-context: transformer width (MLP 4x); the smoke preset shrinks it
 
-    PRESETS = {"default": {}, "smoke": {"n_steps": 1000, "n_seeds": 2, "n_snapshots": 2}}
+    PRESETS = {"default": {}, "smoke": {"n_steps": 1000, "n_seeds": 2, "n_snapshots": 2, "d_model": 8,
+                                        "n_sequences": 500}}
 
     @model_validator(mode="after")
     def _check(self):
@@ -117,6 +130,14 @@ class BimtConfig(StudyConfig):
             raise ValueError(f"lambdas and lambda_steps need equal lengths, got {len(self.lambdas)} and {len(self.lambda_steps)}")
         if self.swap_every < 1 or self.learning_rate <= 0 or self.extent < 0:
             raise ValueError("swap_every >= 1, learning_rate > 0 and extent >= 0 are required")
+        for name in ("w_range", "x_range"):
+            value = getattr(self, name)
+            if len(value) != 2 or not value[1] > value[0]:
+                raise ValueError(f"{name} must be [low, high] with high > low, got {value}")
+        if self.d_model < 1:
+            raise ValueError(f"d_model must be >= 1, got {self.d_model}")
+        if self.n_sequences < 10:
+            raise ValueError(f"n_sequences must be >= 10, got {self.n_sequences}")
         if self.top_k is not None and self.top_k < 1:
             raise ValueError(f"top_k must be >= 1, got {self.top_k}")
         return self
@@ -316,6 +337,8 @@ def _decision_figure(spec, result, data, limits=(-1.5, 2.5), resolution=80):
 
 
 def run(config: BimtConfig, ctx) -> StudyResult:
+    if config.task == "in-context":
+        return run_in_context(config, resolve_settings(config), ctx)
     data = ctx.cached("data", lambda: load_task(config))
     if "files" in data:
         ctx.data_files(data["files"])
@@ -357,18 +380,8 @@ def run(config: BimtConfig, ctx) -> StudyResult:
         panels.append((f"step {int(step)}", _weights(snap), _draw_kwargs(spec, data, snap)))
     evolution_fig = viz.connectivity_evolution_figure(panels, coords, n_tokens=spec.n_tokens)
 
-    loss_fig = matplotlib.figure.Figure(figsize=(5, 3.2))
-    ax = loss_fig.add_subplot()
-    ax.semilogy(result.steps, result.loss, color="C0", alpha=0.5, lw=0.8)
-    ax.semilogy(result.steps, result.metrics["test_loss"], color="C1", alpha=0.5, lw=0.8)
-    ax.plot([], [], color="C0", label="train loss (per seed)")
-    ax.plot([], [], color="C1", label="test loss (per seed)")
-    boundaries = np.cumsum(settings.lambda_steps)[:-1]
-    for b in boundaries:
-        ax.axvline(b, color="grey", ls=":", lw=0.8)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss (no penalty)")
-    ax.legend(fontsize=7)
+    loss_fig = viz.penalised_training_figure(result.steps, result.loss, result.metrics["test_loss"],
+                                             np.cumsum(settings.lambda_steps)[:-1])
 
     test = {k: jnp.asarray(v) for k, v in data["test"].items()}
     frontier_fig = matplotlib.figure.Figure(figsize=(5, 3.2))
@@ -481,8 +494,6 @@ def _deviations(config: BimtConfig, settings: Resolved) -> list[Deviation]:
                       "per-layer mean cost as the authors' notebook; output layer on a line (notebook: a ring)",
                       "paper gives no batch size; a line is the library's layout for a 1-D layer"),
         ]
-    rows.append(Deviation("in-context transformer", "Section 3.4, Figure 7", "not implemented",
-                          "time; see docs/results/bimt.md"))
     return rows
 
 

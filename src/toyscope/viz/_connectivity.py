@@ -106,3 +106,27 @@ def connectivity_evolution_figure(panels: Sequence[tuple[str, Sequence[np.ndarra
     for ax, (title, weights, extra) in zip(axes, panels):
         draw_connectivity(ax, weights, coordinates, title=title, **{**kwargs, **extra})
     return fig
+
+
+def penalised_training_figure(steps: np.ndarray, train_loss: np.ndarray, test_loss: np.ndarray,
+                              schedule_boundaries: Sequence[int], *, train_label: str = "train loss (per seed)",
+                              test_label: str = "test loss (per seed)", ylabel: str = "loss (no penalty)"):
+    """Train and test loss of every seed on a log scale, with dotted lines where the penalty
+    schedule changes.
+
+    Args:
+        steps: ``(T,)``; train_loss, test_loss: ``(T,)`` or ``(T, E)`` (one line per seed).
+        schedule_boundaries: steps at which the penalty strength changes.
+    """
+    fig = matplotlib.figure.Figure(figsize=(5, 3.2))
+    ax = fig.add_subplot()
+    ax.semilogy(steps, train_loss, color="C0", alpha=0.5, lw=0.8)
+    ax.semilogy(steps, test_loss, color="C1", alpha=0.5, lw=0.8)
+    ax.plot([], [], color="C0", label=train_label)
+    ax.plot([], [], color="C1", label=test_label)
+    for boundary in schedule_boundaries:
+        ax.axvline(boundary, color="grey", ls=":", lw=0.8)
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7)
+    return fig
