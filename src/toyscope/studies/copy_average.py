@@ -4,7 +4,7 @@ Paper: ``../shared/papers/teacher-student-copy-average.txt`` (Şimşek et al., N
 "Should under-parameterized student networks copy or average teacher weights?", blog version).
 An erf (or ReLU) student of width n fits an orthonormal teacher of width k under Gaussian
 inputs. The loss is computed in closed form (no data), every student is driven to a true
-minimum (gradient flow, trust-region Newton to max-abs gradient 1e-10, smallest Hessian
+minimum (gradient flow, damped or trust-region Newton to max-abs gradient 1e-10, smallest Hessian
 eigenvalue, saddle escapes), each neuron is classified as copy / average, and each network as
 C-A optimal / copy-average / P-n-C / other. Reproduces Fig. 1 (alignments and magnitudes) and
 Fig. 2 (losses at convergence against n, with gamma1, gamma2, gamma3).
@@ -442,7 +442,8 @@ def run(config: CopyAverageConfig, ctx) -> StudyResult:
     deviations = [
         Deviation("optimiser", "gradient flow with MLPGradientFlow.jl (Julia, adaptive ODE + Newton)",
                   f"diffrax {config.flow_solver} flow until max-abs grad < {config.flow_gtol:g} or "
-                  f"{config.flow_max_steps} steps, then scipy trust-region Newton (exact Hessian) to {config.gtol:g}",
+                  f"{config.flow_max_steps} steps, then damped Newton (exact Hessian) with a scipy trust region as "
+                  f"fallback, to {config.gtol:g}",
                   "the flow is stiff near the end; an explicit solver cannot finish it in budget (see docs)"),
         Deviation("data", "finite samples / exact Gaussian integrals", "exact closed-form population loss",
                   "the arcsine kernel makes sampling unnecessary"),
