@@ -63,6 +63,15 @@ def bootstrap_interval(values, statistic=np.mean, *, n_resamples: int = 2000, co
     return (float(np.quantile(estimates, alpha)), float(np.quantile(estimates, 1 - alpha)))
 
 
+def format_mean_interval(values, fmt: str = "{:.3g}") -> str:
+    """``"0.52 [0.47, 0.57]"``: the mean of ``values`` with its 95% t-interval (the mean alone when
+    there are too few values for an interval)."""
+    mean, low, high = mean_interval(values)
+    if not np.isfinite(low):
+        return fmt.format(mean)
+    return f"{fmt.format(mean)} [{fmt.format(low)}, {fmt.format(high)}]"
+
+
 def format_fraction(successes: int, trials: int) -> str:
     """``"14/20 = 70.0% [48.1%, 85.5%]"``: a fraction with its Wilson 95% interval."""
     low, high = proportion_interval(successes, trials)

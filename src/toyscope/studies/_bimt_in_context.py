@@ -80,22 +80,19 @@ def train_in_context(config, settings, data, checkpointer=None):
     return spec, result
 
 
-def _member(tree, index):
+def member(tree, index):
+    """One member of an ensemble tree (``index`` into every leaf's leading axes), as numpy."""
     return jax.tree_util.tree_map(lambda x: np.asarray(x)[index], tree)
 
 
-def _slot_names(names, order):
+def slot_names(names, order) -> list[str]:
+    """The feature name in each input/output slot of a network whose slots were permuted."""
     return [names[int(round(i))] for i in np.asarray(order)]
 
 
 def _names(params) -> dict:
-    return {"input_names": _slot_names(["0", "x"], params["input_order"]),
-            "output_names": _slot_names(["y", "0"], params["output_order"])}
-
-
-def _interval_text(values, fmt="{:.3g}") -> str:
-    mean, low, high = analysis.mean_interval(values)
-    return fmt.format(mean) if np.isnan(low) else f"{fmt.format(mean)} [{fmt.format(low)}, {fmt.format(high)}]"
+    return {"input_names": slot_names(["0", "x"], params["input_order"]),
+            "output_names": slot_names(["y", "0"], params["output_order"])}
 
 
 def _res2_probe(last_acts, params, data):
@@ -121,7 +118,7 @@ def run_in_context(config, settings, ctx) -> StudyResult:
     data = ctx.cached("data_in_context", lambda: in_context_data(config))
     spec, result = train_in_context(config, settings, data, ctx.checkpointer("train"))
     n_seeds = config.n_seeds
-    members = [_member(result.params, e) for e in range(n_seeds)]
+    members = [member(result.params, e) for e in range(n_seeds)]
     loss_fn, last_loss = _losses(spec)
     test = {k: jnp.asarray(v) for k, v in data["test"].items()}
     evaluate = jax.jit(lambda p: (last_loss(p, test), loss_fn(p, test), nets.tiny_transformer_apply(spec, p, test["x"])))
@@ -158,7 +155,7 @@ def run_in_context(config, settings, ctx) -> StudyResult:
                                                     **_names(best))
     panels = []
     for index, step in enumerate(result.snapshot_steps):
-        snap = _member(jax.tree_util.tree_map(lambda x, i=index: x[i], result.snapshots), 0)
+        snap = member(result.snapshots, (index, 0))
         panels.append((f"step {int(step)}", snap, _names(snap)))
     evolution_fig = viz.transformer_evolution_figure(spec, panels, extent=config.extent, show_qk=False)
 
@@ -204,14 +201,14 @@ def run_in_context(config, settings, ctx) -> StudyResult:
         low, high = analysis.correlation_interval(float(corr[j]), n_test)
         corr_rows.append([int(j), f"{corr[j]:.3f}", f"[{low:.3f}, {high:.3f}]"])
     headline = Table("headline", ["quantity", "mean [95% t-interval]", "per seed"], [
-        ["test loss (last token)", _interval_text(test_loss), ", ".join(f"{v:.3g}" for v in test_loss)],
-        ["test loss (both x-tokens)", _interval_text(test_all), ", ".join(f"{v:.3g}" for v in test_all)],
-        ["modularity Q (shared residual nodes)", _interval_text(modularity), ", ".join(f"{v:.3f}" for v in modularity)],
-        ["modularity Q (drawn chain of lines)", _interval_text(chain_modularity),
+        ["test loss (last token)", analysis.format_mean_interval(test_loss), ", ".join(f"{v:.3g}" for v in test_loss)],
+        ["test loss (both x-tokens)", analysis.format_mean_interval(test_all), ", ".join(f"{v:.3g}" for v in test_all)],
+        ["modularity Q (shared residual nodes)", analysis.format_mean_interval(modularity), ", ".join(f"{v:.3f}" for v in modularity)],
+        ["modularity Q (drawn chain of lines)", analysis.format_mean_interval(chain_modularity),
          ", ".join(f"{v:.3f}" for v in chain_modularity)],
-        [f"active weights (|w| > {config.active_threshold})", _interval_text(n_active), ", ".join(map(str, n_active))],
-        ["swaps", _interval_text(n_swaps), ", ".join(map(str, n_swaps))],
-        ["linear-probe R² of w from res2 (last token)", _interval_text(probe_r2), ", ".join(f"{v:.3f}" for v in probe_r2)],
+        [f"active weights (|w| > {config.active_threshold})", analysis.format_mean_interval(n_active), ", ".join(map(str, n_active))],
+        ["swaps", analysis.format_mean_interval(n_swaps), ", ".join(map(str, n_swaps))],
+        ["linear-probe R² of w from res2 (last token)", analysis.format_mean_interval(probe_r2), ", ".join(f"{v:.3f}" for v in probe_r2)],
     ], caption=f"{n_seeds} seeds; Student-t 95% intervals of the mean over seeds. Paper (Table 1-2, in-context): "
                "test loss vanilla (7.8 ± 1.8)e-5, L1 (7.2 ± 1.0)e-5, BIMT (1.8 ± 0.4)e-4; Q 0.085 ± 0.014, "
                "0.083 ± 0.010, 0.161 ± 0.013.")

@@ -30,7 +30,7 @@ from pydantic import model_validator
 
 from .. import analysis, nets, tasks, train, viz
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
-from ._bimt_in_context import run_in_context
+from ._bimt_in_context import member, run_in_context, slot_names
 
 # the tasks of Tables 1-2 here (MNIST runs on its own)
 TASK_NAMES = ("symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "in-context")
@@ -254,30 +254,15 @@ def train_bimt(config: BimtConfig, data: dict, checkpointer=None):
     return spec, settings, result, coords
 
 
-def _member(tree, index):
-    return jax.tree_util.tree_map(lambda x: np.asarray(x)[index], tree)
-
-
 def _weights(params) -> list[np.ndarray]:
     return [np.asarray(layer["weight"]) for layer in params["layers"]]
 
 
-def _slot_names(names, order) -> list[str]:
-    return [names[int(round(i))] for i in np.asarray(order)]
-
-
 def _draw_kwargs(spec, data, params) -> dict:
-    kwargs = {"n_tokens": spec.n_tokens, "output_names": _slot_names(data["output_names"], params["output_order"])}
+    kwargs = {"n_tokens": spec.n_tokens, "output_names": slot_names(data["output_names"], params["output_order"])}
     if not spec.n_tokens:
-        kwargs["input_names"] = _slot_names(data["input_names"], params["input_order"])
+        kwargs["input_names"] = slot_names(data["input_names"], params["input_order"])
     return kwargs
-
-
-def _interval_text(values, fmt="{:.3g}") -> str:
-    mean, low, high = analysis.mean_interval(values)
-    if np.isnan(low):
-        return fmt.format(mean)
-    return f"{fmt.format(mean)} [{fmt.format(low)}, {fmt.format(high)}]"
 
 
 def _knockout_rows(spec, params, communities, data) -> list[list]:
@@ -347,7 +332,7 @@ def run(config: BimtConfig, ctx) -> StudyResult:
     setup = settings.setup
     classification = setup.accuracy
     n_seeds = config.n_seeds
-    members = [_member(result.params, e) for e in range(n_seeds)]
+    members = [member(result.params, e) for e in range(n_seeds)]
 
     loss_fn, metrics = _loss_and_metrics(spec, setup, data)
     final_test_loss = np.array([float(metrics["test_loss"](jax.tree_util.tree_map(jnp.asarray, m))) for m in members])
@@ -377,7 +362,7 @@ def run(config: BimtConfig, ctx) -> StudyResult:
                                         size=(5, 5), **_draw_kwargs(spec, data, best))
     panels = []
     for index, step in enumerate(result.snapshot_steps):
-        snap = _member(jax.tree_util.tree_map(lambda x, i=index: x[i], result.snapshots), 0)
+        snap = member(result.snapshots, (index, 0))
         panels.append((f"step {int(step)}", _weights(snap), _draw_kwargs(spec, data, snap)))
     evolution_fig = viz.connectivity_evolution_figure(panels, coords, n_tokens=spec.n_tokens)
 
@@ -398,10 +383,10 @@ def run(config: BimtConfig, ctx) -> StudyResult:
     metric_name = "test accuracy" if classification else "test loss"
     metric_values = final_accuracy if classification else final_test_loss
     headline = Table("headline", ["quantity", "mean [95% t-interval]", "per seed"], [
-        [metric_name, _interval_text(metric_values), ", ".join(f"{v:.3g}" for v in metric_values)],
-        ["modularity Q", _interval_text(modularity), ", ".join(f"{v:.3f}" for v in modularity)],
-        [f"active weights (|w| > {config.active_threshold})", _interval_text(n_active), ", ".join(map(str, n_active))],
-        ["swaps", _interval_text(n_swaps), ", ".join(map(str, n_swaps))],
+        [metric_name, analysis.format_mean_interval(metric_values), ", ".join(f"{v:.3g}" for v in metric_values)],
+        ["modularity Q", analysis.format_mean_interval(modularity), ", ".join(f"{v:.3f}" for v in modularity)],
+        [f"active weights (|w| > {config.active_threshold})", analysis.format_mean_interval(n_active), ", ".join(map(str, n_active))],
+        ["swaps", analysis.format_mean_interval(n_swaps), ", ".join(map(str, n_swaps))],
     ], caption=f"{n_seeds} seeds; intervals are Student-t 95% intervals of the mean over seeds.")
     sections = [
         Section("Result", (

@@ -112,13 +112,19 @@ def _padded_members(config: CopyAverageConfig, dtype):
     return params, mask.astype(dtype), free, labels
 
 
-def _objective(teacher, activation, n_max, d, dtype) -> train.FlatObjective:
-    """The compiled closed-form loss of one student padded to ``n_max`` neurons (mask as argument)."""
+def _student_loss(teacher, activation):
+    """``loss(student, mask)``: the closed-form population loss against ``teacher``."""
 
     def loss(student, member_mask):
         return theory.population_loss(student, teacher, activation, member_mask)
 
-    return train.FlatObjective(loss, theory.TwoLayerStudent(jnp.zeros(n_max, dtype), jnp.zeros((n_max, d), dtype)))
+    return loss
+
+
+def _objective(teacher, activation, n_max, d, dtype) -> train.FlatObjective:
+    """The compiled closed-form loss of one student padded to ``n_max`` neurons (mask as argument)."""
+    return train.FlatObjective(_student_loss(teacher, activation),
+                               theory.TwoLayerStudent(jnp.zeros(n_max, dtype), jnp.zeros((n_max, d), dtype)))
 
 
 def _classify(a, w, teacher_w, k, activation, exact_tol, approx_tol):
@@ -267,12 +273,8 @@ def _converge_members(config: CopyAverageConfig, ctx, teacher, objective, params
     """Drive every padded member to a minimum and classify it: rows, final (a, w), labels, records,
     and the tolerance sensitivity (variant -> summed neuron and network class counts)."""
     k, activation = config.k, config.activation
-
-    def loss(student, member_mask):
-        return theory.population_loss(student, teacher, activation, member_mask)
-
     records = ctx.cached("converge", lambda: train.converge_ensemble(
-        loss, params, mask, free, flow_gtol=config.flow_gtol, flow_max_steps=config.flow_max_steps,
+        _student_loss(teacher, activation), params, mask, free, flow_gtol=config.flow_gtol, flow_max_steps=config.flow_max_steps,
         solver=config.flow_solver, rtol=config.flow_rtol, atol=config.flow_atol, gtol=config.gtol,
         eig_tol=config.eig_tol, max_escapes=config.max_escapes, escape_step=config.escape_step,
         dense_limit=config.dense_limit, objective=objective, progress="copy-average: refine"))

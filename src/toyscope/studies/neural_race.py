@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from .. import nets, tasks, theory, train
-from ..analysis import format_fraction, mean_interval, proportion_interval
+from ..analysis import format_fraction, format_mean_interval, mean_interval, proportion_interval
 from ._base import ConfigError, Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
 
 EXPERIMENTS = ("routing", "xor", "race", "fraction", "init-scale", "mnist")
@@ -184,11 +184,6 @@ def _cross_domain_similarity(sim: np.ndarray, m: int) -> tuple[np.ndarray, np.nd
     return sim[:, same].mean(-1), sim[:, diff].mean(-1)
 
 
-def _fmt(values) -> str:
-    mean, low, high = mean_interval(values)
-    return f"{mean:.3g} [{low:.3g}, {high:.3g}]" if np.isfinite(low) else f"{mean:.3g}"
-
-
 def _interval(values) -> dict:
     mean, low, high = mean_interval(values)
     return {"mean": float(mean), "ci95": [float(low), float(high)]}
@@ -338,16 +333,16 @@ def _run_routing(config: NeuralRaceConfig, ctx) -> StudyResult:
             f"(mode strengths within {100 * strength_gap:.2f}%); the gap is the Euler error of GD at lr = {lr}. "
             f"Random init reaches half the initial loss at t = {summary['time_to_half_loss']['random_mean']:.1f} "
             f"(theory {summary['time_to_half_loss']['theory']:.1f}). Final hidden/input top singular value ratio "
-            f"{_fmt(ratio)} vs sqrt(M) = {math.sqrt(m):.2f}. Error (||Y_hat - Y||^2 / ||Y||^2) on trained routes "
-            f"{_fmt(trained_err)}, on untrained routes {_fmt(untrained_err)}. Cosine similarity of hidden-1 codes "
-            f"across domains: same item {_fmt(same_item)}, different items {_fmt(diff_item)}.")
+            f"{format_mean_interval(ratio)} vs sqrt(M) = {math.sqrt(m):.2f}. Error (||Y_hat - Y||^2 / ||Y||^2) on trained routes "
+            f"{format_mean_interval(trained_err)}, on untrained routes {format_mean_interval(untrained_err)}. Cosine similarity of hidden-1 codes "
+            f"across domains: same item {format_mean_interval(same_item)}, different items {format_mean_interval(diff_item)}.")
     table = Table("routing_summary", ["quantity", "measured (mean [95% CI])", "paper"], [
         ["theory_max_rel_gap (decoupled vs ODE)", f"{max_rel_gap:.4f}", "exact match (Fig. 4e)"],
-        ["hidden/input top SV ratio", _fmt(ratio), f"sqrt(M) = {math.sqrt(m):.2f} (Fig. 4f)"],
-        ["hidden/output top SV ratio", _fmt(ratio_out), f"sqrt(M) = {math.sqrt(m):.2f}"],
-        ["trained route error", _fmt(trained_err), "~0 (Fig. 4h)"],
-        ["untrained route error", _fmt(untrained_err), "~0: perfect zero-shot (Fig. 4h)"],
-        ["same-item cross-domain similarity", _fmt(same_item), "high (Fig. 4g)"],
+        ["hidden/input top SV ratio", format_mean_interval(ratio), f"sqrt(M) = {math.sqrt(m):.2f} (Fig. 4f)"],
+        ["hidden/output top SV ratio", format_mean_interval(ratio_out), f"sqrt(M) = {math.sqrt(m):.2f}"],
+        ["trained route error", format_mean_interval(trained_err), "~0 (Fig. 4h)"],
+        ["untrained route error", format_mean_interval(untrained_err), "~0: perfect zero-shot (Fig. 4h)"],
+        ["same-item cross-domain similarity", format_mean_interval(same_item), "high (Fig. 4g)"],
     ], "Routing task: measured vs paper")
     sections = [Section("Routing task (Fig. 4)", text, [
         Figure("routing_loss", fig_loss, "Fig. 4e: training loss from small random init (red, each rep), from "
@@ -533,8 +528,8 @@ def _run_race(config: NeuralRaceConfig, ctx) -> StudyResult:
         p0 = int(np.flatnonzero(routes.ravel())[0])
         b_target = theory.routing_fixed_point(float(modes.singular_values[p0, 0] / modes.input_overlaps[p0, p0, 0]),
                                               g)[1]
-        rows.append([p_shared, n_pathways, f"{half:.1f}", _fmt(sim_half), f"{_first_time(times, loss, 0.1):.1f}",
-                     _fmt(sim_tenth), f"{t_mode:.1f}", _fmt(sim_mode),
+        rows.append([p_shared, n_pathways, f"{half:.1f}", format_mean_interval(sim_half), f"{_first_time(times, loss, 0.1):.1f}",
+                     format_mean_interval(sim_tenth), f"{t_mode:.1f}", format_mean_interval(sim_mode),
                      f"{run.loss[-1].mean() / run.loss[0].mean():.2g}"])
         summary_p[str(p_shared)] = {
             "pathways": n_pathways, "trained_edges": len(used), "of_edges": len(spec.edges),
@@ -605,7 +600,7 @@ def _run_fraction(config: NeuralRaceConfig, ctx) -> StudyResult:
                                                        jax.random.key(config.seed + k))
         trained_all.append(trained)
         untrained_all.append(untrained)
-        rows.append([k, k / m, _fmt(trained), _fmt(untrained), _fmt(run.loss[-1])])
+        rows.append([k, k / m, format_mean_interval(trained), format_mean_interval(untrained), format_mean_interval(run.loss[-1])])
     first = None
     for k, tr, un in zip(values, trained_all, untrained_all):
         if np.isfinite(un).all() and np.mean(un) <= 2 * max(np.mean(tr), 1e-3):
@@ -649,7 +644,7 @@ def _run_init_scale(config: NeuralRaceConfig, ctx) -> StudyResult:
                                                              f"scale{si}", jax.random.key(config.seed + 100 + si))
         axes[0].plot(times, run.loss.mean(1) / run.loss[0].mean(), color=f"C{si}", label=f"sigma0 = {sigma0}")
         same, diff = _cross_domain_similarity(sim, m)
-        rows.append([sigma0, _fmt(trained), _fmt(untrained), _fmt(same), _fmt(diff)])
+        rows.append([sigma0, format_mean_interval(trained), format_mean_interval(untrained), format_mean_interval(same), format_mean_interval(diff)])
         summary_s[str(sigma0)] = {"trained_error": _interval(trained), "untrained_error": _interval(untrained),
                                   "cross_domain_same_item_similarity": _interval(same)}
         if si in show:
@@ -736,14 +731,14 @@ def _run_mnist(config: NeuralRaceConfig, ctx) -> StudyResult:
         tr, un, run = _mnist_run(config, ctx, train_pool, eval_pool, perms, k, sigma_small, lr, f"mnist_k{k}",
                                  jax.random.key(config.seed + 200 + k))
         by_k[str(k)] = {"trained_error": _interval(tr), "untrained_error": _interval(un)}
-        rows.append([f"K = {k} (K/M = {k / m:.1f})", sigma_small, _fmt(tr), _fmt(un), _fmt(run.loss[-1])])
+        rows.append([f"K = {k} (K/M = {k / m:.1f})", sigma_small, format_mean_interval(tr), format_mean_interval(un), format_mean_interval(run.loss[-1])])
     k_fixed = min(4, m)
     by_s = {}
     for si, sigma0 in enumerate(config.mnist_sigma0_values):
         tr, un, run = _mnist_run(config, ctx, train_pool, eval_pool, perms, k_fixed, sigma0, lr, f"mnist_s{si}",
                                  jax.random.key(config.seed + 300 + si))
         by_s[str(sigma0)] = {"trained_error": _interval(tr), "untrained_error": _interval(un)}
-        rows.append([f"K = {k_fixed}", sigma0, _fmt(tr), _fmt(un), _fmt(run.loss[-1])])
+        rows.append([f"K = {k_fixed}", sigma0, format_mean_interval(tr), format_mean_interval(un), format_mean_interval(run.loss[-1])])
     first = None
     for k in ks:
         tr, un = by_k[str(k)]["trained_error"]["mean"], by_k[str(k)]["untrained_error"]["mean"]
