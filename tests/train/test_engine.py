@@ -66,6 +66,27 @@ def test_minibatch_order_is_seeded_and_shared_order_matches_single_runs():
     np.testing.assert_allclose(shared.loss[:, 1], single.loss, rtol=1e-5)
 
 
+def test_minibatch_order_is_the_documented_epoch_permutation_across_chunks():
+    """The key-driven order equals the documented one, built here step by step: step s of member m
+    takes batch p of permutation(fold_in(split(key)[m], e)), (e, p) = divmod(s, N // batch);
+    chunks of 10 steps cross the epoch boundaries (N = 32, batch 7: 4 steps per epoch, so chunks start mid-epoch)."""
+    spec = nets.mlp([3, 4, 2], "tanh")
+    data = _regression()
+    n_examples, batch, n_steps, members = data["x"].shape[0], 7, 50, 2
+    params = nets.init(spec, key=jax.random.key(2), n_networks=members)
+    key = jax.random.key(4)
+    per_epoch = n_examples // batch
+    member_keys = jax.random.split(key, members)
+    order = np.array([[np.asarray(jax.random.permutation(jax.random.fold_in(member_keys[m], s // per_epoch), n_examples))
+                       [(s % per_epoch) * batch:(s % per_epoch + 1) * batch] for s in range(n_steps)]
+                      for m in range(members)])
+    kwargs = dict(loss="mse", optimizer="sgd", learning_rate=0.05, n_steps=n_steps, mode="minibatch", batch_size=batch,
+                  record_every=10, progress=None)
+    keyed = train.fit(spec, params, data, key=key, **kwargs)
+    explicit = train.fit(spec, params, data, order=order, **kwargs)
+    np.testing.assert_array_equal(keyed.loss, explicit.loss)
+
+
 def _hand_online_sgd(spec, params, data, order, lr, observe=False):
     """Plain Python loop: one example per step, params -= lr * grad; tallies of |delta| per group."""
     loss = train.mlp_loss(spec, "mse")

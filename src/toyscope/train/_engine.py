@@ -100,16 +100,22 @@ def _tree_all_finite_sum(tree):
     return jnp.isfinite(total)
 
 
-def _minibatch_indices(member_key, steps, n_examples: int, batch_size: int):
-    """Indices ``(len(steps), batch_size)`` of a seeded epoch-permutation order (drop-last)."""
+def _minibatch_indices(member_key, start: int, length: int, n_examples: int, batch_size: int):
+    """Indices ``(length, batch_size)`` of steps ``start .. start + length - 1`` of a seeded
+    epoch-permutation order (drop-last): step ``s`` takes positions ``p * batch_size`` to
+    ``(p + 1) * batch_size - 1`` of ``permutation(fold_in(member_key, e))`` with
+    ``e, p = divmod(s, n_examples // batch_size)``.
+
+    Draws each epoch's permutation once (not once per step), so a chunk costs
+    ``O(epochs * n_examples)`` memory rather than ``O(length * n_examples)``.
+    """
     per_epoch = n_examples // batch_size
-
-    def one(step):
-        epoch, position = step // per_epoch, step % per_epoch
-        perm = jax.random.permutation(jax.random.fold_in(member_key, epoch), n_examples)
-        return jax.lax.dynamic_slice(perm, (position * batch_size,), (batch_size,))
-
-    return jax.vmap(one)(steps)
+    first, last = start // per_epoch, (start + length - 1) // per_epoch
+    perms = jax.vmap(lambda e: jax.random.permutation(jax.random.fold_in(member_key, e), n_examples))(
+        jnp.arange(first, last + 1))
+    batches = perms[:, :per_epoch * batch_size].reshape(-1, batch_size)  # (epochs * per_epoch, batch)
+    offset = start - first * per_epoch
+    return batches[offset:offset + length]
 
 
 def train(
@@ -188,9 +194,9 @@ def train(
 
     per_member_order, order = _prepare_order(order, mode, n_steps, batch_size, n_examples, n_members, shared_order)
     member_keys = None
-    if mode == "minibatch":
+    if mode == "minibatch" and order is None:
         if key is None:
-            raise ValueError("mode='minibatch' needs a key for the seeded order")
+            raise ValueError("mode='minibatch' needs a key for the seeded order (or an explicit order)")
         member_keys = jnp.broadcast_to(key, (n_members, *key.shape)) if shared_order else jax.random.split(key, n_members)
 
     def objective(p, batch, lam):
@@ -258,11 +264,10 @@ def train(
         return jax.lax.scan(interval, state, chunk_indices)
 
     def chunk_indices(start, length):
-        steps = jnp.arange(start, start + length)
         if mode == "full_batch":
             idx = jnp.zeros((length,), jnp.int32)  # unused placeholder
         elif mode == "minibatch" and order is None:
-            idx = jax.vmap(lambda k: _minibatch_indices(k, steps, n_examples, batch_size))(member_keys)
+            idx = jax.vmap(lambda k: _minibatch_indices(k, start, length, n_examples, batch_size))(member_keys)
             idx = jnp.moveaxis(idx, 0, 1)  # (length, E, batch)
             if shared_order:
                 idx = idx[:, 0]
