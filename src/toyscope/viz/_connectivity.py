@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 POSITIVE, NEGATIVE = "#1f4fd1", "#d62728"
+RASTERIZE_ABOVE = 5000  # line segments per layer drawn as an image inside vector (SVG) output
 
 
 def _plane_positions(coordinates: Sequence[np.ndarray], n_tokens: int) -> list[np.ndarray]:
@@ -69,8 +70,10 @@ def draw_connectivity(ax, weights: Sequence[np.ndarray], coordinates: Sequence[n
         rows, cols = np.nonzero(np.abs(weight) / scale > 1e-3)
         segments = np.stack([positions[index][rows], positions[index + 1][cols]], axis=1)
         values = weight[rows, cols]
+        # beyond a few thousand lines (MNIST: 89,000) vector output is slow and huge: rasterise them
         ax.add_collection(LineCollection(segments, linewidths=max_linewidth * np.abs(values) / scale,
-                                         colors=np.where(values > 0, POSITIVE, NEGATIVE), zorder=1))
+                                         colors=np.where(values > 0, POSITIVE, NEGATIVE), zorder=1,
+                                         rasterized=len(segments) > RASTERIZE_ABOVE))
     for pos in positions:
         ax.scatter(pos[:, 0], pos[:, 1], s=6 if len(pos) < 200 else 1, c="black", zorder=2)
     for names, pos, offset, va in ((input_names, positions[0], -0.12, "top"), (output_names, positions[-1], 0.12, "bottom")):

@@ -1,0 +1,30 @@
+"""The connectivity drawing: one line per visible weight, colour by sign, width by |w| / max |w|."""
+
+import matplotlib.figure
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
+
+from toyscope import viz
+from toyscope.viz._connectivity import NEGATIVE, POSITIVE, RASTERIZE_ABOVE
+
+
+def _line_collections(weights, coordinates):
+    ax = matplotlib.figure.Figure().add_subplot()
+    viz.draw_connectivity(ax, weights, coordinates)
+    return [c for c in ax.collections if isinstance(c, LineCollection)]
+
+
+def test_lines_follow_weights_and_large_layers_are_rasterised():
+    rng = np.random.default_rng(0)
+    small = np.array([[1.0, -0.5], [0.0, 0.25]])
+    big = rng.normal(size=(80, 80))  # 6,400 lines > RASTERIZE_ABOVE
+    coordinates = [np.c_[np.arange(2.0), np.zeros(2)], np.c_[np.arange(2.0), np.ones(2)]]
+    (lines,) = _line_collections([small], coordinates)
+    assert len(lines.get_segments()) == 3 and not lines.get_rasterized()  # the zero weight is not drawn
+    np.testing.assert_allclose(lines.get_linewidths(), 2.5 * np.array([1.0, 0.5, 0.25]))
+    np.testing.assert_allclose(lines.get_colors(), [to_rgba(POSITIVE), to_rgba(NEGATIVE), to_rgba(POSITIVE)])
+    grid = [np.c_[np.arange(80.0), np.full(80, y)] for y in (0.0, 1.0)]
+    (lines,) = _line_collections([big], grid)
+    visible = int((np.abs(big) > 1e-3 * np.abs(big).max()).sum())  # lines thinner than 1e-3 of the widest are skipped
+    assert visible > RASTERIZE_ABOVE and len(lines.get_segments()) == visible and lines.get_rasterized()
