@@ -90,6 +90,22 @@ def test_sweep_runs_cells_and_resumes(tmp_path, demo_registered):
     assert (cells[0] / "summary.json").stat().st_mtime_ns == stamp  # finished cells are not rerun
 
 
+def test_cell_folders_are_named_by_their_values_so_growing_a_grid_reuses_them(tmp_path, demo_registered):
+    """A cell's folder does not depend on its place in the grid: adding a value in front reruns
+    nothing; labels that must be shortened or cleaned stay distinct through a hash."""
+    from toyscope.runs._sweep import cell_name
+
+    out = tmp_path / "sweep"
+    run_sweep("demo", {"preset": "smoke", "n_steps": 40}, {"width": [4]}, out, executor=SerialExecutor())
+    stamp = (out / "width=4" / "summary.json").stat().st_mtime_ns
+    run_sweep("demo", {"preset": "smoke", "n_steps": 40}, {"width": [2, 4]}, out, executor=SerialExecutor())
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["width=2", "width=4"]
+    assert (out / "width=4" / "summary.json").stat().st_mtime_ns == stamp
+    long_a, long_b = {"x": "a" * 100 + "1"}, {"x": "a" * 100 + "2"}
+    names = {cell_name(c) for c in (long_a, long_b, {"x": "a b"}, {"x": "a/b"}, {"x": "a-b"})}
+    assert len(names) == 5 and all(len(n) <= 80 and "/" not in n and " " not in n for n in names)
+
+
 def test_sweep_refuses_a_cell_folder_with_another_config(tmp_path, demo_registered):
     out = tmp_path / "sweep"
     run_sweep("demo", {"preset": "smoke", "n_steps": 40}, {"width": [2]}, out, executor=SerialExecutor())
@@ -111,4 +127,4 @@ def test_context_sweep_matches_running_each_cell(tmp_path, demo_registered):
         assert values == values_disk == {"width": width}
         assert summary["final_loss_mean"] == pytest.approx(direct.summary["final_loss_mean"], rel=1e-6)
         assert summary_disk["final_loss_mean"] == pytest.approx(direct.summary["final_loss_mean"], rel=1e-6)
-    assert sorted(p.name for p in (tmp_path / "cells").iterdir()) == ["cell000-width=2", "cell001-width=4"]
+    assert sorted(p.name for p in (tmp_path / "cells").iterdir()) == ["width=2", "width=4"]

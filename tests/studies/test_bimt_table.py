@@ -16,7 +16,7 @@ def test_table_reads_its_cells_and_refuses_cells_of_another_config(tmp_path):
     values = {"preset": "smoke", "n_steps": 200}
     folder = execute(study, study.config_class.resolve(values), tmp_path / "table")
     cells = sorted((folder / "cells").iterdir())
-    assert [c.name for c in cells] == ["cell000-task=symbolic-a_method=vanilla", "cell001-task=symbolic-a_method=bimt"]
+    assert [c.name for c in cells] == ["task=symbolic-a_method=vanilla", "task=symbolic-a_method=bimt"]
     summary = json.loads((folder / "summary.json").read_text())
     for cell, method in zip(cells, ("vanilla", "bimt")):
         per_seed = json.loads((cell / "summary.json").read_text())["per_seed"]

@@ -47,7 +47,7 @@ def test_widths_in_cells_combine_into_one_phase_diagram(tmp_path, restore_x64):
     folder = execute(study, config, out=tmp_path / "run")
     summary = json.loads((folder / "summary.json").read_text())
     cells = sorted((folder / "cells").iterdir())
-    assert [c.name for c in cells] == ["cell000-n_values=1", "cell001-n_values=2"] and summary["n_cells"] == 2
+    assert [c.name for c in cells] == ["n_values=1", "n_values=2"] and summary["n_cells"] == 2
     cell_rows = [row for cell in cells for row in json.loads((cell / "summary.json").read_text())["runs"]]
     assert summary["runs"] == cell_rows and [r["n"] for r in cell_rows] == [1, 2]
     fixed = summary["tolerance_sensitivity"]["as fixed"]

@@ -10,6 +10,7 @@ values with the scalar entries of its ``summary.json``.
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
 import itertools
 import multiprocessing
 import re
@@ -70,9 +71,15 @@ def grid_cells(grid: dict[str, list[Any]], seeds: int | None) -> list[dict[str, 
     return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
 
 
-def cell_name(index: int, cell: dict[str, Any]) -> str:
+def cell_name(cell: dict[str, Any]) -> str:
+    """The folder name of a cell, from its grid values alone (``task=mnist_method=bimt``), so that
+    adding or reordering grid values never renames a finished cell. A label that had to be
+    shortened or cleaned of other characters gets a hash of the full label, to stay unique."""
     label = "_".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in cell.items())
-    return f"cell{index:03d}-" + re.sub(r"[^A-Za-z0-9=._-]+", "-", label)[:80]
+    clean = re.sub(r"[^A-Za-z0-9=._-]+", "-", label)
+    if clean == label and len(label) <= 80:
+        return label
+    return f"{clean[:71]}-{hashlib.sha1(label.encode()).hexdigest()[:8]}"
 
 
 def _run_cell(job: tuple[str, dict[str, Any], str, bool]) -> str:
@@ -115,7 +122,7 @@ class SweepCell(NamedTuple):
 def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, list[Any]], out: Path, *,
                 seeds: int | None = None, executor: Executor | None = None, quiet: bool = True,
                 parse_value: Callable[[Any], Any] = lambda value: value) -> list[SweepCell]:
-    """Run every cell of ``grid`` over ``base_values`` into ``out/cellNNN-.../``, resumably.
+    """Run every cell of ``grid`` over ``base_values`` into ``out/<cell name>/``, resumably.
 
     Every cell's config is validated before any cell runs (a bad value fails the whole sweep
     with nothing written). A cell folder that exists already is reused only if it holds the same
@@ -128,10 +135,10 @@ def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, li
     study = get_study(study_name)
     cells = grid_cells(grid, seeds)
     jobs, parsed = [], []
-    for index, cell in enumerate(cells):
+    for cell in cells:
         values = {k: parse_value(v) for k, v in cell.items()}
         study.config_class.resolve({**base_values, **values})  # validate up front
-        jobs.append((study_name, {**base_values, **values}, str(out / cell_name(index, cell)), quiet))
+        jobs.append((study_name, {**base_values, **values}, str(out / cell_name(cell)), quiet))
         parsed.append(values)
     out.mkdir(parents=True, exist_ok=True)
     (executor or ProcessExecutor()).map(_run_cell, jobs)
@@ -151,9 +158,10 @@ def run_sweep(study_name: str, base_values: dict[str, Any], grid: dict[str, list
     of its ``summary.json``. Returns the path of ``sweep.csv``."""
     cells = sweep_cells(study_name, base_values, grid, out, seeds=seeds, executor=executor, quiet=quiet,
                         parse_value=parse_value)
+    grid_keys = list(grid_cells(grid, seeds)[0])
     scalar_keys = sorted({k for c in cells for k, v in c.summary.items()
-                          if isinstance(v, (int, float, str, bool)) or v is None})
-    columns = ["cell", *grid_cells(grid, seeds)[0].keys(), *scalar_keys]
+                          if (isinstance(v, (int, float, str, bool)) or v is None) and k not in grid_keys})
+    columns = ["cell", *grid_keys, *scalar_keys]
     rows = [[c.folder.name, *c.values.values(), *(c.summary.get(k) for k in scalar_keys)] for c in cells]
     path = out / "sweep.csv"
     write_table_csv(path, columns, rows)
