@@ -96,8 +96,9 @@ class RunFolderContext:
         from ._sweep import ProcessExecutor, SerialExecutor, sweep_cells
 
         executor = SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+        # cells in other processes run quiet (a bar here counts them); in this process they show their bars
         cells = sweep_cells(study, base_values, grid, Path(out) if out is not None else self.out_dir / "cells",
-                            executor=executor, quiet=is_quiet())
+                            executor=executor, quiet=is_quiet() or workers > 1)
         return [(cell.values, cell.summary) for cell in cells]
 
 

@@ -14,26 +14,28 @@ import hashlib
 import itertools
 import multiprocessing
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from .._progress import progress_bar
 from ..studies import ConfigError, get_study
 from ._files import read_config, read_json, write_table_csv
 from ._run import RunFolderError, execute, partial_path
 
 
 class Executor(Protocol):
-    """Runs independent jobs: ``map(fn, items)`` returns results in order."""
+    """Runs independent jobs: ``map(fn, items)`` yields their results in order, each as soon as
+    it and the ones before it are done (so a caller can report progress)."""
 
-    def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]: ...
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]: ...
 
 
 class SerialExecutor:
     """Runs cells one after another in this process."""
 
     def map(self, fn, items):
-        return [fn(item) for item in items]
+        return (fn(item) for item in items)
 
 
 class ProcessExecutor:
@@ -47,7 +49,7 @@ class ProcessExecutor:
     def map(self, fn, items):
         context = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-            return list(pool.map(fn, items))
+            yield from pool.map(fn, items)
 
 
 def parse_grid(specs: Iterable[str]) -> dict[str, list[str]]:
@@ -141,7 +143,10 @@ def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, li
         jobs.append((study_name, {**base_values, **values}, str(out / cell_name(cell)), quiet))
         parsed.append(values)
     out.mkdir(parents=True, exist_ok=True)
-    (executor or ProcessExecutor()).map(_run_cell, jobs)
+    # quiet cells report nothing themselves: then one bar counts the finished cells
+    with progress_bar(f"{study_name}: {len(jobs)} cells" if quiet else None, len(jobs)) as bar:
+        for _ in (executor or ProcessExecutor()).map(_run_cell, jobs):
+            bar.advance()
     finished = []
     for (_, _, cell_out, _), values in zip(jobs, parsed):
         summary = read_json(Path(cell_out) / "summary.json")
