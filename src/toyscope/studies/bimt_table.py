@@ -106,6 +106,27 @@ def _format(task: str, mean: float, std: float) -> str:
     return f"({mean / 10**exponent:.1f} ± {std / 10**exponent:.1f})e{exponent}"
 
 
+def paper_comparison(task: str, method: str, values) -> tuple[str, bool] | None:
+    r"""How one cell's Table 1 values (per seed; accuracy as a fraction) compare with the paper's.
+
+    Within the paper's spread means :math:`|m - m_p| \le 2 \sqrt{s_p^2 + s^2 / n} + u/2`: our mean
+    :math:`m` over :math:`n` seeds (population std :math:`s`, so :math:`s / \sqrt{n}` is its own
+    uncertainty) lies within two of the paper's seed stds :math:`s_p` of its mean :math:`m_p`, up
+    to ``u``, the unit of the paper's last printed digit (0.1 points of accuracy; 0.1 of the loss's
+    leading power of ten). Returns ``("-9.6 points" or "x 0.55", within)``, or ``None`` where the
+    paper gives no value.
+    """
+    if method not in PAPER_TABLE1.get(task, {}):
+        return None
+    paper_mean, paper_std = PAPER_TABLE1[task][method]
+    values = np.asarray(values, dtype=float) * (100.0 if task in CLASSIFICATION else 1.0)
+    mean, std = values.mean(), values.std()
+    unit = 0.1 if task in CLASSIFICATION else 0.1 * 10.0 ** np.floor(np.log10(paper_mean))
+    within = bool(abs(mean - paper_mean) <= 2 * np.hypot(paper_std, std / np.sqrt(len(values))) + unit / 2)
+    text = f"{mean - paper_mean:+.1f} points" if task in CLASSIFICATION else f"x {mean / paper_mean:.2f}"
+    return text, within
+
+
 def _paper(task: str, table: dict, method: str) -> str:
     if method not in table.get(task, {}):
         return "-"
@@ -144,7 +165,11 @@ def run(config: BimtTableConfig, ctx) -> StudyResult:
             values = np.array(s["per_seed"][metric])
             mods = np.array(s["per_seed"]["modularity"])
             q[method] = mods.mean()
-            rows1.append([task, method, metric, _format(task, values.mean(), values.std()), _paper(task, PAPER_TABLE1, method)])
+            comparison = paper_comparison(task, method, values)
+            rows1.append([task, method, metric, _format(task, values.mean(), values.std()), _paper(task, PAPER_TABLE1, method),
+                          comparison[0] if comparison else "-", ("yes" if comparison[1] else "no") if comparison else "-"])
+            if comparison:
+                summary_out[f"{task}/{method}/within_paper_spread"] = comparison[1]
             rows2.append([task, method, f"{mods.mean():.3f} ± {mods.std():.3f}", _paper(task, PAPER_TABLE2, method),
                           f"{np.mean(s['per_seed']['n_active_weights']):.1f}"])
             summary_out[f"{task}/{method}/{metric}"] = float(values.mean())
@@ -156,13 +181,21 @@ def run(config: BimtTableConfig, ctx) -> StudyResult:
     n_yes = sum(v[1] == "yes" for v in verdicts)
     summary_out["bimt_most_modular_tasks"] = n_yes
     summary_out["n_tasks"] = len(verdicts)
+    compared = [row for row in rows1 if row[-1] != "-"]
+    outside = [f"{row[0]} {row[1]} ({row[-2]})" for row in compared if row[-1] == "no"]
+    summary_out["cells_within_paper_spread"] = len(compared) - len(outside)
+    summary_out["n_cells_compared"] = len(compared)
 
     sections = [
         Section("Table 1: performance", (
             f"Test loss (regression) or test accuracy (classification), mean ± std over {config.n_seeds} seeds "
             f"(per-task seed counts: {config.seeds_by_task or 'none'}) "
             "(population std, as the paper's ± is presumably), each cell a `bimt` run folder under "
-            f"{cells_dir}."), tables=[Table("table1", ["task", "method", "metric", "ours", "paper"], rows1)]),
+            f"{cells_dir}. Within the paper's spread: |ours - paper| <= 2 sqrt(std_paper² + std² / seeds) plus "
+            f"half the paper's last printed digit; {len(compared) - len(outside)} of {len(compared)} cells are. "
+            f"Outside: {', '.join(outside) or 'none'} (the reasons are in docs/results/bimt.md)."),
+            tables=[Table("table1", ["task", "method", "metric", "ours", "paper", "ours vs paper", "within paper's spread?"],
+                          rows1)]),
         Section("Table 2: modularity", (
             "Newman modularity Q of the |w|-weighted neuron graph (networkx greedy_modularity_communities, "
             f"weight='weight', resolution=1). BIMT has the highest mean Q on {n_yes} of {len(verdicts)} tasks."),
