@@ -17,6 +17,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                    "784-100-2 softplus net, per-sample SGD with per-group |update| tallies (blocked exact path and engine): samples/s"),
     "bimt-symbolic-a": ("toyscope.bench._bimt", "bench_bimt_symbolic_a",
                         "BIMT on symbolic task (a), 4-20-20-2 SiLU, swaps every 200 steps: steps/s and seeds/s"),
+    "bimt-in-context": ("toyscope.bench._bimt_in_context", "bench_bimt_in_context",
+                        "BIMT on the in-context transformer (2 layers, width 32, batch 64), swaps every 200 steps: "
+                        "steps/s and seeds/s"),
     "copy-average": ("toyscope.bench._copy_average", "bench_copy_average",
                      "erf teacher-student k=100, n=46: seconds to max-abs gradient 1e-10 (flow / Newton / eigen split)"),
 }
