@@ -10,6 +10,8 @@ minibatches, without penalty or swaps, timed after compilation.
 
 from __future__ import annotations
 
+import time
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -29,8 +31,6 @@ def _config(n_steps: int, n_seeds: int, chunk: int):
 
 def _bimt_rates(n_steps: int, n_seeds: int, chunk: int = 1_000) -> tuple[float, float]:
     """(steady steps/s, compile seconds) of the study's in-context BIMT training."""
-    import time
-
     from ..studies._bimt_in_context import in_context_data, train_in_context
 
     config, settings = _config(n_steps, n_seeds, chunk)
