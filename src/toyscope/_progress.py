@@ -20,6 +20,16 @@ def set_quiet(quiet: bool) -> None:
     _QUIET.set(quiet)
 
 
+@contextlib.contextmanager
+def quiet_while(quiet: bool) -> Iterator[None]:
+    """Silence (``True``) or allow (``False``) progress bars inside the ``with`` block only."""
+    token = _QUIET.set(quiet)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
+
 def is_quiet() -> bool:
     """Whether progress bars are off (``--quiet``, ``TOYSCOPE_QUIET=1``, or not a terminal in CI)."""
     return _QUIET.get() or os.environ.get("TOYSCOPE_QUIET") == "1" or "PYTEST_CURRENT_TEST" in os.environ

@@ -86,7 +86,11 @@ def test_sweep_runs_cells_and_resumes(tmp_path, demo_registered):
     cells = sorted(p for p in out.iterdir() if p.is_dir())
     assert len(cells) == 4
     stamp = (cells[0] / "summary.json").stat().st_mtime_ns
+    from toyscope._progress import _QUIET, set_quiet
+
+    set_quiet(False)  # quiet cells run in this process (serial) must not leave the caller quiet
     run_sweep("demo", {"preset": "smoke"}, {"width": ["2", "4"]}, out, seeds=2, executor=SerialExecutor(), parse_value=int)
+    assert _QUIET.get() is False
     assert (cells[0] / "summary.json").stat().st_mtime_ns == stamp  # finished cells are not rerun
 
 

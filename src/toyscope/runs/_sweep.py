@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from .._progress import progress_bar
+from .._progress import progress_bar, quiet_while
 from ..studies import ConfigError, get_study
 from ._files import read_config, read_json, write_table_csv
 from ._run import RunFolderError, execute, partial_path
@@ -85,11 +85,14 @@ def cell_name(cell: dict[str, Any]) -> str:
 
 
 def _run_cell(job: tuple[str, dict[str, Any], str, bool]) -> str:
-    from .._progress import set_quiet
-
     study_name, values, out, quiet = job
-    set_quiet(quiet)
-    out_path = Path(out)
+    with quiet_while(quiet):  # in this process (serial executor) the caller's setting comes back after
+        return _run_cell_folder(study_name, values, Path(out))
+
+
+def _run_cell_folder(study_name: str, values: dict[str, Any], out_path: Path) -> str:
+    """Run one cell into ``out_path``: ``"done before"`` if it is there (with the same config),
+    else run it, resuming its ``.partial`` folder if one exists, and return ``"ran"``."""
     study = get_study(study_name)
     config = study.config_class.resolve(values)
     if out_path.is_dir():
