@@ -139,3 +139,18 @@ def test_wrong_input_width():
     spec = nets.mlp([3, 2])
     with pytest.raises(ValueError, match="expects 3"):
         nets.apply(spec, nets.init(spec, key=jax.random.key(0)), jnp.ones((2, 4)))
+
+
+def test_ensemble_member_computes_what_the_ensemble_computes_for_that_member():
+    """Member e of an ensemble, applied alone, gives row e of the ensemble's output; a tuple index
+    takes one member of stacked snapshots (S, E, ...), and numpy leaves stay numpy."""
+    spec = nets.mlp([3, 5, 2], "tanh")
+    ensemble = nets.init(spec, key=jax.random.key(0), n_networks=4)
+    x = jax.random.normal(jax.random.key(1), (7, 3))
+    together = nets.apply(spec, ensemble, x)  # (E, N, d_out)
+    for e in range(4):
+        np.testing.assert_allclose(nets.apply(spec, nets.ensemble_member(ensemble, e), x), together[e], rtol=1e-6)
+    snapshots = jax.tree_util.tree_map(lambda leaf: np.stack([np.asarray(leaf), 2 * np.asarray(leaf)]), ensemble)
+    second = nets.ensemble_member(snapshots, (1, 2))
+    assert isinstance(second[0]["weight"], np.ndarray)
+    np.testing.assert_array_equal(second[0]["weight"], 2 * np.asarray(ensemble[0]["weight"][2]))

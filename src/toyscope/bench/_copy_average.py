@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import theory, train
+from .. import nets, theory, train
 
 
 def bench_copy_average(k: int = 100, n: int = 46, seed: int = 0, flow_max_steps: int = 20_000,
@@ -43,7 +43,7 @@ def bench_copy_average(k: int = 100, n: int = 46, seed: int = 0, flow_max_steps:
         times = record.curve_times[np.isfinite(record.curve_times)]
         step = float(times.max() / max(record.flow_steps, 1)) if times.size else 1e-2
         grad = jax.grad(loss)
-        member = jax.tree_util.tree_map(lambda leaf: leaf[0], students)
+        member = nets.ensemble_member(students, 0)
         member_mask = mask[0].astype(jnp.float64)
 
         @jax.jit

@@ -27,7 +27,18 @@ from ._layered import (
     layered_network_inputs,
     LayeredNetwork,
 )
-from ._mlp import MLP, activations, apply, ensemble_size, flatten_params, init, is_ensemble, mlp, unflatten_params
+from ._mlp import (
+    MLP,
+    activations,
+    apply,
+    ensemble_member,
+    ensemble_size,
+    flatten_params,
+    init,
+    is_ensemble,
+    mlp,
+    unflatten_params,
+)
 from ._surgery import (
     block_mask,
     extract_block,
@@ -45,9 +56,9 @@ from ._tiny_transformer import (
 )
 
 __all__ = [
-    "activation", "ACTIVATIONS", "activations", "active_path_loss", "active_paths", "ActivePaths", "apply",
+    "activation", "activations", "ACTIVATIONS", "active_path_loss", "active_paths", "ActivePaths", "apply",
     "apply_active_paths", "apply_gated_linear", "BIAS_SCHEMES", "block_mask", "dense_init", "edge_name",
-    "ensemble_size", "erf_activation", "extract_block", "flatten_params", "GATED_INIT_SCHEMES",
+    "ensemble_member", "ensemble_size", "erf_activation", "extract_block", "flatten_params", "GATED_INIT_SCHEMES",
     "gated_linear_activations", "gated_linear_loss", "gated_linear_net", "GatedLinearNet", "init",
     "init_gated_linear", "init_layered_network", "init_tiny_transformer", "is_ensemble", "layered_network",
     "layered_network_activations", "layered_network_apply", "layered_network_inputs", "LayeredNetwork",

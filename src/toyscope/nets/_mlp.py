@@ -90,6 +90,15 @@ def mlp(
     return MLP(tuple(widths), acts, biases)
 
 
+def ensemble_member(tree, index):
+    """Member ``index`` of an ensemble pytree of any network type: ``leaf[index]`` on every leaf.
+
+    ``index`` may be a tuple for several leading axes, e.g. ``(snapshot, member)`` of training
+    snapshots shaped ``(S, E, ...)``. Leaves keep their array type (numpy stays numpy).
+    """
+    return jax.tree_util.tree_map(lambda leaf: leaf[index], tree)
+
+
 def is_ensemble(params) -> bool:
     """Whether MLP ``params`` carry a leading ensemble axis (weights of rank 3)."""
     return params[0]["weight"].ndim == 3

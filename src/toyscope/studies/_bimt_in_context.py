@@ -82,7 +82,7 @@ def train_in_context(config, settings, data, checkpointer=None):
 
 def member(tree, index):
     """One member of an ensemble tree (``index`` into every leaf's leading axes), as numpy."""
-    return jax.tree_util.tree_map(lambda x: np.asarray(x)[index], tree)
+    return nets.ensemble_member(jax.device_get(tree), index)
 
 
 def slot_names(names, order) -> list[str]:

@@ -313,7 +313,7 @@ def _run_routing(config: NeuralRaceConfig, ctx) -> StudyResult:
     axes[0].set(title="hidden-1 similarity, rep 0\n(rows: domain x item)", xlabel="domain, item", ylabel="domain, item")
     fig_sim.colorbar(im, ax=axes[0], shrink=0.8)
     full = tasks.routing_task(np.ones((m, m), bool), encodings, targets)
-    out = nets.apply_gated_linear(spec, jax.tree_util.tree_map(lambda a: a[0], final), full["x"], full["gates"])
+    out = nets.apply_gated_linear(spec, nets.ensemble_member(final, 0), full["x"], full["gates"])
     grid = np.zeros((m * N_ITEMS, m * 7))
     for o in range(m):
         rows = full["output_domain"] == o

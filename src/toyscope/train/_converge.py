@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import nets
 from .._progress import progress_bar
 from .._types import PyTree
 from ._gradient_flow import make_gradient_flow
@@ -44,10 +45,6 @@ class ConvergeRecord(NamedTuple):
     refine_s: float
     eigen_s: float
     note: str
-
-
-def _take(tree, index):
-    return jax.tree_util.tree_map(lambda leaf: leaf[index], tree)
 
 
 def converge_ensemble(loss: Callable[[PyTree, Any], jax.Array], params: PyTree, args: Any, free: PyTree, *,
@@ -77,7 +74,7 @@ def converge_ensemble(loss: Callable[[PyTree, Any], jax.Array], params: PyTree, 
     flow = make_gradient_flow(loss, solver=solver, t1=flow_t1, gtol=flow_gtol, max_steps=flow_max_steps,
                               rtol=rtol, atol=atol)
     n_members = jax.tree_util.tree_leaves(params)[0].shape[0]
-    objective = objective or FlatObjective(loss, _take(params, 0))
+    objective = objective or FlatObjective(loss, nets.ensemble_member(params, 0))
     start = time.perf_counter()
     flowed = flow(params, args)
     jax.block_until_ready(flowed.params)
@@ -85,9 +82,9 @@ def converge_ensemble(loss: Callable[[PyTree, Any], jax.Array], params: PyTree, 
     records = []
     with progress_bar(progress, n_members) as bar:
         for e in range(n_members):
-            member_args = _take(args, e)
-            free_index = np.flatnonzero(objective.ravel(_take(free, e)))
-            x = objective.ravel(_take(flowed.params, e))
+            member_args = nets.ensemble_member(args, e)
+            free_index = np.flatnonzero(objective.ravel(nets.ensemble_member(free, e)))
+            x = objective.ravel(nets.ensemble_member(flowed.params, e))
             steps, flow_grad = int(flowed.n_steps[e]), float(flowed.grad_max[e])
             times, losses = flowed.times[e], flowed.losses[e]
             flow_s, refine_s, eigen_s, escapes = batch_flow_s, 0.0, 0.0, 0
@@ -108,7 +105,7 @@ def converge_ensemble(loss: Callable[[PyTree, Any], jax.Array], params: PyTree, 
                 again = flow(jax.tree_util.tree_map(lambda leaf: leaf[None], objective.unravel(jnp.asarray(x))),
                              jax.tree_util.tree_map(lambda leaf: jnp.asarray(leaf)[None], member_args))
                 flow_s += time.perf_counter() - t0
-                x = objective.ravel(_take(again.params, 0))
+                x = objective.ravel(nets.ensemble_member(again.params, 0))
                 steps += int(again.n_steps[0])
             converged = refined.grad_max < gtol and eigen.value >= -eig_tol
             note = "" if converged else (f"gradient {refined.grad_max:.2e} >= {gtol:g} ({refined.message})"

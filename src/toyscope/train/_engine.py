@@ -20,6 +20,7 @@ step from a per-epoch permutation seeded by ``key`` (independent per member unle
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
@@ -29,6 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from .. import nets
 from .._progress import progress_bar
 
 MODES = ("full_batch", "minibatch", "online")
@@ -85,12 +87,11 @@ class TrainResult:
 
     def squeeze(self) -> "TrainResult":
         """Drop the ensemble axis of a one-member result (used for single networks)."""
-        take0 = lambda tree: jax.tree_util.tree_map(lambda x: x[0], tree)  # noqa: E731
-        take1 = lambda tree: jax.tree_util.tree_map(lambda x: x[:, 0], tree)  # noqa: E731
+        take0 = functools.partial(nets.ensemble_member, index=0)
         return dataclasses.replace(
             self, params=take0(self.params), opt_state=take0(self.opt_state), aux=take0(self.aux),
             loss=self.loss[:, 0], metrics={k: v[:, 0] for k, v in self.metrics.items()},
-            snapshots=take1(self.snapshots) if self.snapshots is not None else None,
+            snapshots=nets.ensemble_member(self.snapshots, (slice(None), 0)) if self.snapshots is not None else None,
         )
 
 
