@@ -20,6 +20,7 @@ FORMULAS = {
     "softplus": lambda x: np.log1p(np.exp(x)),
     "silu": lambda x: x / (1 + np.exp(-x)),
     "gelu": lambda x: x * 0.5 * (1 + special.erf(x / math.sqrt(2))),
+    "gelu_tanh": lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))),
     "erf": lambda x: special.erf(x / math.sqrt(2)),
 }
 

@@ -27,6 +27,7 @@ ACTIVATIONS: dict[str, Callable] = {
     "softplus": jax.nn.softplus,  # log(1 + e^x)
     "silu": jax.nn.silu,  # x * sigmoid(x)
     "gelu": lambda x: jax.nn.gelu(x, approximate=False),  # x * Phi(x), exact (PyTorch's default)
+    "gelu_tanh": lambda x: jax.nn.gelu(x, approximate=True),  # GPT-2's tanh approximation
     "erf": erf_activation,  # erf(x / sqrt(2))
 }
 
@@ -35,7 +36,8 @@ def activation(name: str) -> Callable:
     """Return the activation function called ``name``.
 
     Valid names: linear, sigmoid, tanh, relu, softplus (``log(1+e^x)``), silu (``x sigmoid(x)``),
-    gelu (exact, ``x Phi(x)``), erf (``erf(x/sqrt 2)``).
+    gelu (exact, ``x Phi(x)``), gelu_tanh (``x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``),
+    erf (``erf(x/sqrt 2)``).
 
     Raises:
         ValueError: for an unknown name, listing the valid ones.

@@ -112,6 +112,7 @@ class BimtConfig(StudyConfig):
     w_range: list[float] = [-1.0, 1.0]  # in-context: w ~ U[w_range] (authors' code; see _bimt_in_context)
     x_range: list[float] = [1.0, 3.0]  # in-context: x ~ U[x_range]
     d_model: int = 32  # in-context: transformer width (MLP 4x); the smoke preset shrinks it
+    mlp_activation: Literal["gelu", "gelu_tanh"] = "gelu"  # in-context: the MLPs' GELU (authors' code: gelu_tanh)
 
     PRESETS = {"default": {}, "smoke": {"n_steps": 1000, "n_seeds": 2, "n_snapshots": 2, "d_model": 8,
                                         "n_sequences": 500}}
