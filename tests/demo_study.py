@@ -21,6 +21,7 @@ class DemoConfig(StudyConfig):
     n_steps: int = 400
     learning_rate: float = 0.05
     fail_with_value_error: bool = False
+    fail_after_training: bool = False
 
     PRESETS = {"default": {}, "smoke": {"n_steps": 200}}
 
@@ -35,6 +36,8 @@ def run(config: DemoConfig, ctx) -> StudyResult:
     params = nets.init(spec, key=key, n_networks=config.n_networks)
     result = train.fit(spec, params, {"x": x, "y": y}, loss="mse", learning_rate=config.learning_rate,
                        n_steps=config.n_steps, checkpointer=ctx.checkpointer("train"), chunk_steps=config.n_steps // 20)
+    if config.fail_after_training:
+        raise ValueError("fail_after_training was set")
     fig = matplotlib.figure.Figure(figsize=(4, 3))
     ax = fig.add_subplot()
     ax.semilogy(result.steps, result.loss.mean(axis=1))

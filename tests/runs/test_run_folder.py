@@ -110,6 +110,18 @@ def test_cell_folders_are_named_by_their_values_so_growing_a_grid_reuses_them(tm
     assert len(names) == 5 and all(len(n) <= 80 and "/" not in n and " " not in n for n in names)
 
 
+def test_a_late_bad_input_error_keeps_the_work_done_so_far(tmp_path, demo_registered):
+    """A ValueError before any work leaves nothing; one after checkpoints were written keeps the
+    partial folder (a table's finished cells are not thrown away) and says how to go on."""
+    study = get_study("demo")
+    with pytest.raises(RunFolderError, match="fail_with_value_error was set$"):
+        execute(study, study.config_class.resolve({"preset": "smoke", "fail_with_value_error": True}), tmp_path / "early")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(RunFolderError, match=r"fail_after_training was set \(kept .*late.partial: fix the cause, then --resume it\)"):
+        execute(study, study.config_class.resolve({"preset": "smoke", "fail_after_training": True}), tmp_path / "late")
+    assert (tmp_path / "late.partial" / "checkpoints" / "train.pkl").is_file() and not (tmp_path / "late").exists()
+
+
 def test_sweep_refuses_a_cell_folder_with_another_config(tmp_path, demo_registered):
     out = tmp_path / "sweep"
     run_sweep("demo", {"preset": "smoke", "n_steps": 40}, {"width": [2]}, out, executor=SerialExecutor())

@@ -102,6 +102,12 @@ class RunFolderContext:
         return [(cell.values, cell.summary) for cell in cells]
 
 
+def _holds_work(partial: Path) -> bool:
+    """Whether an unfinished run folder holds more than its config and cached inputs."""
+    return any(p.is_file() and p.name != "config.toml" and p.relative_to(partial).parts[0] != "cache"
+               for p in partial.rglob("*"))
+
+
 def default_run_dir(study: str, root: Path | str = "runs") -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path(root) / f"{study}-{stamp}"
@@ -185,11 +191,13 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
     try:
         result = study.run(config, context)
     except ValueError as err:
-        # invalid input found by the study itself: leave nothing behind (unless resuming)
-        if resume is None:
-            shutil.rmtree(partial, ignore_errors=True)
-            if new_parent and not any(partial.parent.iterdir()):
-                partial.parent.rmdir()
+        # invalid input found by the study itself: leave nothing behind, unless resuming or the
+        # folder already holds work (checkpoints, finished sweep cells) that a resume would reuse
+        if resume is not None or _holds_work(partial):
+            raise RunFolderError(f"{study.name}: {err} (kept {partial}: fix the cause, then --resume it)") from err
+        shutil.rmtree(partial, ignore_errors=True)
+        if new_parent and not any(partial.parent.iterdir()):
+            partial.parent.rmdir()
         raise RunFolderError(f"{study.name}: {err}") from err
     _write_result(partial, study, config, result, context, started)
     for scratch in ("checkpoints", "cache"):
