@@ -188,14 +188,15 @@ def transformer_connection_cost(spec: TinyTransformer, params, distances: Mappin
         ValueError: unknown ``normalization`` or a distance matrix of the wrong shape.
     """
     _check_normalization(normalization)
+    scales = _weight_scales(spec, params, normalization)
     total = jnp.zeros(())
     for linear in transformer_linear_layers(spec):
         weights = [_get(params, (*p, "weight")) for p in linear.paths]
         for path, weight in zip(linear.paths, weights):
             if tuple(np.shape(distances[path])) != tuple(weight.shape):
                 raise ValueError(f"distances[{path}] has shape {np.shape(distances[path])}, weight is {weight.shape}")
-        term = sum(jnp.sum(jnp.abs(w) * jnp.asarray(distances[p])) for p, w in zip(linear.paths, weights))
-        total = total + term / (sum(w.size for w in weights) if normalization == "mean" else 1)
+        total = total + sum(scales[p] * jnp.sum(jnp.abs(w) * jnp.asarray(distances[p]))
+                            for p, w in zip(linear.paths, weights))
         if penalize_bias:
             biases = [_get(params, (*p, "bias")) for p in linear.paths]
             term = sum(jnp.sum(jnp.abs(b)) for b in biases)
