@@ -33,6 +33,7 @@ authors' ``incontext_3.4.ipynb`` (LayerNorm removed, 2 layers, 1 head, width 32,
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import jax
@@ -116,23 +117,14 @@ def init_tiny_transformer(spec: TinyTransformer, *, key, n_networks: int | None 
     sizes = [rows * cols + cols for rows, cols in shapes.values()]
     # one draw for everything (a single random-bits call compiles much faster than 30)
     unit = jax.random.uniform(key, (sum(sizes),), minval=-1.0, maxval=1.0)
-    starts = dict(zip(shapes, [0, *list(_cumsum(sizes))[:-1]]))
-    piece = lambda path: _linear_init(unit[starts[path]:starts[path] + shapes[path][0] * shapes[path][1]  # noqa: E731
-                                            + shapes[path][1]], *shapes[path])
-    params = {"embed": piece(("embed",)),
-              "blocks": [{name: piece(("blocks", layer, name)) for name in BLOCK_LINEARS} for layer in range(spec.n_layers)],
-              "unembed": piece(("unembed",)),
+    pieces = {path: _linear_init(unit[start:start + size], *shape)
+              for (path, shape), start, size in zip(shapes.items(), itertools.accumulate(sizes, initial=0), sizes)}
+    params = {"embed": pieces[("embed",)],
+              "blocks": [{name: pieces[("blocks", layer, name)] for name in BLOCK_LINEARS} for layer in range(spec.n_layers)],
+              "unembed": pieces[("unembed",)],
               "input_order": jnp.arange(spec.d_in, dtype=jnp.float32),
               "output_order": jnp.arange(spec.d_out, dtype=jnp.float32)}
     return params
-
-
-def _cumsum(values):
-    total, out = 0, []
-    for v in values:
-        total += v
-        out.append(total)
-    return out
 
 
 def _linear(layer, x):
