@@ -285,14 +285,7 @@ def gated_linear_loss(spec: GatedLinearNet):
 def path_gates(spec: GatedLinearNet, gates: dict, n_examples: int):
     """Per-example path gates :math:`g_p = \\prod_{v \\in p} g_v \\prod_{e \\in p} g_e`:
     ``(N, P)`` in the order of :meth:`GatedLinearNet.paths`."""
-    columns = []
-    for path in spec.paths():
-        g = jnp.ones((n_examples,))
-        for name in (*spec.path_nodes(path), *path):
-            if name in gates:
-                g = g * gates[name]
-        columns.append(g)
-    return jnp.stack(columns, axis=1)
+    return jnp.stack([_path_gate(spec, path, gates, n_examples) for path in spec.paths()], axis=1)
 
 
 def pathway_net(n_inputs: int, n_outputs: int, d_in: int, d_hidden: int, d_out: int,
@@ -473,6 +466,7 @@ def _active_outputs(spec: GatedLinearNet, layout: ActivePaths, params, x, gates)
 
 
 def _path_gate(spec: GatedLinearNet, path, gates, n):
+    """:math:`g_p` ``(n,)`` of one path: the product of its node and edge gates (missing: 1)."""
     g = jnp.ones((n,))
     for name in (*spec.path_nodes(path), *path):
         if name in gates:
