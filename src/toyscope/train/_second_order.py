@@ -181,12 +181,15 @@ def refine_stationary(objective: FlatObjective, x: np.ndarray, args=None, *, fre
         full[free] = p
         return np.asarray(objective.hvp(embed(z), args, jnp.asarray(full)))[free]
 
+    def hessian(z):
+        return objective.dense_hessian(np.asarray(embed(z)), args, free)
+
     def dense_solve(z, grad):
-        hessian = objective.dense_hessian(np.asarray(embed(z)), args, free)
+        hessian_z = hessian(z)
         try:  # positive definite: Cholesky (about 10x cheaper than an eigendecomposition)
-            return -linalg.cho_solve(linalg.cho_factor(hessian), grad)
+            return -linalg.cho_solve(linalg.cho_factor(hessian_z), grad)
         except linalg.LinAlgError:  # indefinite: saddle-free Newton with |eigenvalues|
-            values, vectors = np.linalg.eigh(hessian)
+            values, vectors = np.linalg.eigh(hessian_z)
             return -vectors @ ((vectors.T @ grad) / np.maximum(np.abs(values), 1e-300))
 
     def krylov_solve(z, grad):
@@ -202,7 +205,7 @@ def refine_stationary(objective: FlatObjective, x: np.ndarray, args=None, *, fre
         message = f"damped Newton: {steps} steps" + (", stalled" if stalled else "")
     if float(np.max(np.abs(fun(z)[1]))) >= gtol:
         if free.size <= dense_limit:
-            method, extra = "trust-exact", {"hess": lambda z: objective.dense_hessian(np.asarray(embed(z)), args, free)}
+            method, extra = "trust-exact", {"hess": hessian}
         else:
             method, extra = "trust-krylov", {"hessp": hessp}
         result = optimize.minimize(fun, z, jac=True, method=method,
