@@ -28,3 +28,12 @@ def test_lines_follow_weights_and_large_layers_are_rasterised():
     (lines,) = _line_collections([big], grid)
     visible = int((np.abs(big) > 1e-3 * np.abs(big).max()).sum())  # lines thinner than 1e-3 of the widest are skipped
     assert visible > RASTERIZE_ABOVE and len(lines.get_segments()) == visible and lines.get_rasterized()
+
+
+def test_pruning_frontier_figure_draws_each_seed_as_given():
+    frontiers = [(np.array([100, 10, 1]), np.array([1e-3, 1e-2, 1.0 + s])) for s in range(7)]
+    ax = viz.pruning_frontier_figure(frontiers, ylabel="test loss (last token)", max_labels=5).axes[0]
+    assert len(ax.lines) == 7 and ax.get_xscale() == ax.get_yscale() == "log"
+    np.testing.assert_array_equal(ax.lines[6].get_ydata(), frontiers[6][1])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"seed {s}" for s in range(5)]
+    assert ax.get_ylabel() == "test loss (last token)"

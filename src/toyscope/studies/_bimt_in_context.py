@@ -186,15 +186,9 @@ def run_in_context(config, settings, ctx) -> StudyResult:
     probe_fig.colorbar(pair, ax=axes[3])
     probe_fig.tight_layout()
 
-    frontier_fig = matplotlib.figure.Figure(figsize=(5, 3.2))
-    ax = frontier_fig.add_subplot()
-    for e, m in enumerate(members):
-        survivors, pruned = analysis.pruning_frontier(jax.tree_util.tree_map(jnp.asarray, m),
-                                                      lambda p: last_loss(p, test), n_thresholds=30)
-        ax.loglog(survivors, pruned, marker=".", ms=3, lw=0.8, label=f"seed {e}")
-    ax.set_xlabel("surviving parameters $N_u$")
-    ax.set_ylabel("test loss (last token)")
-    ax.legend(fontsize=7)
+    frontier_fig = viz.pruning_frontier_figure([
+        analysis.pruning_frontier(jax.tree_util.tree_map(jnp.asarray, m), lambda p: last_loss(p, test), n_thresholds=30)
+        for m in members], ylabel="test loss (last token)", max_labels=len(members))
 
     n_test = len(data["test"]["w"])
     corr_rows = []

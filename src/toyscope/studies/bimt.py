@@ -370,15 +370,9 @@ def run(config: BimtConfig, ctx) -> StudyResult:
                                              np.cumsum(settings.lambda_steps)[:-1])
 
     test = {k: jnp.asarray(v) for k, v in data["test"].items()}
-    frontier_fig = matplotlib.figure.Figure(figsize=(5, 3.2))
-    ax = frontier_fig.add_subplot()
-    for e, m in enumerate(members):
-        survivors, pruned = analysis.pruning_frontier(jax.tree_util.tree_map(jnp.asarray, m),
-                                                      lambda p: loss_fn(p, test), n_thresholds=30)
-        ax.loglog(survivors, pruned, marker=".", ms=3, lw=0.8, label=f"seed {e}" if e < 5 else None)
-    ax.set_xlabel("surviving parameters $N_u$")
-    ax.set_ylabel("test loss")
-    ax.legend(fontsize=7)
+    frontier_fig = viz.pruning_frontier_figure([
+        analysis.pruning_frontier(jax.tree_util.tree_map(jnp.asarray, m), lambda p: loss_fn(p, test), n_thresholds=30)
+        for m in members])
 
     metric_name = "test accuracy" if classification else "test loss"
     metric_values = final_accuracy if classification else final_test_loss

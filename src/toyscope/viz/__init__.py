@@ -6,6 +6,7 @@ from ._connectivity import (
     connectivity_figure,
     draw_connectivity,
     penalised_training_figure,
+    pruning_frontier_figure,
 )
 from ._decision import DECISION_CMAP, decision_grid, plot_decision
 from ._plots import PALETTE, heatmap, new_figure, quantile_band, scatter_by_label
@@ -25,7 +26,7 @@ from ._update_attribution import (
 __all__ = [
     "connectivity_evolution_figure", "connectivity_figure", "correlation_map_figure", "DECISION_CMAP",
     "decision_grid", "draw_connectivity", "draw_transformer_connectivity", "heatmap", "new_figure", "PALETTE",
-    "penalised_training_figure", "plot_decision", "quantile_band", "r2_against_steps_figure", "r2_by_setting_figure",
-    "relative_scatter_figure", "running_loss_figure", "scatter_by_label", "transformer_connectivity_figure",
-    "transformer_evolution_figure",
+    "penalised_training_figure", "plot_decision", "pruning_frontier_figure", "quantile_band",
+    "r2_against_steps_figure", "r2_by_setting_figure", "relative_scatter_figure", "running_loss_figure",
+    "scatter_by_label", "transformer_connectivity_figure", "transformer_evolution_figure",
 ]

@@ -111,6 +111,25 @@ def connectivity_evolution_figure(panels: Sequence[tuple[str, Sequence[np.ndarra
     return fig
 
 
+def pruning_frontier_figure(frontiers: Sequence[tuple[np.ndarray, np.ndarray]], *, ylabel: str = "test loss",
+                            max_labels: int = 5):
+    """Pruning frontiers on log-log axes, one line per seed: surviving parameters :math:`N_u`
+    against the loss after pruning (``toyscope.analysis.pruning_frontier``'s output per seed).
+
+    Args:
+        frontiers: ``(survivors, loss)`` pairs of equal-length arrays, one per seed.
+        ylabel: the loss's axis label; max_labels: seeds named in the legend.
+    """
+    fig = matplotlib.figure.Figure(figsize=(5, 3.2))
+    ax = fig.add_subplot()
+    for seed, (survivors, loss) in enumerate(frontiers):
+        ax.loglog(survivors, loss, marker=".", ms=3, lw=0.8, label=f"seed {seed}" if seed < max_labels else None)
+    ax.set_xlabel("surviving parameters $N_u$")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7)
+    return fig
+
+
 def penalised_training_figure(steps: np.ndarray, train_loss: np.ndarray, test_loss: np.ndarray,
                               schedule_boundaries: Sequence[int], *, train_label: str = "train loss (per seed)",
                               test_label: str = "test loss (per seed)", ylabel: str = "loss (no penalty)"):
