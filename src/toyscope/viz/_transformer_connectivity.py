@@ -13,6 +13,8 @@ Reference: Liu, Gan & Tegmark, Entropy 26 (2024) 41, Figure 7.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Sequence
 
 import matplotlib.figure
@@ -24,10 +26,6 @@ from ..nets import TinyTransformer
 from ._connectivity import NEGATIVE, POSITIVE
 
 _QKV_OFFSET = {"query": -0.36, "key": -0.18, "value": 0.0}
-
-
-def _line_x(width: int, extent: float) -> np.ndarray:
-    return extent * (np.arange(width) + 0.5) / width
 
 
 def draw_transformer_connectivity(ax, spec: TinyTransformer, params, *, extent: float = 2.0,
@@ -45,9 +43,10 @@ def draw_transformer_connectivity(ax, spec: TinyTransformer, params, *, extent: 
         title: axes title.
     """
     lines = analysis.transformer_lines(spec)
+    line_x = [xy[:, 0] for xy in analysis.transformer_coordinates(spec, extent=extent)]  # the BIMT geometry's x
     for linear in analysis.transformer_linear_layers(spec):
-        weights = {path[-1]: np.asarray(params[path[0]][path[1]][path[2]]["weight"] if len(path) == 3
-                                        else params[path[0]]["weight"], dtype=float) for path in linear.paths}
+        weights = {path[-1]: np.asarray(functools.reduce(operator.getitem, path, params)["weight"], dtype=float)
+                   for path in linear.paths}
         scale = max(np.abs(w).max() for w in weights.values()) or 1.0
         for name, weight in weights.items():
             if name in ("query", "key") and not show_qk:
@@ -55,7 +54,7 @@ def draw_transformer_connectivity(ax, spec: TinyTransformer, params, *, extent: 
             y_in = linear.line + (_QKV_OFFSET["value"] if name != "attn_out" else 0.0)
             y_out = linear.line + 1 + _QKV_OFFSET.get(name, 0.0)
             rows, cols = np.nonzero(np.abs(weight) / scale > 1e-3)
-            x_in, x_out = _line_x(weight.shape[0], extent), _line_x(weight.shape[1], extent)
+            x_in, x_out = line_x[linear.line], line_x[linear.line + 1]
             segments = np.stack([np.stack([x_in[rows], np.full(len(rows), y_in)], 1),
                                  np.stack([x_out[cols], np.full(len(cols), y_out)], 1)], axis=1)
             values = weight[rows, cols]
@@ -64,14 +63,14 @@ def draw_transformer_connectivity(ax, spec: TinyTransformer, params, *, extent: 
     for depth, (name, width) in enumerate(lines):
         rows = [(k, off) for k, off in _QKV_OFFSET.items() if show_qk or k == "value"] if name.startswith("attn") else [("", 0.0)]
         for _, offset in rows:
-            ax.scatter(_line_x(width, extent), np.full(width, depth + offset), s=4 if width <= 64 else 1.5, c="black", zorder=2)
+            ax.scatter(line_x[depth], np.full(width, depth + offset), s=4 if width <= 64 else 1.5, c="black", zorder=2)
         label = {"res0": "embed (res0)"}.get(name, name + (" hidden" if name.startswith("mlp") else ""))
         ax.text(extent * 1.04, depth, label, fontsize=7, va="center")
         if name.startswith("attn") and show_qk:
             ax.text(extent * 1.04, depth - 0.3, "q, k below", fontsize=5, va="center", color="grey")
     for names, depth, offset, va in ((input_names, 0, -0.15, "top"), (output_names, len(lines) - 1, 0.15, "bottom")):
         if names is not None:
-            for name, x in zip(names, _line_x(len(names), extent)):
+            for name, x in zip(names, line_x[depth]):
                 ax.text(x, depth + offset, str(name), ha="center", va=va, fontsize=8)
     ax.set_xlim(-0.05 * extent, 1.35 * extent)
     ax.set_ylim(-0.8, len(lines) - 0.2)
