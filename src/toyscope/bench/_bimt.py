@@ -11,27 +11,12 @@ timed after compilation. The authors' PyTorch notebook does about 780 steps/s he
 
 from __future__ import annotations
 
-import time
-
 import jax
 import jax.numpy as jnp
 import optax
 
 from .. import nets
-from ._timing import first_and_steady
-
-
-class _ChunkClock:
-    """A checkpointer that stores nothing and records when each chunk finished."""
-
-    def __init__(self):
-        self.times: list[float] = []
-
-    def load(self):
-        return None
-
-    def save(self, state) -> None:
-        self.times.append(time.perf_counter())
+from ._timing import chunked_rates, first_and_steady
 
 
 def _bimt_rates(n_steps: int, n_seeds: int, chunk: int = 1_000) -> tuple[float, float, float]:
@@ -41,12 +26,7 @@ def _bimt_rates(n_steps: int, n_seeds: int, chunk: int = 1_000) -> tuple[float, 
     config = BimtConfig.resolve({"task": "symbolic-a", "method": "bimt", "n_steps": n_steps, "n_seeds": n_seeds,
                                  "n_snapshots": n_steps // chunk})
     data = load_task(config)
-    clock = _ChunkClock()
-    start = time.perf_counter()
-    train_bimt(config, data, checkpointer=clock)
-    total = time.perf_counter() - start
-    steady = (len(clock.times) - 1) * chunk / (clock.times[-1] - clock.times[0])
-    return steady, n_steps / total, max(clock.times[0] - start - chunk / steady, 0.0)
+    return chunked_rates(lambda clock: train_bimt(config, data, checkpointer=clock), n_steps, chunk)
 
 
 def _plain_adam_scan(n_steps: int):

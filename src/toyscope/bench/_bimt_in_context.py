@@ -10,15 +10,12 @@ minibatches, without penalty or swaps, timed after compilation.
 
 from __future__ import annotations
 
-import time
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ._bimt import _ChunkClock
-from ._timing import first_and_steady
+from ._timing import chunked_rates, first_and_steady
 
 
 def _config(n_steps: int, n_seeds: int, chunk: int):
@@ -35,11 +32,9 @@ def _bimt_rates(n_steps: int, n_seeds: int, chunk: int = 1_000) -> tuple[float, 
 
     config, settings = _config(n_steps, n_seeds, chunk)
     data = in_context_data(config)
-    clock = _ChunkClock()
-    start = time.perf_counter()
-    train_in_context(config, settings, data, checkpointer=clock)
-    steady = (len(clock.times) - 1) * chunk / (clock.times[-1] - clock.times[0])
-    return steady, max(clock.times[0] - start - chunk / steady, 0.0)
+    steady, _, compile_s = chunked_rates(lambda clock: train_in_context(config, settings, data, checkpointer=clock),
+                                         n_steps, chunk)
+    return steady, compile_s
 
 
 def _plain_adam_scan(n_steps: int):

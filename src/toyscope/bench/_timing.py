@@ -15,6 +15,31 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+class ChunkClock:
+    """A ``toyscope.train.train`` checkpointer that stores nothing and records when each chunk finished."""
+
+    def __init__(self):
+        self.times: list[float] = []
+
+    def load(self):
+        return None
+
+    def save(self, state) -> None:
+        self.times.append(time.perf_counter())
+
+
+def chunked_rates(run: Callable[[ChunkClock], object], n_steps: int, chunk: int) -> tuple[float, float, float]:
+    """``(steady steps/s, end-to-end steps/s, compile seconds)`` of ``run(checkpointer)``, a training
+    of ``n_steps`` saving every ``chunk`` steps: the steady rate is timed from the end of the first
+    chunk (which holds the compilation) to the end of the last."""
+    clock = ChunkClock()
+    start = time.perf_counter()
+    run(clock)
+    total = time.perf_counter() - start
+    steady = (len(clock.times) - 1) * chunk / (clock.times[-1] - clock.times[0])
+    return steady, n_steps / total, max(clock.times[0] - start - chunk / steady, 0.0)
+
+
 def first_and_steady(fn: Callable[[], object], repeats: int = 2) -> tuple[float, float]:
     """``(compile_s, steady_s)``: the first call's extra time over the best of ``repeats`` later calls."""
     first = timed(fn)
