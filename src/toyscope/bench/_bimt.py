@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import optax
 
 from .. import nets
-from ._timing import chunked_rates, first_and_steady
+from ._timing import check_chunked_steps, chunked_rates, first_and_steady
 
 
 def _bimt_rates(n_steps: int, n_seeds: int, chunk: int = 1_000) -> tuple[float, float, float]:
@@ -60,8 +60,7 @@ def _plain_adam_scan(n_steps: int):
 
 def bench_bimt_symbolic_a(n_steps: int = 20_000) -> list[dict]:
     """Steps/s of BIMT training with swaps (one seed) and seeds/s with 5 seeds vmapped."""
-    if n_steps < 3_000 or n_steps % 1_000:
-        raise ValueError(f"n_steps must be a multiple of 1000 and >= 3000, got {n_steps}")
+    check_chunked_steps(n_steps)
     steady_1, end_to_end_1, compile_1 = _bimt_rates(n_steps, 1)
     steady_5, end_to_end_5, compile_5 = _bimt_rates(n_steps, 5)
     plain_compile, plain = first_and_steady(_plain_adam_scan(n_steps), repeats=2)

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ._timing import chunked_rates, first_and_steady
+from ._timing import check_chunked_steps, chunked_rates, first_and_steady
 
 
 def _config(n_steps: int, n_seeds: int, chunk: int):
@@ -65,8 +65,7 @@ def _plain_adam_scan(n_steps: int):
 
 def bench_bimt_in_context(n_steps: int = 4_000) -> list[dict]:
     """Steps/s of in-context BIMT training with swaps (1 seed), seeds/s with 5 vmapped, vs plain Adam."""
-    if n_steps < 3_000 or n_steps % 1_000:
-        raise ValueError(f"n_steps must be a multiple of 1000 and >= 3000, got {n_steps}")
+    check_chunked_steps(n_steps)
     steady_1, compile_1 = _bimt_rates(n_steps, 1)
     steady_5, compile_5 = _bimt_rates(n_steps, 5)
     plain_compile, plain = first_and_steady(_plain_adam_scan(n_steps), repeats=2)

@@ -28,6 +28,20 @@ class ChunkClock:
         self.times.append(time.perf_counter())
 
 
+def check_chunked_steps(n_steps: int, chunk: int = 1_000) -> None:
+    """The BIMT benchmarks time chunks of ``chunk`` steps, one per snapshot, and the ``bimt`` study
+    needs the snapshot count to divide 100: ``n_steps / chunk`` must be one of 4, 5, 10, 20, 25,
+    50, 100 (at least 3 chunks, so the steady rate spans 2).
+
+    Raises:
+        ValueError: otherwise, naming the valid values.
+    """
+    chunks = [c for c in range(3, 101) if 100 % c == 0]
+    if n_steps % chunk or n_steps // chunk not in chunks:
+        valid = ", ".join(f"{c * chunk:,}" for c in chunks)
+        raise ValueError(f"n_steps must be one of {valid}, got {n_steps}")
+
+
 def chunked_rates(run: Callable[[ChunkClock], object], n_steps: int, chunk: int) -> tuple[float, float, float]:
     """``(steady steps/s, end-to-end steps/s, compile seconds)`` of ``run(checkpointer)``, a training
     of ``n_steps`` saving every ``chunk`` steps: the steady rate is timed from the end of the first
