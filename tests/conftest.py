@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+import toyscope
+
 TESTS = Path(__file__).parent
 os.environ.setdefault("TOYSCOPE_QUIET", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+toyscope.configure_host_devices()  # as the CLI does, before any test starts JAX
 
 # A command line that runs the CLI with the demo study registered (for subprocess tests).
 DEMO_CLI = [

@@ -1,10 +1,16 @@
-"""toyscope: a laboratory for mechanistic interpretability of small neural networks."""
+"""toyscope: a laboratory for mechanistic interpretability of small neural networks.
 
-from ._host import configure_host_devices as _configure_host_devices
+Importing toyscope changes no global state. To let JAX shard ensembles across CPU cores, call
+:func:`configure_host_devices` before JAX starts (the ``toyscope`` command, ``toyscope bench``,
+the tests and sweep workers do)::
 
-_configure_host_devices()
+    import toyscope
+    toyscope.configure_host_devices()   # before the first JAX computation
+    from toyscope import nets, train
+"""
 
-__version__ = "0.1.0"
+from ._host import configure_host_devices
+from ._version import __version__
 
 
 def load_run(path):
@@ -14,4 +20,4 @@ def load_run(path):
     return _load_run(path)
 
 
-__all__ = ["__version__", "load_run"]
+__all__ = ["__version__", "configure_host_devices", "load_run"]

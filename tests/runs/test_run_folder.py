@@ -97,7 +97,7 @@ def test_sweep_runs_cells_and_resumes(tmp_path, demo_registered):
 def test_cell_folders_are_named_by_their_values_so_growing_a_grid_reuses_them(tmp_path, demo_registered):
     """A cell's folder does not depend on its place in the grid: adding a value in front reruns
     nothing; labels that must be shortened or cleaned stay distinct through a hash."""
-    from toyscope.runs._sweep import cell_name
+    from toyscope.runs._run import cell_name
 
     out = tmp_path / "sweep"
     run_sweep("demo", {"preset": "smoke", "n_steps": 40}, {"width": [4]}, out, executor=SerialExecutor())
@@ -144,3 +144,20 @@ def test_context_sweep_matches_running_each_cell(tmp_path, demo_registered):
         assert summary["final_loss_mean"] == pytest.approx(direct.summary["final_loss_mean"], rel=1e-6)
         assert summary_disk["final_loss_mean"] == pytest.approx(direct.summary["final_loss_mean"], rel=1e-6)
     assert sorted(p.name for p in (tmp_path / "cells").iterdir()) == ["width=2", "width=4"]
+
+
+def test_float64_runs_in_an_x64_scope_that_is_restored(tmp_path, demo_registered):
+    import json
+
+    import jax
+
+    from toyscope.runs import execute
+    from toyscope.studies import get_study
+
+    study = get_study("demo")
+    assert not jax.config.jax_enable_x64
+    folder = execute(study, study.config_class.resolve({"preset": "smoke", "dtype": "float64"}), tmp_path / "f64")
+    assert json.loads((folder / "meta.json").read_text())["x64"] is True
+    assert not jax.config.jax_enable_x64  # switched back after the run
+    folder = execute(study, study.config_class.resolve({"preset": "smoke"}), tmp_path / "f32")
+    assert json.loads((folder / "meta.json").read_text())["x64"] is False

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 
+from .._host import configure_host_devices
+
 # name -> (module, function, one-line description)
 BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "xor-ensemble": ("toyscope.bench._xor", "bench_xor_ensemble",
@@ -29,6 +31,7 @@ def run_benchmark(name: str, **kwargs) -> list[dict]:
     """Run the benchmark called ``name``; raises ValueError for an unknown name."""
     if name not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {name!r}; valid: {', '.join(BENCHMARKS)}")
+    configure_host_devices()  # no effect once JAX has started (the CLI calls it first)
     module, function, _ = BENCHMARKS[name]
     return getattr(importlib.import_module(module), function)(**kwargs)
 

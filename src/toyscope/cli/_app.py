@@ -14,6 +14,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from .._host import configure_host_devices
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="toyscope: a laboratory for mechanistic interpretability of small networks.")
 
@@ -211,7 +213,8 @@ def bench(
 
 
 def main() -> None:
-    """Console entry point."""
+    """Console entry point: one JAX host device per core (before JAX starts), then the command."""
+    configure_host_devices()
     try:
         app(standalone_mode=True)
     except KeyboardInterrupt:

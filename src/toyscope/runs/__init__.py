@@ -1,23 +1,30 @@
-"""Run folders: executing a study atomically, checkpoints and resume, reports, sweeps."""
+"""Run folders: executing a study atomically, checkpoints and resume, reports, sweeps.
 
-from ._files import RunFolderError, file_md5, read_config
+Modules, each importing only those before it: ``_files`` (file formats, folder names),
+``_report`` (HTML), ``_executors`` (serial / process pool), ``_run`` (execute a study into a
+folder, with the sub-sweeps a study asks its context for), ``_load`` (read folders back),
+``_sweep`` (grids from the command line, ``sweep.csv``).
+"""
+
+from ._executors import Executor, ProcessExecutor, SerialExecutor
+from ._files import PARTIAL, RunFolderError, file_md5, partial_path, read_config
+from ._load import RunData, load_partial_config, load_run
 from ._report import render_report
 from ._run import (
-    PARTIAL,
-    RunData,
     RunFolderContext,
+    SweepCell,
     configure_dtype,
     default_run_dir,
     execute,
-    load_partial_config,
-    load_run,
-    partial_path,
+    grid_cells,
+    precision_scope,
+    sweep_cells,
 )
-from ._sweep import Executor, ProcessExecutor, SerialExecutor, SweepCell, grid_cells, parse_grid, run_sweep, sweep_cells
+from ._sweep import parse_grid, run_sweep
 
 __all__ = [
     "PARTIAL", "Executor", "ProcessExecutor", "RunData", "RunFolderContext", "RunFolderError",
     "SerialExecutor", "SweepCell", "configure_dtype", "default_run_dir", "execute", "file_md5", "grid_cells",
-    "load_partial_config", "load_run", "parse_grid", "partial_path", "read_config", "render_report", "run_sweep",
-    "sweep_cells",
+    "load_partial_config", "load_run", "parse_grid", "partial_path", "precision_scope", "read_config",
+    "render_report", "run_sweep", "sweep_cells",
 ]

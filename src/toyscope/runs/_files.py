@@ -184,3 +184,18 @@ def read_pickle(path: Path) -> Any:
             return pickle.load(handle)
     except (pickle.UnpicklingError, EOFError, AttributeError, ValueError) as err:
         raise RunFolderError(f"{path} is corrupt ({err}); delete it to start that stage again") from None
+
+
+PARTIAL = ".partial"
+
+
+def partial_path(final: Path) -> Path:
+    """The unfinished folder of a run that will end as ``final`` (``<final>.partial``)."""
+    return final.with_name(final.name + PARTIAL)
+
+
+def final_path(partial: Path) -> Path:
+    """The finished name of an unfinished ``<name>.partial`` folder (for ``--resume``)."""
+    if not partial.name.endswith(PARTIAL):
+        raise RunFolderError(f"--resume needs an unfinished run folder ending in '{PARTIAL}', got {partial}")
+    return partial.with_name(partial.name[: -len(PARTIAL)])

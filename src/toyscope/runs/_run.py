@@ -1,4 +1,4 @@
-"""Executing a study into a run folder, and loading run folders back.
+"""Executing a study into a run folder, including the sweeps of other studies it asks for.
 
 Layout of ``runs/<study>-<YYYYmmdd-HHMMSS>/``::
 
@@ -14,32 +14,41 @@ Layout of ``runs/<study>-<YYYYmmdd-HHMMSS>/``::
 While running, the folder is ``<name>.partial/`` with ``checkpoints/`` and ``cache/``; only a
 complete run is renamed to ``<name>/``, so a finished folder is always whole. ``resume``
 continues a ``.partial`` folder from its last checkpoint.
+
+A study may sweep another study through its context (:meth:`RunFolderContext.sweep`), and each
+cell is again executed into a run folder (:func:`sweep_cells`): that recursion lives in this
+module, so the package has no import cycle. Loading folders back is ``_load``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import itertools
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import numpy as np
 
-from ..studies import Study, StudyConfig, StudyResult, get_study
+from .._progress import is_quiet, progress_bar, quiet_while
+from .._version import __version__
+from ..studies import ConfigError, Study, StudyConfig, StudyResult, get_study
+from ._executors import Executor, ProcessExecutor, SerialExecutor
 from ._files import (
     RunFolderError,
+    final_path,
+    partial_path,
     file_md5,
     read_config,
     read_json,
-    read_metrics,
-    read_params,
     read_pickle,
     write_config,
     write_json,
@@ -49,9 +58,6 @@ from ._files import (
     write_table_csv,
 )
 from ._report import render_report
-
-PARTIAL = ".partial"
-
 
 class _FileCheckpointer:
     """A :class:`toyscope.train.Checkpointer` backed by one pickle file."""
@@ -92,9 +98,6 @@ class RunFolderContext:
         """Run ``study`` on every cell of ``grid`` (one resumable run folder per cell under ``out``,
         default ``cells/`` in this run folder); the finished cells, in grid order (see
         :func:`toyscope.runs.sweep_cells`)."""
-        from .._progress import is_quiet
-        from ._sweep import ProcessExecutor, SerialExecutor, sweep_cells
-
         executor = SerialExecutor() if workers == 1 else ProcessExecutor(workers)
         # cells in other processes run quiet (a bar here counts them); in this process they show their bars
         cells = sweep_cells(study, base_values, grid, Path(out) if out is not None else self.out_dir / "cells",
@@ -113,22 +116,10 @@ def default_run_dir(study: str, root: Path | str = "runs") -> Path:
     return Path(root) / f"{study}-{stamp}"
 
 
-def partial_path(final: Path) -> Path:
-    return final.with_name(final.name + PARTIAL)
-
-
-def final_path(partial: Path) -> Path:
-    if not partial.name.endswith(PARTIAL):
-        raise RunFolderError(f"--resume needs an unfinished run folder ending in '{PARTIAL}', got {partial}")
-    return partial.with_name(partial.name[: -len(PARTIAL)])
-
-
 def _versions() -> dict[str, str]:
     import jax
     import jaxlib
     import numpy
-
-    from .. import __version__
 
     return {"toyscope": __version__, "jax": jax.__version__, "jaxlib": jaxlib.__version__,
             "numpy": numpy.__version__, "python": sys.version.split()[0],
@@ -149,8 +140,20 @@ def _git_commit() -> str | None:
     return (commit + ("-dirty" if dirty else "")) or None
 
 
+def precision_scope(config: StudyConfig):
+    """A context in which JAX's x64 mode is on for a float64 config and off for a float32 one;
+    the previous mode comes back when it exits (``with precision_scope(config): ...``)."""
+    import jax
+
+    return jax.enable_x64(config.dtype == "float64")
+
+
 def configure_dtype(config: StudyConfig) -> None:
-    """Switch JAX's global x64 mode on for float64 configs (before anything compiles)."""
+    """Deprecated: switched JAX's x64 mode globally; use ``with precision_scope(config):``."""
+    import warnings
+
+    warnings.warn("toyscope.runs.configure_dtype is deprecated; use 'with toyscope.runs.precision_scope(config):'",
+                  DeprecationWarning, stacklevel=2)
     if config.dtype == "float64":
         import jax
 
@@ -181,37 +184,29 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
     if final.exists():
         raise RunFolderError(f"{final} exists already; choose another --out")
 
-    configure_dtype(config)
     new_parent = not partial.parent.exists()
     partial.mkdir(parents=True, exist_ok=True)
     if resume is None:
         write_config(partial / "config.toml", study.name, config.model_dump(mode="json"))
     started = time.time()
     context = RunFolderContext(partial)
-    try:
-        result = study.run(config, context)
-    except ValueError as err:
-        # invalid input found by the study itself: leave nothing behind, unless resuming or the
-        # folder already holds work (checkpoints, finished sweep cells) that a resume would reuse
-        if resume is not None or _holds_work(partial):
-            raise RunFolderError(f"{study.name}: {err} (kept {partial}: fix the cause, then --resume it)") from err
-        shutil.rmtree(partial, ignore_errors=True)
-        if new_parent and not any(partial.parent.iterdir()):
-            partial.parent.rmdir()
-        raise RunFolderError(f"{study.name}: {err}") from err
-    _write_result(partial, study, config, result, context, started)
+    with precision_scope(config):  # x64 for float64 configs, restored afterwards
+        try:
+            result = study.run(config, context)
+        except ValueError as err:
+            # invalid input found by the study itself: leave nothing behind, unless resuming or the
+            # folder already holds work (checkpoints, finished sweep cells) that a resume would reuse
+            if resume is not None or _holds_work(partial):
+                raise RunFolderError(f"{study.name}: {err} (kept {partial}: fix the cause, then --resume it)") from err
+            shutil.rmtree(partial, ignore_errors=True)
+            if new_parent and not any(partial.parent.iterdir()):
+                partial.parent.rmdir()
+            raise RunFolderError(f"{study.name}: {err}") from err
+        _write_result(partial, study, config, result, context, started)
     for scratch in ("checkpoints", "cache"):
         shutil.rmtree(partial / scratch, ignore_errors=True)
     os.replace(partial, final)
     return final
-
-
-def load_partial_config(partial: Path) -> tuple[Study, StudyConfig]:
-    """The study and config saved in an unfinished run folder (for ``--resume``)."""
-    final_path(Path(partial))  # validates the name
-    name, values = read_config(Path(partial) / "config.toml")
-    study = get_study(name)
-    return study, study.config_class.resolve(values)
 
 
 def _write_result(folder: Path, study: Study, config: StudyConfig, result: StudyResult,
@@ -252,31 +247,97 @@ def _write_result(folder: Path, study: Study, config: StudyConfig, result: Study
     render_report(folder)
 
 
-@dataclasses.dataclass
-class RunData:
-    """A loaded run folder."""
+def grid_cells(grid: dict[str, list[Any]], seeds: int | None) -> list[dict[str, Any]]:
+    """Cartesian product of the grid (times ``seed = "0".."seeds-1"`` when given), in grid order."""
+    if seeds is not None:
+        if seeds < 1:
+            raise ConfigError(f"--seeds must be >= 1, got {seeds}")
+        grid = {**grid, "seed": [str(s) for s in range(seeds)]}
+    keys = list(grid)
+    return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
 
-    path: Path
-    study: str
-    config: dict[str, Any]
-    params: dict[str, np.ndarray]
+
+def cell_name(cell: dict[str, Any]) -> str:
+    """The folder name of a cell, from its grid values alone (``task=mnist_method=bimt``), so that
+    adding or reordering grid values never renames a finished cell. A label that had to be
+    shortened or cleaned of other characters gets a hash of the full label, to stay unique."""
+    label = "_".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in cell.items())
+    clean = re.sub(r"[^A-Za-z0-9=._-]+", "-", label)
+    if clean == label and len(label) <= 80:
+        return label
+    return f"{clean[:71]}-{hashlib.sha1(label.encode()).hexdigest()[:8]}"
+
+
+def _run_cell(job: tuple[str, dict[str, Any], str, bool]) -> str:
+    study_name, values, out, quiet = job
+    with quiet_while(quiet):  # in this process (serial executor) the caller's setting comes back after
+        return _run_cell_folder(study_name, values, Path(out))
+
+
+def _run_cell_folder(study_name: str, values: dict[str, Any], out_path: Path) -> str:
+    """Run one cell into ``out_path``: ``"done before"`` if it is there (with the same config),
+    else run it, resuming its ``.partial`` folder if one exists, and return ``"ran"``."""
+    study = get_study(study_name)
+    config = study.config_class.resolve(values)
+    if out_path.is_dir():
+        _check_same_config(out_path, study_name, config)
+        return "done before"
+    partial = partial_path(out_path)
+    if partial.is_dir():
+        _check_same_config(partial, study_name, config)
+    execute(study, config, resume=partial if partial.is_dir() else None, out=None if partial.is_dir() else out_path)
+    return "ran"
+
+
+def _check_same_config(folder: Path, study_name: str, config) -> None:
+    """A cell folder found on disk must hold the cell's own config (else it is some other run)."""
+    stored_study, stored = read_config(folder / "config.toml")
+    found = get_study(stored_study).config_class.resolve(stored) if stored_study == study_name else None
+    if found is None or found.model_dump() != config.model_dump():
+        wanted, have = config.model_dump(), found.model_dump() if found is not None else {}
+        diff = next((f"{k}: {have.get(k)!r} there, {wanted[k]!r} wanted" for k in wanted if have.get(k) != wanted[k]),
+                    f"study {stored_study!r}")
+        raise RunFolderError(f"{folder} holds a run with another config ({diff}); use another sweep folder")
+
+
+class SweepCell(NamedTuple):
+    """One finished cell: its grid ``values`` (as parsed), its run ``folder`` and ``summary.json``."""
+
+    values: dict[str, Any]
+    folder: Path
     summary: dict[str, Any]
-    metrics: dict[str, np.ndarray]
-    meta: dict[str, Any]
 
 
-def load_run(path: Path | str) -> RunData:
-    """Load a finished run folder: config, params (numpy), summary, metrics, meta.
+def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, list[Any]], out: Path, *,
+                seeds: int | None = None, executor: Executor | None = None, quiet: bool = True,
+                parse_value: Callable[[Any], Any] = lambda value: value) -> list[SweepCell]:
+    """Run every cell of ``grid`` over ``base_values`` into ``out/<cell name>/``, resumably.
+
+    Every cell's config is validated before any cell runs (a bad value fails the whole sweep
+    with nothing written). A cell folder that exists already is reused only if it holds the same
+    config, and a ``.partial`` one is resumed. Returns the finished cells in grid order.
 
     Raises:
-        RunFolderError: not a run folder, unfinished, or a file is corrupt.
+        ConfigError: a cell's config is invalid.
+        RunFolderError: a cell folder holds another config, or a summary is not a JSON object.
     """
-    path = Path(path)
-    if path.name.endswith(PARTIAL):
-        raise RunFolderError(f"{path} is an unfinished run; finish it with toyscope run --resume {path}")
-    if not path.is_dir():
-        raise RunFolderError(f"no run folder at {path}")
-    study, config = read_config(path / "config.toml")
-    return RunData(path=path, study=study, config=config, params=read_params(path / "params.safetensors"),
-                   summary=read_json(path / "summary.json"), metrics=read_metrics(path / "metrics.csv"),
-                   meta=read_json(path / "meta.json"))
+    study = get_study(study_name)
+    cells = grid_cells(grid, seeds)
+    jobs, parsed = [], []
+    for cell in cells:
+        values = {k: parse_value(v) for k, v in cell.items()}
+        study.config_class.resolve({**base_values, **values})  # validate up front
+        jobs.append((study_name, {**base_values, **values}, str(out / cell_name(cell)), quiet))
+        parsed.append(values)
+    out.mkdir(parents=True, exist_ok=True)
+    # quiet cells report nothing themselves: then one bar counts the finished cells
+    with progress_bar(f"{study_name}: {len(jobs)} cells" if quiet else None, len(jobs)) as bar:
+        for _ in (executor or ProcessExecutor()).map(_run_cell, jobs):
+            bar.advance()
+    finished = []
+    for (_, _, cell_out, _), values in zip(jobs, parsed):
+        summary = read_json(Path(cell_out) / "summary.json")
+        if not isinstance(summary, dict):
+            raise RunFolderError(f"{cell_out}/summary.json is not a JSON object")
+        finished.append(SweepCell(values, Path(cell_out), summary))
+    return finished

@@ -4,7 +4,6 @@ from ._base import (
     ConfigError,
     Deviation,
     Figure,
-    NullContext,
     RunContext,
     Section,
     Study,
@@ -12,6 +11,7 @@ from ._base import (
     StudyResult,
     Table,
 )
+from ._context import NullContext
 from ._registry import STUDIES, get_study, study_names
 
 __all__ = [

@@ -9,7 +9,6 @@ them into a run folder. The study never writes files itself except through ``ctx
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
@@ -144,36 +143,6 @@ class RunContext(Protocol):
         """Run ``study`` on every cell of the grid (``base_values`` plus one value per grid key);
         ``[(cell values, summary), ...]`` in grid order (tasks outer). With a run folder, each cell
         is its own resumable run folder under ``out``, reused when it exists with the same config."""
-
-
-class NullContext:
-    """A :class:`RunContext` that stores nothing: for calling ``run`` from Python or tests."""
-
-    def __init__(self, out_dir: Path | str | None = None):
-        self.out_dir = Path(out_dir) if out_dir is not None else Path(".")
-        self.files: dict[str, str] = {}
-
-    def checkpointer(self, name: str):
-        return None
-
-    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
-        return compute()
-
-    def data_files(self, paths: dict[str, str]) -> None:
-        self.files.update(paths)
-
-    def sweep(self, study: str, base_values: dict[str, Any], grid: dict[str, list[Any]], out: Path | str | None = None,
-              *, workers: int = 1) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        """Every cell in this process, nothing stored (``out`` and ``workers`` are ignored)."""
-        from . import get_study
-
-        cells = []
-        for combination in itertools.product(*grid.values()):
-            values = dict(zip(grid, combination))
-            target = get_study(study)
-            result = target.run(target.config_class.resolve({**base_values, **values}), NullContext())
-            cells.append((values, result.summary))
-        return cells
 
 
 @dataclasses.dataclass(frozen=True)
