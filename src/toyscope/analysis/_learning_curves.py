@@ -73,7 +73,7 @@ def curve_gap(values, reference, *, scale: Literal["initial", "max"] = "initial"
     Example:
         >>> import numpy as np
         >>> from toyscope import analysis
-        >>> analysis.curve_gap(np.array([2.0, 1.1, 0.5]), np.array([2.0, 1.0, 0.4]))
+        >>> round(analysis.curve_gap(np.array([2.0, 1.1, 0.5]), np.array([2.0, 1.0, 0.4])), 6)
         0.05
     """
     values, reference = np.asarray(values), np.asarray(reference)

@@ -36,7 +36,8 @@ def route_errors(spec: nets.GatedLinearNet, params, encodings, targets, *, group
         >>> import jax, numpy as np
         >>> from toyscope import analysis, nets, tasks
         >>> spec = nets.pathway_net(2, 2, 4, 4, 7)
-        >>> params = nets.init_gated_linear(spec, key=jax.random.key(0), n_networks=3, scale=0.0)
+        >>> params = nets.init_gated_linear(spec, key=jax.random.key(0), n_networks=3)
+        >>> params = jax.tree_util.tree_map(lambda w: 0 * w, params)
         >>> codes, y = tasks.orthogonal_encodings(2, 4, 4, seed=0), tasks.hierarchical_targets()
         >>> analysis.route_errors(spec, params, codes, y).tolist()[0]  # zero weights: error 1 everywhere
         [[1.0, 1.0], [1.0, 1.0]]

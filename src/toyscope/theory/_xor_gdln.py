@@ -32,7 +32,7 @@ N_PATHS = 4
 
 @dataclasses.dataclass(frozen=True)
 class XorPathModes:
-    """The four one-example problems of the XOR GDLN.
+    r"""The four one-example problems of the XOR GDLN.
 
     Attributes:
         singular_values: ``(4,)`` :math:`s_p`.
