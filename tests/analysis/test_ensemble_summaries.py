@@ -31,8 +31,8 @@ def test_select_members_equals_the_members_trained_alone():
     spec = nets.mlp([2, 3, 1], "tanh")
     params = nets.init(spec, key=jax.random.key(0), n_networks=4)
     batch = {"x": jnp.ones((5, 2)), "y": jnp.zeros((5, 1))}
-    kwargs = dict(optimizer=train.make_optimizer("sgd", 0.1), n_steps=20, record_every=5, snapshot_every=10,
-                  progress=None)
+    kwargs = {"optimizer": train.make_optimizer("sgd", 0.1), "n_steps": 20, "record_every": 5, "snapshot_every": 10,
+              "progress": None}
     run = train.train(train.mlp_loss(spec), params, batch, **kwargs)
     part = analysis.select_members(run, 1, 3)
     alone = train.train(train.mlp_loss(spec), nets.ensemble_member(params, slice(1, 3)), batch, **kwargs)

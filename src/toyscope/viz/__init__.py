@@ -16,7 +16,7 @@ from ._learning_dynamics import (
     xor_learning_figure,
 )
 from ._plots import PALETTE, heatmap, new_figure, quantile_band, scatter_by_label
-from ._shared_representations import similarity_outputs_figure, similarity_panels_figure
+from ._representation_maps import similarity_outputs_figure, similarity_panels_figure
 from ._transformer_connectivity import (
     draw_transformer_connectivity,
     transformer_connectivity_figure,

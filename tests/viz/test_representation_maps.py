@@ -5,7 +5,7 @@ import doctest
 import numpy as np
 
 from toyscope import tasks, viz
-from toyscope.viz import _shared_representations
+from toyscope.viz import _representation_maps
 
 
 def test_outputs_panel_boxes_each_untrained_route():
@@ -26,4 +26,4 @@ def test_panels_show_each_matrix():
 
 
 def test_examples_run():
-    assert doctest.testmod(_shared_representations).failed == 0
+    assert doctest.testmod(_representation_maps).failed == 0
