@@ -50,13 +50,15 @@ def select_members(run: TrainResult, start: int, stop: int | None) -> TrainResul
     member axis.
 
     Example:
-        >>> import numpy as np
-        >>> from toyscope import analysis, train
-        >>> run = train.TrainResult({"w": np.arange(3.0)}, None, None, np.arange(2), np.ones((2, 3)), {},
-        ...                         np.arange(1), {"w": np.zeros((1, 3))}, [(2, 1)])
+        >>> import jax, jax.numpy as jnp
+        >>> from toyscope import analysis, nets, train
+        >>> spec = nets.mlp([2, 3, 1], "tanh")
+        >>> params = nets.init(spec, key=jax.random.key(0), n_networks=4)
+        >>> run = train.train(train.mlp_loss(spec), params, {"x": jnp.ones((5, 2)), "y": jnp.zeros((5, 1))},
+        ...                   optimizer=train.make_optimizer("sgd", 0.1), n_steps=10, progress=None)
         >>> part = analysis.select_members(run, 1, None)
-        >>> part.params["w"].tolist(), part.loss.shape, part.frozen_members
-        ([1.0, 2.0], (2, 2), [(1, 1)])
+        >>> part.loss.shape[1], part.params[0]["weight"].shape
+        (3, (3, 2, 3))
     """
     members = slice(start, stop)
     n_members = np.asarray(run.loss).shape[1]

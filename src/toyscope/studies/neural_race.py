@@ -488,6 +488,8 @@ def _run_race(config: NeuralRaceConfig, ctx) -> StudyResult:
 
 
 class _BandRun(NamedTuple):
+    """One band-route training run and what fraction and init-scale read from it."""
+
     times: np.ndarray
     run: train.TrainResult
     trained: np.ndarray  # (E,) mean error on trained routes
@@ -497,6 +499,8 @@ class _BandRun(NamedTuple):
 
 def _train_band_routes(m: int, k: int, n_hidden: int, init: _Init, schedule: _Schedule, *, seed: int, key, ctx,
                        name: str) -> _BandRun:
+    """Band routes with K trained outputs per input, full-batch GD from random init, then the
+    route errors and the hidden-1 similarity of the final weights."""
     problem = tasks.routing_problem(_routes("band", m, k), seed=seed)
     spec = _routing_net(problem, n_hidden)
     batch = tasks.gated_batch(problem.data)
