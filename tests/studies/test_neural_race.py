@@ -2,9 +2,12 @@
 
 import json
 
+import numpy as np
 import pytest
+from safetensors.numpy import load_file
 from typer.testing import CliRunner
 
+from toyscope import tasks
 from toyscope.cli._app import app
 from toyscope.runs import RunFolderError, execute
 from toyscope.studies import ConfigError, get_study
@@ -23,7 +26,29 @@ def test_smoke_routing_run_writes_summary_and_figures(tmp_path):
     assert summary["theory_max_rel_gap"] < 0.1  # decoupled GD tracks the reduced ODE even in the smoke run
     for name in ("routing_loss", "routing_singular_values", "routing_similarity_outputs"):
         assert (folder / "figures" / f"{name}.png").exists()
-    assert "deviations" in json.loads((folder / "report.json").read_text())
+    # the report quotes the run's numbers: the half-loss deviation names this run's times
+    deviation = json.loads((folder / "report.json").read_text())["deviations"][0]
+    half = summary["time_to_half_loss"]
+    assert deviation["ours"] == f"half-loss time random {half['random_mean']:.3g} vs theory {half['theory']:.3g}"
+    # the summary's route errors, recomputed from the saved weights by a plain loop over routes
+    params = load_file(str(folder / "params.safetensors"))
+    m, k = 7, 4
+    encodings, targets = tasks.orthogonal_encodings(m, 4, 4, seed=config.seed), tasks.hierarchical_targets()
+    routes = tasks.band_routes(m, k)
+    n_members = params["random.h1_0_0->h2_0_0"].shape[0]
+    trained, untrained = np.zeros(n_members), np.zeros(n_members)
+    for e in range(n_members):
+        for i in range(m):
+            for o in range(m):
+                y_hat = (encodings[i].astype(np.float64) @ params[f"random.in{i}->h1_0_0"][e]
+                         @ params["random.h1_0_0->h2_0_0"][e] @ params[f"random.h2_0_0->out{o}"][e])
+                error = np.sum((y_hat - targets) ** 2) / np.sum(targets ** 2)
+                if routes[i, o]:
+                    trained[e] += error / routes.sum()
+                else:
+                    untrained[e] += error / (~routes).sum()
+    assert summary["trained_route_error"]["mean"] == pytest.approx(trained.mean(), rel=1e-3, abs=1e-6)
+    assert summary["untrained_route_error"]["mean"] == pytest.approx(untrained.mean(), rel=1e-3, abs=1e-6)
 
 
 @pytest.mark.parametrize("values, message", [

@@ -34,6 +34,7 @@ from ._embedding import (
     success_auc,
     tsne_embedding,
 )
+from ._ensemble_summaries import geometric_mean, interval_summary, select_members
 from ._gates import (
     GATE_NAMES,
     GATE_TABLES,
@@ -45,8 +46,25 @@ from ._gates import (
     unit_truth_tables,
 )
 from ._landscape import flat_mlp_loss, gradient_norms, hessian_eigenvalues, loss_barriers, path_losses
+from ._learning_curves import curve_gap, first_time_above, first_time_below, loss_fraction
 from ._modularity import graph_modularity, modularity, neuron_graph
 from ._pruning import count_active, knock_out_neurons, prune_below, pruning_frontier
+from ._route_errors import (
+    first_zero_shot,
+    route_classification_errors,
+    route_error_means,
+    route_errors,
+    route_output_grid,
+)
+from ._shared_representations import (
+    cosine_similarity,
+    cross_domain_similarity,
+    domain_codes,
+    routing_spectra,
+    RoutingSpectra,
+    top_singular_value_metric,
+    top_singular_values,
+)
 from ._stats import (
     bootstrap_interval,
     correlation_interval,
@@ -83,23 +101,28 @@ from ._update_attribution import (
     relative_updating,
     row_correlations,
 )
+from ._xor_cell_types import XOR_QUADRANTS, xor_cell_types, XorCellTypes
 
 __all__ = [
     "activation_covariance", "adjusted_rand", "align_hidden_units", "alignment_permutation",
     "block_permutation_test", "block_structure_baseline", "block_structure_score", "bootstrap_interval",
     "canonical_permutation", "canonicalize_hidden_units", "check_distances", "circuit_labels", "CircuitLabels",
-    "connection_cost", "connection_distances", "consistent_gates", "correlation_interval", "count_active",
-    "distance_rank_correlation", "effective_rank", "fit_relative", "flat_mlp_loss", "format_fraction",
-    "format_mean_interval", "gate_name", "GATE_NAMES", "GATE_TABLES", "gradient_norms", "graph_modularity",
-    "hessian_eigenvalues", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "LinearFit", "LinearLayer",
-    "loss_barriers", "masked_predictions", "mean_interval", "minimal_circuits", "MinimalCircuits", "modularity",
+    "connection_cost", "connection_distances", "consistent_gates", "correlation_interval", "cosine_similarity",
+    "count_active", "cross_domain_similarity", "curve_gap", "distance_rank_correlation", "domain_codes",
+    "effective_rank", "first_time_above", "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss",
+    "format_fraction", "format_mean_interval", "gate_name", "GATE_NAMES", "GATE_TABLES", "geometric_mean",
+    "gradient_norms", "graph_modularity", "hessian_eigenvalues", "interval_summary", "kmeans_clusters",
+    "knock_out_neurons", "layer_truth_tables", "LinearFit", "LinearLayer", "loss_barriers", "loss_fraction",
+    "masked_predictions", "mean_interval", "minimal_circuits", "MinimalCircuits", "modularity",
     "neuron_coordinates", "neuron_graph", "neuron_scores", "NeuronGroup", "NORMS", "path_losses", "pca_embedding",
     "permute_neuron_layer", "permute_transformer_group", "proportion_interval", "prune_below", "pruning_frontier",
-    "relative_difference", "relative_share", "relative_updating", "row_correlations", "success_auc",
-    "swap_cost_changes", "swap_hook", "swap_neurons", "swap_transformer_neurons", "swappable_layers",
+    "relative_difference", "relative_share", "relative_updating", "route_classification_errors",
+    "route_error_means", "route_errors", "route_output_grid", "routing_spectra", "RoutingSpectra",
+    "row_correlations", "select_members", "success_auc", "swap_cost_changes", "swap_hook", "swap_neurons",
+    "swap_transformer_neurons", "swappable_layers", "top_singular_value_metric", "top_singular_values",
     "transformer_connection_cost", "transformer_coordinates", "transformer_distances", "transformer_group",
     "transformer_linear_layers", "transformer_lines", "transformer_neuron_graph", "transformer_neuron_groups",
     "transformer_neuron_scores", "transformer_swap_cost_changes", "transformer_swap_hook",
     "transformer_weight_chain", "transformer_weights", "tsne_embedding", "unit_activations", "unit_features",
-    "unit_masks", "unit_truth_tables",
+    "unit_masks", "unit_truth_tables", "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes",
 ]

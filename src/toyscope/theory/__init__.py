@@ -42,14 +42,16 @@ from ._teacher_student import (
     population_loss_grad,
     TwoLayerStudent,
 )
+from ._xor_gdln import xor_path_initial_strengths, xor_path_loss, xor_path_modes, XorPathModes
 
 __all__ = [
     "ACTIVATIONS", "class_counts", "classify_network", "classify_neurons", "copy_average_configuration",
     "copy_average_loss", "decoupled_params", "edge_mode_strengths", "erf_gaussian_cross_kernel",
     "erf_gaussian_kernel", "gaussian_cross_kernel", "gaussian_kernel", "glorot_normal_student",
-    "glorot_normal_students", "NETWORK_CLASSES", "NEURON_CLASSES", "NeuronLabel", "node_imbalance", "one_neuron_fit",
-    "one_neuron_losses", "OneNeuronFit", "optimal_copy_average_loss", "orthonormal_teacher", "pair_expectation",
-    "pathway_correlations", "pathway_modes", "PathwayModes", "population_loss", "population_loss_grad",
-    "reduced_dynamics", "reduced_loss", "reduced_objective", "relu_gaussian_cross_kernel", "relu_gaussian_kernel",
-    "routing_fixed_point", "second_differences", "two_layer_path_strength", "TwoLayerStudent",
+    "glorot_normal_students", "NETWORK_CLASSES", "NEURON_CLASSES", "NeuronLabel", "node_imbalance",
+    "one_neuron_fit", "one_neuron_losses", "OneNeuronFit", "optimal_copy_average_loss", "orthonormal_teacher",
+    "pair_expectation", "pathway_correlations", "pathway_modes", "PathwayModes", "population_loss",
+    "population_loss_grad", "reduced_dynamics", "reduced_loss", "reduced_objective", "relu_gaussian_cross_kernel",
+    "relu_gaussian_kernel", "routing_fixed_point", "second_differences", "two_layer_path_strength",
+    "TwoLayerStudent", "xor_path_initial_strengths", "xor_path_loss", "xor_path_modes", "XorPathModes",
 ]

@@ -9,7 +9,14 @@ from ._connectivity import (
     pruning_frontier_figure,
 )
 from ._decision import DECISION_CMAP, decision_grid, plot_decision
+from ._learning_dynamics import (
+    loss_against_theory_figure,
+    pathway_race_figure,
+    routing_spectra_figure,
+    xor_learning_figure,
+)
 from ._plots import PALETTE, heatmap, new_figure, quantile_band, scatter_by_label
+from ._representation_maps import similarity_outputs_figure, similarity_panels_figure
 from ._transformer_connectivity import (
     draw_transformer_connectivity,
     transformer_connectivity_figure,
@@ -22,11 +29,15 @@ from ._update_attribution import (
     relative_scatter_figure,
     running_loss_figure,
 )
+from ._zero_shot import classification_error_figure, init_scale_figure, route_error_figure
 
 __all__ = [
-    "connectivity_evolution_figure", "connectivity_figure", "correlation_map_figure", "DECISION_CMAP",
-    "decision_grid", "draw_connectivity", "draw_transformer_connectivity", "heatmap", "new_figure", "PALETTE",
-    "penalised_training_figure", "plot_decision", "pruning_frontier_figure", "quantile_band",
-    "r2_against_steps_figure", "r2_by_setting_figure", "relative_scatter_figure", "running_loss_figure",
-    "scatter_by_label", "transformer_connectivity_figure", "transformer_evolution_figure",
+    "classification_error_figure", "connectivity_evolution_figure", "connectivity_figure",
+    "correlation_map_figure", "DECISION_CMAP", "decision_grid", "draw_connectivity",
+    "draw_transformer_connectivity", "heatmap", "init_scale_figure", "loss_against_theory_figure", "new_figure",
+    "PALETTE", "pathway_race_figure", "penalised_training_figure", "plot_decision", "pruning_frontier_figure",
+    "quantile_band", "r2_against_steps_figure", "r2_by_setting_figure", "relative_scatter_figure",
+    "route_error_figure", "routing_spectra_figure", "running_loss_figure", "scatter_by_label",
+    "similarity_outputs_figure", "similarity_panels_figure", "transformer_connectivity_figure",
+    "transformer_evolution_figure", "xor_learning_figure",
 ]
