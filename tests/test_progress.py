@@ -44,9 +44,8 @@ def test_quiet_while_restores_even_after_an_error(loud):
             assert not _progress.is_quiet()
         assert _progress.is_quiet()
     assert not _progress.is_quiet()
-    with pytest.raises(RuntimeError):
-        with _progress.quiet_while(True):
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), _progress.quiet_while(True):
+        raise RuntimeError("boom")
     assert not _progress.is_quiet()
 
 

@@ -28,7 +28,7 @@ def _ensemble(k=3, n=6, seed=0, widths=None):
     spec = nets.mlp(widths, "sigmoid")
     rng = np.random.default_rng(seed)
     return spec, [{"weight": 3 * rng.normal(size=(n, a, b)).astype(np.float32),
-                   "bias": 3 * rng.normal(size=(n, b)).astype(np.float32)} for a, b in zip(widths[:-1], widths[1:])]
+                   "bias": 3 * rng.normal(size=(n, b)).astype(np.float32)} for a, b in itertools.pairwise(widths)]
 
 
 def test_masked_predictions_equal_a_numpy_forward_pass():
@@ -55,8 +55,7 @@ def test_minimal_circuits_against_brute_force():
         smallest = 3
         for size in (1, 2, 3):
             for kept in itertools.combinations(range(3), size):
-                removed = [u for u in range(3) if u not in kept]
-                # the sub-network without the removed units, by a numpy forward pass
+                # the sub-network of the kept units only, by a numpy forward pass
                 hidden = 1 / (1 + np.exp(-(X @ w0[e][:, list(kept)] + b0[e][list(kept)])))
                 out = hidden @ w1[e][list(kept)] + b1[e] > 0
                 same = (out == full[e]).all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -15,7 +17,7 @@ def _ensemble(widths, n, seed=0, bias=True):
     spec = nets.mlp(widths, "tanh", bias=bias)
     rng = np.random.default_rng(seed)
     params = []
-    for d_in, d_out in zip(widths[:-1], widths[1:]):
+    for d_in, d_out in itertools.pairwise(widths):
         layer = {"weight": rng.normal(size=(n, d_in, d_out)).astype(np.float32)}
         if bias:
             layer["bias"] = rng.normal(size=(n, d_out)).astype(np.float32)

@@ -82,7 +82,7 @@ def test_distance_rank_correlation_against_pairwise_loop():
     a, b = rng.normal(size=(9, 3)), rng.normal(size=(9, 3))
     da = [np.linalg.norm(a[i] - a[j]) for i in range(9) for j in range(i + 1, 9)]
     db = [np.linalg.norm(b[i] - b[j]) for i in range(9) for j in range(i + 1, 9)]
-    rank = lambda v: np.argsort(np.argsort(v)).astype(float)  # noqa: E731  (no ties in random distances)
+    rank = lambda v: np.argsort(np.argsort(v)).astype(float)  # (no ties in random distances)
     expected = np.corrcoef(rank(da), rank(db))[0, 1]
     rho, n_pairs = analysis.distance_rank_correlation(a, b)
     assert n_pairs == 36 and rho == pytest.approx(expected)

@@ -37,7 +37,7 @@ def test_hessian_refuses_huge_parameter_vectors():
 
 
 def test_path_losses_against_a_loop_over_alphas():
-    loss = lambda t: jnp.sum(jnp.sin(t) * t)  # noqa: E731
+    loss = lambda t: jnp.sum(jnp.sin(t) * t)
     rng = np.random.default_rng(1)
     a, b = rng.normal(size=(2, 3)).astype(np.float32), rng.normal(size=(2, 3)).astype(np.float32)
     losses = analysis.path_losses(loss, a, b, n_points=7)
@@ -50,7 +50,7 @@ def test_path_losses_against_a_loop_over_alphas():
 
 def test_loss_barrier_of_a_concave_bump_in_closed_form():
     """L(t) = -t^2 on [0, 1] seen from endpoints -1 and 1: chord is -1, max at t=0 is 0 -> barrier 1."""
-    loss = lambda t: -jnp.sum(t**2)  # noqa: E731
+    loss = lambda t: -jnp.sum(t**2)
     barrier = analysis.loss_barriers(loss, np.array([[-1.0], [-2.0]]), np.array([[1.0], [-1.0]]), n_points=11)
     # second pair: L goes from -4 to -1 along a line; L - chord = -(t^2) + chord, maximal at the middle:
     # t(alpha) = -2 + alpha, L - chord = -(-2+alpha)^2 - (-4 + 3 alpha) = alpha - alpha^2 -> max 1/4

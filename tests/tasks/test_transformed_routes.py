@@ -69,7 +69,7 @@ def test_examples_against_a_loop_over_routes():
 
 
 def test_all_images_when_n_per_route_is_n():
-    features, labels, perms, routes, data = _data(n_per_route=12)
+    _, labels, _, _, data = _data(n_per_route=12)
     first = data["label"][:12]
     assert sorted(first.tolist()) == sorted(labels.tolist())
 

@@ -50,7 +50,7 @@ def test_loss_is_invariant_to_rotations_and_to_permuting_student_neurons(activat
     student, teacher = _student(4, 5, 3), theory.orthonormal_teacher(3, 5, key=jax.random.key(1))
     loss = float(theory.population_loss(student, teacher, activation))
     q, _ = np.linalg.qr(np.random.default_rng(4).normal(size=(5, 5)))
-    rotate = lambda s: s._replace(w=s.w @ jnp.asarray(q))  # noqa: E731
+    rotate = lambda s: s._replace(w=s.w @ jnp.asarray(q))
     assert float(theory.population_loss(rotate(student), rotate(teacher), activation)) == pytest.approx(loss, rel=1e-12)
     perm = jnp.array([2, 0, 3, 1])
     permuted = theory.TwoLayerStudent(student.a[perm], student.w[perm])

@@ -45,7 +45,7 @@ def test_one_neuron_fit_matches_monte_carlo():
     l = 3
     fit = theory.one_neuron_fit(l)
     x = np.random.default_rng(0).standard_normal((1_000_000, l))
-    sigma = lambda z: erf(z / np.sqrt(2))  # noqa: E731
+    sigma = lambda z: erf(z / np.sqrt(2))
     samples = (fit.a * sigma(fit.r * x.sum(1) / np.sqrt(l)) - sigma(x).sum(1)) ** 2
     se = samples.std() / np.sqrt(samples.size)
     assert abs(samples.mean() - fit.loss) < 5 * se
