@@ -1,0 +1,89 @@
+"""Progress bars: quiet switches (context-local, restored), and the bar's counts when shown."""
+
+from __future__ import annotations
+
+import contextvars
+
+import pytest
+
+from toyscope import _progress
+
+
+@pytest.fixture
+def loud(monkeypatch):
+    """Call first in a test: neither the environment nor pytest silences the bars, the quiet flag is off.
+
+    (pytest sets ``PYTEST_CURRENT_TEST`` again just before the test body, so it is removed there.)
+    """
+    token = _progress._QUIET.set(False)
+
+    def unsilence():
+        monkeypatch.delenv("TOYSCOPE_QUIET", raising=False)
+        monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
+
+    yield unsilence
+    _progress._QUIET.reset(token)
+
+
+def test_quiet_sources(loud, monkeypatch):
+    loud()
+    assert not _progress.is_quiet()
+    monkeypatch.setenv("TOYSCOPE_QUIET", "1")
+    assert _progress.is_quiet()
+    monkeypatch.setenv("TOYSCOPE_QUIET", "0")
+    assert not _progress.is_quiet()
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", "x")
+    assert _progress.is_quiet()
+
+
+def test_quiet_while_restores_even_after_an_error(loud):
+    loud()
+    with _progress.quiet_while(True):
+        assert _progress.is_quiet()
+        with _progress.quiet_while(False):
+            assert not _progress.is_quiet()
+        assert _progress.is_quiet()
+    assert not _progress.is_quiet()
+    with pytest.raises(RuntimeError), _progress.quiet_while(True):
+        raise RuntimeError("boom")
+    assert not _progress.is_quiet()
+
+
+def test_set_quiet_is_local_to_its_context(loud):
+    loud()
+    def silence():
+        _progress.set_quiet(True)
+        return _progress.is_quiet()
+
+    assert contextvars.copy_context().run(silence) is True
+    assert not _progress.is_quiet()  # the other context's switch did not leak here
+    _progress.set_quiet(True)
+    assert _progress.is_quiet()
+    _progress.set_quiet(False)
+    assert not _progress.is_quiet()
+
+
+def test_shown_bar_counts_advances_and_updates(loud):
+    loud()
+    with _progress.progress_bar("training", total=10) as bar:
+        progress = bar._progress
+        assert progress is not None
+        (task,) = progress.tasks
+        assert task.description == "training" and task.total == 10 and task.completed == 0
+        bar.advance()
+        bar.advance(2.5)
+        assert task.completed == 3.5
+        bar.update(8)
+        assert task.completed == 8
+    assert progress.finished is False  # 8 of 10: the bar reports what it was told, not "done"
+
+
+@pytest.mark.parametrize("quiet, description", [(True, "training"), (False, None)])
+def test_quiet_or_nameless_bar_is_a_no_op(loud, quiet, description, capsys):
+    loud()
+    with _progress.quiet_while(quiet), _progress.progress_bar(description, total=3) as bar:
+        assert bar._progress is None
+        bar.advance(1)
+        bar.update(3)  # no error, nothing drawn
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
