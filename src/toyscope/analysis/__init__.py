@@ -46,6 +46,7 @@ from ._gates import (
 )
 from ._landscape import flat_mlp_loss, gradient_norms, hessian_eigenvalues, loss_barriers, path_losses
 from ._modularity import graph_modularity, modularity, neuron_graph
+from ._phase_diagram import classes_by_width, phase_diagram_gammas, PhaseDiagramGammas, WidthClasses
 from ._pruning import count_active, knock_out_neurons, prune_below, pruning_frontier
 from ._stats import (
     bootstrap_interval,
@@ -88,18 +89,18 @@ __all__ = [
     "activation_covariance", "adjusted_rand", "align_hidden_units", "alignment_permutation",
     "block_permutation_test", "block_structure_baseline", "block_structure_score", "bootstrap_interval",
     "canonical_permutation", "canonicalize_hidden_units", "check_distances", "circuit_labels", "CircuitLabels",
-    "connection_cost", "connection_distances", "consistent_gates", "correlation_interval", "count_active",
-    "distance_rank_correlation", "effective_rank", "fit_relative", "flat_mlp_loss", "format_fraction",
-    "format_mean_interval", "gate_name", "GATE_NAMES", "GATE_TABLES", "gradient_norms", "graph_modularity",
-    "hessian_eigenvalues", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "LinearFit", "LinearLayer",
-    "loss_barriers", "masked_predictions", "mean_interval", "minimal_circuits", "MinimalCircuits", "modularity",
-    "neuron_coordinates", "neuron_graph", "neuron_scores", "NeuronGroup", "NORMS", "path_losses", "pca_embedding",
-    "permute_neuron_layer", "permute_transformer_group", "proportion_interval", "prune_below", "pruning_frontier",
-    "relative_difference", "relative_share", "relative_updating", "row_correlations", "success_auc",
-    "swap_cost_changes", "swap_hook", "swap_neurons", "swap_transformer_neurons", "swappable_layers",
-    "transformer_connection_cost", "transformer_coordinates", "transformer_distances", "transformer_group",
-    "transformer_linear_layers", "transformer_lines", "transformer_neuron_graph", "transformer_neuron_groups",
-    "transformer_neuron_scores", "transformer_swap_cost_changes", "transformer_swap_hook",
-    "transformer_weight_chain", "transformer_weights", "tsne_embedding", "unit_activations", "unit_features",
-    "unit_masks", "unit_truth_tables",
+    "classes_by_width", "connection_cost", "connection_distances", "consistent_gates", "correlation_interval",
+    "count_active", "distance_rank_correlation", "effective_rank", "fit_relative", "flat_mlp_loss",
+    "format_fraction", "format_mean_interval", "gate_name", "GATE_NAMES", "GATE_TABLES", "gradient_norms",
+    "graph_modularity", "hessian_eigenvalues", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables",
+    "LinearFit", "LinearLayer", "loss_barriers", "masked_predictions", "mean_interval", "minimal_circuits",
+    "MinimalCircuits", "modularity", "neuron_coordinates", "neuron_graph", "neuron_scores", "NeuronGroup", "NORMS",
+    "path_losses", "pca_embedding", "permute_neuron_layer", "permute_transformer_group", "phase_diagram_gammas",
+    "PhaseDiagramGammas", "proportion_interval", "prune_below", "pruning_frontier", "relative_difference",
+    "relative_share", "relative_updating", "row_correlations", "success_auc", "swap_cost_changes", "swap_hook",
+    "swap_neurons", "swap_transformer_neurons", "swappable_layers", "transformer_connection_cost",
+    "transformer_coordinates", "transformer_distances", "transformer_group", "transformer_linear_layers",
+    "transformer_lines", "transformer_neuron_graph", "transformer_neuron_groups", "transformer_neuron_scores",
+    "transformer_swap_cost_changes", "transformer_swap_hook", "transformer_weight_chain", "transformer_weights",
+    "tsne_embedding", "unit_activations", "unit_features", "unit_masks", "unit_truth_tables", "WidthClasses",
 ]

@@ -1,5 +1,5 @@
 """Figures: decision boundaries, labelled scatters, quantile bands, heatmaps, connectivity graphs,
-update-attribution plots."""
+update-attribution and teacher-student plots."""
 
 from ._connectivity import (
     connectivity_evolution_figure,
@@ -10,6 +10,13 @@ from ._connectivity import (
 )
 from ._decision import DECISION_CMAP, decision_grid, plot_decision
 from ._plots import PALETTE, heatmap, new_figure, quantile_band, scatter_by_label
+from ._teacher_student import (
+    convergence_losses_figure,
+    flow_curves_figure,
+    NETWORK_CLASS_COLOURS,
+    neuron_alignment_figure,
+    one_neuron_loss_figure,
+)
 from ._transformer_connectivity import (
     draw_transformer_connectivity,
     transformer_connectivity_figure,
@@ -24,8 +31,9 @@ from ._update_attribution import (
 )
 
 __all__ = [
-    "connectivity_evolution_figure", "connectivity_figure", "correlation_map_figure", "DECISION_CMAP",
-    "decision_grid", "draw_connectivity", "draw_transformer_connectivity", "heatmap", "new_figure", "PALETTE",
+    "connectivity_evolution_figure", "connectivity_figure", "convergence_losses_figure", "correlation_map_figure",
+    "DECISION_CMAP", "decision_grid", "draw_connectivity", "draw_transformer_connectivity", "flow_curves_figure",
+    "heatmap", "NETWORK_CLASS_COLOURS", "neuron_alignment_figure", "new_figure", "one_neuron_loss_figure", "PALETTE",
     "penalised_training_figure", "plot_decision", "pruning_frontier_figure", "quantile_band",
     "r2_against_steps_figure", "r2_by_setting_figure", "relative_scatter_figure", "running_loss_figure",
     "scatter_by_label", "transformer_connectivity_figure", "transformer_evolution_figure",
