@@ -1,9 +1,11 @@
 """Tasks and data: image datasets from the data directory (checksummed), Boolean tasks, class
-groups, routing, symbolic regression, two moons, group operations, in-context regression."""
+groups, routing, symbolic regression, two moons, group operations, in-context regression, and the
+phase-1 window and forks of update attribution."""
 
 from ._boolean import binary_inputs, boolean_task, xor_task
 from ._class_groups import check_class_groups, class_group_task, scale_pixels, split_group
 from ._datasets import DATA_ENV, DATASETS, SPLITS, CorruptDataError, data_dir, Dataset, DataUnavailable, load_dataset
+from ._group_forks import group_forks, GroupForks, load_split, scaled_window
 from ._group_ops import modular_addition_task, permutation_sign, permutation_task, permutations_of
 from ._in_context import in_context_regression_task
 from ._routing import band_routes, check_routes, hierarchical_targets, orthogonal_encodings, routing_task
@@ -14,9 +16,10 @@ from ._xor_paths import XOR_SIGNED_INPUTS, xor_path_net, xor_path_task
 
 __all__ = [
     "band_routes", "binary_inputs", "boolean_task", "check_class_groups", "check_routes", "class_group_task",
-    "CorruptDataError", "data_dir", "DATA_ENV", "Dataset", "DATASETS", "DataUnavailable", "hierarchical_targets",
-    "in_context_regression_task", "label_permutations", "load_dataset", "modular_addition_task",
-    "orthogonal_encodings", "permutation_sign", "permutation_task", "permutations_of", "rotated_copies",
-    "routing_task", "scale_pixels", "split_group", "SPLITS", "SYMBOLIC_FORMULAS", "symbolic_task",
-    "transformed_routing_task", "two_moons_task", "xor_path_net", "xor_path_task", "XOR_SIGNED_INPUTS", "xor_task",
+    "CorruptDataError", "data_dir", "DATA_ENV", "Dataset", "DATASETS", "DataUnavailable", "group_forks",
+    "GroupForks", "hierarchical_targets", "in_context_regression_task", "label_permutations", "load_dataset",
+    "load_split", "modular_addition_task", "orthogonal_encodings", "permutation_sign", "permutation_task",
+    "permutations_of", "rotated_copies", "routing_task", "scale_pixels", "scaled_window", "split_group", "SPLITS",
+    "SYMBOLIC_FORMULAS", "symbolic_task", "transformed_routing_task", "two_moons_task", "xor_path_net",
+    "xor_path_task", "XOR_SIGNED_INPUTS", "xor_task",
 ]
