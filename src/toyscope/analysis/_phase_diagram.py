@@ -9,8 +9,8 @@ From converged students (width :math:`n`, network class, loss) for a teacher of 
   every measured width from it up to :math:`k-1`, every seed is P-n-C;
 * :math:`\gamma_3`: with the least-squares line :math:`L \approx \alpha n + \beta` through the P-n-C
   losses (at least two distinct widths) and the C-A optimal loss :math:`L_{CA}(n) = L(k-n+1)`
-  interpolated linearly on the grid :math:`n \in \{1, 1 + \tfrac1{20}, \dots, k\}`, the first grid
-  point where :math:`\alpha n + \beta < L_{CA}(n)`, divided by :math:`k`.
+  interpolated linearly on :math:`20k + 1` evenly spaced widths from 1 to :math:`k`, the first grid
+  width where :math:`\alpha n + \beta < L_{CA}(n)`, divided by :math:`k`.
 
 ``None`` where not observed. Paper: ``teacher-student-copy-average.txt`` (Fig. 2, which reads
 :math:`\gamma_1 \approx 0.46`, :math:`\gamma_2 \approx 0.6`, :math:`\gamma_3 \approx 0.75` off the plot).

@@ -31,7 +31,7 @@ def interval_summary(values: Sequence[float]) -> dict:
 
     Example:
         >>> d = interval_summary([1.0, 2.0, 3.0, float("nan")])
-        >>> d["mean"], d["std"], d["n"], round(d["high"] - d["mean"], 4)
+        >>> d["mean"], d["std"], d["n"], round(float(d["high"] - d["mean"]), 4)
         (2.0, 1.0, 3, 2.4841)
     """
     values = [float(v) for v in values]
@@ -78,7 +78,7 @@ def accuracy_summary(accuracy: Sequence[float], n_examples: int) -> dict:
 
     Example:
         >>> d = accuracy_summary([0.5, 1.0], 20)
-        >>> d["mean"], [round(x, 3) for x in d["wilson_per_seed"][0]]
+        >>> d["mean"], [round(float(x), 3) for x in d["wilson_per_seed"][0]]
         (0.75, [0.299, 0.701])
     """
     correct = [int(round(a * n_examples)) for a in accuracy]

@@ -8,6 +8,12 @@ remaining data restricted to 1 vs 6/8, 7 vs 6/8, 1/7 vs 6 and 1/7 vs 8, giving t
 difference q = c/(c+d). The paper's figures: q against r for weights (R^2 = 0.28) and biases
 (R^2 = 0.17), the per-pixel correlation map, and the remark that sigmoid nets show nothing.
 This study adds seeds, a block permutation test and an activation sweep.
+
+``run`` follows the paper's Methods and Analysis: the data (``tasks.group_forks``), phase 1 with
+tallies and the four forks for each activation (``train``), r against q per seed
+(``analysis.member_attribution``) with block permutation p-values, the per-pixel map
+(``analysis.mean_correlation_map``), the activation sweep, then R^2 against fork length
+(``analysis.r2_against_snapshots``) and the phase-1 loss. Every figure comes from ``viz``.
 """
 
 from __future__ import annotations

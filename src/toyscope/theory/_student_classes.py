@@ -76,7 +76,7 @@ def classify_students(a, w, widths: Sequence[int], teacher_w, *, activation: str
         >>> teacher = theory.orthonormal_teacher(2, 3)
         >>> a, w = np.array([[1.0, 0.0]]), np.asarray(teacher.w)[None]
         >>> [c.network for c in theory.classify_students(a, w, [1], teacher.w, exact_tol=1e-5, approx_tol=0.1)]
-        ['other']
+        ['copy-average']
     """
     if len(widths) != len(a) or len(widths) != len(w):
         raise ValueError(f"need one width per member, got {len(widths)} widths for {len(a)} and {len(w)} members")
@@ -113,7 +113,8 @@ def tolerance_sensitivity(a, w, widths: Sequence[int], teacher_w, *, activation:
     For each variant :math:`v` of :data:`TOLERANCE_VARIANTS` with tolerances
     :func:`scaled_tolerances`, every member is classified (:func:`classify_students`);
     ``counts[v][c]`` is the number of neurons of class ``c`` (``NEURON_CLASSES``) summed over
-    members, and the number of members of network class ``c`` (``NETWORK_CLASSES``).
+    members, and the number of members of network class ``c`` (``NETWORK_CLASSES``). The name
+    ``"other"`` is in both tuples; its count is the other neurons plus the other networks.
 
     Args:
         a, w, widths, teacher_w, activation: as :func:`classify_students`.
