@@ -53,7 +53,8 @@ def test_smoke_run_numbers_match_a_numpy_recomputation_from_the_saved_tensors(tm
     folder = execute(study, config, out=tmp_path / "run")
     summary = json.loads((folder / "summary.json").read_text())
     has_train = (mnist_data / "mnist" / "train-images-idx3-ubyte.gz").is_file()
-    expected_split, images = ("train", "train-images-idx3-ubyte.gz") if has_train else ("test", "t10k-images-idx3-ubyte.gz")
+    expected_split, images = ("train", "train-images-idx3-ubyte.gz") if has_train else \
+        ("test", "t10k-images-idx3-ubyte.gz")
     assert summary["split"] == expected_split and images in json.loads((folder / "meta.json").read_text())["data_files"]
     assert summary["reproduction"] is has_train and summary["split_size"] == (60_000 if has_train else 10_000)
     assert summary["phase1_window_images"] == round(config.phase1_images * summary["split_size"] / 60_000)

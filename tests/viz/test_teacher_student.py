@@ -31,8 +31,9 @@ def test_neuron_alignment_orders_copies_before_averages():
 
 
 def test_convergence_losses_marks_gammas_at_gamma_times_k_and_colours_classes():
-    fig = viz.convergence_losses_figure([1, 2, 3, 3], [0.4, 0.3, 0.1, 0.2], ["C-A optimal", "C-A optimal", "P-n-C", "other"],
-                                        5, {"gamma1": 0.4, "gamma2": None, "gamma3": 0.6}, (-0.1, 0.5),
+    classes = ["C-A optimal", "C-A optimal", "P-n-C", "other"]
+    fig = viz.convergence_losses_figure([1, 2, 3, 3], [0.4, 0.3, 0.1, 0.2], classes, 5,
+                                        {"gamma1": 0.4, "gamma2": None, "gamma3": 0.6}, (-0.1, 0.5),
                                         ca_optimal_losses=np.linspace(0.5, 0.0, 5))
     ax = fig.axes[0]
     vertical = [line.get_xdata()[0] for line in ax.lines if len(line.get_xdata()) == 2

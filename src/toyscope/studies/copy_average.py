@@ -187,8 +187,8 @@ def _run(config: CopyAverageConfig, ctx) -> StudyResult:
                         "one_neuron_loss_max_second_difference": concavity.max_second_difference})
         sections.append(_critical_points_section(checks, concavity, k=k))
 
-    return StudyResult(summary=summary, sections=sections, deviations=_deviations(config), metrics=_metrics(rows),
-                       **_params(teacher, students))
+    return StudyResult(summary=summary, sections=sections, metrics=_metrics(rows), **_params(teacher, students),
+                       deviations=_deviations(config.converge_options(), k=k, n_seeds=config.n_seeds))
 
 
 def _objective(teacher, activation: str, n_max: int) -> train.FlatObjective:
@@ -258,8 +258,8 @@ def _figure1_examples(rows: list[dict], k: int) -> list[tuple[int, str]]:
     return examples
 
 
-def _neurons_section(rows, students: _Students | None, teacher, *, k: int, d: int, activation: str, widths, n_seeds: int,
-                     exact_tol: float, approx_tol: float) -> Section:
+def _neurons_section(rows, students: _Students | None, teacher, *, k: int, d: int, activation: str, widths,
+                     n_seeds: int, exact_tol: float, approx_tol: float) -> Section:
     figures = []
     for index, wanted in _figure1_examples(rows, k) if students is not None else ():
         n = rows[index]["n"]
@@ -326,11 +326,12 @@ def _sensitivity_section(sensitivity: dict, *, exact_tol: float, approx_tol: flo
         "Class counts over all students with each tolerance multiplied and divided by 10.",
         tables=[Table("tolerance_sensitivity", ["variant", "exact_tol", "approx_tol", *theory.NEURON_CLASSES,
                                                 *[f"net: {c}" for c in theory.NETWORK_CLASSES]],
-                      [[variant, *theory.scaled_tolerances(exact_tol, approx_tol, variant), *sensitivity[variant].values()]
-                       for variant in theory.TOLERANCE_VARIANTS])])
+                      [[variant, *theory.scaled_tolerances(exact_tol, approx_tol, variant),
+                        *sensitivity[variant].values()] for variant in theory.TOLERANCE_VARIANTS])])
 
 
-def _critical_points_section(checks: list[theory.CriticalPointCheck], concavity: theory.Concavity, *, k: int) -> Section:
+def _critical_points_section(checks: list[theory.CriticalPointCheck], concavity: theory.Concavity, *,
+                             k: int) -> Section:
     largest = max(c.grad_max for c in checks) if checks else None
     return Section(
         "Copy-average configurations are critical points; L(ℓ) is concave",
@@ -366,18 +367,19 @@ def _params(teacher, students: _Students | None) -> dict:
     return {"params": params, "param_docs": docs}
 
 
-def _deviations(config: CopyAverageConfig) -> list[Deviation]:
+def _deviations(converge: dict, *, k: int, n_seeds: int) -> list[Deviation]:
+    """``converge``: the keywords of :func:`toyscope.train.converge_ensemble` the run used."""
     return [
         Deviation("optimiser", "gradient flow with MLPGradientFlow.jl (Julia, adaptive ODE + Newton)",
-                  f"diffrax {config.flow_solver} flow until max-abs grad < {config.flow_gtol:g} or "
-                  f"{config.flow_max_steps} steps, then damped Newton (exact Hessian) with a scipy trust region as "
-                  f"fallback, to {config.gtol:g}",
+                  f"diffrax {converge['solver']} flow until max-abs grad < {converge['flow_gtol']:g} or "
+                  f"{converge['flow_max_steps']} steps, then damped Newton (exact Hessian) with a scipy trust region "
+                  f"as fallback, to {converge['gtol']:g}",
                   "the flow is stiff near the end; an explicit solver cannot finish it in budget (see docs)"),
         Deviation("data", "finite samples / exact Gaussian integrals", "exact closed-form population loss",
                   "the arcsine kernel makes sampling unnecessary"),
         Deviation("loss normalisation", "E[(f - f*)^2]/2 in some texts", "E[(f - f*)^2] (no 1/2)",
                   "as the issue fixes; halves nothing but the loss scale"),
-        Deviation("seeds and widths", "many seeds, k up to 100", f"k = {config.k}, {config.n_seeds} seed(s) per n",
+        Deviation("seeds and widths", "many seeds, k up to 100", f"k = {k}, {n_seeds} seed(s) per n",
                   "2-core budget; gammas have grid resolution 1/k and few seeds"),
         Deviation("gamma definitions", "read off Fig. 2 by eye", "rules in the gammas table, on the measured classes",
                   "the blog gives no operational definition"),

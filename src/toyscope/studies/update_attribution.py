@@ -132,9 +132,9 @@ def run(config: UpdateAttributionConfig, ctx) -> StudyResult:
     main = runs[config.activation]
 
     # q against r (paper: R^2 = 0.28 weights, 0.17 biases), with block permutation p-values (ours)
-    p_perm = {kind: [analysis.block_permutation_test(*getattr(m, f"{kind}_blocks"), n_permutations=config.n_permutations,
-                                                     seed=config.seed + e) for e, m in enumerate(main.members)]
-              for kind in ("weight", "bias")}
+    p_perm = {kind: [analysis.block_permutation_test(*getattr(m, f"{kind}_blocks"),
+                                                     n_permutations=config.n_permutations, seed=config.seed + e)
+                     for e, m in enumerate(main.members)] for kind in ("weight", "bias")}
     # the per-pixel correlation map (paper), and R^2 with the forks stopped early (ours)
     pixel_map = analysis.mean_correlation_map(np.stack([m.pixel_correlation for m in main.members]),
                                               dataset.images.shape[1:])
@@ -178,7 +178,7 @@ def run(config: UpdateAttributionConfig, ctx) -> StudyResult:
     for act in activations:
         metrics[f"phase1_loss_{act}"] = np.asarray(runs[act].phase1.loss).mean(axis=1)
     return StudyResult(summary=summary, params=params, param_docs=docs, metrics=metrics, sections=sections,
-                       deviations=_deviations(config, summary, dataset))
+                       deviations=_deviations(summary, recipe, dataset, fork_examples=config.fork_examples))
 
 
 def _run_activation(ctx, act: str, recipe: _Recipe, data: dict, split: tasks.GroupForks, tally_from: int, *,
@@ -320,14 +320,15 @@ def _pixel_section(summary: dict, pixel_map) -> Section:
         "Per-pixel correlation", "Correlation of r and q over the hidden-unit weights leaving each input pixel, mean "
         f"over seeds (mean over pixels {pixels['mean_over_pixels']:.3f}, positive for "
         f"{100 * pixels['fraction_positive']:.0f}% of pixels).",
-        [Figure("pixel_map", viz.correlation_map_figure(pixel_map), "Per-pixel correlation of r and q (mean over seeds).")])
+        [Figure("pixel_map", viz.correlation_map_figure(pixel_map),
+                "Per-pixel correlation of r and q (mean over seeds).")])
 
 
 def _activation_sweep_section(summary: dict, activations: list[str], *, output_activation: str) -> Section:
     by_act = summary["r2_by_activation"]
-    rows = [[act, _fmt(by_act[act]["weights"]), _fmt(by_act[act]["biases"]), _fmt_accuracy(by_act[act]["held_out_accuracy"]),
-             float(np.mean(by_act[act]["excluded_weights"])), float(np.mean(by_act[act]["excluded_biases"]))]
-            for act in activations]
+    rows = [[act, _fmt(by_act[act]["weights"]), _fmt(by_act[act]["biases"]),
+             _fmt_accuracy(by_act[act]["held_out_accuracy"]), float(np.mean(by_act[act]["excluded_weights"])),
+             float(np.mean(by_act[act]["excluded_biases"]))] for act in activations]
     table = Table("activation_sweep", ["activation", "r2_weights", "r2_biases", "held_out_accuracy",
                                        "excluded_weights_mean", "excluded_biases_mean"], rows,
                   f"R^2 mean [95% t-interval] over the same seeds; paper: softplus works ({PAPER_R2['weights']} / "
@@ -353,10 +354,12 @@ def _phase1_section(losses: dict[str, np.ndarray]) -> Section:
     return Section(
         "Phase-1 training", "Per-step loss of phase 1 (mean over seeds); the paper says the loss reaches its minimum "
         "early in the first epoch.",
-        [Figure("phase1_loss", viz.running_loss_figure(losses), "Phase-1 per-sample loss, running mean over 50 steps.")])
+        [Figure("phase1_loss", viz.running_loss_figure(losses),
+                "Phase-1 per-sample loss, running mean over 50 steps.")])
 
 
-def _deviations(config, summary, dataset) -> list[Deviation]:
+def _deviations(summary: dict, recipe: _Recipe, dataset: tasks.Dataset, *,
+                fork_examples: int | None) -> list[Deviation]:
     n = summary["n_examples"]
     rows = [
         Deviation("data split", "MNIST training split (60,000 images)",
@@ -366,10 +369,10 @@ def _deviations(config, summary, dataset) -> list[Deviation]:
                   f"first {summary['phase1_window_images']} images ({n['phase1']} examples); forks {n['forks']} examples",
                   "windows scaled by the split's size, as the issue asks"),
         Deviation("loss, output, learning rate", "not stated",
-                  f"{config.loss} on {config.output_activation} outputs, SGD lr {config.learning_rate}",
+                  f"{recipe.loss} on {recipe.output_activation} outputs, SGD lr {recipe.learning_rate}",
                   "fixed before measuring (MSE on softplus outputs as the issue says; lr 0.1, then checked that "
                   "the phase-1 loss levels off within phase 1 as the paper reports); all three are options"),
-        Deviation("networks", "one network", f"{config.n_seeds} seeds (initialisations), same data order",
+        Deviation("networks", "one network", f"{recipe.n_seeds} seeds (initialisations), same data order",
                   "R^2 of one net has no error bar"),
         Deviation("p-values", "t-test for biases; none for weights",
                   "block permutation (r shuffled between hidden units) and OLS, marked",
@@ -378,14 +381,14 @@ def _deviations(config, summary, dataset) -> list[Deviation]:
                   f"both layers pooled ({summary['excluded']['n_weights']} weights, {summary['excluded']['n_biases']} biases)",
                   "the paper's plots do not say"),
         Deviation("activation sweep", "sigmoid net (presumably sigmoid everywhere) showed nothing",
-                  f"hidden activation swept, output {config.output_activation}",
+                  f"hidden activation swept, output {recipe.output_activation}",
                   "keeps the loss and targets fixed across the sweep; output_activation='same' swaps both layers"),
-        Deviation("fork training", "per-sample SGD", f"per-sample SGD via the {config.fork_engine!r} path",
+        Deviation("fork training", "per-sample SGD", f"per-sample SGD via the {recipe.fork_engine!r} path",
                   "'blocked' computes the same SGD steps in blocks (tested against the engine to 1e-5 in float32); "
                   "float rounding can still move chaotic trajectories, changing per-seed R^2 by ~0.002"),
     ]
-    if config.fork_examples is not None:
-        rows.append(Deviation("fork length", "all remaining data", f"at most {config.fork_examples} examples per fork",
+    if fork_examples is not None:
+        rows.append(Deviation("fork length", "all remaining data", f"at most {fork_examples} examples per fork",
                               "fork_examples set (e.g. the smoke preset)"))
     return rows
 

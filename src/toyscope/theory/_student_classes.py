@@ -128,7 +128,8 @@ def tolerance_sensitivity(a, w, widths: Sequence[int], teacher_w, *, activation:
         >>> from toyscope import theory
         >>> teacher = theory.orthonormal_teacher(2, 3)
         >>> copies = np.asarray(teacher.w)[None]
-        >>> counts = theory.tolerance_sensitivity(np.ones((1, 2)), copies, [2], teacher.w, exact_tol=1e-5, approx_tol=0.1)
+        >>> counts = theory.tolerance_sensitivity(np.ones((1, 2)), copies, [2], teacher.w, exact_tol=1e-5,
+        ...                                       approx_tol=0.1)
         >>> counts["as fixed"]["exact-copy"], counts["as fixed"]["C-A optimal"]
         (2, 1)
     """
