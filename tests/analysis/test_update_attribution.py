@@ -167,3 +167,12 @@ def test_mean_correlation_map_is_nan_aware_and_all_nan_when_nothing_is_defined()
     np.testing.assert_allclose(got[0], [0.3, 0.1])
     assert got[1, 0] == 0.5 and np.isnan(got[1, 1])
     assert np.isnan(analysis.mean_correlation_map(np.full((2, 4), np.nan), (2, 2))).all()
+
+
+def test_correlation_map_summary_counts_nan_pixels_as_not_positive():
+    m = np.array([[0.4, -0.2, np.nan], [0.1, np.nan, -0.5]])
+    got = analysis.correlation_map_summary(m)
+    assert got["mean_over_pixels"] == pytest.approx((0.4 - 0.2 + 0.1 - 0.5) / 4)
+    assert got["fraction_positive"] == pytest.approx(2 / 6)
+    empty = analysis.correlation_map_summary(np.full((2, 2), np.nan))
+    assert np.isnan(empty["mean_over_pixels"]) and empty["fraction_positive"] == 0.0

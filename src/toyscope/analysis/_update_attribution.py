@@ -351,3 +351,27 @@ def mean_correlation_map(correlations, shape) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # inputs undefined in every member stay NaN
         return np.nanmean(correlations, axis=0).reshape(shape)
+
+
+def correlation_map_summary(correlation_map) -> dict:
+    """Mean of a correlation map over its defined entries, and the fraction of entries that are positive.
+
+    ``mean_over_pixels`` ignores NaN entries; ``fraction_positive`` divides by all entries (a NaN
+    entry counts as not positive), so it is the share of the whole image with a positive correlation.
+
+    Args:
+        correlation_map: any shape, e.g. ``(28, 28)`` from :func:`mean_correlation_map`.
+
+    Returns:
+        ``{"mean_over_pixels": float, "fraction_positive": float}``.
+
+    Example:
+        >>> import numpy as np
+        >>> correlation_map_summary(np.array([[0.5, -0.25], [0.5, np.nan]]))
+        {'mean_over_pixels': 0.25, 'fraction_positive': 0.5}
+    """
+    correlation_map = np.asarray(correlation_map)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN map has no mean
+        mean = float(np.nanmean(correlation_map))
+    return {"mean_over_pixels": mean, "fraction_positive": float(np.nanmean(correlation_map > 0))}

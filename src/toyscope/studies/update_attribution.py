@@ -161,8 +161,7 @@ def run(config: UpdateAttributionConfig, ctx) -> StudyResult:
             "weights": [analysis.interval_summary(v) for v in fork_length["weights"]],
             "biases": [analysis.interval_summary(v) for v in fork_length["biases"]]},
         "loss": config.loss, "output_activation": config.output_activation, "learning_rate": config.learning_rate,
-        "pixel_correlation": {"mean_over_pixels": float(np.nanmean(pixel_map)),
-                              "fraction_positive": float(np.nanmean(pixel_map > 0))},
+        "pixel_correlation": analysis.correlation_map_summary(pixel_map),
     }
 
     sections = [
