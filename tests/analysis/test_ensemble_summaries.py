@@ -13,9 +13,9 @@ from toyscope import analysis, nets, train
 from toyscope.analysis import _ensemble_summaries
 
 
-def test_interval_summary_is_the_t_interval_of_the_finite_values():
+def test_mean_ci95_summary_is_the_t_interval_of_the_finite_values():
     values = [1.0, 2.0, 4.0, np.nan]
-    summary = analysis.interval_summary(values)
+    summary = analysis.mean_ci95_summary(values)
     low, high = stats.t.interval(0.95, 2, loc=7 / 3, scale=stats.sem([1.0, 2.0, 4.0]))
     assert summary["mean"] == pytest.approx(7 / 3)
     assert summary["ci95"] == pytest.approx([low, high])

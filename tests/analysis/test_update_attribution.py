@@ -94,3 +94,85 @@ def test_row_correlations_equal_corrcoef_per_row():
         keep = np.isfinite(r[i]) & np.isfinite(q[i])
         np.testing.assert_allclose(got[i], np.corrcoef(r[i, keep], q[i, keep])[0, 1], rtol=1e-10)
     assert np.isnan(got[2]) and np.isnan(got[3])
+
+
+def _two_layer(rng, lead, d_in=5, h=3, d_out=2):
+    """Random positive two-layer leaves with leading axes ``lead`` (zeros sprinkled in)."""
+    def leaf(*shape):
+        x = rng.random(lead + shape)
+        x[rng.random(x.shape) < 0.05] = 0.0
+        return x
+    return [{"weight": leaf(d_in, h), "bias": leaf(h)}, {"weight": leaf(h, d_out), "bias": leaf(d_out)}]
+
+
+def test_hidden_unit_blocks_put_each_units_weights_in_one_column():
+    rng = np.random.default_rng(4)
+    first, second = rng.random((5, 3)), rng.random((3, 2))
+    blocks = analysis.hidden_unit_blocks(first, second)
+    assert blocks.shape == (7, 3)
+    for j in range(3):
+        assert blocks[:, j].tolist() == [*first[:, j], *second[j]]
+    with pytest.raises(ValueError, match="need first"):
+        analysis.hidden_unit_blocks(first, second.T)
+
+
+def test_member_attribution_equals_a_plain_numpy_recomputation():
+    rng = np.random.default_rng(5)
+    tallies, forks = _two_layer(rng, (3, 2)), _two_layer(rng, (4, 3))
+    e = 1
+    got = analysis.member_attribution(tallies, forks, e)
+    for kind in ("weight", "bias"):
+        rs, qs = [], []
+        for t, f in zip(tallies, forks):
+            a, b = t[kind][e, 0].ravel(), t[kind][e, 1].ravel()
+            c = np.abs(f[kind][0, e] - f[kind][1, e]).ravel()
+            d = np.abs(f[kind][2, e] - f[kind][3, e]).ravel()
+            rs += [a[i] / (a[i] + b[i]) if a[i] + b[i] > 0 else np.nan for i in range(a.size)]
+            qs += [c[i] / (c[i] + d[i]) if c[i] + d[i] > 0 else np.nan for i in range(c.size)]
+        rs, qs = np.array(rs), np.array(qs)
+        keep = np.isfinite(rs) & np.isfinite(qs)
+        fit = getattr(got, kind)
+        assert fit.n == keep.sum() and fit.n_excluded == (~keep).sum()
+        np.testing.assert_allclose(fit.r2, np.corrcoef(rs[keep], qs[keep])[0, 1] ** 2, rtol=1e-10)
+    np.testing.assert_array_equal(got.r_bias, got.bias_blocks[0][0])
+    assert got.bias_blocks[0].shape == (1, 5) and got.weight_blocks[0].shape == (7, 3)
+    # column j of the weight blocks is hidden unit j: its 5 incoming and 2 outgoing weights
+    r0 = analysis.relative_updating(tallies[0]["weight"][e, 0], tallies[0]["weight"][e, 1])
+    r1 = analysis.relative_updating(tallies[1]["weight"][e, 0], tallies[1]["weight"][e, 1])
+    np.testing.assert_array_equal(got.weight_blocks[0][:, 2], [*r0[:, 2], *r1[2]])
+    # pixel correlation: over the weights leaving input i
+    q0 = analysis.relative_difference(*(forks[0]["weight"][k, e] for k in range(4)))
+    for i in range(5):
+        keep = np.isfinite(r0[i]) & np.isfinite(q0[i])
+        expected = np.corrcoef(r0[i, keep], q0[i, keep])[0, 1] if keep.sum() >= 3 else np.nan
+        np.testing.assert_allclose(got.pixel_correlation[i], expected, rtol=1e-10)
+
+
+def test_r2_against_snapshots_is_member_attribution_at_each_nonzero_step():
+    rng = np.random.default_rng(6)
+    tallies = _two_layer(rng, (2, 2))
+    snaps = [_two_layer(rng, (4, 2)) for _ in range(3)]
+    stacked = [{kind: np.stack([s[l][kind] for s in snaps]) for kind in ("weight", "bias")} for l in range(2)]
+    out = analysis.r2_against_snapshots(tallies, np.array([0, 4, 8]), stacked, 2)
+    assert out["steps"] == [4, 8]
+    for i, s in enumerate(snaps[1:]):
+        for e in range(2):
+            m = analysis.member_attribution(tallies, s, e)
+            assert out["weights"][i][e] == m.weight.r2 and out["biases"][i][e] == m.bias.r2
+
+
+def test_mean_correlation_map_is_nan_aware_and_all_nan_when_nothing_is_defined():
+    c = np.array([[0.2, np.nan, 0.5, np.nan], [0.4, 0.1, np.nan, np.nan]])
+    got = analysis.mean_correlation_map(c, (2, 2))
+    np.testing.assert_allclose(got[0], [0.3, 0.1])
+    assert got[1, 0] == 0.5 and np.isnan(got[1, 1])
+    assert np.isnan(analysis.mean_correlation_map(np.full((2, 4), np.nan), (2, 2))).all()
+
+
+def test_correlation_map_summary_counts_nan_pixels_as_not_positive():
+    m = np.array([[0.4, -0.2, np.nan], [0.1, np.nan, -0.5]])
+    got = analysis.correlation_map_summary(m)
+    assert got["mean_over_pixels"] == pytest.approx((0.4 - 0.2 + 0.1 - 0.5) / 4)
+    assert got["fraction_positive"] == pytest.approx(2 / 6)
+    empty = analysis.correlation_map_summary(np.full((2, 2), np.nan))
+    assert np.isnan(empty["mean_over_pixels"]) and empty["fraction_positive"] == 0.0

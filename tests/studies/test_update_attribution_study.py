@@ -33,36 +33,65 @@ def _r2(r, q):
     return np.corrcoef(r[keep], q[keep])[0, 1] ** 2
 
 
-def test_smoke_run_writes_the_issue_keys_and_numbers_match_saved_tensors(tmp_path, mnist_data):
+def _block_p_by_loop(r, q, n_permutations, seed):
+    """Permutation p-value of corr(r, q), whole columns of r shuffled, one np.corrcoef per permutation."""
+    rng = np.random.default_rng(seed)
+    perms = np.argsort(rng.random((n_permutations, r.shape[1])), axis=1)
+
+    def rho(rr):
+        keep = np.isfinite(rr) & np.isfinite(q)
+        return np.corrcoef(rr[keep], q[keep])[0, 1]
+
+    observed = rho(r)
+    null = np.array([rho(r[:, p]) for p in perms])
+    return (1 + np.sum(np.abs(null) >= abs(observed) - 1e-12)) / (1 + n_permutations)
+
+
+def test_smoke_run_numbers_match_a_numpy_recomputation_from_the_saved_tensors(tmp_path, mnist_data):
     study = get_study("update-attribution")
     config = study.config_class.resolve({"preset": "smoke"})
     folder = execute(study, config, out=tmp_path / "run")
     summary = json.loads((folder / "summary.json").read_text())
-    for key in ("dataset", "split", "n_examples", "groups", "r2_weights", "r2_biases", "p_weights", "p_biases",
-                "r2_by_activation"):
-        assert key in summary
-    assert summary["dataset"] == "mnist" and summary["split"] == "test" and summary["reproduction"] is False
-    assert set(summary["r2_by_activation"]) == {"softplus"}
-    assert summary["n_examples"]["forks"] == [240] * 4
-    for name in ("q_vs_r", "pixel_map", "activation_sweep", "r2_vs_fork_length"):
-        assert (folder / "figures" / f"{name}.png").is_file()
-    assert "t10k-images-idx3-ubyte.gz" in json.loads((folder / "meta.json").read_text())["data_files"]
+    has_train = (mnist_data / "mnist" / "train-images-idx3-ubyte.gz").is_file()
+    expected_split, images = ("train", "train-images-idx3-ubyte.gz") if has_train else \
+        ("test", "t10k-images-idx3-ubyte.gz")
+    assert summary["split"] == expected_split and images in json.loads((folder / "meta.json").read_text())["data_files"]
+    assert summary["reproduction"] is has_train and summary["split_size"] == (60_000 if has_train else 10_000)
+    assert summary["phase1_window_images"] == round(config.phase1_images * summary["split_size"] / 60_000)
+    assert summary["n_examples"]["forks"] == [config.fork_examples] * 4
 
-    # recompute R^2 per seed with plain numpy from the saved tallies and fork params
+    # r, q per parameter with plain numpy from the saved tallies and fork params
     params = load_run(folder).params
+    r, q = {}, {}
+    for kind in ("weight", "bias"):
+        for layer in (0, 1):
+            tally = params[f"tally.layer{layer}.{kind}"].astype(np.float64)  # (E, 2, ...)
+            forks = params[f"forks.layer{layer}.{kind}"].astype(np.float64)  # (4, E, ...)
+            with np.errstate(invalid="ignore"):
+                r[kind, layer] = tally[:, 0] / (tally[:, 0] + tally[:, 1])
+                c, d = np.abs(forks[0] - forks[1]), np.abs(forks[2] - forks[3])
+                q[kind, layer] = c / (c + d)
     for kind, key in (("weight", "r2_weights"), ("bias", "r2_biases")):
         for e in range(config.n_seeds):
-            rs, qs = [], []
-            for layer in (0, 1):
-                tally = params[f"tally.layer{layer}.{kind}"][e].astype(np.float64)
-                forks = params[f"forks.layer{layer}.{kind}"][:, e].astype(np.float64)
-                with np.errstate(invalid="ignore"):
-                    rs.append((tally[0] / (tally[0] + tally[1])).ravel())
-                    c, d = np.abs(forks[0] - forks[1]), np.abs(forks[2] - forks[3])
-                    qs.append((c / (c + d)).ravel())
-            expected = _r2(np.concatenate(rs), np.concatenate(qs))
-            np.testing.assert_allclose(summary[key]["per_seed"][e], expected, rtol=1e-6)
-    assert all(0 < p <= 1 for p in summary["p_weights"]["block_permutation_by_hidden_unit"])
+            rs = np.concatenate([r[kind, layer][e].ravel() for layer in (0, 1)])
+            qs = np.concatenate([q[kind, layer][e].ravel() for layer in (0, 1)])
+            np.testing.assert_allclose(summary[key]["per_seed"][e], _r2(rs, qs), rtol=1e-6)
+    # per-pixel correlation over the weights leaving each pixel, averaged over seeds and pixels
+    per_seed = []
+    for e in range(config.n_seeds):
+        rows = []
+        for rp, qp in zip(r["weight", 0][e], q["weight", 0][e]):
+            keep = np.isfinite(rp) & np.isfinite(qp)
+            ok = keep.sum() >= 3 and np.ptp(rp[keep]) > 0 and np.ptp(qp[keep]) > 0
+            rows.append(np.corrcoef(rp[keep], qp[keep])[0, 1] if ok else np.nan)
+        per_seed.append(rows)
+    with np.errstate(invalid="ignore"):
+        pixel_mean = np.nanmean(np.nanmean(np.array(per_seed), axis=0))
+    np.testing.assert_allclose(summary["pixel_correlation"]["mean_over_pixels"], pixel_mean, rtol=1e-6)
+    # block permutation p-value of seed 0's weights: hidden unit j = its incoming and outgoing weights
+    blocks = [np.concatenate([x["weight", 0][0], x["weight", 1][0].T], axis=0) for x in (r, q)]
+    np.testing.assert_allclose(summary["p_weights"]["block_permutation_by_hidden_unit"][0],
+                               _block_p_by_loop(*blocks, config.n_permutations, config.seed), rtol=1e-12)
 
 
 @pytest.mark.parametrize("values, message", [

@@ -9,7 +9,7 @@ from ._alignment import (
     canonicalize_hidden_units,
     unit_features,
 )
-from ._bimt_geometry import NORMS, connection_distances, neuron_coordinates
+from ._bimt_geometry import connection_distances, neuron_coordinates, NORMS
 from ._bimt_swaps import (
     neuron_scores,
     permute_neuron_layer,
@@ -34,20 +34,21 @@ from ._embedding import (
     success_auc,
     tsne_embedding,
 )
-from ._ensemble_summaries import geometric_mean, interval_summary, select_members
+from ._ensemble_summaries import geometric_mean, mean_ci95_summary, select_members
 from ._gates import (
-    GATE_NAMES,
-    GATE_TABLES,
     circuit_labels,
     CircuitLabels,
     consistent_gates,
     gate_name,
+    GATE_NAMES,
+    GATE_TABLES,
     layer_truth_tables,
     unit_truth_tables,
 )
 from ._landscape import flat_mlp_loss, gradient_norms, hessian_eigenvalues, loss_barriers, path_losses
 from ._learning_curves import curve_gap, first_time_above, first_time_below, loss_fraction
 from ._modularity import graph_modularity, modularity, neuron_graph
+from ._phase_diagram import classes_by_width, phase_diagram_gammas, PhaseDiagramGammas, WidthClasses
 from ._pruning import count_active, knock_out_neurons, prune_below, pruning_frontier
 from ._route_errors import (
     first_zero_shot,
@@ -55,6 +56,13 @@ from ._route_errors import (
     route_error_means,
     route_errors,
     route_output_grid,
+)
+from ._seed_summaries import (
+    accuracy_summary,
+    ensemble_accuracy,
+    format_accuracy_summary,
+    format_interval_summary,
+    interval_summary,
 )
 from ._shared_representations import (
     cosine_similarity,
@@ -94,35 +102,44 @@ from ._transformer_bimt import (
 )
 from ._update_attribution import (
     block_permutation_test,
+    correlation_map_summary,
     fit_relative,
+    hidden_unit_blocks,
     LinearFit,
+    mean_correlation_map,
+    member_attribution,
+    MemberAttribution,
+    r2_against_snapshots,
     relative_difference,
     relative_share,
     relative_updating,
     row_correlations,
 )
-from ._xor_cell_types import XOR_QUADRANTS, xor_cell_types, XorCellTypes
+from ._xor_cell_types import xor_cell_types, XOR_QUADRANTS, XorCellTypes
 
 __all__ = [
-    "activation_covariance", "adjusted_rand", "align_hidden_units", "alignment_permutation",
+    "accuracy_summary", "activation_covariance", "adjusted_rand", "align_hidden_units", "alignment_permutation",
     "block_permutation_test", "block_structure_baseline", "block_structure_score", "bootstrap_interval",
     "canonical_permutation", "canonicalize_hidden_units", "check_distances", "circuit_labels", "CircuitLabels",
-    "connection_cost", "connection_distances", "consistent_gates", "correlation_interval", "cosine_similarity",
-    "count_active", "cross_domain_similarity", "curve_gap", "distance_rank_correlation", "domain_codes",
-    "effective_rank", "first_time_above", "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss",
-    "format_fraction", "format_mean_interval", "gate_name", "GATE_NAMES", "GATE_TABLES", "geometric_mean",
-    "gradient_norms", "graph_modularity", "hessian_eigenvalues", "interval_summary", "kmeans_clusters",
-    "knock_out_neurons", "layer_truth_tables", "LinearFit", "LinearLayer", "loss_barriers", "loss_fraction",
-    "masked_predictions", "mean_interval", "minimal_circuits", "MinimalCircuits", "modularity",
+    "classes_by_width", "connection_cost", "connection_distances", "consistent_gates", "correlation_interval",
+    "correlation_map_summary", "cosine_similarity", "count_active", "cross_domain_similarity", "curve_gap",
+    "distance_rank_correlation", "domain_codes", "effective_rank", "ensemble_accuracy", "first_time_above",
+    "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss", "format_accuracy_summary",
+    "format_fraction", "format_interval_summary", "format_mean_interval", "gate_name", "GATE_NAMES", "GATE_TABLES",
+    "geometric_mean", "gradient_norms", "graph_modularity", "hessian_eigenvalues", "hidden_unit_blocks",
+    "interval_summary", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "LinearFit", "LinearLayer",
+    "loss_barriers", "loss_fraction", "masked_predictions", "mean_ci95_summary", "mean_correlation_map",
+    "mean_interval", "member_attribution", "MemberAttribution", "minimal_circuits", "MinimalCircuits", "modularity",
     "neuron_coordinates", "neuron_graph", "neuron_scores", "NeuronGroup", "NORMS", "path_losses", "pca_embedding",
-    "permute_neuron_layer", "permute_transformer_group", "proportion_interval", "prune_below", "pruning_frontier",
-    "relative_difference", "relative_share", "relative_updating", "route_classification_errors",
-    "route_error_means", "route_errors", "route_output_grid", "routing_spectra", "RoutingSpectra",
-    "row_correlations", "select_members", "success_auc", "swap_cost_changes", "swap_hook", "swap_neurons",
-    "swap_transformer_neurons", "swappable_layers", "top_singular_value_metric", "top_singular_values",
-    "transformer_connection_cost", "transformer_coordinates", "transformer_distances", "transformer_group",
-    "transformer_linear_layers", "transformer_lines", "transformer_neuron_graph", "transformer_neuron_groups",
-    "transformer_neuron_scores", "transformer_swap_cost_changes", "transformer_swap_hook",
-    "transformer_weight_chain", "transformer_weights", "tsne_embedding", "unit_activations", "unit_features",
-    "unit_masks", "unit_truth_tables", "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes",
+    "permute_neuron_layer", "permute_transformer_group", "phase_diagram_gammas", "PhaseDiagramGammas",
+    "proportion_interval", "prune_below", "pruning_frontier", "r2_against_snapshots", "relative_difference",
+    "relative_share", "relative_updating", "route_classification_errors", "route_error_means", "route_errors",
+    "route_output_grid", "routing_spectra", "RoutingSpectra", "row_correlations", "select_members", "success_auc",
+    "swap_cost_changes", "swap_hook", "swap_neurons", "swap_transformer_neurons", "swappable_layers",
+    "top_singular_value_metric", "top_singular_values", "transformer_connection_cost", "transformer_coordinates",
+    "transformer_distances", "transformer_group", "transformer_linear_layers", "transformer_lines",
+    "transformer_neuron_graph", "transformer_neuron_groups", "transformer_neuron_scores",
+    "transformer_swap_cost_changes", "transformer_swap_hook", "transformer_weight_chain", "transformer_weights",
+    "tsne_embedding", "unit_activations", "unit_features", "unit_masks", "unit_truth_tables", "WidthClasses",
+    "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
 ]

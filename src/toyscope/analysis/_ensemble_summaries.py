@@ -13,7 +13,7 @@ from ..train import TrainResult
 from ._stats import mean_interval
 
 
-def interval_summary(values) -> dict:
+def mean_ci95_summary(values) -> dict:
     r"""``{"mean": m, "ci95": [low, high]}``: the mean of the finite ``values`` with its Student-t
     95% interval (:func:`toyscope.analysis.mean_interval`; NaN bounds for fewer than two values).
 
@@ -22,7 +22,7 @@ def interval_summary(values) -> dict:
 
     Example:
         >>> from toyscope import analysis
-        >>> analysis.interval_summary([1.0, 2.0, 3.0])["mean"]
+        >>> analysis.mean_ci95_summary([1.0, 2.0, 3.0])["mean"]
         2.0
     """
     mean, low, high = mean_interval(values)

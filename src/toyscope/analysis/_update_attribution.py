@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 
+import jax
 import numpy as np
 from scipy import stats
 
@@ -190,3 +192,186 @@ def row_correlations(r, q, min_pairs: int = 3) -> np.ndarray:
         denom = np.sqrt((dr**2).sum(axis=1) * (dq**2).sum(axis=1))
         rho = (dr * dq).sum(axis=1) / denom
     return np.where((n >= min_pairs) & (denom > 1e-300), rho, np.nan)
+
+
+def hidden_unit_blocks(first, second) -> np.ndarray:
+    r"""Group the parameters of a two-layer net by hidden unit: ``(d_in + d_out, h)``.
+
+    Column :math:`j` holds every weight into hidden unit :math:`j` (``first[:, j]``) and then every
+    weight out of it (``second[j, :]``): the blocks :func:`block_permutation_test` shuffles.
+
+    Args:
+        first: ``(d_in, h)`` values of the first layer's weights (e.g. r or q per weight).
+        second: ``(h, d_out)`` values of the second layer's weights.
+
+    Returns:
+        ``(d_in + d_out, h)``.
+
+    Raises:
+        ValueError: the hidden widths differ or the arrays are not 2-D.
+
+    Example:
+        >>> import numpy as np
+        >>> hidden_unit_blocks(np.arange(6.0).reshape(3, 2), 10 + np.arange(2.0).reshape(2, 1))[:, 1].tolist()
+        [1.0, 3.0, 5.0, 11.0]
+    """
+    first, second = np.asarray(first), np.asarray(second)
+    if first.ndim != 2 or second.ndim != 2 or first.shape[1] != second.shape[0]:
+        raise ValueError(f"need first (d_in, h) and second (h, d_out), got {first.shape} and {second.shape}")
+    return np.concatenate([first, second.T], axis=0)
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberAttribution:
+    """r against q for one network of a two-layer ensemble (see :func:`member_attribution`).
+
+    Attributes:
+        weight, bias: :class:`LinearFit` of q on r over all weights / all biases of both layers.
+        weight_blocks: ``(r, q)``, each ``(d_in + d_out, h)`` (:func:`hidden_unit_blocks`).
+        bias_blocks: ``(r, q)``, each ``(1, h + d_out)``: all biases as one block.
+        r_bias, q_bias: ``(h + d_out,)`` the biases' r and q.
+        pixel_correlation: ``(d_in,)`` correlation of r and q over the weights leaving each input.
+    """
+
+    weight: LinearFit
+    bias: LinearFit
+    weight_blocks: tuple[np.ndarray, np.ndarray]
+    bias_blocks: tuple[np.ndarray, np.ndarray]
+    r_bias: np.ndarray
+    q_bias: np.ndarray
+    pixel_correlation: np.ndarray
+
+
+def member_attribution(tallies, forks, member: int) -> MemberAttribution:
+    r"""Relative updating r, relative fork difference q and their fits for one member of a two-layer ensemble.
+
+    Per layer :math:`l` and parameter kind, :math:`r = a/(a+b)` from the group tallies
+    (:func:`relative_updating`) and :math:`q = c/(c+d)` from the four forks
+    (:func:`relative_difference`); both layers are pooled for the fits (:func:`fit_relative`),
+    weights are grouped by hidden unit (:func:`hidden_unit_blocks`), and the per-input
+    correlation is :func:`row_correlations` of the first layer's r and q.
+
+    Args:
+        tallies: two layers ``[{"weight": (E, 2, d_in, h), "bias": (E, 2, h)}, {"weight": (E, 2, h, d_out),
+            "bias": (E, 2, d_out)}]``, group A then B (``TrainResult.aux`` of
+            :func:`toyscope.train.online_sgd_with_tallies`).
+        forks: the same two layers with leaves ``(4, E, ...)``: forks A1 vs B, A2 vs B, A vs B1, A vs B2.
+        member: ensemble index ``e``.
+
+    Returns:
+        :class:`MemberAttribution`.
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> layer = lambda *s: {"weight": rng.random(s + (3, 2)), "bias": rng.random(s + (2,))}
+        >>> tallies = [layer(1, 2), {"weight": rng.random((1, 2, 2, 1)), "bias": rng.random((1, 2, 1))}]
+        >>> forks = [layer(4, 1), {"weight": rng.random((4, 1, 2, 1)), "bias": rng.random((4, 1, 1))}]
+        >>> m = member_attribution(tallies, forks, 0)
+        >>> m.weight.n, m.weight_blocks[0].shape, m.r_bias.shape, m.pixel_correlation.shape
+        (8, (4, 2), (3,), (3,))
+    """
+    out = {}
+    for kind in ("weight", "bias"):
+        r_layers = [relative_updating(layer[kind][member, 0], layer[kind][member, 1]) for layer in tallies]
+        q_layers = [relative_difference(*(layer[kind][k, member] for k in range(4))) for layer in forks]
+        out[kind] = fit_relative(np.concatenate([x.ravel() for x in r_layers]),
+                                 np.concatenate([x.ravel() for x in q_layers]))
+        if kind == "weight":
+            out["weight_blocks"] = (hidden_unit_blocks(*r_layers), hidden_unit_blocks(*q_layers))
+            out["pixel_correlation"] = row_correlations(r_layers[0], q_layers[0])
+        else:
+            r_blocks = np.concatenate([x.ravel() for x in r_layers])[None]
+            q_blocks = np.concatenate([x.ravel() for x in q_layers])[None]
+            out["bias_blocks"] = (r_blocks, q_blocks)
+            out["r_bias"], out["q_bias"] = r_blocks[0], q_blocks[0]
+    return MemberAttribution(**out)
+
+
+def r2_against_snapshots(tallies, snapshot_steps, snapshots, n_members: int) -> dict:
+    r"""R^2 of q on r per member with the forks stopped at each snapshot (step 0 skipped).
+
+    For snapshot :math:`s` at step :math:`t_s > 0`, the forks' params at :math:`t_s` replace the
+    final ones in :func:`member_attribution`.
+
+    Args:
+        tallies: as :func:`member_attribution`.
+        snapshot_steps: ``(S,)`` steps of the snapshots.
+        snapshots: fork params with leaves ``(S, 4, E, ...)`` (``ForkResult.snapshots``).
+        n_members: members ``E`` to evaluate.
+
+    Returns:
+        ``{"steps": [t_s], "weights": [[R^2 per member] per snapshot], "biases": [...]}`` over the
+        snapshots with :math:`t_s > 0`.
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> tallies = [{"weight": rng.random((1, 2, 3, 2)), "bias": rng.random((1, 2, 2))},
+        ...            {"weight": rng.random((1, 2, 2, 1)), "bias": rng.random((1, 2, 1))}]
+        >>> snaps = [{"weight": rng.random((2, 4, 1, 3, 2)), "bias": rng.random((2, 4, 1, 2))},
+        ...          {"weight": rng.random((2, 4, 1, 2, 1)), "bias": rng.random((2, 4, 1, 1))}]
+        >>> out = r2_against_snapshots(tallies, np.array([0, 5]), snaps, 1)
+        >>> out["steps"], len(out["weights"]), len(out["weights"][0])
+        ([5], 1, 1)
+    """
+    steps = [int(t) for t in snapshot_steps if t > 0]
+    out = {"steps": steps, "weights": [], "biases": []}
+    for i, step in enumerate(snapshot_steps):
+        if step == 0:
+            continue
+        snapshot = jax.tree_util.tree_map(lambda p, i=i: p[i], snapshots)
+        fits = [member_attribution(tallies, snapshot, e) for e in range(n_members)]
+        out["weights"].append([f.weight.r2 for f in fits])
+        out["biases"].append([f.bias.r2 for f in fits])
+    return out
+
+
+def mean_correlation_map(correlations, shape) -> np.ndarray:
+    """Mean over members of per-input correlations, NaN-aware, reshaped to the input image.
+
+    ``map[p] = nanmean_e correlations[e, p]``; all NaN (no input with a defined correlation in
+    any member) gives an all-NaN map.
+
+    Args:
+        correlations: ``(E, P)`` per member and input (NaN where undefined).
+        shape: image shape with ``prod(shape) == P``, e.g. ``(28, 28)``.
+
+    Returns:
+        ``shape`` array.
+
+    Example:
+        >>> import numpy as np
+        >>> mean_correlation_map(np.array([[0.2, np.nan], [0.4, np.nan]]), (1, 2)).tolist()
+        [[0.30000000000000004, nan]]
+    """
+    correlations = np.asarray(correlations, np.float64)
+    if not np.isfinite(correlations).any():
+        return np.full(shape, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # inputs undefined in every member stay NaN
+        return np.nanmean(correlations, axis=0).reshape(shape)
+
+
+def correlation_map_summary(correlation_map) -> dict:
+    """Mean of a correlation map over its defined entries, and the fraction of entries that are positive.
+
+    ``mean_over_pixels`` ignores NaN entries; ``fraction_positive`` divides by all entries (a NaN
+    entry counts as not positive), so it is the share of the whole image with a positive correlation.
+
+    Args:
+        correlation_map: any shape, e.g. ``(28, 28)`` from :func:`mean_correlation_map`.
+
+    Returns:
+        ``{"mean_over_pixels": float, "fraction_positive": float}``.
+
+    Example:
+        >>> import numpy as np
+        >>> correlation_map_summary(np.array([[0.5, -0.25], [0.5, np.nan]]))
+        {'mean_over_pixels': 0.25, 'fraction_positive': 0.5}
+    """
+    correlation_map = np.asarray(correlation_map)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN map has no mean
+        mean = float(np.nanmean(correlation_map))
+    return {"mean_over_pixels": mean, "fraction_positive": float(np.nanmean(correlation_map > 0))}

@@ -248,16 +248,16 @@ def _run_routing(config: NeuralRaceConfig, ctx) -> StudyResult:
         "theory_max_rel_gap_definition": "max_t |L_decoupled(t) - L_theory(t)| / L_theory(0)",
         "decoupled_mode_strength_max_rel_gap": strength_gap,
         "reduction_off_diagonal": modes.off_diagonal,
-        "hidden_to_input_sv_ratio": analysis.interval_summary(ratio),
-        "hidden_to_output_sv_ratio": analysis.interval_summary(ratio_out),
+        "hidden_to_input_sv_ratio": analysis.mean_ci95_summary(ratio),
+        "hidden_to_output_sv_ratio": analysis.mean_ci95_summary(ratio_out),
         "sqrt_M": math.sqrt(m),
         "theory_hidden_to_input_ratio": float(strengths[-1, hidden_edge, 0] / strengths[-1, input_edge, 0]),
         "fixed_point_b_in_b_h": [list(map(float, f[:2])) for f in fixed],
-        "trained_route_error": analysis.interval_summary(trained_err),
-        "untrained_route_error": analysis.interval_summary(untrained_err),
-        "cross_domain_same_item_similarity": analysis.interval_summary(same_item),
-        "cross_domain_different_item_similarity": analysis.interval_summary(diff_item),
-        "final_loss_random": analysis.interval_summary(run_rand.loss[-1]),
+        "trained_route_error": analysis.mean_ci95_summary(trained_err),
+        "untrained_route_error": analysis.mean_ci95_summary(untrained_err),
+        "cross_domain_same_item_similarity": analysis.mean_ci95_summary(same_item),
+        "cross_domain_different_item_similarity": analysis.mean_ci95_summary(diff_item),
+        "final_loss_random": analysis.mean_ci95_summary(run_rand.loss[-1]),
         "final_loss_decoupled": float(run_dec.loss[-1, 0]),
         "time_to_half_loss": half_time,
     }
@@ -367,7 +367,7 @@ def _run_xor(config: NeuralRaceConfig, ctx) -> StudyResult:
                                           "definition": "active = |a_j| |w_j| > 10% of the rep's max; type = "
                                                         "within 15 degrees of a diagonal (+-1, +-1)"},
         "relu_active_units_per_quadrant_mean": cells.quadrant_counts.mean(0).tolist(),
-        "final_relu_loss": analysis.interval_summary(relu_run.loss[-1]),
+        "final_relu_loss": analysis.mean_ci95_summary(relu_run.loss[-1]),
         "effective_u0_geomean": float(analysis.geometric_mean(u0)),
     }
 
@@ -442,11 +442,11 @@ def _run_race(config: NeuralRaceConfig, ctx) -> StudyResult:
                      analysis.format_mean_interval(sim_mode), f"{sim_fraction:.2g}"])
         summary_p[str(p_shared)] = {
             "pathways": n_pathways, "trained_edges": len(used), "of_edges": len(spec.edges),
-            "theory_time_to_half_loss": times_theory[0.5], "sim_time_to_half_loss": analysis.interval_summary(times_sim[0.5]),
+            "theory_time_to_half_loss": times_theory[0.5], "sim_time_to_half_loss": analysis.mean_ci95_summary(times_sim[0.5]),
             "theory_time_to_tenth_loss": times_theory[0.1],
-            "sim_time_to_tenth_loss": analysis.interval_summary(times_sim[0.1]),
+            "sim_time_to_tenth_loss": analysis.mean_ci95_summary(times_sim[0.1]),
             "theory_time_top_hidden_mode_half_max": t_mode,
-            "sim_time_top_hidden_sv_half_max": analysis.interval_summary(sim_mode),
+            "sim_time_top_hidden_sv_half_max": analysis.mean_ci95_summary(sim_mode),
             "sim_final_loss_fraction": sim_fraction, "theory_final_loss_fraction": float(loss[-1] / loss[0]),
             "fixed_point_b_h": float(b_target)}
 
@@ -530,8 +530,8 @@ def _run_fraction(config: NeuralRaceConfig, ctx) -> StudyResult:
     first_k = analysis.first_zero_shot(values, trained_all, untrained_all, floor=1e-3)
     first = None if first_k is None else first_k / m
     summary = {"experiment": "fraction", "M": m, "K_values": values,
-               "trained_error": {str(k): analysis.interval_summary(t) for k, t in zip(values, trained_all)},
-               "untrained_error": {str(k): analysis.interval_summary(u) for k, u in zip(values, untrained_all)},
+               "trained_error": {str(k): analysis.mean_ci95_summary(t) for k, t in zip(values, trained_all)},
+               "untrained_error": {str(k): analysis.mean_ci95_summary(u) for k, u in zip(values, untrained_all)},
                "first_K_over_M_untrained_within_2x_trained": first,
                "criterion": "mean untrained error <= 2 x max(mean trained error, 1e-3)", "paper_K_over_M": 0.4}
     lr_text = f"lr = {config.learning_rate}" if config.learning_rate else "lr = 0.05/K"
@@ -561,9 +561,9 @@ def _run_init_scale(config: NeuralRaceConfig, ctx) -> StudyResult:
         similarities.append(band.similarity[0])
         rows.append([sigma0, analysis.format_mean_interval(band.trained), analysis.format_mean_interval(band.untrained),
                      analysis.format_mean_interval(same), analysis.format_mean_interval(diff)])
-        summary_s[str(sigma0)] = {"trained_error": analysis.interval_summary(band.trained),
-                                  "untrained_error": analysis.interval_summary(band.untrained),
-                                  "cross_domain_same_item_similarity": analysis.interval_summary(same)}
+        summary_s[str(sigma0)] = {"trained_error": analysis.mean_ci95_summary(band.trained),
+                                  "untrained_error": analysis.mean_ci95_summary(band.untrained),
+                                  "cross_domain_same_item_similarity": analysis.mean_ci95_summary(same)}
     summary = {"experiment": "init-scale", "M": m, "K": k, "lr": schedule.learning_rate, "by_sigma0": summary_s}
     text = (f"M = {m}, K = {k}, lr = {schedule.learning_rate:.4g}, t up to {schedule.duration}, {config.reps} reps "
             f"per scale; entries {_Init(config.init, scales[0], config.reps).entries}.")
@@ -646,7 +646,7 @@ def _run_mnist(config: NeuralRaceConfig, ctx) -> StudyResult:
         tr, un, run = _train_mnist(setup, k, _Init(config.init, sigma_small, config.reps),
                                    key=jax.random.key(config.seed + 200 + k), ctx=ctx, name=f"mnist_k{k}")
         errors_k.append((tr, un))
-        by_k[str(k)] = {"trained_error": analysis.interval_summary(tr), "untrained_error": analysis.interval_summary(un)}
+        by_k[str(k)] = {"trained_error": analysis.mean_ci95_summary(tr), "untrained_error": analysis.mean_ci95_summary(un)}
         rows.append([f"K = {k} (K/M = {k / m:.1f})", sigma_small, fmt(tr), fmt(un), fmt(run.loss[-1])])
 
     # against sigma0 at fixed K (Fig. 7d)
@@ -655,7 +655,7 @@ def _run_mnist(config: NeuralRaceConfig, ctx) -> StudyResult:
     for si, sigma0 in enumerate(config.mnist_sigma0_values):
         tr, un, run = _train_mnist(setup, k_fixed, _Init(config.init, sigma0, config.reps),
                                    key=jax.random.key(config.seed + 300 + si), ctx=ctx, name=f"mnist_s{si}")
-        by_s[str(sigma0)] = {"trained_error": analysis.interval_summary(tr), "untrained_error": analysis.interval_summary(un)}
+        by_s[str(sigma0)] = {"trained_error": analysis.mean_ci95_summary(tr), "untrained_error": analysis.mean_ci95_summary(un)}
         rows.append([f"K = {k_fixed}", sigma0, fmt(tr), fmt(un), fmt(run.loss[-1])])
 
     first_k = analysis.first_zero_shot(ks, [e[0] for e in errors_k], [e[1] for e in errors_k],

@@ -3,24 +3,25 @@ groups, routing, symbolic regression, two moons, group operations, in-context re
 
 from ._boolean import binary_inputs, boolean_task, xor_task
 from ._class_groups import check_class_groups, class_group_task, scale_pixels, split_group
-from ._datasets import DATA_ENV, DATASETS, SPLITS, CorruptDataError, data_dir, Dataset, DataUnavailable, load_dataset
+from ._datasets import CorruptDataError, data_dir, DATA_ENV, Dataset, DATASETS, DataUnavailable, load_dataset, SPLITS
+from ._group_forks import group_forks, GroupForks, load_split, scaled_window
 from ._group_ops import modular_addition_task, permutation_sign, permutation_task, permutations_of
 from ._in_context import in_context_regression_task
 from ._rotated_features import rotated_pca_features
-from ._routing import band_routes, check_routes, hierarchical_targets, orthogonal_encodings, routing_task
 from ._route_patterns import gated_batch, N_ROUTING_ITEMS, parse_routes, routing_problem, RoutingProblem
+from ._routing import band_routes, check_routes, hierarchical_targets, orthogonal_encodings, routing_task
 from ._symbolic import SYMBOLIC_FORMULAS, symbolic_task
 from ._transformed_routes import label_permutations, rotated_copies, transformed_routing_task
 from ._two_moons import two_moons_task
-from ._xor_paths import XOR_SIGNED_INPUTS, xor_path_net, xor_path_task
+from ._xor_paths import xor_path_net, xor_path_task, XOR_SIGNED_INPUTS
 
 __all__ = [
     "band_routes", "binary_inputs", "boolean_task", "check_class_groups", "check_routes", "class_group_task",
     "CorruptDataError", "data_dir", "DATA_ENV", "Dataset", "DATASETS", "DataUnavailable", "gated_batch",
-    "hierarchical_targets", "in_context_regression_task", "label_permutations", "load_dataset",
-    "modular_addition_task", "N_ROUTING_ITEMS", "orthogonal_encodings", "parse_routes", "permutation_sign",
-    "permutation_task", "permutations_of", "rotated_copies", "rotated_pca_features", "routing_problem",
-    "routing_task", "RoutingProblem", "scale_pixels", "split_group", "SPLITS", "SYMBOLIC_FORMULAS",
-    "symbolic_task", "transformed_routing_task", "two_moons_task", "xor_path_net", "xor_path_task",
-    "XOR_SIGNED_INPUTS", "xor_task",
+    "group_forks", "GroupForks", "hierarchical_targets", "in_context_regression_task", "label_permutations",
+    "load_dataset", "load_split", "modular_addition_task", "N_ROUTING_ITEMS", "orthogonal_encodings",
+    "parse_routes", "permutation_sign", "permutation_task", "permutations_of", "rotated_copies",
+    "rotated_pca_features", "routing_problem", "routing_task", "RoutingProblem", "scale_pixels", "scaled_window",
+    "split_group", "SPLITS", "SYMBOLIC_FORMULAS", "symbolic_task", "transformed_routing_task", "two_moons_task",
+    "xor_path_net", "xor_path_task", "XOR_SIGNED_INPUTS", "xor_task"
 ]

@@ -1,7 +1,7 @@
 """Exact theory: closed-form teacher-student losses for Gaussian inputs, copy/average
 configurations and classes, reduced dynamics of gated deep linear networks."""
 
-from ._classify import NETWORK_CLASSES, NEURON_CLASSES, class_counts, classify_network, classify_neurons, NeuronLabel
+from ._classify import class_counts, classify_network, classify_neurons, NETWORK_CLASSES, NEURON_CLASSES, NeuronLabel
 from ._copy_average import (
     copy_average_configuration,
     copy_average_loss,
@@ -10,6 +10,14 @@ from ._copy_average import (
     OneNeuronFit,
     optimal_copy_average_loss,
     second_differences,
+)
+from ._copy_average_checks import (
+    Concavity,
+    copy_average_critical_points,
+    CriticalPointCheck,
+    discrete_concavity,
+    one_neuron_fit_error,
+    random_partition,
 )
 from ._gaussian_kernels import (
     ACTIVATIONS,
@@ -34,6 +42,15 @@ from ._gdln import (
     routing_fixed_point,
     two_layer_path_strength,
 )
+from ._student_classes import (
+    classify_student,
+    classify_students,
+    merge_tolerance_sensitivity,
+    scaled_tolerances,
+    StudentClass,
+    tolerance_sensitivity,
+    TOLERANCE_VARIANTS,
+)
 from ._teacher_student import (
     glorot_normal_student,
     glorot_normal_students,
@@ -45,13 +62,16 @@ from ._teacher_student import (
 from ._xor_gdln import xor_path_initial_strengths, xor_path_loss, xor_path_modes, XorPathModes
 
 __all__ = [
-    "ACTIVATIONS", "class_counts", "classify_network", "classify_neurons", "copy_average_configuration",
-    "copy_average_loss", "decoupled_params", "edge_mode_strengths", "erf_gaussian_cross_kernel",
-    "erf_gaussian_kernel", "gaussian_cross_kernel", "gaussian_kernel", "glorot_normal_student",
-    "glorot_normal_students", "NETWORK_CLASSES", "NEURON_CLASSES", "NeuronLabel", "node_imbalance",
-    "one_neuron_fit", "one_neuron_losses", "OneNeuronFit", "optimal_copy_average_loss", "orthonormal_teacher",
-    "pair_expectation", "pathway_correlations", "pathway_modes", "PathwayModes", "population_loss",
-    "population_loss_grad", "reduced_dynamics", "reduced_loss", "reduced_objective", "relu_gaussian_cross_kernel",
-    "relu_gaussian_kernel", "routing_fixed_point", "second_differences", "two_layer_path_strength",
-    "TwoLayerStudent", "xor_path_initial_strengths", "xor_path_loss", "xor_path_modes", "XorPathModes",
+    "ACTIVATIONS", "class_counts", "classify_network", "classify_neurons", "classify_student", "classify_students",
+    "Concavity", "copy_average_configuration", "copy_average_critical_points", "copy_average_loss",
+    "CriticalPointCheck", "decoupled_params", "discrete_concavity", "edge_mode_strengths",
+    "erf_gaussian_cross_kernel", "erf_gaussian_kernel", "gaussian_cross_kernel", "gaussian_kernel",
+    "glorot_normal_student", "glorot_normal_students", "merge_tolerance_sensitivity", "NETWORK_CLASSES",
+    "NEURON_CLASSES", "NeuronLabel", "node_imbalance", "one_neuron_fit", "one_neuron_fit_error",
+    "one_neuron_losses", "OneNeuronFit", "optimal_copy_average_loss", "orthonormal_teacher", "pair_expectation",
+    "pathway_correlations", "pathway_modes", "PathwayModes", "population_loss", "population_loss_grad",
+    "random_partition", "reduced_dynamics", "reduced_loss", "reduced_objective", "relu_gaussian_cross_kernel",
+    "relu_gaussian_kernel", "routing_fixed_point", "scaled_tolerances", "second_differences", "StudentClass",
+    "tolerance_sensitivity", "TOLERANCE_VARIANTS", "two_layer_path_strength", "TwoLayerStudent",
+    "xor_path_initial_strengths", "xor_path_loss", "xor_path_modes", "XorPathModes"
 ]

@@ -15,8 +15,15 @@ from ._learning_dynamics import (
     routing_spectra_figure,
     xor_learning_figure,
 )
-from ._plots import PALETTE, heatmap, new_figure, quantile_band, scatter_by_label
+from ._plots import heatmap, new_figure, PALETTE, quantile_band, scatter_by_label
 from ._representation_maps import similarity_outputs_figure, similarity_panels_figure
+from ._teacher_student import (
+    convergence_losses_figure,
+    flow_curves_figure,
+    NETWORK_CLASS_COLOURS,
+    neuron_alignment_figure,
+    one_neuron_loss_figure,
+)
 from ._transformer_connectivity import (
     draw_transformer_connectivity,
     transformer_connectivity_figure,
@@ -33,11 +40,12 @@ from ._zero_shot import classification_error_figure, init_scale_figure, route_er
 
 __all__ = [
     "classification_error_figure", "connectivity_evolution_figure", "connectivity_figure",
-    "correlation_map_figure", "DECISION_CMAP", "decision_grid", "draw_connectivity",
-    "draw_transformer_connectivity", "heatmap", "init_scale_figure", "loss_against_theory_figure", "new_figure",
-    "PALETTE", "pathway_race_figure", "penalised_training_figure", "plot_decision", "pruning_frontier_figure",
-    "quantile_band", "r2_against_steps_figure", "r2_by_setting_figure", "relative_scatter_figure",
-    "route_error_figure", "routing_spectra_figure", "running_loss_figure", "scatter_by_label",
-    "similarity_outputs_figure", "similarity_panels_figure", "transformer_connectivity_figure",
-    "transformer_evolution_figure", "xor_learning_figure",
+    "convergence_losses_figure", "correlation_map_figure", "DECISION_CMAP", "decision_grid", "draw_connectivity",
+    "draw_transformer_connectivity", "flow_curves_figure", "heatmap", "init_scale_figure",
+    "loss_against_theory_figure", "NETWORK_CLASS_COLOURS", "neuron_alignment_figure", "new_figure",
+    "one_neuron_loss_figure", "PALETTE", "pathway_race_figure", "penalised_training_figure", "plot_decision",
+    "pruning_frontier_figure", "quantile_band", "r2_against_steps_figure", "r2_by_setting_figure",
+    "relative_scatter_figure", "route_error_figure", "routing_spectra_figure", "running_loss_figure",
+    "scatter_by_label", "similarity_outputs_figure", "similarity_panels_figure", "transformer_connectivity_figure",
+    "transformer_evolution_figure", "xor_learning_figure"
 ]
