@@ -17,7 +17,15 @@ from ._alignment import (
     canonicalize_hidden_units,
     unit_features,
 )
-from ._basins import aligned_pair_barriers, cluster_representatives, group_medians, sample_pairs, twin_cluster_split
+from ._basins import (
+    aligned_pair_barriers,
+    barrier_statistics,
+    BarrierStatistics,
+    cluster_representatives,
+    group_medians,
+    sample_pairs,
+    twin_cluster_split,
+)
 from ._bimt_geometry import NORMS, connection_distances, neuron_coordinates
 from ._bimt_swaps import (
     neuron_scores,
@@ -76,12 +84,12 @@ from ._training_outcomes import (
     accuracy_classes,
     class_fractions,
     classification_accuracy,
-    loss_quantiles,
-    LossQuantiles,
     loss_trends,
     LossTrend,
     Proportion,
     proportion,
+    quantiles,
+    Quantiles,
     value_counts,
 )
 from ._trajectories import flat_snapshots, trajectory_plane
@@ -116,7 +124,8 @@ from ._update_attribution import (
 
 __all__ = [
     "ACCURACY_CLASSES", "accuracy_classes", "activation_covariance",
-    "adjusted_rand", "align_hidden_units", "aligned_pair_barriers", "alignment_permutation", "block_drifts",
+    "adjusted_rand", "align_hidden_units", "aligned_pair_barriers", "alignment_permutation",
+    "barrier_statistics", "BarrierStatistics", "block_drifts",
     "block_permutation_test", "block_structure_baseline",
     "block_structure_score", "blocks_still_solve", "bootstrap_interval",
     "canonical_permutation", "canonicalize_hidden_units", "check_distances",
@@ -128,12 +137,12 @@ __all__ = [
     "format_mean_interval", "gate_name", "GATE_NAMES",
     "GATE_TABLES", "gradient_norms", "graph_modularity", "group_medians",
     "hessian_eigenvalues", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "LinearFit", "LinearLayer",
-    "loss_barriers", "loss_quantiles", "loss_trends",
-    "LossQuantiles", "LossTrend", "masked_predictions", "max_off_block_weight",
+    "loss_barriers", "loss_trends",
+    "LossTrend", "masked_predictions", "max_off_block_weight",
     "mean_interval", "minimal_circuits", "MinimalCircuitCounts", "MinimalCircuits", "modularity",
     "neuron_coordinates", "neuron_graph", "neuron_scores", "NeuronGroup", "NORMS", "path_losses", "pca_embedding",
     "permute_neuron_layer", "permute_transformer_group", "Proportion", "proportion",
-    "proportion_interval", "prune_below", "pruning_frontier",
+    "proportion_interval", "prune_below", "pruning_frontier", "quantiles", "Quantiles",
     "relative_difference", "relative_share", "relative_updating",
     "row_correlations", "sample_pairs", "spliced_block_units", "success_auc",
     "swap_cost_changes", "swap_hook", "swap_neurons",

@@ -10,6 +10,7 @@ the first's (:func:`align_hidden_units`), so a permuted twin counts as the same 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from .. import nets
 from ._alignment import align_hidden_units
 from ._gates import CircuitLabels
 from ._landscape import loss_barriers
+from ._training_outcomes import Proportion, Quantiles, proportion, quantiles
 
 
 def sample_pairs(groups, sample, n_pairs: int, rng: np.random.Generator, *, same_group: bool,
@@ -79,6 +81,25 @@ def aligned_pair_barriers(spec: nets.MLP, params, pairs, loss_of_flat: Callable,
     theta_a = np.asarray(nets.flatten_params(a), np.float32)
     theta_b = np.asarray(nets.flatten_params(b_aligned), np.float32)
     return loss_barriers(loss_of_flat, theta_a, theta_b, n_points)
+
+
+class BarrierStatistics(NamedTuple):
+    """Median and quantiles of a set of loss barriers, and the share of pairs that are connected."""
+
+    quantiles: Quantiles
+    connected: Proportion
+
+
+def barrier_statistics(barriers, *, connected_below: float = 1e-3) -> BarrierStatistics:
+    r"""Quantiles of ``barriers`` ``(M,)`` and the fraction of *connected* pairs, barrier < ``connected_below``
+    (with its Wilson 95% interval).
+
+    >>> stats = barrier_statistics(np.array([0.0, 1e-4, 0.5, 2.0]))
+    >>> stats.connected.count, stats.quantiles.median
+    (2, 0.25005)
+    """
+    barriers = np.asarray(barriers)
+    return BarrierStatistics(quantiles(barriers), proportion(int((barriers < connected_below).sum()), len(barriers)))
 
 
 def group_medians(groups, values: Mapping[str, np.ndarray]) -> dict[int, dict[str, float]]:

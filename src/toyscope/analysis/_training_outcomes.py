@@ -118,22 +118,22 @@ def value_counts(values, order: Sequence | None = None) -> dict[str, int]:
     return {str(unique[i]): int(counts[i]) for i in ranked}
 
 
-class LossQuantiles(NamedTuple):
-    """Median and 10% / 90% quantiles of a set of losses."""
+class Quantiles(NamedTuple):
+    """Median and 10% / 90% quantiles of a set of values."""
 
     median: float
     q10: float
     q90: float
 
 
-def loss_quantiles(losses) -> LossQuantiles:
-    """Median, 10% and 90% quantile of ``losses`` ``(n,)``.
+def quantiles(values) -> Quantiles:
+    """Median, 10% and 90% quantile of ``values`` ``(n,)`` (numpy's default linear interpolation).
 
-    >>> loss_quantiles(np.arange(11.0)).median
-    5.0
+    >>> quantiles(np.arange(11.0))
+    Quantiles(median=5.0, q10=1.0, q90=9.0)
     """
-    losses = np.asarray(losses)
-    return LossQuantiles(float(np.median(losses)), float(np.quantile(losses, 0.1)), float(np.quantile(losses, 0.9)))
+    values = np.asarray(values)
+    return Quantiles(float(np.median(values)), float(np.quantile(values, 0.1)), float(np.quantile(values, 0.9)))
 
 
 class LossTrend(NamedTuple):
@@ -141,14 +141,14 @@ class LossTrend(NamedTuple):
 
     Attributes:
         n: networks in the group.
-        final: :class:`LossQuantiles` of their last recorded loss.
+        final: :class:`Quantiles` of their last recorded loss.
         median_curve: ``(T,)`` median loss at every recorded step.
         loglog_slope: slope of log(median loss) against log(step + 1) over the tail.
         relative_drop: ``1 - median(last) / median(first step of the tail)``.
     """
 
     n: int
-    final: LossQuantiles
+    final: Quantiles
     median_curve: np.ndarray
     loglog_slope: float
     relative_drop: float
@@ -189,5 +189,5 @@ def loss_trends(steps, losses, classes, names: Sequence[str] = ACCURACY_CLASSES,
         median_curve = np.median(group, axis=1)
         slope = float(np.polyfit(np.log(steps[tail] + 1), np.log(median_curve[tail]), 1)[0])
         drop = float(1 - median_curve[-1] / median_curve[tail][0])
-        out[name] = LossTrend(int(chosen.sum()), loss_quantiles(group[-1]), median_curve, slope, drop)
+        out[name] = LossTrend(int(chosen.sum()), quantiles(group[-1]), median_curve, slope, drop)
     return out
