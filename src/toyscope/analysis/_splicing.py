@@ -62,7 +62,8 @@ def block_drifts(spec: nets.MLP, before, after, groups: Sequence[Sequence[int]])
     return np.array(out)
 
 
-def blocks_still_solve(block_spec: nets.MLP, spec: nets.MLP, params, groups: Sequence[Sequence[int]], x, y) -> np.ndarray:
+def blocks_still_solve(block_spec: nets.MLP, spec: nets.MLP, params, groups: Sequence[Sequence[int]], x,
+                       y) -> np.ndarray:
     """Whether each block, extracted as a ``block_spec`` network, classifies ``(x, y)`` perfectly.
 
     Args:

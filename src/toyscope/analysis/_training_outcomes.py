@@ -85,6 +85,16 @@ def proportion(count: int, total: int) -> Proportion:
     return Proportion(count, total, count / total if total else float("nan"), low, high)
 
 
+def fraction_true(mask) -> Proportion:
+    """How many entries of the bool ``mask`` ``(n,)`` are True, as a :class:`Proportion` of n.
+
+    >>> fraction_true(np.array([True, False, True, True])).fraction
+    0.75
+    """
+    mask = np.asarray(mask, bool)
+    return proportion(int(mask.sum()), len(mask))
+
+
 def class_fractions(classes, names: Sequence[str] = ACCURACY_CLASSES) -> dict[str, Proportion]:
     """How many of the E labels equal each of ``names``, as a :class:`Proportion` of E.
 

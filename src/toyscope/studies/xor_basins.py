@@ -239,7 +239,7 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     sections.append(section)
 
     clock.stage("basins")
-    section, numbers = probe_basins(main, clusters, data, sample, rng, n_pairs=config.n_pairs)
+    section, numbers = probe_basins(main, clusters, data, sample, rng, n_pairs=config.n_pairs, n_steps=recipe.n_steps)
     summary.update(numbers)
     sections.append(section)
 
@@ -333,8 +333,8 @@ def learn_xor(spec, init_params, result, data, recipe: Recipe, init: InitOptions
         f"{'' if init.scale is None else f' (sigma0 = {init.scale})'}, optimiser {recipe.optimizer}, "
         f"learning rate {recipe.learning_rate}, {recipe.n_steps} full-batch steps on the {n_points} points "
         f"(truth table {targets}), BCE on the logit. The defaults (init '{defaults['init_scheme'].default}', "
-        f"PyTorch's default initialisation as the paper's code most likely used, and plain "
-        f"{defaults['optimizer'].default} at rate {defaults['learning_rate'].default:g}) were chosen before "
+        "PyTorch's default initialisation as the paper's code most likely used, and plain gradient descent "
+        f"('{defaults['optimizer'].default}') at rate {defaults['learning_rate'].default:g}) were chosen before "
         "measuring and were not tuned.\n\n"
         "Sigmoid + BCE on separable data has no finite minimiser: on a solved net the loss keeps falling as the "
         "weights grow, roughly like 1/t (log-log slope -1). Over the last 20% of training the median loss of the "
@@ -376,7 +376,7 @@ def label_gates(main: Ensemble, x):
     """Gate labels and circuit signatures of every network, and their summary numbers."""
     labels = analysis.circuit_labels(main.spec, main.final, x)
     gates = Gates(labels, analysis.value_counts(labels.signatures), labels.twin_counts(),
-                  analysis.proportion(int(labels.composition_consistent.sum()), len(main.classes)))
+                  analysis.fraction_true(labels.composition_consistent))
     numbers = {
         "signature_counts": gates.signature_counts,
         "gate_composition_consistent_fraction": gates.consistent.fraction,
@@ -419,7 +419,8 @@ def cluster_parameters(main: Ensemble, labels, sample, ctx, *, n_clusters, canon
         flat[sample], seed=seed, perplexity=perplexity, iterations=iterations))
     km_tsne, _ = analysis.kmeans_clusters(tsne, k_raw, seed=seed)
     numbers["kmeans_tsne_ari"] = analysis.adjusted_rand(km_raw[sample], km_tsne)
-    twins = {"raw": analysis.twin_cluster_split(labels, km_raw), "canonical": analysis.twin_cluster_split(labels, km_can)}
+    twins = {"raw": analysis.twin_cluster_split(labels, km_raw),
+             "canonical": analysis.twin_cluster_split(labels, km_can)}
     numbers["twins_in_different_clusters"] = twins
     pca_raw, var_raw = analysis.pca_embedding(flat[sample])
     pca_can, var_can = analysis.pca_embedding(flat_canonical[sample])
@@ -428,7 +429,8 @@ def cluster_parameters(main: Ensemble, labels, sample, ctx, *, n_clusters, canon
         viz.ScatterPanel(tsne, classes, "t-SNE of final params, coloured by accuracy", ACCURACY_CLASSES),
         viz.ScatterPanel(tsne, km_raw[sample], f"t-SNE, coloured by K-means (k={k_raw}) in parameter space",
                          names={i: f"cluster {i}" for i in range(k_raw)}),
-        viz.ScatterPanel(pca_raw, classes, f"PCA of raw params ({100 * var_raw.sum():.0f}% variance)", ACCURACY_CLASSES),
+        viz.ScatterPanel(pca_raw, classes, f"PCA of raw params ({100 * var_raw.sum():.0f}% variance)",
+                         ACCURACY_CLASSES),
         viz.ScatterPanel(pca_can, classes, f"PCA after sorting hidden units ({100 * var_can.sum():.0f}% variance)",
                          ACCURACY_CLASSES),
     ])
@@ -459,7 +461,7 @@ def cluster_parameters(main: Ensemble, labels, sample, ctx, *, n_clusters, canon
 # 4. Is a cluster a basin? Mode connectivity and sharpness
 
 
-def probe_basins(main: Ensemble, clusters: Clusters, data, sample, rng, *, n_pairs: int):
+def probe_basins(main: Ensemble, clusters: Clusters, data, sample, rng, *, n_pairs: int, n_steps: int):
     """Loss barriers of aligned pairs within and between clusters, and the Hessian at the end."""
     loss_of_flat = analysis.flat_mlp_loss(main.spec, data, "bce")
     theta = clusters.flat.astype(np.float32)
@@ -477,13 +479,13 @@ def probe_basins(main: Ensemble, clusters: Clusters, data, sample, rng, *, n_pai
         stats = analysis.barrier_statistics(barrier, connected_below=CONNECTED_BELOW)
         barriers[kind] = barrier
         c = stats.connected
-        barrier_rows.append([kind, c.total, stats.quantiles.median, stats.quantiles.q90, format_fraction(c.count, c.total)])
+        barrier_rows.append([kind, c.total, stats.quantiles.median, stats.quantiles.q90,
+                             format_fraction(c.count, c.total)])
         suffix = "within" if within else "between"
         numbers[f"barrier_median_{suffix}"] = stats.quantiles.median
         numbers[f"connected_fraction_{suffix}"] = [c.fraction, c.low, c.high]
     medians = analysis.group_medians(clusters.labels, {"loss": final_loss, "grad": grad_norm, "top": top,
                                                        "bottom": bottom})
-    n_steps = int(main.result.steps[-1])
     sharp_rows = []
     for c, m in medians.items():
         mix = analysis.value_counts(main.classes[clusters.labels == c])
@@ -561,13 +563,14 @@ def report_gates(main: Ensemble, gates: Gates, clusters: Clusters) -> Section:
     n_inputs = len(labels.hidden_tables[0, 0])
     text = (
         f"Each unit is labelled by its truth table on the {n_inputs} binary inputs (on = pre-activation > 0, i.e. "
-        f"sigmoid > 0.5), named among the {len(analysis.GATE_NAMES)} two-input Boolean functions; A is the first argument, B the second. "
+        f"sigmoid > 0.5), named among the {len(analysis.GATE_NAMES)} two-input Boolean functions; A is the first "
+        "argument, B the second. "
         "The output is also read as a function of the hidden units' binary pattern; patterns no input produces "
         "are don't-cares, so every consistent gate is listed (the paper's 'implication' is A_NIMPLY_B = A AND "
         "NOT B, which with NAND and NOR hidden units is indistinguishable from XOR on the reachable patterns).\n\n"
         f"Composing the labelled gates reproduces the network's own classification of the {n_inputs} points in "
-        f"{format_fraction(gates.consistent.count, n)} of networks; where it does not, a hidden unit sits near 0.5 on some "
-        "input so its binary label misstates what the output reads."
+        f"{format_fraction(gates.consistent.count, n)} of networks; where it does not, a hidden unit sits near 0.5 "
+        "on some input so its binary label misstates what the output reads."
     )
     return Section("Logic gates and circuit signatures", text, [], [
         Table("signatures", ["signature (hidden -> output)", "networks", "fraction [95% CI]", "accuracy classes"], rows,
@@ -621,7 +624,7 @@ def sweep_init_scale(spec, data, recipe: Recipe, scales, *, n_networks: int, key
     rows = []
     for i, scale in enumerate(scales):
         unit = nets.init(spec, key=jax.random.fold_in(key, i), n_networks=n_networks, scheme="normal", scale=1.0)
-        params = jax.tree_util.tree_map(lambda a: scale * a, unit)  # N(0, scale^2), one compiled init
+        params = jax.tree_util.tree_map(lambda a, s=scale: s * a, unit)  # N(0, scale^2), one compiled init
         result = train_ensemble(spec, params, data, recipe)
         accuracy = analysis.classification_accuracy(spec, result.params, data["x"], data["y"])
         solved = analysis.class_fractions(analysis.accuracy_classes(accuracy), ["1.0"])["1.0"]

@@ -16,8 +16,8 @@ import numpy as np
 from ._plots import PALETTE, new_figure, quantile_band, scatter_by_label
 
 
-def accuracy_and_loss_figure(counts: Sequence[int], lows: Sequence[float], highs: Sequence[float], class_names: Sequence[str],
-                             steps, losses, classes, *, title: str = ""):
+def accuracy_and_loss_figure(counts: Sequence[int], lows: Sequence[float], highs: Sequence[float],
+                             class_names: Sequence[str], steps, losses, classes, *, title: str = ""):
     r"""Left: fraction of networks in each accuracy class with error bars; right: loss per class.
 
     Bar i has height :math:`k_i / E` (``counts[i]`` of E = ``len(classes)``) and error bars to
@@ -161,7 +161,8 @@ def rate_against_scale_figure(scales, rates, lows, highs, *, reference: float | 
     Args:
         scales, rates, lows, highs: ``(S,)`` each.
 
-    >>> fig = rate_against_scale_figure([0.5, 1.0], [0.2, 0.4], [0.1, 0.3], [0.3, 0.5], reference=0.3, reference_label="x")
+    >>> fig = rate_against_scale_figure([0.5, 1.0], [0.2, 0.4], [0.1, 0.3], [0.3, 0.5], reference=0.3,
+    ...                                 reference_label="x")
     >>> fig.axes[0].get_xscale()
     'log'
     """
