@@ -213,103 +213,93 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     data = tasks.boolean_task(np.array([int(c) for c in config.targets]), 2)
     recipe = Recipe(config.optimizer, config.learning_rate, config.n_steps, config.record_every)
     init = InitOptions(config.init_scheme, config.init_scale)
-    summary: dict = {"n_networks": config.n_networks, "width": config.width, "targets": config.targets}
-    sections: list[Section] = []
+    report = _Report({"n_networks": config.n_networks, "width": config.width, "targets": config.targets})
 
     clock.stage("train")
-    spec = nets.mlp([2, config.width, 1], "sigmoid")
-    init_params = init_ensemble(spec, init, key=keys[0], n_networks=config.n_networks)
-    result = ctx.cached("main_ensemble", lambda: train_ensemble(
-        spec, init_params, data, recipe, progress=f"training {config.n_networks} nets"))
-    main, trends, section, numbers = learn_xor(spec, init_params, result, data, recipe, init,
-                                               targets=config.targets, preset=config.preset)
-    summary.update(numbers)
-    sections.append(section)
+    main = report.add(*learn_xor(data, recipe, init, ctx, width=config.width, n_networks=config.n_networks,
+                                 key=keys[0], preset=config.preset))
 
     clock.stage("gates")
-    gates, numbers = label_gates(main, data["x"])
-    summary.update(numbers)
+    gates = report.add(*label_gates(main, data["x"]))
 
     clock.stage("clusters_embeddings")
     sample = np.sort(rng.choice(config.n_networks, min(config.n_networks, config.analysis_sample), replace=False))
-    clusters, section, numbers = cluster_parameters(
+    clusters = report.add(*cluster_parameters(
         main, gates.labels, sample, ctx, n_clusters=config.n_clusters, canonical_key=config.canonical_key,
-        seed=config.seed, perplexity=config.tsne_perplexity, iterations=config.tsne_iterations)
-    summary.update(numbers)
-    sections.append(section)
+        seed=config.seed, perplexity=config.tsne_perplexity, iterations=config.tsne_iterations))
 
     clock.stage("basins")
-    section, numbers = probe_basins(main, clusters, data, sample, rng, n_pairs=config.n_pairs, n_steps=recipe.n_steps)
-    summary.update(numbers)
-    sections.append(section)
+    report.add(probe_basins(main, clusters, data, sample, rng, n_pairs=config.n_pairs, n_steps=recipe.n_steps))
 
     clock.stage("decision_boundaries")
-    sections.append(draw_decision_boundaries(main, clusters, gates.labels, data))
-    sections.append(report_gates(main, gates, clusters))
+    report.add(draw_decision_boundaries(main, clusters, gates.labels, data))
+    report.add(report_gates(main, gates, clusters))
 
     clock.stage("trajectories")
-    members = sample[: config.n_trajectories]
-    # The sampled members retrained with snapshots (same inits, same full-batch GD, so the same
-    # paths) instead of keeping snapshots of every network of the ensemble.
-    trajectories = ctx.cached("trajectories", lambda: train_ensemble(
-        spec, _select(init_params, members), data, recipe, snapshot_every=config.snapshot_every))
-    section, numbers = follow_trajectories(main, clusters, trajectories, members, sample,
-                                           snapshot_every=config.snapshot_every)
-    summary.update(numbers)
-    sections.append(section)
+    report.add(follow_trajectories(main, clusters, sample, data, recipe, ctx, n_trajectories=config.n_trajectories,
+                                   snapshot_every=config.snapshot_every))
 
     clock.stage("init_success")
-    scale_rows = ctx.cached("init_scales", lambda: sweep_init_scale(
-        spec, data, recipe, config.init_scales, n_networks=config.n_networks_per_scale, key=keys[1]))
-    section, numbers = predict_success(main, scale_rows, seed=config.seed, init_scheme=config.init_scheme)
-    summary.update(numbers)
-    sections.append(section)
+    report.add(predict_success(main, data, recipe, ctx, scales=config.init_scales,
+                               n_networks=config.n_networks_per_scale, key=keys[1], seed=config.seed))
 
     clock.stage("minimal_circuits")
-    spec_large = nets.mlp([2, config.width_large, 1], "sigmoid")
-    n_large = config.n_networks_large or config.n_networks
-    init_large = init_ensemble(spec_large, init, key=keys[2], n_networks=n_large)
-    result_large = ctx.cached("large_ensemble", lambda: train_ensemble(
-        spec_large, init_large, data, recipe, progress=f"training {n_large} width-{config.width_large} nets"))
-    section, numbers = remove_neurons(spec_large, result_large, data, n_steps=recipe.n_steps)
-    summary.update(numbers)
-    sections.append(section)
+    report.add(remove_neurons(data, recipe, init, ctx, width=config.width_large,
+                              n_networks=config.n_networks_large or config.n_networks, key=keys[2]))
 
     clock.stage("splice")
-    pairs = [[i - 1 for i in pair] for pair in config.splice_pairs]  # 0-based
-    section, numbers, splice_params = splice_xor_nets(
-        main, pairs, ctx, recipe._replace(n_steps=config.splice_steps, record_every=1),
-        n_inputs=config.splice_inputs, noise=config.splice_noise, key=keys[3])
-    summary.update(numbers)
-    sections.append(section)
+    splice_recipe = recipe._replace(n_steps=config.splice_steps, record_every=1)
+    report.add(splice_xor_nets(main, [[i - 1 for i in pair] for pair in config.splice_pairs], splice_recipe, ctx,
+                               n_inputs=config.splice_inputs, noise=config.splice_noise, key=keys[3]))
 
     clock.stage(None)
-    summary["stage_seconds"] = clock.seconds
-    summary["wall_seconds_study"] = round(time.perf_counter() - clock.started, 2)
-    params_out = {**_tensors("final", main.final), **_tensors("init", init_params),
-                  **_tensors("large", result_large.params),
-                  "trajectory.flat": analysis.flat_snapshots(trajectories.snapshots, len(trajectories.snapshot_steps)),
-                  "trajectory.steps": np.asarray(trajectories.snapshot_steps),
-                  "trajectory.members": np.asarray(members), **splice_params}
-    docs = {
-        "final.layer0.weight": f"(E, 2, {config.width}) input->hidden weights after training (y = x @ W + b)",
-        "init.layer0.weight": "(E, 2, width) the same at initialisation",
-        "large.layer0.weight": f"(E_large, 2, {config.width_large}) width-{config.width_large} nets after training",
-        "trajectory.flat": "(n_snapshots, n_trajectories, P) flat params (nets.flatten_params order) of a sample",
-        "trajectory.steps": "(n_snapshots,) training step of each snapshot",
-        "trajectory.members": "(n_trajectories,) ensemble index of each trajectory",
-    }
-    metrics = {"step": result.steps, **{f"median_loss_{name}": t.median_curve for name, t in trends.items()}}
-    return StudyResult(summary=summary, params=params_out, param_docs=docs, metrics=metrics, sections=sections,
-                       deviations=deviations(config, summary))
+    report.summary["stage_seconds"] = clock.seconds
+    report.summary["wall_seconds_study"] = round(time.perf_counter() - clock.started, 2)
+    return StudyResult(summary=report.summary, params=report.tensors, param_docs=report.docs, metrics=report.metrics,
+                       sections=report.sections, deviations=deviations(config, report.summary))
+
+
+class Findings(NamedTuple):
+    """What one experiment adds to the run: a report section (or none), summary numbers, and
+    optionally tensors to save (with their docs) and metrics columns."""
+
+    section: Section | None
+    numbers: dict
+    tensors: dict = {}
+    docs: dict = {}
+    metrics: dict = {}
+
+
+class _Report:
+    """Collects every experiment's :class:`Findings`, in order."""
+
+    def __init__(self, summary: dict):
+        self.summary, self.sections = summary, []
+        self.tensors, self.docs, self.metrics = {}, {}, {}
+
+    def add(self, *args):
+        """Add ``findings`` (the last argument); return the experiment's result (the first, if any)."""
+        findings: Findings = args[-1]
+        self.summary.update(findings.numbers)
+        if findings.section is not None:
+            self.sections.append(findings.section)
+        self.tensors.update(findings.tensors)
+        self.docs.update(findings.docs)
+        self.metrics.update(findings.metrics)
+        return args[0] if len(args) > 1 else None
 
 
 # --------------------------------------------------------------------------------------------
 # 1. Learning XOR: accuracy classes and the loss at the end of training
 
 
-def learn_xor(spec, init_params, result, data, recipe: Recipe, init: InitOptions, *, targets: str, preset: str):
-    """The trained main ensemble, its loss trends per accuracy class, its section and summary numbers."""
+def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_networks: int, key, preset: str):
+    """Train the main ensemble of sigmoid 2-``width``-1 nets on ``data``: accuracy classes and loss trends."""
+    spec = nets.mlp([2, width, 1], "sigmoid")
+    init_params = init_ensemble(spec, init, key=key, n_networks=n_networks)
+    result = ctx.cached("main_ensemble", lambda: train_ensemble(
+        spec, init_params, data, recipe, progress=f"training {n_networks} nets"))
+    targets = "".join(str(int(v)) for v in data["y"][:, 0])
     accuracy = analysis.classification_accuracy(spec, result.params, data["x"], data["y"])
     main = Ensemble(spec, init_params, result, analysis.accuracy_classes(accuracy))
     fractions = analysis.class_fractions(main.classes)
@@ -356,7 +346,13 @@ def learn_xor(spec, init_params, result, data, recipe: Recipe, init: InitOptions
                                        "relative drop (last 20%)"], loss_rows,
                "Final loss per accuracy class, and whether it is still falling at the end.")],
     )
-    return main, trends, section, numbers
+    docs = {
+        "final.layer0.weight": f"(E, 2, {width}) input->hidden weights after training (y = x @ W + b)",
+        "init.layer0.weight": "(E, 2, width) the same at initialisation",
+    }
+    metrics = {"step": result.steps, **{f"median_loss_{name}": t.median_curve for name, t in trends.items()}}
+    tensors = {**_tensors("final", main.final), **_tensors("init", init_params)}
+    return main, Findings(section, numbers, tensors, docs, metrics)
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,7 +379,7 @@ def label_gates(main: Ensemble, x):
         "gate_composition_consistent_interval": [gates.consistent.low, gates.consistent.high],
         "permuted_twin_counts": gates.twins,
     }
-    return gates, numbers
+    return gates, Findings(None, numbers)
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,7 +450,7 @@ def cluster_parameters(main: Ensemble, labels, sample, ctx, *, n_clusters, canon
     section = Section("Parameter space: clusters and embeddings", text,
                       [Figure("embeddings", fig, "Final parameters in t-SNE and PCA, coloured by accuracy class and "
                               f"by K-means cluster. Canonical = hidden units sorted by {order}.")])
-    return clusters, section, numbers
+    return clusters, Findings(section, numbers)
 
 
 # --------------------------------------------------------------------------------------------
@@ -513,14 +509,14 @@ def probe_basins(main: Ensemble, clusters: Clusters, data, sample, rng, *, n_pai
                        Table("sharpness_per_cluster", ["cluster", "networks", "accuracy classes", "median loss",
                                                        "median |grad|", "median top eigenvalue",
                                                        "median bottom eigenvalue", "stopped at step"], sharp_rows)])
-    return section, numbers
+    return Findings(section, numbers)
 
 
 # --------------------------------------------------------------------------------------------
 # 5. Decision boundaries of each cluster's representative
 
 
-def draw_decision_boundaries(main: Ensemble, clusters: Clusters, labels, data) -> Section:
+def draw_decision_boundaries(main: Ensemble, clusters: Clusters, labels, data) -> Findings:
     """One representative per K-means cluster (canonical parameters): the member nearest the centre."""
     representatives = analysis.cluster_representatives(clusters.flat_canonical, clusters.labels)
     sizes = analysis.value_counts(clusters.labels)
@@ -530,10 +526,11 @@ def draw_decision_boundaries(main: Ensemble, clusters: Clusters, labels, data) -
         names = ",".join(analysis.gate_name(t) for t in labels.hidden_tables[i])
         titles.append(f"cluster {c} (n={sizes[str(c)]})\n{main.classes[i]} acc.; hidden {names}")
     fig = viz.decision_boundaries_figure(main.spec, networks, titles, data["x"], data["y"])
-    return Section("Decision boundaries", "One representative per K-means cluster (canonical parameters): the "
-                   "member nearest the cluster centre. Pink = class 1, green = class 0, black line = 0.5.",
-                   [Figure("decision_boundaries", fig, "Decision boundary of each cluster's representative on "
-                           f"[0,1]^2, with the {len(data['x'])} training points.")])
+    return Findings(Section(
+        "Decision boundaries", "One representative per K-means cluster (canonical parameters): the member nearest "
+        "the cluster centre. Pink = class 1, green = class 0, black line = 0.5.",
+        [Figure("decision_boundaries", fig, "Decision boundary of each cluster's representative on [0,1]^2, with "
+                f"the {len(data['x'])} training points.")]), {})
 
 
 # --------------------------------------------------------------------------------------------
@@ -544,7 +541,7 @@ def _class_mix(classes) -> str:
     return ", ".join(f"{c}: {k}" for c, k in analysis.value_counts(classes, order=ACCURACY_CLASSES).items())
 
 
-def report_gates(main: Ensemble, gates: Gates, clusters: Clusters) -> Section:
+def report_gates(main: Ensemble, gates: Gates, clusters: Clusters) -> Findings:
     """Tables of the most common signatures, permuted twins, signatures per cluster and composition failures."""
     n, classes, labels = len(main.classes), main.classes, gates.labels
     rows = [[sig, count, format_fraction(count, n), _class_mix(classes[labels.signatures == sig])]
@@ -572,7 +569,7 @@ def report_gates(main: Ensemble, gates: Gates, clusters: Clusters) -> Section:
         f"{format_fraction(gates.consistent.count, n)} of networks; where it does not, a hidden unit sits near 0.5 "
         "on some input so its binary label misstates what the output reads."
     )
-    return Section("Logic gates and circuit signatures", text, [], [
+    return Findings(Section("Logic gates and circuit signatures", text, [], [
         Table("signatures", ["signature (hidden -> output)", "networks", "fraction [95% CI]", "accuracy classes"], rows,
               "Most common circuit signatures (hidden units in network order)."),
         Table("permuted_twins", ["signature up to hidden-unit order", "networks", "orders seen", "each order (count)"],
@@ -583,16 +580,21 @@ def report_gates(main: Ensemble, gates: Gates, clusters: Clusters) -> Section:
               "Does a cluster in parameter space hold one circuit?"),
         Table("composition_failures", ["signature", "networks where composition fails", "accuracy classes"], bad_rows,
               "Where composing the binary gate labels does not reproduce the network's classification."),
-    ])
+    ]), {})
 
 
 # --------------------------------------------------------------------------------------------
 # 7. Trajectories and "close initialisations end close"
 
 
-def follow_trajectories(main: Ensemble, clusters: Clusters, trajectories, members, sample, *, snapshot_every: int,
-                        max_networks: int = 2000):
+def follow_trajectories(main: Ensemble, clusters: Clusters, sample, data, recipe: Recipe, ctx, *, n_trajectories: int,
+                        snapshot_every: int, max_networks: int = 2000):
     """Retrained members' trajectories in a PCA plane; rank correlation of initial and final distances."""
+    members = sample[:n_trajectories]
+    # The sampled members retrained with snapshots (same inits, same full-batch GD, so the same
+    # paths) instead of keeping snapshots of every network of the ensemble.
+    trajectories = ctx.cached("trajectories", lambda: train_ensemble(
+        main.spec, _select(main.init, members), data, recipe, snapshot_every=snapshot_every))
     figures = []
     if trajectories.snapshots is not None:
         flat = analysis.flat_snapshots(trajectories.snapshots, len(trajectories.snapshot_steps))  # (T, M, P)
@@ -611,7 +613,13 @@ def follow_trajectories(main: Ensemble, clusters: Clusters, trajectories, member
         f"{len(chosen)} networks: rho = {rho:.3f} (95% interval {low:.3f} to {high:.3f}; Fisher interval "
         f"with n = {len(chosen)} networks, not pairs, since pairs share networks)."
     )
-    return Section("Trajectories", text, figures), {"init_final_distance_spearman": [rho, low, high]}
+    tensors = {"trajectory.flat": analysis.flat_snapshots(trajectories.snapshots, len(trajectories.snapshot_steps)),
+               "trajectory.steps": np.asarray(trajectories.snapshot_steps), "trajectory.members": np.asarray(members)}
+    docs = {"trajectory.flat": "(n_snapshots, n_trajectories, P) flat params (nets.flatten_params order) of a sample",
+            "trajectory.steps": "(n_snapshots,) training step of each snapshot",
+            "trajectory.members": "(n_trajectories,) ensemble index of each trajectory"}
+    return Findings(Section("Trajectories", text, figures), {"init_final_distance_spearman": [rho, low, high]},
+                    tensors, docs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -632,8 +640,10 @@ def sweep_init_scale(spec, data, recipe: Recipe, scales, *, n_networks: int, key
     return rows
 
 
-def predict_success(main: Ensemble, scale_rows, *, seed: int, init_scheme: str):
+def predict_success(main: Ensemble, data, recipe: Recipe, ctx, *, scales, n_networks: int, key, seed: int):
     """Cross-validated prediction of success from the initial parameters, and the init-scale sweep."""
+    scale_rows = ctx.cached("init_scales", lambda: sweep_init_scale(
+        main.spec, data, recipe, scales, n_networks=n_networks, key=key))
     success = main.classes == "1.0"
     flat_init = np.asarray(nets.flatten_params(main.init), np.float64)
     auc = analysis.success_auc(flat_init, success, seed=seed, n_folds=AUC_FOLDS)
@@ -643,7 +653,7 @@ def predict_success(main: Ensemble, scale_rows, *, seed: int, init_scheme: str):
     default = analysis.class_fractions(main.classes, ["1.0"])["1.0"]
     fig = viz.rate_against_scale_figure(
         [r[0] for r in scale_rows], [p.fraction for p in rates], [p.low for p in rates], [p.high for p in rates],
-        reference=default.fraction, reference_label=f"this run's init ({init_scheme})",
+        reference=default.fraction, reference_label="this run's init",
         xlabel="init scale sigma0 (all weights and biases ~ N(0, sigma0^2))", ylabel="fraction at 100% accuracy")
     rows = [[r[0], r[2], format_fraction(r[1], r[2])] for r in scale_rows]
     auc_text = (f"could not be computed (fewer than {AUC_FOLDS} networks in a class)" if auc is None else
@@ -655,18 +665,25 @@ def predict_success(main: Ensemble, scale_rows, *, seed: int, init_scheme: str):
         f"{auc_text}. 0.5 would mean the initialisation carries no information that a linear-quadratic "
         "classifier can find. The sweep trains fresh ensembles with every weight and bias drawn from N(0, sigma0^2)."
     )
-    return Section("Which initialisations succeed", text,
+    section = Section("Which initialisations succeed", text,
                    [Figure("init_scale", fig, "Success rate (100% accuracy) against the initialisation scale, "
                            "95% Wilson intervals.")],
-                   [Table("success_by_scale", ["sigma0", "networks", "100% accuracy [95% CI]"], rows)]), numbers
+                   [Table("success_by_scale", ["sigma0", "networks", "100% accuracy [95% CI]"], rows)])
+    return Findings(section, numbers)
 
 
 # --------------------------------------------------------------------------------------------
 # 9. Minimal circuits in wider nets: remove neurons
 
 
-def remove_neurons(spec_large, result_large, data, *, n_steps: int):
-    """Which solved wider nets contain a minimal XOR sub-network, or one after merging twin units."""
+def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_networks: int, key):
+    """Train sigmoid 2-``width``-1 nets like the main ensemble: which solved ones contain a minimal
+    XOR sub-network, or one after merging two units with the same gate."""
+    spec_large = nets.mlp([2, width, 1], "sigmoid")
+    init_large = init_ensemble(spec_large, init, key=key, n_networks=n_networks)
+    result_large = ctx.cached("large_ensemble", lambda: train_ensemble(
+        spec_large, init_large, data, recipe, progress=f"training {n_networks} width-{width} nets"))
+    n_steps = recipe.n_steps
     final = result_large.params
     accuracy = analysis.classification_accuracy(spec_large, final, data["x"], data["y"])
     classes = analysis.accuracy_classes(accuracy)
@@ -682,7 +699,6 @@ def remove_neurons(spec_large, result_large, data, *, n_steps: int):
         "split_computation_count": counts.split,
         "large_final_loss_median": analysis.quantiles(result_large.loss[-1]).median,
     }
-    width = spec_large.widths[1]
     rows = [[f"contains a {MINIMAL_UNITS}-unit sub-network with the same classification",
              format_fraction(counts.minimal, counts.solved)],
             ["... only after merging two units with the same gate (split computation)",
@@ -707,21 +723,23 @@ def remove_neurons(spec_large, result_large, data, *, n_steps: int):
                       [Table("large_accuracy", ["accuracy", "networks", "fraction [95% CI]"],
                              [[k, p.count, format_fraction(p.count, p.total)] for k, p in fractions.items()]),
                        Table("minimal_circuits", ["among nets at 100% accuracy", "fraction [95% CI]"], rows)])
-    return section, numbers
+    docs = {"large.layer0.weight": f"(E_large, 2, {width}) width-{width} nets after training"}
+    return Findings(section, numbers, _tensors("large", final), docs)
 
 
 # --------------------------------------------------------------------------------------------
 # 10. Splicing XOR nets into one larger net, and its activation covariance
 
 
-def splice_xor_nets(main: Ensemble, pairs, ctx, recipe: Recipe, *, n_inputs: int, noise: float, key):
+def splice_xor_nets(main: Ensemble, pairs, recipe: Recipe, ctx, *, n_inputs: int, noise: float, key):
     """Splice solved XOR nets as blocks reading input ``pairs`` (0-based), retrain on the pair XORs,
     and test whether each block still computes XOR; the covariance of the spliced net's units."""
     n_blocks = len(pairs)
     solved = np.flatnonzero(main.classes == "1.0")
     if len(solved) < n_blocks:
         text = f"Skipped: only {len(solved)} networks reached 100% accuracy, {n_blocks} are needed."
-        return Section("Splicing XOR nets", text), {"splice_blocks_still_xor": [], "covariance_singular_values": []}, {}
+        return Findings(Section("Splicing XOR nets", text), {"splice_blocks_still_xor": [],
+                                                             "covariance_singular_values": []})
     blocks = [_select(main.final, i) for i in solved[:n_blocks]]
     big_spec, big = nets.splice_blocks(main.spec, blocks, pairs, n_inputs, off_block=noise, key=key)
     task = tasks.pair_xor_task(n_inputs, pairs)
@@ -784,7 +802,7 @@ def splice_xor_nets(main: Ensemble, pairs, ctx, recipe: Recipe, *, n_inputs: int
                       [Table("splice_blocks", ["block", "inputs (1-based)", "relative drift", "still XOR"], block_rows),
                        Table("covariance", ["when", f"singular values > {threshold}", "block score",
                                             "no-structure baseline", "singular values"], cov_rows)])
-    return section, numbers, _tensors("splice", after)
+    return Findings(section, numbers, _tensors("splice", after))
 
 
 # --------------------------------------------------------------------------------------------
