@@ -145,6 +145,16 @@ def twin_cluster_split(labels: CircuitLabels, clusters) -> list[int]:
 
     Args:
         labels: gate labels of the E networks (:func:`circuit_labels`); clusters: ``(E,)`` int labels.
+
+    >>> from toyscope import analysis, nets, tasks
+    >>> spec = nets.mlp([2, 2, 1], "sigmoid")
+    >>> net = [{"weight": np.array([[-10.0, -10.0], [-10.0, -10.0]]), "bias": np.array([15.0, 5.0])},
+    ...        {"weight": np.array([[10.0], [-10.0]]), "bias": np.array([-5.0])}]  # NAND, NOR -> XOR
+    >>> twin = nets.permute_hidden_units(spec, net, np.array([1, 0]))
+    >>> both = [{k: np.stack([np.asarray(a[k]), np.asarray(b[k])]) for k in a} for a, b in zip(net, twin)]
+    >>> labels = analysis.circuit_labels(spec, both, tasks.binary_inputs(2))
+    >>> twin_cluster_split(labels, np.array([0, 1])), twin_cluster_split(labels, np.array([0, 0]))
+    ([1, 1], [0, 1])
     """
     clusters = np.asarray(clusters)
     split = total = 0

@@ -72,6 +72,15 @@ def blocks_still_solve(block_spec: nets.MLP, spec: nets.MLP, params, groups: Seq
 
     Returns:
         ``(B,)`` bool.
+
+    >>> from toyscope import nets, tasks
+    >>> block = nets.mlp([2, 2, 1], "sigmoid")
+    >>> xor_net = [{"weight": np.array([[-10.0, -10.0], [-10.0, -10.0]]), "bias": np.array([15.0, 5.0])},
+    ...            {"weight": np.array([[10.0], [-10.0]]), "bias": np.array([-5.0])}]  # NAND, NOR -> XOR
+    >>> spec, net = nets.splice_blocks(block, [xor_net, xor_net], [[0, 1], [1, 2]], 3)
+    >>> xor = tasks.xor_task()
+    >>> blocks_still_solve(block, spec, net, [[0, 1], [1, 2]], xor["x"], xor["y"]).tolist()
+    [True, True]
     """
     out = []
     for b in range(len(groups)):

@@ -52,6 +52,10 @@ CONNECTED_BELOW = 1e-3
 AUC_FOLDS = 5
 #: singular values above this fraction of the largest count as large
 LARGE_SINGULAR_VALUE = 0.01
+#: the loss trend of each accuracy class is fitted over the steps after this fraction of training
+LOSS_TAIL_START = 0.8
+#: a class whose log-log loss slope over that tail is below this is still falling, else on a plateau
+FALLING_SLOPE = -0.3
 #: how each canonical_key sorts hidden units, for the report
 CANONICAL_ORDER = {"outgoing": "their outgoing weight", "incoming_norm": "the norm of their incoming weights",
                    "bias": "their bias"}
@@ -303,7 +307,7 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
     accuracy = analysis.classification_accuracy(spec, result.params, data["x"], data["y"])
     main = Ensemble(spec, init_params, result, analysis.accuracy_classes(accuracy))
     fractions = analysis.class_fractions(main.classes)
-    trends = analysis.loss_trends(result.steps, result.loss, main.classes)
+    trends = analysis.loss_trends(result.steps, result.loss, main.classes, tail_start=LOSS_TAIL_START)
     numbers = {
         "accuracy_fractions": {k: p.fraction for k, p in fractions.items()},
         "accuracy_fraction_intervals": {k: [p.low, p.high] for k, p in fractions.items()},
@@ -315,8 +319,9 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
         [p.high for p in fractions.values()], list(fractions), result.steps, result.loss, main.classes,
         title=f"{n} sigmoid 2-{spec.widths[1]}-1 nets, {recipe.n_steps} steps of full-batch "
               f"{'GD' if recipe.optimizer == 'sgd' else recipe.optimizer}")
-    falling = [name for name, t in trends.items() if t.loglog_slope < -0.3]
-    flat = [name for name, t in trends.items() if t.loglog_slope >= -0.3]
+    falling = [name for name, t in trends.items() if t.loglog_slope < FALLING_SLOPE]
+    flat = [name for name, t in trends.items() if t.loglog_slope >= FALLING_SLOPE]
+    tail = f"last {100 * (1 - LOSS_TAIL_START):.0f}%"
     defaults = XorBasinsConfig.model_fields
     text = (
         f"This run ({preset} preset): {n} networks, init '{init.scheme}'"
@@ -327,8 +332,9 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
         f"('{defaults['optimizer'].default}') at rate {defaults['learning_rate'].default:g}) were chosen before "
         "measuring and were not tuned.\n\n"
         "Sigmoid + BCE on separable data has no finite minimiser: on a solved net the loss keeps falling as the "
-        "weights grow, roughly like 1/t (log-log slope -1). Over the last 20% of training the median loss of the "
-        f"classes {', '.join(falling) or 'none'} is still falling (slope < -0.3), while "
+        "weights grow, roughly like 1/t (log-log slope -1). "
+        f"Over the {tail} of training the median loss of the classes {', '.join(falling) or 'none'} is still "
+        f"falling (slope < {FALLING_SLOPE}), while "
         f"{', '.join(flat) or 'none'} sit on a plateau (an unsolved point keeps the loss up). "
         "So a loss 'stuck at 0.3-0.6' is what a net that misclassifies a point (or is still escaping a "
         "plateau) shows; a solved net does not stop at a positive loss, it only slows down."
@@ -342,8 +348,8 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
                 "intervals. Right: BCE loss over training per accuracy class (median and 10-90% band), log-log.")],
         [Table("accuracy_fractions", ["accuracy", "networks", "fraction [95% CI]"], fraction_rows,
                f"Final training accuracy on the {n_points} points."),
-         Table("final_loss_by_class", ["accuracy", "networks", "median loss", "10%", "90%", "log-log slope (last 20%)",
-                                       "relative drop (last 20%)"], loss_rows,
+         Table("final_loss_by_class", ["accuracy", "networks", "median loss", "10%", "90%",
+                                       f"log-log slope ({tail})", f"relative drop ({tail})"], loss_rows,
                "Final loss per accuracy class, and whether it is still falling at the end.")],
     )
     docs = {
@@ -595,14 +601,12 @@ def follow_trajectories(main: Ensemble, clusters: Clusters, sample, data, recipe
     # paths) instead of keeping snapshots of every network of the ensemble.
     trajectories = ctx.cached("trajectories", lambda: train_ensemble(
         main.spec, _select(main.init, members), data, recipe, snapshot_every=snapshot_every))
-    figures = []
-    if trajectories.snapshots is not None:
-        flat = analysis.flat_snapshots(trajectories.snapshots, len(trajectories.snapshot_steps))  # (T, M, P)
-        fig = viz.trajectories_figure(analysis.trajectory_plane(flat), main.classes[members], ACCURACY_CLASSES,
-                                      title=f"{flat.shape[1]} trajectories in the PCA plane of their own snapshots")
-        figures.append(Figure("trajectories", fig, "Training trajectories (snapshots every "
-                              f"{snapshot_every} steps) projected on the top two principal axes of all "
-                              "snapshot points; dots mark the ends, coloured by final accuracy."))
+    flat = analysis.flat_snapshots(trajectories.snapshots, len(trajectories.snapshot_steps))  # (T, M, P)
+    fig = viz.trajectories_figure(analysis.trajectory_plane(flat), main.classes[members], ACCURACY_CLASSES,
+                                  title=f"{flat.shape[1]} trajectories in the PCA plane of their own snapshots")
+    figure = Figure("trajectories", fig, f"Training trajectories (snapshots every {snapshot_every} steps) "
+                    "projected on the top two principal axes of all snapshot points; dots mark the ends, coloured "
+                    "by final accuracy.")
     chosen = sample[: min(len(sample), max_networks)]
     flat_init = np.asarray(nets.flatten_params(main.init), np.float64)
     rho, n_pairs = analysis.distance_rank_correlation(flat_init[chosen], clusters.flat[chosen])
@@ -613,12 +617,12 @@ def follow_trajectories(main: Ensemble, clusters: Clusters, sample, data, recipe
         f"{len(chosen)} networks: rho = {rho:.3f} (95% interval {low:.3f} to {high:.3f}; Fisher interval "
         f"with n = {len(chosen)} networks, not pairs, since pairs share networks)."
     )
-    tensors = {"trajectory.flat": analysis.flat_snapshots(trajectories.snapshots, len(trajectories.snapshot_steps)),
-               "trajectory.steps": np.asarray(trajectories.snapshot_steps), "trajectory.members": np.asarray(members)}
+    tensors = {"trajectory.flat": flat, "trajectory.steps": np.asarray(trajectories.snapshot_steps),
+               "trajectory.members": np.asarray(members)}
     docs = {"trajectory.flat": "(n_snapshots, n_trajectories, P) flat params (nets.flatten_params order) of a sample",
             "trajectory.steps": "(n_snapshots,) training step of each snapshot",
             "trajectory.members": "(n_trajectories,) ensemble index of each trajectory"}
-    return Findings(Section("Trajectories", text, figures), {"init_final_distance_spearman": [rho, low, high]},
+    return Findings(Section("Trajectories", text, [figure]), {"init_final_distance_spearman": [rho, low, high]},
                     tensors, docs)
 
 
@@ -666,9 +670,9 @@ def predict_success(main: Ensemble, data, recipe: Recipe, ctx, *, scales, n_netw
         "classifier can find. The sweep trains fresh ensembles with every weight and bias drawn from N(0, sigma0^2)."
     )
     section = Section("Which initialisations succeed", text,
-                   [Figure("init_scale", fig, "Success rate (100% accuracy) against the initialisation scale, "
-                           "95% Wilson intervals.")],
-                   [Table("success_by_scale", ["sigma0", "networks", "100% accuracy [95% CI]"], rows)])
+                      [Figure("init_scale", fig, "Success rate (100% accuracy) against the initialisation scale, "
+                              "95% Wilson intervals.")],
+                      [Table("success_by_scale", ["sigma0", "networks", "100% accuracy [95% CI]"], rows)])
     return Findings(section, numbers)
 
 
@@ -778,6 +782,7 @@ def splice_xor_nets(main: Ensemble, pairs, recipe: Recipe, ctx, *, n_inputs: int
     one_based = [[i + 1 for i in pair] for pair in pairs]
     block_rows = [[b + 1, str(one_based[b]), f"{drifts[b]:.3f}", bool(still[b])] for b in range(n_blocks)]
     threshold = f"{100 * LARGE_SINGULAR_VALUE:g}%"
+    block_size = len(block_units[0])
     text = (
         f"{n_blocks} XOR nets that reached 100% accuracy (the first {n_blocks} of the main ensemble) are placed as "
         f"blocks of one {d}-{h}-{o} net reading input pairs {one_based} (1-based), off-block weights starting at "
@@ -789,9 +794,9 @@ def splice_xor_nets(main: Ensemble, pairs, recipe: Recipe, ctx, *, n_inputs: int
         "Activation covariance of the large net's units (hidden sigmoids and output probabilities) over all "
         f"binary inputs: {numbers['covariance_effective_rank']} singular values above {threshold} of the largest "
         f"(paper: 5 of 9). What it means: the covariance has rank at most the number of independent directions in "
-        "which the units' activations vary over the inputs. Each block's units are functions of only its two input "
-        f"bits, but sigmoids are not affine in them, so a block's {h // n_blocks + o // n_blocks} units span up to "
-        f"{h // n_blocks + o // n_blocks} directions; blocks sharing an input are correlated through it. Singular "
+        "which the units' activations vary over the inputs. Each block's units are functions of only its "
+        f"{main.spec.widths[0]} input bits, but sigmoids are not affine in them, so a block's {block_size} units "
+        f"span up to {block_size} directions; blocks sharing an input are correlated through it. Singular "
         f"values far below {threshold} are directions where units are (almost) affine combinations of others, e.g. "
         "a saturated output that copies a hidden unit. The block score is the share of squared off-diagonal "
         "covariance within blocks (1 = block-diagonal), compared with the share expected without structure."
