@@ -784,9 +784,9 @@ def splice_xor_nets(main: Ensemble, pairs, recipe: Recipe, ctx, *, n_inputs: int
     threshold = f"{100 * LARGE_SINGULAR_VALUE:g}%"
     block_size = len(block_units[0])
     text = (
-        f"{n_blocks} XOR nets that reached 100% accuracy (the first {n_blocks} of the main ensemble) are placed as "
-        f"blocks of one {d}-{h}-{o} net reading input pairs {one_based} (1-based), off-block weights starting at "
-        f"{'0' if not noise else f'N(0, {noise}^2)'}, then the whole net is retrained on "
+        f"{n_blocks} XOR nets that reached 100% accuracy (the first {n_blocks} such nets of the main ensemble) are "
+        f"placed as blocks of one {d}-{h}-{o} net reading input pairs {one_based} (1-based), off-block weights "
+        f"starting at {'0' if not noise else f'N(0, {noise}^2)'}, then the whole net is retrained on "
         f"the {n_blocks} XOR targets over all {n_x} binary inputs for {recipe.n_steps} steps (same optimiser and "
         f"rate). Accuracy of the large net: {big_acc:.3f}. Largest off-block weight after retraining: "
         f"{numbers['splice_max_off_block_weight']:.2e}. Extracted blocks still computing XOR: {sum(still)} of "
