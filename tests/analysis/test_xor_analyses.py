@@ -106,6 +106,27 @@ def test_minimal_circuits_find_the_removable_unit_and_the_split_computation():
     assert result.duplicate_pairs.tolist() == [0, 1]
 
 
+def test_minimal_circuit_counts_equal_a_loop_over_networks():
+    useless = _xor_net(([0.0, 0.0], 0.0, 0.5))  # minimal, one removable unit
+    split = [{k: np.asarray(v) for k, v in layer.items()} for layer in _xor_net(([-10, -10], 5.0, -5.0))]
+    split[1]["weight"][0, 1, 0] = -5.0  # split computation, no removable unit
+    random = _ensemble(n=4, seed=3)
+    params = [{k: np.concatenate([np.asarray(n[i][k]) for n in (useless, split, random)]) for k in ("weight", "bias")}
+              for i in range(2)]
+    result = analysis.minimal_circuits(SPEC, params, X)
+    solved = np.array([True, True, True, False, True, False])
+    counts = analysis.count_minimal_circuits(result, solved)
+    single = analysis.unit_masks(3).sum(1) == 2
+    removable = [int(result.keeps_classification[e, single].sum()) for e in range(6) if solved[e]]
+    assert counts.solved == 4
+    assert counts.minimal == sum(bool(result.has_minimal_subnetwork[e]) for e in range(6) if solved[e])
+    assert counts.split == sum(bool(result.merge_repaired[e]) for e in range(6) if solved[e]) >= 1
+    assert counts.neither == counts.solved - counts.minimal - counts.split
+    assert counts.mean_removable == pytest.approx(sum(removable) / len(removable))
+    assert removable[:2] == [1, 0]
+    assert analysis.count_minimal_circuits(result, np.zeros(6, bool)).mean_removable is None
+
+
 def test_covariance_rank_and_block_score():
     rng = np.random.default_rng(0)
     acts = rng.normal(size=(16, 9))

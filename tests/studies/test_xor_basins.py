@@ -1,7 +1,10 @@
-"""The xor-basins study: smoke run end to end, summary contents, and bad options."""
+"""The xor-basins study: smoke run end to end, summary contents against independent truth (gate
+labels and minimal circuits recomputed by plain loops over networks and units), and bad options."""
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
 import subprocess
 import sys
@@ -33,10 +36,33 @@ def test_smoke_run_writes_a_complete_folder(smoke_run):
     assert set(fractions) == {"1.0", "0.75", "0.5", "other"} and sum(fractions.values()) == pytest.approx(1.0)
     assert sum(summary["signature_counts"].values()) == summary["n_networks"] == 128
     assert len(summary["covariance_singular_values"]) == 9
-    html = (smoke_run / "report.html").read_text()
-    assert "Deviations from the paper" in html or "deviations" in html.lower()
     for name in ("embeddings", "decision_boundaries", "splice_covariance", "trajectories", "init_scale", "basins"):
         assert (smoke_run / "figures" / f"{name}.png").exists(), name
+
+
+def _section(run_folder, title_start):
+    report = json.loads((run_folder / "report.json").read_text())
+    (section,) = [s for s in report["sections"] if s["title"].startswith(title_start)]
+    return section
+
+
+def test_report_prose_and_tables_come_from_the_run(smoke_run):
+    config = load_run(smoke_run).config
+    summary = json.loads((smoke_run / "summary.json").read_text())
+    text = _section(smoke_run, "Training")["text"]
+    assert f"This run (smoke preset): {config['n_networks']} networks" in text
+    assert f"{config['n_steps']} full-batch steps on the 4 points" in text
+    splice = _section(smoke_run, "Splicing")["text"]
+    assert f"for {config['splice_steps']} steps" in splice
+    assert f"{summary['covariance_effective_rank']} singular values above 1% of the largest" in splice
+    # the accuracy table counts networks: count / n_networks is the summary's fraction
+    with open(smoke_run / "tables" / "accuracy_fractions.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["accuracy"] for r in rows] == ["1.0", "0.75", "0.5", "other"]
+    for row in rows:
+        assert int(row["networks"]) / config["n_networks"] == summary["accuracy_fractions"][row["accuracy"]]
+    with open(smoke_run / "tables" / "sharpness_per_cluster.csv") as f:
+        assert {r["stopped at step"] for r in csv.DictReader(f)} == {str(config["n_steps"])}
 
 
 def test_saved_params_reproduce_the_reported_accuracy(smoke_run):
@@ -48,6 +74,99 @@ def test_saved_params_reproduce_the_reported_accuracy(smoke_run):
     data = tasks.xor_task()
     acc = ((np.asarray(nets.apply(spec, params, data["x"])) > 0) == (data["y"] > 0.5)).mean(axis=(1, 2))
     assert np.isclose((acc == 1.0).mean(), run.summary["accuracy_fractions"]["1.0"])
+
+
+# --- independent truth: plain loops over networks and units ----------------------------------
+
+INPUTS = [(0, 0), (0, 1), (1, 0), (1, 1)]
+# the 16 two-input gates, written out as functions of (a, b)
+GATES = {
+    "FALSE": lambda a, b: 0, "AND": lambda a, b: a & b, "A_NIMPLY_B": lambda a, b: a & (1 - b),
+    "A": lambda a, b: a, "B_NIMPLY_A": lambda a, b: (1 - a) & b, "B": lambda a, b: b,
+    "XOR": lambda a, b: a ^ b, "OR": lambda a, b: a | b, "NOR": lambda a, b: 1 - (a | b),
+    "XNOR": lambda a, b: 1 - (a ^ b), "NOT_B": lambda a, b: 1 - b, "B_IMPLIES_A": lambda a, b: a | (1 - b),
+    "NOT_A": lambda a, b: 1 - a, "A_IMPLIES_B": lambda a, b: (1 - a) | b, "NAND": lambda a, b: 1 - (a & b),
+    "TRUE": lambda a, b: 1,
+}
+TABLES = {name: "".join(str(g(a, b)) for a, b in INPUTS) for name, g in GATES.items()}
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _networks(run, prefix):
+    """One (w0 (2, k), b0 (k,), w1 (k,), b1) tuple per saved network, as plain numpy."""
+    w0, b0 = run.params[f"{prefix}.layer0.weight"], run.params[f"{prefix}.layer0.bias"]
+    w1, b1 = run.params[f"{prefix}.layer1.weight"], run.params[f"{prefix}.layer1.bias"]
+    return [(w0[e], b0[e], w1[e, :, 0], b1[e, 0]) for e in range(len(w0))]
+
+
+def _signature_by_loop(w0, b0, w1, b1):
+    """'NAND,NOR -> A_NIMPLY_B|XOR' for one 2-2-1 net, and whether composing its gates gives its output."""
+    k = len(b0)
+    hidden = [[int(x @ w0[:, j] + b0[j] > 0) for x in np.array(INPUTS, np.float32)] for j in range(k)]
+    names = []
+    for table in hidden:
+        (name,) = [n for n, t in TABLES.items() if t == "".join(map(str, table))]
+        names.append(name)
+    reachable = {tuple(hidden[j][n] for j in range(k)) for n in range(len(INPUTS))}
+    patterns = list(itertools.product((0, 1), repeat=k))  # first unit most significant, as binary_inputs
+    out_of_hidden = "".join(str(int(np.dot(p, w1) + b1 > 0)) if p in reachable else "-" for p in patterns)
+    gates = [n for n, t in sorted(TABLES.items(), key=lambda kv: kv[1])
+             if all(c in ("-", f) for c, f in zip(out_of_hidden, t))]
+    output = [int(_sigmoid(x @ w0 + b0) @ w1 + b1 > 0) for x in np.array(INPUTS, np.float32)]
+    composed = [int(out_of_hidden[patterns.index(tuple(hidden[j][n] for j in range(k)))]) for n in range(len(INPUTS))]
+    return f"{','.join(names)} -> {'|'.join(gates)}", composed == output
+
+
+def test_gate_labels_match_a_plain_loop_over_networks_and_units(smoke_run):
+    run = load_run(smoke_run)
+    signatures, consistent = [], 0
+    for net in _networks(run, "final"):
+        signature, ok = _signature_by_loop(*net)
+        signatures.append(signature)
+        consistent += ok
+    counted = {sig: signatures.count(sig) for sig in set(signatures)}
+    assert run.summary["signature_counts"] == counted
+    assert run.summary["gate_composition_consistent_fraction"] == consistent / len(signatures)
+    assert "NAND,NOR -> A_NIMPLY_B|XOR" in counted or "NOR,NAND -> B_NIMPLY_A|XOR" in counted
+
+
+def _keeps(h, w1, b1, kept, full):
+    """Does the sub-network of the units in ``kept`` classify every input as ``full``?"""
+    return [int(sum(h[n, j] * w1[j] for j in kept) + b1 > 0) for n in range(len(h))] == full
+
+
+def test_minimal_circuits_match_a_plain_loop_over_unit_subsets(smoke_run):
+    run = load_run(smoke_run)
+    x = np.array(INPUTS, np.float32)
+    xor = [a ^ b for a, b in INPUTS]
+    solved = minimal = split = 0
+    for w0, b0, w1, b1 in _networks(run, "large"):
+        k = len(b0)
+        h = _sigmoid(x @ w0 + b0)  # (4, k)
+        full = [int(z > 0) for z in h @ w1 + b1]
+        if full != xor:
+            continue
+        solved += 1
+        subsets = [s for size in (1, 2) for s in itertools.combinations(range(k), size)]
+        if any(_keeps(h, w1, b1, s, full) for s in subsets):
+            minimal += 1
+            continue
+        on = x @ w0 + b0 > 0
+        for i, j in itertools.combinations(range(k), 2):
+            if not (on[:, i] == on[:, j]).all():
+                continue
+            merged_w1 = w1.copy()
+            merged_w1[i] += merged_w1[j]  # unit j removed, its outgoing weight added to unit i
+            rest = [u for u in range(k) if u != j]
+            if any(_keeps(h, merged_w1, b1, s, full) for size in (1, 2) for s in itertools.combinations(rest, size)):
+                split += 1
+                break
+    assert run.summary["minimal_subnetwork_count"] == [minimal, solved]
+    assert run.summary["split_computation_count"] == split
+    assert solved > 0 and minimal > 0
 
 
 @pytest.mark.parametrize("values,message", [

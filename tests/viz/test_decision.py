@@ -8,7 +8,9 @@ from matplotlib.colors import to_rgba
 from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 
-from toyscope import nets, viz
+import jax
+
+from toyscope import nets, tasks, viz
 
 SPEC = nets.mlp([2, 3, 1], "tanh")
 
@@ -91,3 +93,25 @@ def test_plot_decision_of_a_constant_grid_has_no_boundary_and_no_points():
     ax = Figure().add_subplot()
     viz.plot_decision(ax, np.full((4, 4), 0.9))
     assert len(ax.images) == 1 and len(ax.collections) == 0
+
+
+SPEC_221 = nets.mlp([2, 2, 1], "sigmoid")
+
+
+def _plain_probability_221(params, x1, x2):
+    h = 1 / (1 + np.exp(-(np.array([x1, x2]) @ np.asarray(params[0]["weight"]) + np.asarray(params[0]["bias"]))))
+    z = h @ np.asarray(params[1]["weight"])[:, 0] + np.asarray(params[1]["bias"])[0]
+    return 1 / (1 + np.exp(-z))
+
+
+def test_one_panel_per_network_in_rows_of_four():
+    ensemble = nets.init(SPEC_221, key=jax.random.key(1), n_networks=5, scheme="normal", scale=3.0)
+    networks = [[{k: np.asarray(v)[e] for k, v in layer.items()} for layer in ensemble] for e in range(5)]
+    data = tasks.xor_task()
+    fig = viz.decision_boundaries_figure(SPEC_221, networks, [f"net {e}" for e in range(5)], data["x"], data["y"])
+    axes = [ax for ax in fig.axes if ax.images or not ax.get_visible()]
+    assert len(axes) == 8 and [ax.get_visible() for ax in axes] == [True] * 5 + [False] * 3
+    for e, ax in enumerate(axes[:5]):
+        assert ax.get_title() == f"net {e}"
+        np.testing.assert_allclose(ax.images[0].get_array(), viz.decision_grid(SPEC_221, networks[e]))
+        assert len(ax.collections[-1].get_offsets()) == 4  # the training points

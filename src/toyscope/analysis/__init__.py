@@ -1,13 +1,29 @@
 """Analyses of any small network or ensemble: statistics, gates and circuits, alignment, landscape,
 embeddings, covariance, update attribution, connection cost and modularity."""
 
-from ._ablation import masked_predictions, minimal_circuits, MinimalCircuits, unit_masks
+from ._ablation import (
+    count_minimal_circuits,
+    masked_predictions,
+    minimal_circuits,
+    MinimalCircuitCounts,
+    MinimalCircuits,
+    unit_masks,
+)
 from ._alignment import (
     align_hidden_units,
     alignment_permutation,
     canonical_permutation,
     canonicalize_hidden_units,
     unit_features,
+)
+from ._basins import (
+    aligned_pair_barriers,
+    barrier_statistics,
+    BarrierStatistics,
+    cluster_representatives,
+    group_medians,
+    sample_pairs,
+    twin_cluster_split,
 )
 from ._bimt_geometry import connection_distances, neuron_coordinates, NORMS
 from ._bimt_swaps import (
@@ -73,6 +89,7 @@ from ._shared_representations import (
     top_singular_value_metric,
     top_singular_values,
 )
+from ._splicing import block_drifts, blocks_still_solve, covariance_spectrum, max_off_block_weight, spliced_block_units
 from ._stats import (
     bootstrap_interval,
     correlation_interval,
@@ -81,6 +98,21 @@ from ._stats import (
     mean_interval,
     proportion_interval,
 )
+from ._training_outcomes import (
+    ACCURACY_CLASSES,
+    accuracy_classes,
+    class_fractions,
+    classification_accuracy,
+    fraction_true,
+    loss_trends,
+    LossTrend,
+    Proportion,
+    proportion,
+    Quantiles,
+    quantiles,
+    value_counts,
+)
+from ._trajectories import flat_snapshots, trajectory_plane
 from ._transformer_bimt import (
     LinearLayer,
     NeuronGroup,
@@ -118,28 +150,34 @@ from ._update_attribution import (
 from ._xor_cell_types import xor_cell_types, XOR_QUADRANTS, XorCellTypes
 
 __all__ = [
-    "accuracy_summary", "activation_covariance", "adjusted_rand", "align_hidden_units", "alignment_permutation",
-    "block_permutation_test", "block_structure_baseline", "block_structure_score", "bootstrap_interval",
-    "canonical_permutation", "canonicalize_hidden_units", "check_distances", "circuit_labels", "CircuitLabels",
-    "classes_by_width", "connection_cost", "connection_distances", "consistent_gates", "correlation_interval",
-    "correlation_map_summary", "cosine_similarity", "count_active", "cross_domain_similarity", "curve_gap",
-    "distance_rank_correlation", "domain_codes", "effective_rank", "ensemble_accuracy", "first_time_above",
-    "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss", "format_accuracy_summary",
-    "format_fraction", "format_interval_summary", "format_mean_interval", "gate_name", "GATE_NAMES", "GATE_TABLES",
-    "geometric_mean", "gradient_norms", "graph_modularity", "hessian_eigenvalues", "hidden_unit_blocks",
-    "interval_summary", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "LinearFit", "LinearLayer",
-    "loss_barriers", "loss_fraction", "masked_predictions", "mean_ci95_summary", "mean_correlation_map",
-    "mean_interval", "member_attribution", "MemberAttribution", "minimal_circuits", "MinimalCircuits", "modularity",
-    "neuron_coordinates", "neuron_graph", "neuron_scores", "NeuronGroup", "NORMS", "path_losses", "pca_embedding",
-    "permute_neuron_layer", "permute_transformer_group", "phase_diagram_gammas", "PhaseDiagramGammas",
-    "proportion_interval", "prune_below", "pruning_frontier", "r2_against_snapshots", "relative_difference",
-    "relative_share", "relative_updating", "route_classification_errors", "route_error_means", "route_errors",
-    "route_output_grid", "routing_spectra", "RoutingSpectra", "row_correlations", "select_members", "success_auc",
-    "swap_cost_changes", "swap_hook", "swap_neurons", "swap_transformer_neurons", "swappable_layers",
-    "top_singular_value_metric", "top_singular_values", "transformer_connection_cost", "transformer_coordinates",
-    "transformer_distances", "transformer_group", "transformer_linear_layers", "transformer_lines",
-    "transformer_neuron_graph", "transformer_neuron_groups", "transformer_neuron_scores",
-    "transformer_swap_cost_changes", "transformer_swap_hook", "transformer_weight_chain", "transformer_weights",
-    "tsne_embedding", "unit_activations", "unit_features", "unit_masks", "unit_truth_tables", "WidthClasses",
-    "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
+    "ACCURACY_CLASSES", "accuracy_classes", "accuracy_summary", "activation_covariance", "adjusted_rand",
+    "align_hidden_units", "aligned_pair_barriers", "alignment_permutation", "barrier_statistics",
+    "BarrierStatistics", "block_drifts", "block_permutation_test", "block_structure_baseline",
+    "block_structure_score", "blocks_still_solve", "bootstrap_interval", "canonical_permutation",
+    "canonicalize_hidden_units", "check_distances", "circuit_labels", "CircuitLabels", "class_fractions",
+    "classes_by_width", "classification_accuracy", "cluster_representatives", "connection_cost",
+    "connection_distances", "consistent_gates", "correlation_interval", "correlation_map_summary",
+    "cosine_similarity", "count_active", "count_minimal_circuits", "covariance_spectrum", "cross_domain_similarity",
+    "curve_gap", "distance_rank_correlation", "domain_codes", "effective_rank", "ensemble_accuracy",
+    "first_time_above", "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss", "flat_snapshots",
+    "format_accuracy_summary", "format_fraction", "format_interval_summary", "format_mean_interval",
+    "fraction_true", "gate_name", "GATE_NAMES", "GATE_TABLES", "geometric_mean", "gradient_norms",
+    "graph_modularity", "group_medians", "hessian_eigenvalues", "hidden_unit_blocks", "interval_summary",
+    "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "LinearFit", "LinearLayer", "loss_barriers",
+    "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "max_off_block_weight", "mean_ci95_summary",
+    "mean_correlation_map", "mean_interval", "member_attribution", "MemberAttribution", "minimal_circuits",
+    "MinimalCircuitCounts", "MinimalCircuits", "modularity", "neuron_coordinates", "neuron_graph", "neuron_scores",
+    "NeuronGroup", "NORMS", "path_losses", "pca_embedding", "permute_neuron_layer", "permute_transformer_group",
+    "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion", "proportion_interval", "prune_below",
+    "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots", "relative_difference", "relative_share",
+    "relative_updating", "route_classification_errors", "route_error_means", "route_errors", "route_output_grid",
+    "routing_spectra", "RoutingSpectra", "row_correlations", "sample_pairs", "select_members",
+    "spliced_block_units", "success_auc", "swap_cost_changes", "swap_hook", "swap_neurons",
+    "swap_transformer_neurons", "swappable_layers", "top_singular_value_metric", "top_singular_values",
+    "trajectory_plane", "transformer_connection_cost", "transformer_coordinates", "transformer_distances",
+    "transformer_group", "transformer_linear_layers", "transformer_lines", "transformer_neuron_graph",
+    "transformer_neuron_groups", "transformer_neuron_scores", "transformer_swap_cost_changes",
+    "transformer_swap_hook", "transformer_weight_chain", "transformer_weights", "tsne_embedding",
+    "twin_cluster_split", "unit_activations", "unit_features", "unit_masks", "unit_truth_tables", "value_counts",
+    "WidthClasses", "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from typing import NamedTuple
 
 import numpy as np
 
@@ -120,3 +121,51 @@ def minimal_circuits(spec: nets.MLP, params, x, *, target_units: int = 2) -> Min
         repaired |= same & sub_keeps.any(axis=1)
     merge_repaired = repaired & ~has_minimal
     return MinimalCircuits(masks, keeps, smallest, has_minimal, merge_repaired, duplicates)
+
+
+class MinimalCircuitCounts(NamedTuple):
+    """Among the networks that solve their task (see :func:`count_minimal_circuits`).
+
+    Attributes:
+        solved: networks counted.
+        minimal: of them, with a sub-network of ``target_units`` units that keeps the classification.
+        split: of them, only after merging two units with the same truth table (split computation).
+        neither: ``solved - minimal - split``.
+        mean_removable: mean number of single units whose removal keeps the classification
+            (``None`` when ``solved == 0``).
+    """
+
+    solved: int
+    minimal: int
+    split: int
+    neither: int
+    mean_removable: float | None
+
+
+def count_minimal_circuits(circuits: MinimalCircuits, solved) -> MinimalCircuitCounts:
+    r"""Count minimal sub-networks and split computations among the ``solved`` networks.
+
+    With :math:`S` the solved networks, ``minimal`` :math:`= |\{e \in S: \text{has minimal}\}|`,
+    ``split`` :math:`= |\{e \in S: \text{merge repaired}\}|` and ``mean_removable`` the mean over
+    :math:`S` of the number of masks with exactly one unit removed that keep the classification.
+
+    Args:
+        circuits: :func:`minimal_circuits` of an ensemble of E networks with k hidden units.
+        solved: ``(E,)`` bool, e.g. accuracy == 1.
+
+    >>> import jax
+    >>> from toyscope import nets, tasks
+    >>> spec = nets.mlp([2, 3, 1], "sigmoid")
+    >>> params = nets.init(spec, key=jax.random.key(0), n_networks=4)
+    >>> circuits = minimal_circuits(spec, params, tasks.binary_inputs(2))
+    >>> count_minimal_circuits(circuits, np.zeros(4, bool))
+    MinimalCircuitCounts(solved=0, minimal=0, split=0, neither=0, mean_removable=None)
+    """
+    solved = np.asarray(solved, bool)
+    n_solved = int(solved.sum())
+    minimal = int((circuits.has_minimal_subnetwork & solved).sum())
+    split = int((circuits.merge_repaired & solved).sum())
+    k = circuits.masks.shape[1]
+    removable = circuits.keeps_classification[:, circuits.masks.sum(1) == k - 1]
+    mean_removable = float(removable[solved].sum(1).mean()) if n_solved else None
+    return MinimalCircuitCounts(n_solved, minimal, split, n_solved - minimal - split, mean_removable)

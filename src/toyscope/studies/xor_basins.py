@@ -1,32 +1,64 @@
 """Study ``xor-basins``: loss basins, logic gates and minimal circuits of small sigmoid XOR nets.
 
-Paper: ``xor-basins.txt`` (SERI MATS write-up "Learning XOR"). Reproduces and extends: the
-fraction of 2-2-1 sigmoid nets reaching 100% / 75% / 50% accuracy; t-SNE clusters of final
-params and K-means agreement; gate labels of the units (NAND, NOR, implication); the permuted
-twin that the paper did not see; minimal XOR sub-networks in width-3 nets (paper: 14 of 20)
-and split computation; splicing three XOR nets into one 4-input net; the activation covariance
-of the spliced net (paper: 5 large singular values of 9). Adds tests of "cluster = basin":
-linear mode connectivity, Hessian spectra, trajectories, and which initialisations succeed.
+Paper: ``xor-basins.txt`` (SERI MATS write-up "Learning XOR"). :func:`run` follows the paper's
+list of experiments, one function each, in this order:
 
-Everything here composes library functions: ``nets`` (init, surgery), ``train``
-(``fit_small_ensemble``), ``analysis`` (gates, ablation, alignment, landscape, embedding,
-covariance, statistics) and ``viz``.
+1. :func:`learn_xor` trains the main ensemble of 2-2-1 sigmoid nets: the fraction reaching 100% /
+   75% / 50% accuracy, and whether each class's loss is still falling (figure ``accuracy_and_loss``).
+2. :func:`label_gates` names every unit's logic gate (NAND, NOR, implication, ...) and the
+   circuit signature of every net; the clusters, decision boundaries and gate sections read them.
+3. :func:`cluster_parameters`: t-SNE / PCA of the final parameters and K-means agreement with
+   the accuracy classes and circuits (figure ``embeddings``).
+4. :func:`probe_basins`: is a cluster a basin? Linear mode connectivity within and between
+   clusters, and Hessian spectra (figure ``basins``). Added to the paper.
+5. :func:`draw_decision_boundaries`: one representative per cluster (figure ``decision_boundaries``).
+6. :func:`report_gates`: circuit signatures and the permuted twin the paper did not see.
+7. :func:`follow_trajectories`: training trajectories, and "close initialisations end close"
+   (figure ``trajectories``).
+8. :func:`predict_success`: which initialisations succeed, and an init-scale sweep (figure
+   ``init_scale``). Added to the paper.
+9. :func:`remove_neurons`: minimal XOR sub-networks in width-3 nets (paper: 14 of 20) and split
+   computation (figure ``large_loss``).
+10. :func:`splice_xor_nets`: three XOR nets spliced into one 4-input net, retrained, and the
+    activation covariance of the spliced net (paper: 5 large singular values of 9; figure
+    ``splice_covariance``).
+
+Everything here composes library functions: ``nets`` (init, surgery), ``tasks`` (Boolean
+tasks), ``train`` (``fit_small_ensemble``, ``fit``), ``analysis`` (training outcomes, gates,
+ablation, alignment, landscape, basins, embedding, trajectories, splicing, covariance,
+statistics) and ``viz`` (ensemble, decision-boundary and covariance figures).
 """
 
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import jax
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from .. import analysis, nets, tasks, train, viz
-from ..analysis import format_fraction, proportion_interval
+from ..analysis import ACCURACY_CLASSES, format_fraction
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
 
-ACCURACY_CLASSES = ("1.0", "0.75", "0.5", "other")
+#: hidden units of the minimal XOR circuit sought in wider nets (the paper's 5-neuron net)
+MINIMAL_UNITS = 2
+#: points on the straight path between two networks where the loss barrier is evaluated
+BARRIER_POINTS = 25
+#: a pair of networks is linearly connected when its loss barrier is below this
+CONNECTED_BELOW = 1e-3
+#: folds of the cross-validated success prediction
+AUC_FOLDS = 5
+#: singular values above this fraction of the largest count as large
+LARGE_SINGULAR_VALUE = 0.01
+#: the loss trend of each accuracy class is fitted over the steps after this fraction of training
+LOSS_TAIL_START = 0.8
+#: a class whose log-log loss slope over that tail is below this is still falling, else on a plateau
+FALLING_SLOPE = -0.3
+#: how each canonical_key sorts hidden units, for the report
+CANONICAL_ORDER = {"outgoing": "their outgoing weight", "incoming_norm": "the norm of their incoming weights",
+                   "bias": "their bias"}
 
 
 class XorBasinsConfig(StudyConfig):
@@ -100,382 +132,450 @@ class XorBasinsConfig(StudyConfig):
 
 
 # --------------------------------------------------------------------------------------------
-# Training
+# How every ensemble is made and trained
 
 
-def _init(spec, config, key, n, scheme=None, scale=None):
-    scheme = scheme or config.init_scheme
-    scale = scale if scale is not None else config.init_scale
-    return nets.init(spec, key=key, n_networks=n, scheme=scheme, scale=scale)
+class Recipe(NamedTuple):
+    """How every ensemble of the study is trained: full-batch BCE on the logit."""
+
+    optimizer: str
+    learning_rate: float
+    n_steps: int
+    record_every: int
 
 
-def train_ensemble(spec, params, data, config, *, snapshot_every=None, progress=None):
+class InitOptions(NamedTuple):
+    """How networks are initialised (``nets.init`` scheme and, for ``"normal"``, its scale)."""
+
+    scheme: str
+    scale: float | None
+
+
+def init_ensemble(spec, init: InitOptions, *, key, n_networks: int):
+    """``n_networks`` networks of ``spec`` initialised as ``init`` says."""
+    return nets.init(spec, key=key, n_networks=n_networks, scheme=init.scheme, scale=init.scale)
+
+
+def train_ensemble(spec, params, data, recipe: Recipe, *, snapshot_every=None, progress=None):
     """Full-batch training of an ensemble: the fast path for plain GD on many nets, the general engine otherwise."""
-    if config.optimizer == "sgd" and nets.ensemble_size(params) >= 64:
+    if recipe.optimizer == "sgd" and nets.ensemble_size(params) >= 64:
         return train.fit_small_ensemble(spec, params, data["x"], data["y"], loss="bce",
-                                        learning_rate=config.learning_rate, n_steps=config.n_steps,
-                                        record_every=config.record_every, snapshot_every=snapshot_every,
+                                        learning_rate=recipe.learning_rate, n_steps=recipe.n_steps,
+                                        record_every=recipe.record_every, snapshot_every=snapshot_every,
                                         progress=progress)
-    return train.fit(spec, params, data, loss="bce", optimizer=config.optimizer, learning_rate=config.learning_rate,
-                     n_steps=config.n_steps, record_every=config.record_every, snapshot_every=snapshot_every,
+    return train.fit(spec, params, data, loss="bce", optimizer=recipe.optimizer, learning_rate=recipe.learning_rate,
+                     n_steps=recipe.n_steps, record_every=recipe.record_every, snapshot_every=snapshot_every,
                      progress=progress)
 
 
-def accuracy(spec, params, data) -> np.ndarray:
-    """Fraction of the data points each network classifies correctly (logit > 0 means class 1): ``(E,)``."""
-    logits = np.asarray(nets.apply(spec, params, data["x"]))
-    return ((logits > 0) == (data["y"] > 0.5)).mean(axis=(1, 2))
+class Ensemble(NamedTuple):
+    """A trained ensemble and its accuracy class per network (what every later experiment reads)."""
+
+    spec: nets.MLP
+    init: list
+    result: object  # the training result: params, steps, loss (T, E), snapshots
+    classes: np.ndarray  # (E,) accuracy class of each network
+
+    @property
+    def final(self):
+        return self.result.params
 
 
-def accuracy_class(acc: np.ndarray) -> np.ndarray:
-    """'1.0', '0.75', '0.5' or 'other' per network."""
-    out = np.full(acc.shape, "other", dtype=object)
-    for name in ("1.0", "0.75", "0.5"):
-        out[np.isclose(acc, float(name))] = name
-    return out.astype(str)
-
-
-def fraction_rows(classes: np.ndarray) -> tuple[dict, list[list]]:
-    n = len(classes)
-    fractions, rows = {}, []
-    for name in ACCURACY_CLASSES:
-        k = int((classes == name).sum())
-        low, high = proportion_interval(k, n)
-        fractions[name] = {"count": k, "fraction": k / n, "interval": [low, high]}
-        rows.append([name, k, format_fraction(k, n)])
-    return fractions, rows
-
-
-# --------------------------------------------------------------------------------------------
-# The study
-
-
-def run(config: XorBasinsConfig, ctx) -> StudyResult:
-    started = time.perf_counter()
-    stage_seconds: dict[str, float] = {}
-    clock = {"name": None, "t": started}
-
-    def stage(name: str | None) -> None:
-        """Close the running stage's timer and start ``name``'s."""
-        now = time.perf_counter()
-        if clock["name"]:
-            stage_seconds[clock["name"]] = round(now - clock["t"], 2)
-        clock.update(name=name, t=now)
-
-    rng = np.random.default_rng(config.seed)
-    keys = jax.random.split(jax.random.key(config.seed), 6)
-    data = tasks.boolean_task(np.array([int(c) for c in config.targets]), 2)
-    spec = nets.mlp([2, config.width, 1], "sigmoid")
-    sections: list[Section] = []
-    summary: dict = {"n_networks": config.n_networks, "width": config.width, "targets": config.targets}
-
-    # ---- 1. train the main ensemble --------------------------------------------------------
-    stage("train")
-    init_params = _init(spec, config, keys[0], config.n_networks)
-    result = ctx.cached("main_ensemble", lambda: train_ensemble(
-        spec, init_params, data, config, progress=f"training {config.n_networks} nets"))
-    final = result.params
-    acc = accuracy(spec, final, data)
-    classes = accuracy_class(acc)
-    fractions, fraction_table = fraction_rows(classes)
-    summary["accuracy_fractions"] = {k: v["fraction"] for k, v in fractions.items()}
-    summary["accuracy_fraction_intervals"] = {k: v["interval"] for k, v in fractions.items()}
-    final_loss = result.loss[-1]
-    loss_rows, plateau = _loss_by_class(result, classes)
-    summary["final_loss_median_by_class"] = {r[0]: r[2] for r in loss_rows}
-    sections.append(_training_section(config, spec, result, classes, fraction_table, loss_rows, plateau))
-
-    # ---- 2. gate labels and signatures (all networks) --------------------------------------
-    stage("gates")
-    labels = analysis.circuit_labels(spec, final, data["x"])
-    signature_counts = _counts(labels.signatures)
-    summary["signature_counts"] = signature_counts
-    consistent = int(labels.composition_consistent.sum())
-    summary["gate_composition_consistent_fraction"] = consistent / config.n_networks
-    summary["gate_composition_consistent_interval"] = list(proportion_interval(consistent, config.n_networks))
-    twins = labels.twin_counts()
-    summary["permuted_twin_counts"] = twins
-
-    # ---- 3. parameter space: canonical form, clusters, embeddings --------------------------
-    stage("clusters_embeddings")
-    flat = np.asarray(nets.flatten_params(final), np.float64)
-    canonical = analysis.canonicalize_hidden_units(spec, final, key=config.canonical_key)
-    flat_canonical = np.asarray(nets.flatten_params(canonical), np.float64)
-    km_raw, k_raw = analysis.kmeans_clusters(flat, config.n_clusters, seed=config.seed)
-    km_can, k_can = analysis.kmeans_clusters(flat_canonical, config.n_clusters, seed=config.seed)
-    summary["kmeans_ari"] = analysis.adjusted_rand(km_raw, classes)
-    summary["kmeans_ari_canonical"] = analysis.adjusted_rand(km_can, classes)
-    summary["kmeans_k"] = {"raw": k_raw, "canonical": k_can}
-    summary["kmeans_ari_signature_canonical"] = analysis.adjusted_rand(km_can, labels.unordered_signatures)
-
-    sample = np.sort(rng.choice(config.n_networks, min(config.n_networks, config.analysis_sample), replace=False))
-    tsne = ctx.cached("tsne", lambda: analysis.tsne_embedding(
-        flat[sample], seed=config.seed, perplexity=config.tsne_perplexity, iterations=config.tsne_iterations))
-    km_tsne, _ = analysis.kmeans_clusters(tsne, k_raw, seed=config.seed)
-    summary["kmeans_tsne_ari"] = analysis.adjusted_rand(km_raw[sample], km_tsne)
-    summary["twins_in_different_clusters"] = {"raw": _twins_split(labels, km_raw), "canonical": _twins_split(labels, km_can)}
-    pca_raw, var_raw = analysis.pca_embedding(flat[sample])
-    pca_can, var_can = analysis.pca_embedding(flat_canonical[sample])
-    sections.append(_embedding_section(config, summary, classes, sample, tsne, km_raw, km_can, pca_raw, var_raw,
-                                       pca_can, var_can, k_raw, k_can))
-    sections.append(_gates_section(config, labels, classes, km_can, signature_counts, twins, consistent))
-
-    # ---- 4. basins: mode connectivity and sharpness ----------------------------------------
-    stage("basins")
-    loss_of_flat = analysis.flat_mlp_loss(spec, data, "bce")
-    grad_norm = analysis.gradient_norms(loss_of_flat, flat.astype(np.float32))
-    eigenvalues = analysis.hessian_eigenvalues(loss_of_flat, flat.astype(np.float32))
-    basin_section, basin_summary = _basin_section(config, spec, canonical, flat_canonical, km_can, classes, sample,
-                                                  loss_of_flat, grad_norm, eigenvalues, final_loss, rng)
-    summary.update(basin_summary)
-    sections.append(basin_section)
-
-    # ---- 5. trajectories and "close initialisations end close" ----------------------------
-    stage("trajectories")
-    flat_init = np.asarray(nets.flatten_params(init_params), np.float64)
-    members = sample[: config.n_trajectories]
-    # Trajectories: the sampled members retrained with snapshots (same inits, same full-batch GD,
-    # so the same paths) instead of keeping snapshots of every network of the ensemble.
-    trajectories = ctx.cached("trajectories", lambda: train_ensemble(
-        spec, _members(init_params, members), data, config, snapshot_every=config.snapshot_every))
-    traj_section, traj_summary = _trajectory_section(config, trajectories, classes[members], flat_init, flat, sample)
-    summary.update(traj_summary)
-    sections.append(traj_section)
-
-    # ---- 6. which initialisations succeed --------------------------------------------------
-    stage("init_success")
-    success = classes == "1.0"
-    auc = analysis.success_auc(flat_init, success, seed=config.seed)
-    summary["init_success_auc"] = None if auc is None else auc[0]
-    scale_rows = ctx.cached("init_scales", lambda: _scale_sweep(config, spec, data, keys[1]))
-    summary["success_by_init_scale"] = {str(r[0]): r[1] / r[2] for r in scale_rows}
-    sections.append(_init_section(config, auc, scale_rows, success))
-
-    # ---- 7. decision boundaries -----------------------------------------------------------
-    stage("decision_boundaries")
-    sections.append(_decision_section(spec, final, data, km_can, classes, labels, flat_canonical, config))
-
-    # ---- 8. minimal circuits in wider nets -------------------------------------------------
-    stage("minimal_circuits")
-    spec_large = nets.mlp([2, config.width_large, 1], "sigmoid")
-    n_large = config.n_networks_large or config.n_networks
-    init_large = _init(spec_large, config, keys[2], n_large)
-    result_large = ctx.cached("large_ensemble", lambda: train_ensemble(
-        spec_large, init_large, data, config, progress=f"training {n_large} width-{config.width_large} nets"))
-    minimal_section, minimal_summary = _minimal_section(config, spec_large, result_large, data)
-    summary.update(minimal_summary)
-    sections.append(minimal_section)
-
-    # ---- 9. splicing and the activation covariance ----------------------------------------
-    stage("splice")
-    splice_section, splice_summary, splice_params = _splice_section(config, spec, final, success, keys[3], ctx)
-    summary.update(splice_summary)
-    sections.append(splice_section)
-
-    stage(None)
-    summary["stage_seconds"] = stage_seconds
-    summary["wall_seconds_study"] = round(time.perf_counter() - started, 2)
-    params_out = {f"final.layer{i}.{k}": np.asarray(v) for i, layer in enumerate(final) for k, v in layer.items()}
-    params_out.update({f"init.layer{i}.{k}": np.asarray(v) for i, layer in enumerate(init_params) for k, v in layer.items()})
-    params_out.update({f"large.layer{i}.{k}": np.asarray(v) for i, layer in enumerate(result_large.params)
-                       for k, v in layer.items()})
-    params_out["trajectory.flat"] = _trajectory_flat(trajectories)
-    params_out["trajectory.steps"] = np.asarray(trajectories.snapshot_steps)
-    params_out["trajectory.members"] = np.asarray(members)
-    params_out.update(splice_params)
-    docs = {
-        "final.layer0.weight": f"(E, 2, {config.width}) input->hidden weights after training (y = x @ W + b)",
-        "init.layer0.weight": "(E, 2, width) the same at initialisation",
-        "large.layer0.weight": f"(E_large, 2, {config.width_large}) width-{config.width_large} nets after training",
-        "trajectory.flat": "(n_snapshots, n_trajectories, P) flat params (nets.flatten_params order) of a sample",
-        "trajectory.steps": "(n_snapshots,) training step of each snapshot",
-        "trajectory.members": "(n_trajectories,) ensemble index of each trajectory",
-    }
-    metrics = {"step": result.steps}
-    for name in ACCURACY_CLASSES:
-        chosen = classes == name
-        if chosen.any():
-            metrics[f"median_loss_{name}"] = np.median(result.loss[:, chosen], axis=1)
-    return StudyResult(summary=summary, params=params_out, param_docs=docs, metrics=metrics, sections=sections,
-                       deviations=_deviations(config, summary))
-
-
-def _members(params, index):
+def _select(params, index):
+    """The members ``index`` of an ensemble (or one member for an int index)."""
     return [{k: np.asarray(v)[index] for k, v in layer.items()} for layer in params]
 
 
-def _trajectory_flat(result) -> np.ndarray:
-    """``(n_snapshots, E, P)`` flat params of every snapshot of ``result``."""
-    snaps = [{k: np.asarray(v) for k, v in layer.items()} for layer in result.snapshots]
-    return np.stack([np.asarray(nets.flatten_params([{k: v[t] for k, v in layer.items()} for layer in snaps]))
-                     for t in range(len(result.snapshot_steps))])
+def _tensors(prefix: str, params) -> dict[str, np.ndarray]:
+    return {f"{prefix}.layer{i}.{k}": np.asarray(v) for i, layer in enumerate(params) for k, v in layer.items()}
 
 
-def _twins_split(labels, clusters) -> list[int]:
-    """``[split, total]``: of the circuits seen in both hidden-unit orders, how many have the two
-    orders' most common clusters differ."""
-    split = total = 0
-    for unordered in np.unique(labels.unordered_signatures):
-        members = labels.unordered_signatures == unordered
-        orders = np.unique(labels.signatures[members])
-        if len(orders) < 2:
-            continue
-        modal = {o: np.bincount(clusters[members & (labels.signatures == o)]).argmax() for o in orders[:2]}
-        total += 1
-        split += int(len(set(modal.values())) > 1)
-    return [split, total]
+class _StageClock:
+    """Wall-clock seconds of each named stage of the run (for ``summary["stage_seconds"]``)."""
 
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self.started = self._t = time.perf_counter()
+        self._name = None
 
-def _counts(values) -> dict[str, int]:
-    unique, counts = np.unique(np.asarray(values), return_counts=True)
-    order = np.argsort(-counts, kind="stable")
-    return {str(unique[i]): int(counts[i]) for i in order}
+    def stage(self, name: str | None) -> None:
+        """Close the running stage's timer and start ``name``'s."""
+        now = time.perf_counter()
+        if self._name:
+            self.seconds[self._name] = round(now - self._t, 2)
+        self._name, self._t = name, now
 
 
 # --------------------------------------------------------------------------------------------
-# Sections
+# The study: the paper's experiments in order
 
 
-def _loss_by_class(result, classes):
-    rows, plateau = [], {}
-    steps = result.steps
-    last = steps >= 0.8 * steps[-1]
-    for name in ACCURACY_CLASSES:
-        chosen = classes == name
-        if not chosen.any():
-            continue
-        losses = result.loss[:, chosen]
-        final = losses[-1]
-        median_curve = np.median(losses, axis=1)
-        # log-log slope of the median loss over the last 20% of training: about -1 for
-        # separable data with sigmoid/BCE (loss ~ 1/t), about 0 on a plateau.
-        slope = float(np.polyfit(np.log(steps[last] + 1), np.log(median_curve[last]), 1)[0])
-        drop = float(1 - median_curve[-1] / median_curve[last][0])
-        plateau[name] = {"loglog_slope": slope, "relative_drop_last_20pct": drop}
-        rows.append([name, int(chosen.sum()), float(np.median(final)), float(np.quantile(final, 0.1)),
-                     float(np.quantile(final, 0.9)), slope, drop])
-    return rows, plateau
+def run(config: XorBasinsConfig, ctx) -> StudyResult:
+    clock = _StageClock()
+    rng = np.random.default_rng(config.seed)
+    keys = jax.random.split(jax.random.key(config.seed), 6)
+    data = tasks.boolean_task(np.array([int(c) for c in config.targets]), 2)
+    recipe = Recipe(config.optimizer, config.learning_rate, config.n_steps, config.record_every)
+    init = InitOptions(config.init_scheme, config.init_scale)
+    report = _Report({"n_networks": config.n_networks, "width": config.width, "targets": config.targets})
+
+    clock.stage("train")
+    main = report.add(*learn_xor(data, recipe, init, ctx, width=config.width, n_networks=config.n_networks,
+                                 key=keys[0], preset=config.preset))
+
+    clock.stage("gates")
+    gates = report.add(*label_gates(main, data["x"]))
+
+    clock.stage("clusters_embeddings")
+    sample = np.sort(rng.choice(config.n_networks, min(config.n_networks, config.analysis_sample), replace=False))
+    clusters = report.add(*cluster_parameters(
+        main, gates.labels, sample, ctx, n_clusters=config.n_clusters, canonical_key=config.canonical_key,
+        seed=config.seed, perplexity=config.tsne_perplexity, iterations=config.tsne_iterations))
+
+    clock.stage("basins")
+    report.add(probe_basins(main, clusters, data, sample, rng, n_pairs=config.n_pairs, n_steps=recipe.n_steps))
+
+    clock.stage("decision_boundaries")
+    report.add(draw_decision_boundaries(main, clusters, gates.labels, data))
+    report.add(report_gates(main, gates, clusters))
+
+    clock.stage("trajectories")
+    report.add(follow_trajectories(main, clusters, sample, data, recipe, ctx, n_trajectories=config.n_trajectories,
+                                   snapshot_every=config.snapshot_every))
+
+    clock.stage("init_success")
+    report.add(predict_success(main, data, recipe, ctx, scales=config.init_scales,
+                               n_networks=config.n_networks_per_scale, key=keys[1], seed=config.seed))
+
+    clock.stage("minimal_circuits")
+    report.add(remove_neurons(data, recipe, init, ctx, width=config.width_large,
+                              n_networks=config.n_networks_large or config.n_networks, key=keys[2]))
+
+    clock.stage("splice")
+    splice_recipe = recipe._replace(n_steps=config.splice_steps, record_every=1)
+    report.add(splice_xor_nets(main, [[i - 1 for i in pair] for pair in config.splice_pairs], splice_recipe, ctx,
+                               n_inputs=config.splice_inputs, noise=config.splice_noise, key=keys[3]))
+
+    clock.stage(None)
+    report.summary["stage_seconds"] = clock.seconds
+    report.summary["wall_seconds_study"] = round(time.perf_counter() - clock.started, 2)
+    return StudyResult(summary=report.summary, params=report.tensors, param_docs=report.docs, metrics=report.metrics,
+                       sections=report.sections, deviations=deviations(config, report.summary))
 
 
-def _training_section(config, spec, result, classes, fraction_table, loss_rows, plateau) -> Section:
-    fig, (ax_bar, ax_loss) = viz.new_figure(10, 3.6, ncols=2)
-    n = len(classes)
-    for i, name in enumerate(ACCURACY_CLASSES):
-        k = int((classes == name).sum())
-        low, high = proportion_interval(k, n)
-        ax_bar.bar(i, k / n, color=viz.PALETTE[i], yerr=[[max(k / n - low, 0)], [max(high - k / n, 0)]],
-                   capsize=4)
-    ax_bar.set_xticks(range(4), [f"{c} acc." for c in ACCURACY_CLASSES])
-    ax_bar.set_ylabel("fraction of networks (95% Wilson)")
-    ax_bar.set_title(f"{n} sigmoid 2-{config.width}-1 nets, {config.n_steps} steps of full-batch GD", fontsize=9)
-    for i, name in enumerate(ACCURACY_CLASSES):
-        chosen = classes == name
-        if chosen.any():
-            viz.quantile_band(ax_loss, np.maximum(result.steps, 1), result.loss[:, chosen], color=viz.PALETTE[i],
-                              label=f"{name} acc.")
-    ax_loss.set_xscale("log")
-    ax_loss.set_yscale("log")
-    ax_loss.set_xlabel("step")
-    ax_loss.set_ylabel("BCE loss (median, 10-90%)")
-    ax_loss.legend(fontsize=8, frameon=False)
-    falling = [name for name, p in plateau.items() if p["loglog_slope"] < -0.3]
-    flat_classes = [name for name, p in plateau.items() if p["loglog_slope"] >= -0.3]
+class Findings(NamedTuple):
+    """What one experiment adds to the run: a report section (or none), summary numbers, and
+    optionally tensors to save (with their docs) and metrics columns."""
+
+    section: Section | None
+    numbers: dict
+    tensors: dict = {}
+    docs: dict = {}
+    metrics: dict = {}
+
+
+class _Report:
+    """Collects every experiment's :class:`Findings`, in order."""
+
+    def __init__(self, summary: dict):
+        self.summary, self.sections = summary, []
+        self.tensors, self.docs, self.metrics = {}, {}, {}
+
+    def add(self, *args):
+        """Add ``findings`` (the last argument); return the experiment's result (the first, if any)."""
+        findings: Findings = args[-1]
+        self.summary.update(findings.numbers)
+        if findings.section is not None:
+            self.sections.append(findings.section)
+        self.tensors.update(findings.tensors)
+        self.docs.update(findings.docs)
+        self.metrics.update(findings.metrics)
+        return args[0] if len(args) > 1 else None
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Learning XOR: accuracy classes and the loss at the end of training
+
+
+def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_networks: int, key, preset: str):
+    """Train the main ensemble of sigmoid 2-``width``-1 nets on ``data``: accuracy classes and loss trends."""
+    spec = nets.mlp([2, width, 1], "sigmoid")
+    init_params = init_ensemble(spec, init, key=key, n_networks=n_networks)
+    result = ctx.cached("main_ensemble", lambda: train_ensemble(
+        spec, init_params, data, recipe, progress=f"training {n_networks} nets"))
+    targets = "".join(str(int(v)) for v in data["y"][:, 0])
+    accuracy = analysis.classification_accuracy(spec, result.params, data["x"], data["y"])
+    main = Ensemble(spec, init_params, result, analysis.accuracy_classes(accuracy))
+    fractions = analysis.class_fractions(main.classes)
+    trends = analysis.loss_trends(result.steps, result.loss, main.classes, tail_start=LOSS_TAIL_START)
+    numbers = {
+        "accuracy_fractions": {k: p.fraction for k, p in fractions.items()},
+        "accuracy_fraction_intervals": {k: [p.low, p.high] for k, p in fractions.items()},
+        "final_loss_median_by_class": {k: t.final.median for k, t in trends.items()},
+    }
+    n, n_points = len(main.classes), len(data["x"])
+    fig = viz.accuracy_and_loss_figure(
+        [p.count for p in fractions.values()], [p.low for p in fractions.values()],
+        [p.high for p in fractions.values()], list(fractions), result.steps, result.loss, main.classes,
+        title=f"{n} sigmoid 2-{spec.widths[1]}-1 nets, {recipe.n_steps} steps of full-batch "
+              f"{'GD' if recipe.optimizer == 'sgd' else recipe.optimizer}")
+    falling = [name for name, t in trends.items() if t.loglog_slope < FALLING_SLOPE]
+    flat = [name for name, t in trends.items() if t.loglog_slope >= FALLING_SLOPE]
+    tail = f"last {100 * (1 - LOSS_TAIL_START):.0f}%"
+    defaults = XorBasinsConfig.model_fields
     text = (
-        f"Default run: {n} networks, init '{config.init_scheme}'"
-        f"{'' if config.init_scale is None else f' (sigma0 = {config.init_scale})'}, optimiser {config.optimizer}, "
-        f"learning rate {config.learning_rate}, {config.n_steps} full-batch steps on the 4 points "
-        f"(truth table {config.targets}), BCE on the logit. These settings were chosen before measuring "
-        "(PyTorch's default initialisation, as the paper's code most likely used, and a plain GD rate of 1) "
-        "and were not tuned.\n\n"
+        f"This run ({preset} preset): {n} networks, init '{init.scheme}'"
+        f"{'' if init.scale is None else f' (sigma0 = {init.scale})'}, optimiser {recipe.optimizer}, "
+        f"learning rate {recipe.learning_rate}, {recipe.n_steps} full-batch steps on the {n_points} points "
+        f"(truth table {targets}), BCE on the logit. The defaults (init '{defaults['init_scheme'].default}', "
+        "PyTorch's default initialisation as the paper's code most likely used, and plain gradient descent "
+        f"('{defaults['optimizer'].default}') at rate {defaults['learning_rate'].default:g}) were chosen before "
+        "measuring and were not tuned.\n\n"
         "Sigmoid + BCE on separable data has no finite minimiser: on a solved net the loss keeps falling as the "
-        "weights grow, roughly like 1/t (log-log slope -1). Over the last 20% of training the median loss of the "
-        f"classes {', '.join(falling) or 'none'} is still falling (slope < -0.3), while "
-        f"{', '.join(flat_classes) or 'none'} sit on a plateau (an unsolved point keeps the loss up). "
+        "weights grow, roughly like 1/t (log-log slope -1). "
+        f"Over the {tail} of training the median loss of the classes {', '.join(falling) or 'none'} is still "
+        f"falling (slope < {FALLING_SLOPE}), while "
+        f"{', '.join(flat) or 'none'} sit on a plateau (an unsolved point keeps the loss up). "
         "So a loss 'stuck at 0.3-0.6' is what a net that misclassifies a point (or is still escaping a "
         "plateau) shows; a solved net does not stop at a positive loss, it only slows down."
     )
-    return Section(
+    fraction_rows = [[name, p.count, format_fraction(p.count, p.total)] for name, p in fractions.items()]
+    loss_rows = [[name, t.n, t.final.median, t.final.q10, t.final.q90, t.loglog_slope, t.relative_drop]
+                 for name, t in trends.items()]
+    section = Section(
         "Training and accuracy", text,
         [Figure("accuracy_and_loss", fig, "Left: fraction of networks at each training accuracy with 95% Wilson "
                 "intervals. Right: BCE loss over training per accuracy class (median and 10-90% band), log-log.")],
-        [Table("accuracy_fractions", ["accuracy", "networks", "fraction [95% CI]"], fraction_table,
-               "Final training accuracy on the 4 points."),
-         Table("final_loss_by_class", ["accuracy", "networks", "median loss", "10%", "90%", "log-log slope (last 20%)",
-                                       "relative drop (last 20%)"], loss_rows,
+        [Table("accuracy_fractions", ["accuracy", "networks", "fraction [95% CI]"], fraction_rows,
+               f"Final training accuracy on the {n_points} points."),
+         Table("final_loss_by_class", ["accuracy", "networks", "median loss", "10%", "90%",
+                                       f"log-log slope ({tail})", f"relative drop ({tail})"], loss_rows,
                "Final loss per accuracy class, and whether it is still falling at the end.")],
     )
+    docs = {
+        "final.layer0.weight": f"(E, 2, {width}) input->hidden weights after training (y = x @ W + b)",
+        "init.layer0.weight": "(E, 2, width) the same at initialisation",
+    }
+    metrics = {"step": result.steps, **{f"median_loss_{name}": t.median_curve for name, t in trends.items()}}
+    tensors = {**_tensors("final", main.final), **_tensors("init", init_params)}
+    return main, Findings(section, numbers, tensors, docs, metrics)
 
 
-def _embedding_section(config, summary, classes, sample, tsne, km_raw, km_can, pca_raw, var_raw, pca_can, var_can,
-                       k_raw, k_can) -> Section:
-    fig, axes = viz.new_figure(11, 7.5, nrows=2, ncols=2)
-    viz.scatter_by_label(axes[0, 0], tsne, classes[sample], order=ACCURACY_CLASSES)
-    axes[0, 0].set_title("t-SNE of final params, coloured by accuracy", fontsize=9)
-    viz.scatter_by_label(axes[0, 1], tsne, km_raw[sample], names={i: f"cluster {i}" for i in range(k_raw)})
-    axes[0, 1].set_title(f"t-SNE, coloured by K-means (k={k_raw}) in parameter space", fontsize=9)
-    viz.scatter_by_label(axes[1, 0], pca_raw, classes[sample], order=ACCURACY_CLASSES)
-    axes[1, 0].set_title(f"PCA of raw params ({100 * var_raw.sum():.0f}% variance)", fontsize=9)
-    viz.scatter_by_label(axes[1, 1], pca_can, classes[sample], order=ACCURACY_CLASSES)
-    axes[1, 1].set_title(f"PCA after sorting hidden units ({100 * var_can.sum():.0f}% variance)", fontsize=9)
-    for ax in axes.ravel():
-        ax.set_xticks([])
-        ax.set_yticks([])
+# --------------------------------------------------------------------------------------------
+# 2. Gate labels of every unit (read by the clusters, decision boundaries and gates sections)
+
+
+class Gates(NamedTuple):
+    """Gate labels of every network and what the report counts of them."""
+
+    labels: analysis.CircuitLabels
+    signature_counts: dict[str, int]  # signature -> networks, most common first
+    twins: dict[str, dict[str, int]]  # unordered signature -> order -> networks
+    consistent: analysis.Proportion  # networks where composing the gate labels gives their classification
+
+
+def label_gates(main: Ensemble, x):
+    """Gate labels and circuit signatures of every network, and their summary numbers."""
+    labels = analysis.circuit_labels(main.spec, main.final, x)
+    gates = Gates(labels, analysis.value_counts(labels.signatures), labels.twin_counts(),
+                  analysis.fraction_true(labels.composition_consistent))
+    numbers = {
+        "signature_counts": gates.signature_counts,
+        "gate_composition_consistent_fraction": gates.consistent.fraction,
+        "gate_composition_consistent_interval": [gates.consistent.low, gates.consistent.high],
+        "permuted_twin_counts": gates.twins,
+    }
+    return gates, Findings(None, numbers)
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Parameter space: canonical form, clusters, embeddings
+
+
+class Clusters(NamedTuple):
+    """The final parameters as points (raw and canonical) and their K-means clusters."""
+
+    flat: np.ndarray  # (E, P) float64
+    canonical: list  # params with hidden units sorted
+    flat_canonical: np.ndarray  # (E, P) float64
+    raw: np.ndarray  # (E,) K-means labels of flat
+    labels: np.ndarray  # (E,) K-means labels of flat_canonical
+
+
+def cluster_parameters(main: Ensemble, labels, sample, ctx, *, n_clusters, canonical_key: str, seed: int,
+                       perplexity: float, iterations: int):
+    """K-means on raw and canonical parameters, t-SNE and PCA of a sample; section and numbers."""
+    flat = np.asarray(nets.flatten_params(main.final), np.float64)
+    canonical = analysis.canonicalize_hidden_units(main.spec, main.final, key=canonical_key)
+    flat_canonical = np.asarray(nets.flatten_params(canonical), np.float64)
+    km_raw, k_raw = analysis.kmeans_clusters(flat, n_clusters, seed=seed)
+    km_can, k_can = analysis.kmeans_clusters(flat_canonical, n_clusters, seed=seed)
+    clusters = Clusters(flat, canonical, flat_canonical, km_raw, km_can)
+    numbers = {
+        "kmeans_ari": analysis.adjusted_rand(km_raw, main.classes),
+        "kmeans_ari_canonical": analysis.adjusted_rand(km_can, main.classes),
+        "kmeans_k": {"raw": k_raw, "canonical": k_can},
+        "kmeans_ari_signature_canonical": analysis.adjusted_rand(km_can, labels.unordered_signatures),
+    }
+    tsne = ctx.cached("tsne", lambda: analysis.tsne_embedding(
+        flat[sample], seed=seed, perplexity=perplexity, iterations=iterations))
+    km_tsne, _ = analysis.kmeans_clusters(tsne, k_raw, seed=seed)
+    numbers["kmeans_tsne_ari"] = analysis.adjusted_rand(km_raw[sample], km_tsne)
+    twins = {"raw": analysis.twin_cluster_split(labels, km_raw),
+             "canonical": analysis.twin_cluster_split(labels, km_can)}
+    numbers["twins_in_different_clusters"] = twins
+    pca_raw, var_raw = analysis.pca_embedding(flat[sample])
+    pca_can, var_can = analysis.pca_embedding(flat_canonical[sample])
+    classes = main.classes[sample]
+    fig = viz.scatter_panels_figure([
+        viz.ScatterPanel(tsne, classes, "t-SNE of final params, coloured by accuracy", ACCURACY_CLASSES),
+        viz.ScatterPanel(tsne, km_raw[sample], f"t-SNE, coloured by K-means (k={k_raw}) in parameter space",
+                         names={i: f"cluster {i}" for i in range(k_raw)}),
+        viz.ScatterPanel(pca_raw, classes, f"PCA of raw params ({100 * var_raw.sum():.0f}% variance)",
+                         ACCURACY_CLASSES),
+        viz.ScatterPanel(pca_can, classes, f"PCA after sorting hidden units ({100 * var_can.sum():.0f}% variance)",
+                         ACCURACY_CLASSES),
+    ])
+    order = CANONICAL_ORDER[canonical_key]
+    n = len(main.classes)
     text = (
-        f"t-SNE (perplexity {config.tsne_perplexity}, seeded) on {len(sample)} networks' final parameters "
-        f"({'all' if len(sample) == len(classes) else 'a seeded subsample'}), and K-means in the original "
-        f"parameter space (all {len(classes)} networks) with k chosen by silhouette (k = {k_raw} raw, {k_can} after "
+        f"t-SNE (perplexity {perplexity}, seeded) on {len(sample)} networks' final parameters "
+        f"({'all' if len(sample) == n else 'a seeded subsample'}), and K-means in the original "
+        f"parameter space (all {n} networks) with k "
+        f"{'chosen by silhouette' if n_clusters == 'auto' else 'fixed'} (k = {k_raw} raw, {k_can} after "
         "canonicalisation). "
-        f"Adjusted Rand index of K-means with the accuracy classes: {summary['kmeans_ari']:.3f} on raw parameters, "
-        f"{summary['kmeans_ari_canonical']:.3f} after sorting hidden units by their outgoing weight; with the "
-        f"circuit signatures (canonical): {summary['kmeans_ari_signature_canonical']:.3f}. Agreement of K-means in "
-        f"parameter space with K-means on the t-SNE picture (same k): ARI {summary['kmeans_tsne_ari']:.3f}.\n\n"
+        f"Adjusted Rand index of K-means with the accuracy classes: {numbers['kmeans_ari']:.3f} on raw parameters, "
+        f"{numbers['kmeans_ari_canonical']:.3f} after sorting hidden units by {order}; with the "
+        f"circuit signatures (canonical): {numbers['kmeans_ari_signature_canonical']:.3f}. Agreement of K-means in "
+        f"parameter space with K-means on the t-SNE picture (same k): ARI {numbers['kmeans_tsne_ari']:.3f}.\n\n"
         "Hidden-unit permutation symmetry: every solution has a twin with its hidden units swapped. Of the "
-        f"{summary['twins_in_different_clusters']['raw'][1]} circuits seen in both orders, the two orders' most "
-        f"common K-means clusters differ for {summary['twins_in_different_clusters']['raw'][0]} on raw parameters "
-        f"and for {summary['twins_in_different_clusters']['canonical'][0]} after canonicalisation (see the gate "
+        f"{twins['raw'][1]} circuits seen in both orders, the two orders' most common K-means clusters differ for "
+        f"{twins['raw'][0]} on raw parameters and for {twins['canonical'][0]} after canonicalisation (see the gate "
         "section for how often each twin occurs)."
     )
-    return Section("Parameter space: clusters and embeddings", text,
-                   [Figure("embeddings", fig, "Final parameters in t-SNE and PCA, coloured by accuracy class and by "
-                           "K-means cluster. Canonical = hidden units sorted by outgoing weight.")])
+    section = Section("Parameter space: clusters and embeddings", text,
+                      [Figure("embeddings", fig, "Final parameters in t-SNE and PCA, coloured by accuracy class and "
+                              f"by K-means cluster. Canonical = hidden units sorted by {order}.")])
+    return clusters, Findings(section, numbers)
 
 
-def _gates_section(config, labels, classes, km_can, signature_counts, twins, consistent) -> Section:
-    n = len(classes)
-    rows = []
-    for sig, count in list(signature_counts.items())[:15]:
-        chosen = labels.signatures == sig
-        acc_mix = ", ".join(f"{c}: {int((classes[chosen] == c).sum())}" for c in ACCURACY_CLASSES
-                            if (classes[chosen] == c).any())
-        rows.append([sig, count, format_fraction(count, n), acc_mix])
-    twin_rows = []
-    for unordered, orders in list(twins.items())[:10]:
-        total = sum(orders.values())
-        parts = "; ".join(f"{o} ({c})" for o, c in orders.items())
-        twin_rows.append([unordered, total, len(orders), parts])
-    cluster_rows = []
-    for c in np.unique(km_can):
-        chosen = km_can == c
-        top = _counts(labels.unordered_signatures[chosen])
-        first = next(iter(top.items()))
-        cluster_rows.append([int(c), int(chosen.sum()), first[0], format_fraction(first[1], int(chosen.sum())),
-                             len(top)])
-    inconsistent = ~labels.composition_consistent
-    bad_rows = [[sig, count, ", ".join(f"{c}: {int((classes[inconsistent & (labels.signatures == sig)] == c).sum())}"
-                                       for c in ACCURACY_CLASSES
-                                       if (classes[inconsistent & (labels.signatures == sig)] == c).any())]
-                for sig, count in list(_counts(labels.signatures[inconsistent]).items())[:10]] if inconsistent.any() else []
+# --------------------------------------------------------------------------------------------
+# 4. Is a cluster a basin? Mode connectivity and sharpness
+
+
+def probe_basins(main: Ensemble, clusters: Clusters, data, sample, rng, *, n_pairs: int, n_steps: int):
+    """Loss barriers of aligned pairs within and between clusters, and the Hessian at the end."""
+    loss_of_flat = analysis.flat_mlp_loss(main.spec, data, "bce")
+    theta = clusters.flat.astype(np.float32)
+    grad_norm = analysis.gradient_norms(loss_of_flat, theta)
+    eigenvalues = analysis.hessian_eigenvalues(loss_of_flat, theta)
+    top, bottom = eigenvalues[:, -1], eigenvalues[:, 0]
+    final_loss = main.result.loss[-1]
+    numbers, barrier_rows, barriers = {}, [], {}
+    for kind, within in (("within cluster", True), ("between clusters", False)):
+        pairs = analysis.sample_pairs(clusters.labels, sample, n_pairs, rng, same_group=within)
+        if len(pairs) == 0:
+            continue
+        barrier = analysis.aligned_pair_barriers(main.spec, clusters.canonical, pairs, loss_of_flat,
+                                                 n_points=BARRIER_POINTS)
+        stats = analysis.barrier_statistics(barrier, connected_below=CONNECTED_BELOW)
+        barriers[kind] = barrier
+        c = stats.connected
+        barrier_rows.append([kind, c.total, stats.quantiles.median, stats.quantiles.q90,
+                             format_fraction(c.count, c.total)])
+        suffix = "within" if within else "between"
+        numbers[f"barrier_median_{suffix}"] = stats.quantiles.median
+        numbers[f"connected_fraction_{suffix}"] = [c.fraction, c.low, c.high]
+    medians = analysis.group_medians(clusters.labels, {"loss": final_loss, "grad": grad_norm, "top": top,
+                                                       "bottom": bottom})
+    sharp_rows = []
+    for c, m in medians.items():
+        mix = analysis.value_counts(main.classes[clusters.labels == c])
+        sharp_rows.append([c, sum(mix.values()), ", ".join(f"{k}: {v}" for k, v in mix.items()), m["loss"], m["grad"],
+                           m["top"], m["bottom"], n_steps])
+    numbers["hessian_top_eigenvalue_median"] = analysis.quantiles(top).median
+    numbers["gradient_norm_median"] = analysis.quantiles(grad_norm).median
+    fig = viz.barriers_and_sharpness_figure(barriers, grad_norm, top, main.classes, ACCURACY_CLASSES)
     text = (
-        "Each unit is labelled by its truth table on the four binary inputs (on = pre-activation > 0, i.e. "
-        "sigmoid > 0.5), named among the 16 two-input Boolean functions; A is the first argument, B the second. "
+        "Is a cluster a basin? Two tests. (1) Linear mode connectivity: for pairs of networks in the same "
+        "K-means cluster (canonical parameters) and in different clusters, the second network's hidden units are "
+        "aligned to the first's (exact Hungarian matching over unit features), then the loss is evaluated on "
+        f"the straight path between them ({BARRIER_POINTS} points). The barrier is the largest excess over the "
+        f"linear interpolation of the endpoint losses; 'connected' means barrier < {CONNECTED_BELOW:g}. "
+        f"(2) Sharpness: the Hessian of the loss at the point where training stopped (step {n_steps}), with the "
+        "gradient norm there. Sigmoid + BCE on XOR has no finite minimum for solved nets, so these are not minima: "
+        "the gradient is small but non-zero and the curvature keeps shrinking as the weights grow."
+    )
+    section = Section("Basins: mode connectivity and sharpness", text,
+                      [Figure("basins", fig, "Left: loss barriers within and between clusters (barriers <= 1e-8, "
+                              "including exact zeros, are drawn at -8). Right: gradient norm vs top "
+                              "Hessian eigenvalue at the final point, per accuracy class.")],
+                      [Table("barriers", ["pairs", "n", "median barrier", "90% quantile", "connected [95% CI]"],
+                             barrier_rows),
+                       Table("sharpness_per_cluster", ["cluster", "networks", "accuracy classes", "median loss",
+                                                       "median |grad|", "median top eigenvalue",
+                                                       "median bottom eigenvalue", "stopped at step"], sharp_rows)])
+    return Findings(section, numbers)
+
+
+# --------------------------------------------------------------------------------------------
+# 5. Decision boundaries of each cluster's representative
+
+
+def draw_decision_boundaries(main: Ensemble, clusters: Clusters, labels, data) -> Findings:
+    """One representative per K-means cluster (canonical parameters): the member nearest the centre."""
+    representatives = analysis.cluster_representatives(clusters.flat_canonical, clusters.labels)
+    sizes = analysis.value_counts(clusters.labels)
+    networks, titles = [], []
+    for c, i in representatives.items():
+        networks.append(_select(main.final, i))
+        names = ",".join(analysis.gate_name(t) for t in labels.hidden_tables[i])
+        titles.append(f"cluster {c} (n={sizes[str(c)]})\n{main.classes[i]} acc.; hidden {names}")
+    fig = viz.decision_boundaries_figure(main.spec, networks, titles, data["x"], data["y"])
+    return Findings(Section(
+        "Decision boundaries", "One representative per K-means cluster (canonical parameters): the member nearest "
+        "the cluster centre. Pink = class 1, green = class 0, black line = 0.5.",
+        [Figure("decision_boundaries", fig, "Decision boundary of each cluster's representative on [0,1]^2, with "
+                f"the {len(data['x'])} training points.")]), {})
+
+
+# --------------------------------------------------------------------------------------------
+# 6. Logic gates and circuit signatures
+
+
+def _class_mix(classes) -> str:
+    return ", ".join(f"{c}: {k}" for c, k in analysis.value_counts(classes, order=ACCURACY_CLASSES).items())
+
+
+def report_gates(main: Ensemble, gates: Gates, clusters: Clusters) -> Findings:
+    """Tables of the most common signatures, permuted twins, signatures per cluster and composition failures."""
+    n, classes, labels = len(main.classes), main.classes, gates.labels
+    rows = [[sig, count, format_fraction(count, n), _class_mix(classes[labels.signatures == sig])]
+            for sig, count in list(gates.signature_counts.items())[:15]]
+    twin_rows = [[unordered, sum(orders.values()), len(orders), "; ".join(f"{o} ({c})" for o, c in orders.items())]
+                 for unordered, orders in list(gates.twins.items())[:10]]
+    cluster_rows = []
+    for c in np.unique(clusters.labels):
+        top = analysis.value_counts(labels.unordered_signatures[clusters.labels == c])
+        members = sum(top.values())
+        first, count = next(iter(top.items()))
+        cluster_rows.append([int(c), members, first, format_fraction(count, members), len(top)])
+    inconsistent = ~labels.composition_consistent
+    bad_rows = [[sig, count, _class_mix(classes[inconsistent & (labels.signatures == sig)])]
+                for sig, count in list(analysis.value_counts(labels.signatures[inconsistent]).items())[:10]]
+    n_inputs = len(labels.hidden_tables[0, 0])
+    text = (
+        f"Each unit is labelled by its truth table on the {n_inputs} binary inputs (on = pre-activation > 0, i.e. "
+        f"sigmoid > 0.5), named among the {len(analysis.GATE_NAMES)} two-input Boolean functions; A is the first "
+        "argument, B the second. "
         "The output is also read as a function of the hidden units' binary pattern; patterns no input produces "
         "are don't-cares, so every consistent gate is listed (the paper's 'implication' is A_NIMPLY_B = A AND "
         "NOT B, which with NAND and NOR hidden units is indistinguishable from XOR on the reachable patterns).\n\n"
-        f"Composing the labelled gates reproduces the network's own classification of the 4 points in "
-        f"{format_fraction(consistent, n)} of networks; where it does not, a hidden unit sits near 0.5 on some "
-        "input so its binary label misstates what the output reads."
+        f"Composing the labelled gates reproduces the network's own classification of the {n_inputs} points in "
+        f"{format_fraction(gates.consistent.count, n)} of networks; where it does not, a hidden unit sits near 0.5 "
+        "on some input so its binary label misstates what the output reads."
     )
-    return Section("Logic gates and circuit signatures", text, [], [
+    return Findings(Section("Logic gates and circuit signatures", text, [], [
         Table("signatures", ["signature (hidden -> output)", "networks", "fraction [95% CI]", "accuracy classes"], rows,
               "Most common circuit signatures (hidden units in network order)."),
         Table("permuted_twins", ["signature up to hidden-unit order", "networks", "orders seen", "each order (count)"],
@@ -486,320 +586,235 @@ def _gates_section(config, labels, classes, km_can, signature_counts, twins, con
               "Does a cluster in parameter space hold one circuit?"),
         Table("composition_failures", ["signature", "networks where composition fails", "accuracy classes"], bad_rows,
               "Where composing the binary gate labels does not reproduce the network's classification."),
-    ])
+    ]), {})
 
 
-def _pair_indices(labels, sample, n_pairs, rng, within: bool):
-    sample_labels = labels[sample]
-    pairs = []
-    tries = 0
-    while len(pairs) < n_pairs and tries < 50 * n_pairs:
-        tries += 1
-        i, j = rng.choice(len(sample), 2, replace=False)
-        if (sample_labels[i] == sample_labels[j]) == within:
-            pairs.append((sample[i], sample[j]))
-    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+# --------------------------------------------------------------------------------------------
+# 7. Trajectories and "close initialisations end close"
 
 
-def _basin_section(config, spec, canonical, flat_canonical, clusters, classes, sample, loss_of_flat, grad_norm,
-                   eigenvalues, final_loss, rng):
-    summary = {}
-    barrier_rows, barriers = [], {}
-    for kind, within in (("within cluster", True), ("between clusters", False)):
-        pairs = _pair_indices(clusters, sample, config.n_pairs, rng, within)
-        if len(pairs) == 0:
-            continue
-        a = [{k: np.asarray(v)[pairs[:, 0]] for k, v in layer.items()} for layer in canonical]
-        b = [{k: np.asarray(v)[pairs[:, 1]] for k, v in layer.items()} for layer in canonical]
-        b_aligned = analysis.align_hidden_units(spec, b, a)
-        theta_a = np.asarray(nets.flatten_params(a), np.float32)
-        theta_b = np.asarray(nets.flatten_params(b_aligned), np.float32)
-        barrier = analysis.loss_barriers(loss_of_flat, theta_a, theta_b)
-        barriers[kind] = barrier
-        connected = int((barrier < 1e-3).sum())
-        low, high = proportion_interval(connected, len(barrier))
-        barrier_rows.append([kind, len(barrier), float(np.median(barrier)), float(np.quantile(barrier, 0.9)),
-                             format_fraction(connected, len(barrier))])
-        summary[f"barrier_median_{'within' if within else 'between'}"] = float(np.median(barrier))
-        summary[f"connected_fraction_{'within' if within else 'between'}"] = [connected / len(barrier), low, high]
-    top = eigenvalues[:, -1]
-    bottom = eigenvalues[:, 0]
-    sharp_rows = []
-    for c in np.unique(clusters):
-        chosen = clusters == c
-        mix = _counts(classes[chosen])
-        sharp_rows.append([int(c), int(chosen.sum()), ", ".join(f"{k}: {v}" for k, v in mix.items()),
-                           float(np.median(final_loss[chosen])), float(np.median(grad_norm[chosen])),
-                           float(np.median(top[chosen])), float(np.median(bottom[chosen])), config.n_steps])
-    summary["hessian_top_eigenvalue_median"] = float(np.median(top))
-    summary["gradient_norm_median"] = float(np.median(grad_norm))
-    fig, (ax_b, ax_h) = viz.new_figure(10, 3.6, ncols=2)
-    for i, (kind, barrier) in enumerate(barriers.items()):
-        ax_b.hist(np.log10(np.maximum(barrier, 1e-8)), bins=40, alpha=0.6, color=viz.PALETTE[i], label=kind)
-    ax_b.set_xlabel("log10 loss barrier on the straight path (aligned)")
-    ax_b.set_ylabel("pairs")
-    ax_b.legend(fontsize=8, frameon=False)
-    for i, name in enumerate(ACCURACY_CLASSES):
-        chosen = classes == name
-        if chosen.any():
-            ax_h.scatter(np.log10(np.maximum(grad_norm[chosen], 1e-12)), np.log10(np.maximum(np.abs(top[chosen]), 1e-12)),
-                         s=4, alpha=0.5, color=viz.PALETTE[i], label=f"{name} acc.")
-    ax_h.set_xlabel("log10 gradient norm at the end")
-    ax_h.set_ylabel("log10 top Hessian eigenvalue")
-    ax_h.legend(fontsize=8, frameon=False, markerscale=3)
-    text = (
-        "Is a cluster a basin? Two tests. (1) Linear mode connectivity: for pairs of networks in the same "
-        "K-means cluster (canonical parameters) and in different clusters, the second network's hidden units are "
-        "aligned to the first's (exact Hungarian matching over unit features), then the loss is evaluated on "
-        "the straight path between them (25 points). The barrier is the largest excess over the linear "
-        "interpolation of the endpoint losses; 'connected' means barrier < 1e-3. (2) Sharpness: the Hessian "
-        f"of the loss at the point where training stopped (step {config.n_steps}), with the gradient norm there. "
-        "Sigmoid + BCE on XOR has no finite minimum for solved nets, so these are not minima: the gradient is "
-        "small but non-zero and the curvature keeps shrinking as the weights grow."
-    )
-    return Section("Basins: mode connectivity and sharpness", text,
-                   [Figure("basins", fig, "Left: loss barriers within and between clusters (barriers <= 1e-8, "
-                           "including exact zeros, are drawn at -8). Right: gradient norm vs top "
-                           "Hessian eigenvalue at the final point, per accuracy class.")],
-                   [Table("barriers", ["pairs", "n", "median barrier", "90% quantile", "connected [95% CI]"], barrier_rows),
-                    Table("sharpness_per_cluster", ["cluster", "networks", "accuracy classes", "median loss",
-                                                    "median |grad|", "median top eigenvalue",
-                                                    "median bottom eigenvalue", "stopped at step"], sharp_rows)]), summary
-
-
-def _trajectory_section(config, trajectories, member_classes, flat_init, flat_final, sample):
-    summary = {}
-    figures = []
-    if trajectories.snapshots is not None:
-        traj = _trajectory_flat(trajectories)  # (T, M, P)
-        members = range(traj.shape[1])
-        points = traj.reshape(-1, traj.shape[-1])
-        pca_points, _ = analysis.pca_embedding(points)
-        pca_points = pca_points.reshape(traj.shape[0], traj.shape[1], 2)
-        fig, ax = viz.new_figure(6, 5)
-        for m in members:
-            colour = viz.PALETTE[ACCURACY_CLASSES.index(member_classes[m])]
-            ax.plot(pca_points[:, m, 0], pca_points[:, m, 1], color=colour, alpha=0.5, linewidth=0.8)
-            ax.scatter(pca_points[-1, m, 0], pca_points[-1, m, 1], color=colour, s=10)
-        ax.scatter(pca_points[0, :, 0], pca_points[0, :, 1], color="k", s=4, label="initialisations")
-        for i, name in enumerate(ACCURACY_CLASSES):
-            ax.plot([], [], color=viz.PALETTE[i], label=f"ends at {name} acc.")
-        ax.legend(fontsize=7, frameon=False)
-        ax.set_title(f"{traj.shape[1]} trajectories in the PCA plane of their own snapshots", fontsize=9)
-        figures.append(Figure("trajectories", fig, "Training trajectories (snapshots every "
-                              f"{config.snapshot_every} steps) projected on the top two principal axes of all "
-                              "snapshot points; dots mark the ends, coloured by final accuracy."))
-    pairs_sample = sample[: min(len(sample), 2000)]
-    rho, n_pairs = analysis.distance_rank_correlation(flat_init[pairs_sample], flat_final[pairs_sample])
-    low, high = analysis.correlation_interval(rho, len(pairs_sample))
-    summary["init_final_distance_spearman"] = [rho, low, high]
+def follow_trajectories(main: Ensemble, clusters: Clusters, sample, data, recipe: Recipe, ctx, *, n_trajectories: int,
+                        snapshot_every: int, max_networks: int = 2000):
+    """Retrained members' trajectories in a PCA plane; rank correlation of initial and final distances."""
+    members = sample[:n_trajectories]
+    # The sampled members retrained with snapshots (same inits, same full-batch GD, so the same
+    # paths) instead of keeping snapshots of every network of the ensemble.
+    trajectories = ctx.cached("trajectories", lambda: train_ensemble(
+        main.spec, _select(main.init, members), data, recipe, snapshot_every=snapshot_every))
+    flat = analysis.flat_snapshots(trajectories.snapshots, len(trajectories.snapshot_steps))  # (T, M, P)
+    fig = viz.trajectories_figure(analysis.trajectory_plane(flat), main.classes[members], ACCURACY_CLASSES,
+                                  title=f"{flat.shape[1]} trajectories in the PCA plane of their own snapshots")
+    figure = Figure("trajectories", fig, f"Training trajectories (snapshots every {snapshot_every} steps) "
+                    "projected on the top two principal axes of all snapshot points; dots mark the ends, coloured "
+                    "by final accuracy.")
+    chosen = sample[: min(len(sample), max_networks)]
+    flat_init = np.asarray(nets.flatten_params(main.init), np.float64)
+    rho, n_pairs = analysis.distance_rank_correlation(flat_init[chosen], clusters.flat[chosen])
+    low, high = analysis.correlation_interval(rho, len(chosen))
     text = (
         f"'Close initialisations end close': Spearman rank correlation between the distance of two networks' "
         f"initial parameters and the distance of their final parameters, over {n_pairs} pairs of "
-        f"{len(pairs_sample)} networks: rho = {rho:.3f} (95% interval {low:.3f} to {high:.3f}; Fisher interval "
-        f"with n = {len(pairs_sample)} networks, not pairs, since pairs share networks)."
+        f"{len(chosen)} networks: rho = {rho:.3f} (95% interval {low:.3f} to {high:.3f}; Fisher interval "
+        f"with n = {len(chosen)} networks, not pairs, since pairs share networks)."
     )
-    return Section("Trajectories", text, figures), summary
+    tensors = {"trajectory.flat": flat, "trajectory.steps": np.asarray(trajectories.snapshot_steps),
+               "trajectory.members": np.asarray(members)}
+    docs = {"trajectory.flat": "(n_snapshots, n_trajectories, P) flat params (nets.flatten_params order) of a sample",
+            "trajectory.steps": "(n_snapshots,) training step of each snapshot",
+            "trajectory.members": "(n_trajectories,) ensemble index of each trajectory"}
+    return Findings(Section("Trajectories", text, [figure]), {"init_final_distance_spearman": [rho, low, high]},
+                    tensors, docs)
 
 
-def _scale_sweep(config, spec, data, key):
+# --------------------------------------------------------------------------------------------
+# 8. Which initialisations succeed
+
+
+def sweep_init_scale(spec, data, recipe: Recipe, scales, *, n_networks: int, key) -> list[list]:
+    """``[scale, networks at 100% accuracy, networks]`` per scale: fresh ensembles with every
+    weight and bias drawn from N(0, scale^2), trained by ``recipe``."""
     rows = []
-    for i, scale in enumerate(config.init_scales):
-        unit = nets.init(spec, key=jax.random.fold_in(key, i), n_networks=config.n_networks_per_scale,
-                         scheme="normal", scale=1.0)
-        params = jax.tree_util.tree_map(lambda a: scale * a, unit)  # N(0, scale^2), one compiled init
-        result = train_ensemble(spec, params, data, config)
-        success = int((accuracy(spec, result.params, data) == 1.0).sum())
-        rows.append([scale, success, config.n_networks_per_scale])
+    for i, scale in enumerate(scales):
+        unit = nets.init(spec, key=jax.random.fold_in(key, i), n_networks=n_networks, scheme="normal", scale=1.0)
+        params = jax.tree_util.tree_map(lambda a, s=scale: s * a, unit)  # N(0, scale^2), one compiled init
+        result = train_ensemble(spec, params, data, recipe)
+        accuracy = analysis.classification_accuracy(spec, result.params, data["x"], data["y"])
+        solved = analysis.class_fractions(analysis.accuracy_classes(accuracy), ["1.0"])["1.0"]
+        rows.append([scale, solved.count, n_networks])
     return rows
 
 
-def _init_section(config, auc, scale_rows, success) -> Section:
-    fig, ax = viz.new_figure(5.5, 3.6)
-    scales = np.array([r[0] for r in scale_rows])
-    frac = np.array([r[1] / r[2] for r in scale_rows])
-    intervals = np.array([proportion_interval(r[1], r[2]) for r in scale_rows])
-    ax.errorbar(scales, frac, yerr=[np.maximum(frac - intervals[:, 0], 0), np.maximum(intervals[:, 1] - frac, 0)], marker="o", capsize=3)
-    ax.axhline(success.mean(), color="grey", linestyle="--", label=f"default init ({config.init_scheme})")
-    ax.set_xscale("log")
-    ax.set_xlabel("init scale sigma0 (all weights and biases ~ N(0, sigma0^2))")
-    ax.set_ylabel("fraction at 100% accuracy")
-    ax.legend(fontsize=8, frameon=False)
+def predict_success(main: Ensemble, data, recipe: Recipe, ctx, *, scales, n_networks: int, key, seed: int):
+    """Cross-validated prediction of success from the initial parameters, and the init-scale sweep."""
+    scale_rows = ctx.cached("init_scales", lambda: sweep_init_scale(
+        main.spec, data, recipe, scales, n_networks=n_networks, key=key))
+    success = main.classes == "1.0"
+    flat_init = np.asarray(nets.flatten_params(main.init), np.float64)
+    auc = analysis.success_auc(flat_init, success, seed=seed, n_folds=AUC_FOLDS)
+    numbers = {"init_success_auc": None if auc is None else auc[0],
+               "success_by_init_scale": {str(r[0]): r[1] / r[2] for r in scale_rows}}
+    rates = [analysis.proportion(r[1], r[2]) for r in scale_rows]
+    default = analysis.class_fractions(main.classes, ["1.0"])["1.0"]
+    fig = viz.rate_against_scale_figure(
+        [r[0] for r in scale_rows], [p.fraction for p in rates], [p.low for p in rates], [p.high for p in rates],
+        reference=default.fraction, reference_label="this run's init",
+        xlabel="init scale sigma0 (all weights and biases ~ N(0, sigma0^2))", ylabel="fraction at 100% accuracy")
     rows = [[r[0], r[2], format_fraction(r[1], r[2])] for r in scale_rows]
-    auc_text = ("could not be computed (fewer than 5 networks in a class)" if auc is None else
-                f"{auc[0]:.3f} (std over 5 folds {auc[1]:.3f})")
+    auc_text = (f"could not be computed (fewer than {AUC_FOLDS} networks in a class)" if auc is None else
+                f"{auc[0]:.3f} (std over {AUC_FOLDS} folds {auc[1]:.3f})")
     text = (
         "Which initialisations succeed? A logistic regression on the initial parameters (and their squares, "
-        "standardised) predicting whether a network ends at 100% accuracy, 5-fold cross-validated ROC AUC: "
+        "standardised) predicting whether a network ends at 100% accuracy, "
+        f"{AUC_FOLDS}-fold cross-validated ROC AUC: "
         f"{auc_text}. 0.5 would mean the initialisation carries no information that a linear-quadratic "
         "classifier can find. The sweep trains fresh ensembles with every weight and bias drawn from N(0, sigma0^2)."
     )
-    return Section("Which initialisations succeed", text,
-                   [Figure("init_scale", fig, "Success rate (100% accuracy) against the initialisation scale, "
-                           "95% Wilson intervals.")],
-                   [Table("success_by_scale", ["sigma0", "networks", "100% accuracy [95% CI]"], rows)])
+    section = Section("Which initialisations succeed", text,
+                      [Figure("init_scale", fig, "Success rate (100% accuracy) against the initialisation scale, "
+                              "95% Wilson intervals.")],
+                      [Table("success_by_scale", ["sigma0", "networks", "100% accuracy [95% CI]"], rows)])
+    return Findings(section, numbers)
 
 
-def _decision_section(spec, final, data, clusters, classes, labels, flat_canonical, config) -> Section:
-    cluster_ids = np.unique(clusters)
-    n = len(cluster_ids)
-    cols = min(n, 4)
-    rows_n = int(np.ceil(n / cols))
-    fig, axes = viz.new_figure(2.6 * cols, 2.6 * rows_n, nrows=rows_n, ncols=cols)
-    axes = np.atleast_1d(axes).ravel()
-    for ax, c in zip(axes, cluster_ids):
-        members = np.flatnonzero(clusters == c)
-        centre = flat_canonical[members].mean(axis=0)
-        representative = members[np.argmin(((flat_canonical[members] - centre) ** 2).sum(1))]
-        one = [{k: np.asarray(v)[representative] for k, v in layer.items()} for layer in final]
-        grid = viz.decision_grid(spec, one)
-        names = ",".join(analysis.gate_name(t) for t in labels.hidden_tables[representative])
-        viz.plot_decision(ax, grid, data["x"], data["y"],
-                          f"cluster {c} (n={len(members)})\n{classes[representative]} acc.; hidden {names}")
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    return Section("Decision boundaries", "One representative per K-means cluster (canonical parameters): the "
-                   "member nearest the cluster centre. Pink = class 1, green = class 0, black line = 0.5.",
-                   [Figure("decision_boundaries", fig, "Decision boundary of each cluster's representative on "
-                           "[0,1]^2, with the 4 training points.")])
+# --------------------------------------------------------------------------------------------
+# 9. Minimal circuits in wider nets: remove neurons
 
 
-def _minimal_section(config, spec_large, result_large, data):
+def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_networks: int, key):
+    """Train sigmoid 2-``width``-1 nets like the main ensemble: which solved ones contain a minimal
+    XOR sub-network, or one after merging two units with the same gate."""
+    spec_large = nets.mlp([2, width, 1], "sigmoid")
+    init_large = init_ensemble(spec_large, init, key=key, n_networks=n_networks)
+    result_large = ctx.cached("large_ensemble", lambda: train_ensemble(
+        spec_large, init_large, data, recipe, progress=f"training {n_networks} width-{width} nets"))
+    n_steps = recipe.n_steps
     final = result_large.params
-    acc = accuracy(spec_large, final, data)
-    classes = accuracy_class(acc)
-    fractions, fraction_rows_large = fraction_rows(classes)
-    circuits = analysis.minimal_circuits(spec_large, final, data["x"], target_units=2)
-    solved = classes == "1.0"
-    n_solved = int(solved.sum())
-    k_min = int((circuits.has_minimal_subnetwork & solved).sum())
-    k_merge = int((circuits.merge_repaired & solved).sum())
-    low, high = proportion_interval(k_min, n_solved) if n_solved else (float("nan"), float("nan"))
-    summary = {
-        "large_accuracy_fractions": {k: v["fraction"] for k, v in fractions.items()},
-        "minimal_subnetwork_fraction": k_min / n_solved if n_solved else None,
-        "minimal_subnetwork_interval": [low, high],
-        "minimal_subnetwork_count": [k_min, n_solved],
-        "split_computation_count": k_merge,
-        "large_final_loss_median": float(np.median(result_large.loss[-1])),
+    accuracy = analysis.classification_accuracy(spec_large, final, data["x"], data["y"])
+    classes = analysis.accuracy_classes(accuracy)
+    fractions = analysis.class_fractions(classes)
+    circuits = analysis.minimal_circuits(spec_large, final, data["x"], target_units=MINIMAL_UNITS)
+    counts = analysis.count_minimal_circuits(circuits, classes == "1.0")
+    share = analysis.proportion(counts.minimal, counts.solved)
+    numbers = {
+        "large_accuracy_fractions": {k: p.fraction for k, p in fractions.items()},
+        "minimal_subnetwork_fraction": share.fraction if counts.solved else None,
+        "minimal_subnetwork_interval": [share.low, share.high],
+        "minimal_subnetwork_count": [counts.minimal, counts.solved],
+        "split_computation_count": counts.split,
+        "large_final_loss_median": analysis.quantiles(result_large.loss[-1]).median,
     }
-    # which single units can go
-    removable = circuits.keeps_classification[:, circuits.masks.sum(1) == config.width_large - 1]
-    rows = [["contains a 2-unit sub-network with the same classification", format_fraction(k_min, n_solved)],
-            ["... only after merging two units with the same gate (split computation)", format_fraction(k_merge, n_solved)],
-            ["neither", format_fraction(n_solved - k_min - k_merge, n_solved)],
-            ["mean number of removable single units", f"{removable[solved].sum(1).mean():.2f}" if n_solved else "-"]]
-    fig, ax = viz.new_figure(5.5, 3.6)
-    ax.hist(result_large.loss[-1], bins=60, color=viz.PALETTE[1])
-    ax.set_xlabel(f"final BCE loss, width-{config.width_large} nets")
-    ax.set_ylabel("networks")
-    ax.axvspan(0.3, 0.6, color="grey", alpha=0.2, label="paper: 0.3-0.6")
-    ax.legend(fontsize=8, frameon=False)
+    rows = [[f"contains a {MINIMAL_UNITS}-unit sub-network with the same classification",
+             format_fraction(counts.minimal, counts.solved)],
+            ["... only after merging two units with the same gate (split computation)",
+             format_fraction(counts.split, counts.solved)],
+            ["neither", format_fraction(counts.neither, counts.solved)],
+            ["mean number of removable single units",
+             "-" if counts.mean_removable is None else f"{counts.mean_removable:.2f}"]]
+    fig = viz.loss_histogram_figure(result_large.loss[-1], xlabel=f"final BCE loss, width-{width} nets",
+                                    band=(0.3, 0.6), band_label="paper: 0.3-0.6")
+    neurons = sum(spec_large.widths)
     text = (
-        f"{len(classes)} sigmoid 2-{config.width_large}-1 nets (the paper's '6-neuron' net for width 3), trained "
-        f"like the main ensemble. Of the {n_solved} that reach 100% accuracy, "
-        f"{format_fraction(k_min, n_solved)} contain a 2-hidden-unit sub-network (remove the other units) that "
-        f"classifies all 4 points as the full net does (paper: 14 of 20, about 46-88%). "
-        f"{k_merge} more need the split-computation repair: two units with the same truth table, one removed "
-        "and its outgoing weight added to the other. Median final loss of the width-"
-        f"{config.width_large} nets: {summary['large_final_loss_median']:.3g} after {config.n_steps} steps "
-        "(the paper got 0.3-0.6)."
+        f"{len(classes)} sigmoid 2-{width}-1 nets ({neurons} neurons; the paper's '6-neuron' net has width 3), "
+        f"trained like the main ensemble. Of the {counts.solved} that reach 100% accuracy, "
+        f"{format_fraction(counts.minimal, counts.solved)} contain a {MINIMAL_UNITS}-hidden-unit sub-network "
+        f"(remove the other units) that classifies all {len(data['x'])} points as the full net does (paper: 14 of "
+        f"20, about 46-88%). {counts.split} more need the split-computation repair: two units with the same truth "
+        "table, one removed and its outgoing weight added to the other. Median final loss of the width-"
+        f"{width} nets: {numbers['large_final_loss_median']:.3g} after {n_steps} steps (the paper got 0.3-0.6)."
     )
-    return Section(f"Minimal circuits in width-{config.width_large} nets", text,
-                   [Figure("large_loss", fig, f"Final loss of the width-{config.width_large} nets.")],
-                   [Table("large_accuracy", ["accuracy", "networks", "fraction [95% CI]"], fraction_rows_large),
-                    Table("minimal_circuits", ["among nets at 100% accuracy", "fraction [95% CI]"], rows)]), summary
+    section = Section(f"Minimal circuits in width-{width} nets", text,
+                      [Figure("large_loss", fig, f"Final loss of the width-{width} nets.")],
+                      [Table("large_accuracy", ["accuracy", "networks", "fraction [95% CI]"],
+                             [[k, p.count, format_fraction(p.count, p.total)] for k, p in fractions.items()]),
+                       Table("minimal_circuits", ["among nets at 100% accuracy", "fraction [95% CI]"], rows)])
+    docs = {"large.layer0.weight": f"(E_large, 2, {width}) width-{width} nets after training"}
+    return Findings(section, numbers, _tensors("large", final), docs)
 
 
-def _splice_section(config, spec, final, success, key, ctx):
-    pairs = [[i - 1 for i in pair] for pair in config.splice_pairs]
+# --------------------------------------------------------------------------------------------
+# 10. Splicing XOR nets into one larger net, and its activation covariance
+
+
+def splice_xor_nets(main: Ensemble, pairs, recipe: Recipe, ctx, *, n_inputs: int, noise: float, key):
+    """Splice solved XOR nets as blocks reading input ``pairs`` (0-based), retrain on the pair XORs,
+    and test whether each block still computes XOR; the covariance of the spliced net's units."""
     n_blocks = len(pairs)
-    solved = np.flatnonzero(success)
+    solved = np.flatnonzero(main.classes == "1.0")
     if len(solved) < n_blocks:
         text = f"Skipped: only {len(solved)} networks reached 100% accuracy, {n_blocks} are needed."
-        return Section("Splicing XOR nets", text), {"splice_blocks_still_xor": [], "covariance_singular_values": []}, {}
-    blocks = [[{k: np.asarray(v)[i] for k, v in layer.items()} for layer in final] for i in solved[:n_blocks]]
-    big_spec, big = nets.splice_blocks(spec, blocks, pairs, config.splice_inputs, off_block=config.splice_noise, key=key)
-    x = tasks.binary_inputs(config.splice_inputs)
-    xi = x.astype(np.int64)
-    y = np.stack([xi[:, i] ^ xi[:, j] for i, j in pairs], axis=1).astype(np.float32)
+        return Findings(Section("Splicing XOR nets", text), {"splice_blocks_still_xor": [],
+                                                             "covariance_singular_values": []})
+    blocks = [_select(main.final, i) for i in solved[:n_blocks]]
+    big_spec, big = nets.splice_blocks(main.spec, blocks, pairs, n_inputs, off_block=noise, key=key)
+    task = tasks.pair_xor_task(n_inputs, pairs)
     before = [{k: np.asarray(v) for k, v in layer.items()} for layer in big]
-    params = jax.tree_util.tree_map(lambda a: np.asarray(a)[None], big)
-    splice_config = config.model_copy(update={"n_steps": config.splice_steps, "record_every": 1})
-    trained = ctx.cached("splice", lambda: train_ensemble(big_spec, params, {"x": x, "y": y}, splice_config))
-    after = [{k: np.asarray(v)[0] for k, v in layer.items()} for layer in trained.params]
-    mask = nets.block_mask(big_spec, pairs)
-    off = np.concatenate([np.abs(a["weight"][~m["weight"]]) for a, m in zip(after, mask)])
-    block_rows, still = [], []
-    xor_data = tasks.xor_task()
-    for b in range(n_blocks):
-        old = nets.extract_block(big_spec, before, pairs, b)
-        new = nets.extract_block(big_spec, after, pairs, b)
-        drift = float(np.linalg.norm(np.asarray(nets.flatten_params(new)) - np.asarray(nets.flatten_params(old))) /
-                      np.linalg.norm(np.asarray(nets.flatten_params(old))))
-        ok = bool(accuracy(spec, jax.tree_util.tree_map(lambda a: np.asarray(a)[None], new), xor_data)[0] == 1.0)
-        still.append(ok)
-        block_rows.append([b + 1, str(config.splice_pairs[b]), f"{drift:.3f}", ok])
-    big_acc = float(((np.asarray(nets.apply(big_spec, after, x)) > 0) == (y > 0.5)).mean())
-    # activation covariance over all binary inputs, before and after retraining
-    unit_names = [f"h{i + 1}" for i in range(big_spec.widths[1])] + [f"y{i + 1}" for i in range(big_spec.widths[2])]
-    h = spec.widths[1]
-    block_units = [list(range(b * h, (b + 1) * h)) + [big_spec.widths[1] + b] for b in range(n_blocks)]
+    ensemble_of_one = jax.tree_util.tree_map(lambda a: np.asarray(a)[None], big)
+    trained = ctx.cached("splice", lambda: train_ensemble(big_spec, ensemble_of_one, task, recipe))
+    after = _select(trained.params, 0)
+    xor = tasks.xor_task()
+    still = analysis.blocks_still_solve(main.spec, big_spec, after, pairs, xor["x"], xor["y"])
+    drifts = analysis.block_drifts(big_spec, before, after, pairs)
+    big_acc = float(analysis.classification_accuracy(big_spec, after, task["x"], task["y"]))
+    block_units = analysis.spliced_block_units(big_spec, n_blocks)
     cov_rows, spectra = [], {}
     for name, p in (("after retraining", after), ("at splice time", before)):
-        cov = analysis.activation_covariance(analysis.unit_activations(big_spec, p, x))
-        s = np.linalg.svd(cov, compute_uv=False)
+        cov, s = analysis.covariance_spectrum(big_spec, p, task["x"])
         spectra[name] = (cov, s)
-        cov_rows.append([name, analysis.effective_rank(s), f"{analysis.block_structure_score(cov, block_units):.3f}",
+        cov_rows.append([name, analysis.effective_rank(s, LARGE_SINGULAR_VALUE),
+                         f"{analysis.block_structure_score(cov, block_units):.3f}",
                          f"{analysis.block_structure_baseline(len(cov), block_units):.3f}",
                          ", ".join(f"{v:.2e}" for v in s)])
     cov, s = spectra["after retraining"]
-    fig, (ax_c, ax_s) = viz.new_figure(10, 4, ncols=2)
-    viz.heatmap(ax_c, cov, labels=unit_names, title="activation covariance over the 16 binary inputs")
-    for i, (name, (_, spec_s)) in enumerate(spectra.items()):
-        ax_s.semilogy(np.arange(1, len(spec_s) + 1), np.maximum(spec_s, 1e-12), marker="o", color=viz.PALETTE[i],
-                      label=name)
-    ax_s.axhline(0.01 * s.max(), color="grey", linestyle="--", label="1% of largest")
-    ax_s.set_xlabel("index")
-    ax_s.set_ylabel("singular value")
-    ax_s.legend(fontsize=8, frameon=False)
-    summary = {
-        "splice_blocks_still_xor": still,
+    numbers = {
+        "splice_blocks_still_xor": [bool(v) for v in still],
         "splice_accuracy": big_acc,
-        "splice_max_off_block_weight": float(off.max()) if off.size else 0.0,
+        "splice_max_off_block_weight": analysis.max_off_block_weight(big_spec, after, pairs),
         "covariance_singular_values": [float(v) for v in s],
-        "covariance_effective_rank": analysis.effective_rank(s),
+        "covariance_effective_rank": analysis.effective_rank(s, LARGE_SINGULAR_VALUE),
         "covariance_block_score": analysis.block_structure_score(cov, block_units),
     }
+    n_x = len(task["x"])
+    d, h, o = big_spec.widths
+    unit_names = [f"h{i + 1}" for i in range(h)] + [f"y{i + 1}" for i in range(o)]
+    fig = viz.covariance_spectrum_figure(cov, {name: v[1] for name, v in spectra.items()}, labels=unit_names,
+                                         title=f"activation covariance over the {n_x} binary inputs",
+                                         relative_threshold=LARGE_SINGULAR_VALUE)
+    one_based = [[i + 1 for i in pair] for pair in pairs]
+    block_rows = [[b + 1, str(one_based[b]), f"{drifts[b]:.3f}", bool(still[b])] for b in range(n_blocks)]
+    threshold = f"{100 * LARGE_SINGULAR_VALUE:g}%"
+    block_size = len(block_units[0])
     text = (
-        f"Three XOR nets that reached 100% accuracy (the first three of the main ensemble) are placed as blocks "
-        f"of one {big_spec.widths[0]}-{big_spec.widths[1]}-{big_spec.widths[2]} net reading input pairs "
-        f"{config.splice_pairs} (1-based), off-block weights starting at "
-        f"{'0' if not config.splice_noise else f'N(0, {config.splice_noise}^2)'}, then the whole net is retrained on "
-        f"the three XOR targets over all {len(x)} binary inputs for {config.splice_steps} steps (same optimiser and "
+        f"{n_blocks} XOR nets that reached 100% accuracy (the first {n_blocks} such nets of the main ensemble) are "
+        f"placed as blocks of one {d}-{h}-{o} net reading input pairs {one_based} (1-based), off-block weights "
+        f"starting at {'0' if not noise else f'N(0, {noise}^2)'}, then the whole net is retrained on "
+        f"the {n_blocks} XOR targets over all {n_x} binary inputs for {recipe.n_steps} steps (same optimiser and "
         f"rate). Accuracy of the large net: {big_acc:.3f}. Largest off-block weight after retraining: "
-        f"{summary['splice_max_off_block_weight']:.2e}. Extracted blocks still computing XOR: {sum(still)} of "
+        f"{numbers['splice_max_off_block_weight']:.2e}. Extracted blocks still computing XOR: {sum(still)} of "
         f"{len(still)} (paper: all).\n\n"
         "Activation covariance of the large net's units (hidden sigmoids and output probabilities) over all "
-        f"binary inputs: {summary['covariance_effective_rank']} singular values above 1% of the largest (paper: 5 "
-        f"of 9). What it means: the covariance has rank at most the number of independent directions in which "
-        "the units' activations vary over the inputs. Each block's units are functions of only its two input "
-        "bits, but sigmoids are not affine in them, so a block's three units span up to three directions; "
-        "blocks sharing an input are correlated through it. Singular values far below 1% are directions where "
-        "units are (almost) affine combinations of others, e.g. a saturated output that copies a hidden unit. "
-        "The block score is the share of squared off-diagonal covariance within blocks (1 = block-diagonal), "
-        "compared with the share expected without structure."
+        f"binary inputs: {numbers['covariance_effective_rank']} singular values above {threshold} of the largest "
+        f"(paper: 5 of 9). What it means: the covariance has rank at most the number of independent directions in "
+        "which the units' activations vary over the inputs. Each block's units are functions of only its "
+        f"{main.spec.widths[0]} input bits, but sigmoids are not affine in them, so a block's {block_size} units "
+        f"span up to {block_size} directions; blocks sharing an input are correlated through it. Singular "
+        f"values far below {threshold} are directions where units are (almost) affine combinations of others, e.g. "
+        "a saturated output that copies a hidden unit. The block score is the share of squared off-diagonal "
+        "covariance within blocks (1 = block-diagonal), compared with the share expected without structure."
     )
-    params_out = {f"splice.layer{i}.{k}": np.asarray(v) for i, layer in enumerate(after) for k, v in layer.items()}
-    return Section("Splicing XOR nets and the activation covariance", text,
-                   [Figure("splice_covariance", fig, "Left: covariance of the spliced net's unit activations after "
-                           "retraining. Right: its singular values, before and after retraining.")],
-                   [Table("splice_blocks", ["block", "inputs (1-based)", "relative drift", "still XOR"], block_rows),
-                    Table("covariance", ["when", "singular values > 1%", "block score", "no-structure baseline",
-                                         "singular values"], cov_rows)]), summary, params_out
+    section = Section("Splicing XOR nets and the activation covariance", text,
+                      [Figure("splice_covariance", fig, "Left: covariance of the spliced net's unit activations after "
+                              "retraining. Right: its singular values, before and after retraining.")],
+                      [Table("splice_blocks", ["block", "inputs (1-based)", "relative drift", "still XOR"], block_rows),
+                       Table("covariance", ["when", f"singular values > {threshold}", "block score",
+                                            "no-structure baseline", "singular values"], cov_rows)])
+    return Findings(section, numbers, _tensors("splice", after))
 
 
-def _deviations(config, summary) -> list[Deviation]:
+# --------------------------------------------------------------------------------------------
+# Deviations from the paper
+
+
+def deviations(config: XorBasinsConfig, summary) -> list[Deviation]:
     fr = summary["accuracy_fractions"]
     twins = summary.get("permuted_twin_counts", {})
     twin_seen = any(len(orders) > 1 for orders in twins.values())
@@ -811,20 +826,22 @@ def _deviations(config, summary) -> list[Deviation]:
         Deviation("Accuracy fractions", "'consistently only 75%', 100% 'rarely'",
                   f"100%: {fr['1.0']:.3f}, 75%: {fr['0.75']:.3f}, 50%: {fr['0.5']:.3f}",
                   "The paper gives no numbers, learning rate, initialisation or step count; ours are fixed "
-                  "beforehand (PyTorch default init, GD lr 1, 5,000 steps). Other choices move the fractions "
-                  "(see the init-scale sweep)."),
+                  f"beforehand (init '{config.init_scheme}', {config.optimizer} at rate {config.learning_rate:g}, "
+                  f"{config.n_steps:,} steps). Other choices move the fractions (see the init-scale sweep)."),
         Deviation("Permuted twin (NOR/NAND swapped)", "not seen in 100 runs",
                   "seen" if twin_seen else "not seen", "With enough runs both orders occur, as the symmetry demands."),
-        Deviation("Minimal XOR sub-network in width-3 nets", "14 of 20 (about 46-88%)",
+        Deviation(f"Minimal XOR sub-network in width-{config.width_large} nets", "14 of 20 (about 46-88%)",
                   "-" if minimal is None else f"{minimal:.3f} of nets at 100% accuracy "
                   f"({summary['minimal_subnetwork_count'][0]} of {summary['minimal_subnetwork_count'][1]})",
-                  "Denominator: width-3 nets that solve XOR (the paper does not say whether its 20 all did)."),
-        Deviation("Width-3 loss", "0.3-0.6 BCE", f"median {summary['large_final_loss_median']:.3g}",
+                  f"Denominator: width-{config.width_large} nets that solve XOR (the paper does not say whether its "
+                  "20 all did)."),
+        Deviation(f"Width-{config.width_large} loss", "0.3-0.6 BCE", f"median {summary['large_final_loss_median']:.3g}",
                   "Solved nets keep lowering the loss (no finite minimum); 0.3-0.6 is typical of nets that still "
                   "misclassify a point or have not trained long enough."),
         Deviation("Covariance spectrum", "5 large singular values of 9",
-                  f"{summary.get('covariance_effective_rank', '-')} above 1% of the largest",
-                  "The paper does not define 'large'; we count values above 1% of the largest."),
+                  f"{summary.get('covariance_effective_rank', '-')} above {100 * LARGE_SINGULAR_VALUE:g}% of the "
+                  "largest", "The paper does not define 'large'; we count values above "
+                  f"{100 * LARGE_SINGULAR_VALUE:g}% of the largest."),
         Deviation("Splicing", "tried once", f"blocks still XOR: {summary.get('splice_blocks_still_xor')}",
                   "One splice per run (seeded); sweep seeds for more."),
     ]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 
 from .. import nets
+from ._plots import new_figure
 
 #: green (class 0) to pink (class 1)
 DECISION_CMAP = LinearSegmentedColormap.from_list("toyscope_decision", ["#2e9e5b", "#f4f4f4", "#e75480"])
@@ -48,3 +51,32 @@ def plot_decision(ax, grid: np.ndarray, x=None, y=None, title: str = "", limits=
     ax.set_xticks([0, 1])
     ax.set_yticks([0, 1])
     ax.set_title(title, fontsize=8)
+
+
+def decision_boundaries_figure(spec: nets.MLP, networks: Sequence, titles: Sequence[str], x=None, y=None, *,
+                               max_cols: int = 4, panel_size: float = 2.6):
+    """One decision-grid panel per network (:func:`decision_grid`, :func:`plot_decision`), in rows of
+    at most ``max_cols``, with the data points ``x`` ``(N, 2)``, ``y`` ``(N, 1)`` on every panel.
+
+    Args:
+        spec: 2-input, 1-output network; networks: single-network params, one per panel;
+        titles: one per panel.
+
+    >>> import jax
+    >>> from toyscope import nets
+    >>> spec = nets.mlp([2, 2, 1], "sigmoid")
+    >>> one = nets.init(spec, key=jax.random.key(0))
+    >>> fig = decision_boundaries_figure(spec, [one] * 5, [str(i) for i in range(5)])
+    >>> sum(ax.get_visible() for ax in fig.axes)
+    5
+    """
+    n = len(networks)
+    cols = min(n, max_cols)
+    rows = int(np.ceil(n / cols))
+    fig, axes = new_figure(panel_size * cols, panel_size * rows, nrows=rows, ncols=cols)
+    axes = np.atleast_1d(axes).ravel()
+    for ax, params, title in zip(axes, networks, titles):
+        plot_decision(ax, decision_grid(spec, params), x, y, title)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig
