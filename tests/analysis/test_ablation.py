@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import jax
 import numpy as np
 import pytest
 
@@ -95,3 +96,69 @@ def test_bad_input_gives_one_line_value_error():
         with pytest.raises(ValueError, match=match) as info:
             call()
         assert "\n" not in str(info.value)
+
+
+SPEC = nets.mlp([2, 3, 1], "sigmoid")
+XOR_X = tasks.binary_inputs(2)
+
+
+def _sigmoid_ensemble(n=6, spec=SPEC, seed=0):
+    return nets.init(spec, key=jax.random.key(seed), n_networks=n, scheme="normal", scale=2.0)
+
+
+def _xor_net(extra):
+    """NAND/NOR/NIMPLY XOR net with a third hidden unit ``extra`` = (w_in (2,), b, w_out)."""
+    w0 = np.array([[-10, -10, extra[0][0]], [-10, -10, extra[0][1]]], np.float32)
+    b0 = np.array([15, 5, extra[1]], np.float32)
+    w1 = np.array([[10], [-10], [extra[2]]], np.float32)
+    return [{"weight": w0[None], "bias": b0[None]}, {"weight": w1[None], "bias": np.array([[-5]], np.float32)}]
+
+
+def test_masked_predictions_equal_removing_units_one_subset_at_a_time():
+    params = _sigmoid_ensemble(n=5)
+    masks = analysis.unit_masks(3)
+    assert len(masks) == 7  # every non-empty subset of 3 units
+    fast = analysis.masked_predictions(SPEC, params, XOR_X, masks)
+    for m, mask in enumerate(masks):
+        removed = [u for u in range(3) if not mask[u]]
+        if removed:
+            small_spec, small = nets.remove_hidden_units(SPEC, params, removed)
+            slow = np.asarray(nets.apply(small_spec, small, XOR_X)) > 0
+        else:
+            slow = np.asarray(nets.apply(SPEC, params, XOR_X)) > 0
+        np.testing.assert_array_equal(fast[:, m], slow)
+
+
+def test_minimal_circuits_find_the_removable_unit_and_the_split_computation():
+    # (a) third unit is dead weight: removing it keeps XOR -> a minimal 2-unit sub-network exists
+    useless = _xor_net(([0.0, 0.0], 0.0, 0.5))
+    # (b) split computation: the NOR unit is duplicated and each copy carries half its output weight
+    split = [{k: np.asarray(v) for k, v in layer.items()} for layer in _xor_net(([-10, -10], 5.0, -5.0))]
+    split[1]["weight"][0, 1, 0] = -5.0
+    params = [{k: np.concatenate([u[k], s[k]]) for k in ("weight", "bias")} for u, s in zip(useless, split)]
+    assert (np.asarray(nets.apply(SPEC, params, XOR_X)) > 0)[:, :, 0].tolist() == [[False, True, True, False]] * 2
+    result = analysis.minimal_circuits(SPEC, params, XOR_X)
+    assert result.has_minimal_subnetwork.tolist() == [True, False]
+    assert result.merge_repaired.tolist() == [False, True]
+    assert result.duplicate_pairs.tolist() == [0, 1]
+
+
+def test_minimal_circuit_counts_equal_a_loop_over_networks():
+    useless = _xor_net(([0.0, 0.0], 0.0, 0.5))  # minimal, one removable unit
+    split = [{k: np.asarray(v) for k, v in layer.items()} for layer in _xor_net(([-10, -10], 5.0, -5.0))]
+    split[1]["weight"][0, 1, 0] = -5.0  # split computation, no removable unit
+    random = _sigmoid_ensemble(n=4, seed=3)
+    params = [{k: np.concatenate([np.asarray(n[i][k]) for n in (useless, split, random)]) for k in ("weight", "bias")}
+              for i in range(2)]
+    result = analysis.minimal_circuits(SPEC, params, XOR_X)
+    solved = np.array([True, True, True, False, True, False])
+    counts = analysis.count_minimal_circuits(result, solved)
+    single = analysis.unit_masks(3).sum(1) == 2
+    removable = [int(result.keeps_classification[e, single].sum()) for e in range(6) if solved[e]]
+    assert counts.solved == 4
+    assert counts.minimal == sum(bool(result.has_minimal_subnetwork[e]) for e in range(6) if solved[e])
+    assert counts.split == sum(bool(result.merge_repaired[e]) for e in range(6) if solved[e]) >= 1
+    assert counts.neither == counts.solved - counts.minimal - counts.split
+    assert counts.mean_removable == pytest.approx(sum(removable) / len(removable))
+    assert removable[:2] == [1, 0]
+    assert analysis.count_minimal_circuits(result, np.zeros(6, bool)).mean_removable is None

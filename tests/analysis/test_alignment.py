@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 
+import jax
 import numpy as np
 import pytest
 
-from toyscope import analysis, nets
+from toyscope import analysis, nets, tasks
 
 X = np.random.default_rng(9).normal(size=(10, 3)).astype(np.float32)
 
@@ -105,3 +106,35 @@ def test_bad_input_gives_one_line_value_error():
         with pytest.raises(ValueError, match=match) as info:
             call()
         assert "\n" not in str(info.value)
+
+
+SPEC = nets.mlp([2, 3, 1], "sigmoid")
+XOR_X = tasks.binary_inputs(2)
+
+
+def _sigmoid_ensemble(n=6, spec=SPEC, seed=0):
+    return nets.init(spec, key=jax.random.key(seed), n_networks=n, scheme="normal", scale=2.0)
+
+
+def test_alignment_undoes_a_random_permutation_and_canonical_form_is_permutation_invariant():
+    params = _sigmoid_ensemble()
+    rng = np.random.default_rng(0)
+    perms = np.stack([rng.permutation(3) for _ in range(6)])
+    shuffled = nets.permute_hidden_units(SPEC, params, perms)
+    aligned = analysis.align_hidden_units(SPEC, shuffled, params)  # member e to reference member e
+    np.testing.assert_allclose(nets.flatten_params(aligned), nets.flatten_params(params), atol=1e-6)
+    a = analysis.canonicalize_hidden_units(SPEC, params)
+    b = analysis.canonicalize_hidden_units(SPEC, shuffled)
+    np.testing.assert_allclose(nets.flatten_params(a), nets.flatten_params(b), atol=1e-6)
+    np.testing.assert_allclose(nets.apply(SPEC, a, XOR_X), nets.apply(SPEC, params, XOR_X), atol=1e-5)
+
+
+def test_alignment_to_one_reference_is_the_brute_force_optimum():
+    params = _sigmoid_ensemble(n=4)
+    reference = [{k: np.asarray(v)[0] for k, v in layer.items()} for layer in params]
+    perms = analysis.alignment_permutation(SPEC, params, reference)
+    feats = analysis.unit_features(SPEC, params)
+    ref = feats[0]
+    for e in range(4):
+        costs = {p: ((ref - feats[e][list(p)]) ** 2).sum() for p in itertools.permutations(range(3))}
+        assert np.isclose(((ref - feats[e][perms[e]]) ** 2).sum(), min(costs.values()))

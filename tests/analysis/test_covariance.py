@@ -102,3 +102,17 @@ def test_block_structure_baseline_counts_within_block_pairs():
     pairs = [(i, j) for i in range(6) for j in range(6) if i != j]
     same = [(i, j) for i, j in pairs if any(i in b and j in b for b in blocks)]
     assert analysis.block_structure_baseline(6, blocks) == pytest.approx(len(same) / len(pairs))
+
+
+def test_covariance_rank_and_block_score():
+    rng = np.random.default_rng(0)
+    acts = rng.normal(size=(16, 9))
+    np.testing.assert_allclose(analysis.activation_covariance(acts), np.cov(acts.T, bias=True))
+    low_rank = rng.normal(size=(16, 3)) @ rng.normal(size=(3, 9))
+    s = np.linalg.svd(analysis.activation_covariance(low_rank), compute_uv=False)
+    assert analysis.effective_rank(s) == 3
+    blocks = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    block_diag = np.kron(np.eye(3), np.ones((3, 3)))
+    assert analysis.block_structure_score(block_diag, blocks) == 1.0
+    assert analysis.block_structure_score(np.ones((9, 9)), blocks) == pytest.approx(
+        analysis.block_structure_baseline(9, blocks))

@@ -102,3 +102,20 @@ def test_success_auc_learns_a_radius_and_refuses_tiny_classes():
     few = np.zeros(200, bool)
     few[:4] = True  # 4 successes < 5 folds
     assert analysis.success_auc(features, few, seed=0) is None
+
+
+def test_embeddings_clusters_and_rank_correlation():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0] * 5, [10.0] * 5, [-10.0, 10.0, 0, 0, 0]])
+    truth = np.repeat(np.arange(3), 40)
+    points = centres[truth] + rng.normal(size=(120, 5))
+    labels, k = analysis.kmeans_clusters(points, "auto", seed=0)
+    assert k == 3 and analysis.adjusted_rand(labels, truth) == 1.0
+    assert analysis.tsne_embedding(points, seed=0, iterations=250).shape == (120, 2)
+    rho, n_pairs = analysis.distance_rank_correlation(points, 2 * points + 1)
+    assert rho == pytest.approx(1.0) and n_pairs == 120 * 119 // 2
+    rho_random, _ = analysis.distance_rank_correlation(points, rng.normal(size=(120, 5)))
+    assert abs(rho_random) < 0.1
+    auc = analysis.success_auc(points, truth == 1, seed=0)
+    assert auc[0] > 0.95
+    assert analysis.success_auc(points, np.zeros(120, bool), seed=0) is None

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from toyscope import analysis, nets
+from toyscope import tasks
 
 
 def _quadratic(matrix, centre):
@@ -86,3 +87,36 @@ def test_barrier_between_hidden_unit_twins_is_zero_only_for_the_same_function():
     losses = analysis.path_losses(loss, theta, twin, n_points=5)
     np.testing.assert_allclose(losses[:, 0], losses[:, -1], rtol=1e-5)
     np.testing.assert_allclose(analysis.loss_barriers(loss, theta, theta), 0.0, atol=1e-6)
+
+
+SPEC = nets.mlp([2, 3, 1], "sigmoid")
+
+
+def _ensemble(n=6, spec=SPEC, seed=0):
+    return nets.init(spec, key=jax.random.key(seed), n_networks=n, scheme="normal", scale=2.0)
+
+
+def test_gradient_norm_and_hessian_match_finite_differences():
+    with jax.enable_x64(True):
+        params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), _ensemble(n=2))
+        data = tasks.xor_task(np.float64)
+        loss = analysis.flat_mlp_loss(SPEC, data, "bce")
+        theta = np.asarray(nets.flatten_params(params))
+        eps = 1e-5
+        for e in range(2):
+            t = theta[e]
+            grad_fd = np.array([(loss(t + eps * d) - loss(t - eps * d)) / (2 * eps) for d in np.eye(len(t))])
+            hess_fd = np.array([[(loss(t + eps * (di + dj)) - loss(t + eps * (di - dj)) - loss(t - eps * (di - dj))
+                                  + loss(t - eps * (di + dj))) / (4 * eps**2) for dj in np.eye(len(t))]
+                                for di in np.eye(len(t))])
+            assert np.isclose(analysis.gradient_norms(loss, theta)[e], np.linalg.norm(grad_fd), rtol=1e-5)
+            np.testing.assert_allclose(analysis.hessian_eigenvalues(loss, theta)[e],
+                                       np.linalg.eigvalsh(0.5 * (hess_fd + hess_fd.T)), atol=1e-4)
+
+
+def test_loss_barrier_of_a_double_well_and_of_a_convex_path():
+    double_well = lambda t: (t[0] ** 2 - 1.0) ** 2  # minima at -1 and +1, value 1 at 0
+    barrier = analysis.loss_barriers(double_well, np.array([[-1.0], [0.5]]), np.array([[1.0], [0.5]]), n_points=21)
+    np.testing.assert_allclose(barrier, [1.0, 0.0], atol=1e-6)
+    convex = lambda t: (t**2).sum()
+    assert analysis.loss_barriers(convex, np.array([[-1.0, 2.0]]), np.array([[3.0, 1.0]]))[0] <= 1e-6

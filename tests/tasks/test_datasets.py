@@ -137,12 +137,3 @@ def test_bad_names(name, split, message):
         tasks.load_dataset(name, split)
 
 
-def test_boolean_tasks():
-    xor = tasks.xor_task()
-    assert xor["x"].tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]] and xor["y"][:, 0].tolist() == [0, 1, 1, 0]
-    x = tasks.binary_inputs(4)
-    assert x.shape == (16, 4) and len({tuple(r) for r in x.tolist()}) == 16
-    three = tasks.boolean_task(lambda b: np.stack([b[:, 0] & b[:, 1], b[:, 2] | b[:, 3]], 1), 4)
-    assert three["y"].shape == (16, 2)
-    with pytest.raises(ValueError, match="0 or 1"):
-        tasks.boolean_task(np.full(4, 2), 2)

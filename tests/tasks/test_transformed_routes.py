@@ -85,3 +85,29 @@ def test_bad_input_gives_one_line_value_error(change, match):
     with pytest.raises(ValueError, match=match) as info:
         tasks.transformed_routing_task(**{**args, **change}, seed=0)
     assert "\n" not in str(info.value)
+
+
+def test_rotated_copies_half_turn_is_a_flip():
+    images = np.random.default_rng(0).random((3, 6, 6)).astype(np.float32)
+    rotated = tasks.rotated_copies(images, 2)  # 0 and 180 degrees
+    np.testing.assert_allclose(rotated[0], images.reshape(3, -1))
+    np.testing.assert_allclose(rotated[1], images[:, ::-1, ::-1].reshape(3, -1), atol=1e-5)
+
+
+def test_transformed_routes_target_the_permuted_label_of_the_active_output():
+    rng = np.random.default_rng(1)
+    features = rng.standard_normal((3, 20, 5)).astype(np.float32)
+    labels = rng.integers(0, 4, 20)
+    perms = tasks.label_permutations(3, 4, seed=2)
+    assert (perms[0] == np.arange(4)).all() and all(sorted(p) == [0, 1, 2, 3] for p in perms)
+    routes = tasks.band_routes(3, 2)
+    data = tasks.transformed_routing_task(features, labels, perms, routes, 5, seed=0)
+    assert len(data["label"]) == routes.sum() * 5
+    for n in range(len(data["label"])):
+        i, o = data["input_domain"][n], data["output_domain"][n]
+        assert routes[i, o]
+        assert data["y"][f"out{o}"][n].argmax() == perms[o][data["label"][n]]
+        assert data["gates"][f"in{i}"][n] == 1 and sum(data["gates"][f"in{j}"][n] for j in range(3)) == 1
+        assert any(np.allclose(data["x"][f"in{i}"][n], features[i][m]) for m in np.flatnonzero(labels == data["label"][n]))
+    with pytest.raises(ValueError, match="n_per_route"):
+        tasks.transformed_routing_task(features, labels, perms, routes, 21, seed=0)
