@@ -124,7 +124,7 @@ def train(
         >>> result.path, result.loss.shape
         ('small_ensemble', (20, 1000))
     """
-    if flat_keywords or (regularizer is not None and not isinstance(regularizer, Regularizer)):
+    if flat_keywords or (callable(regularizer) and not isinstance(regularizer, Regularizer)):
         unknown = sorted(set(flat_keywords) - set(_FLAT_KEYWORDS))
         if unknown:
             raise TypeError(f"train() got an unexpected keyword argument {unknown[0]!r}")
@@ -312,7 +312,7 @@ def train_with_options(objective, params, data, *, optimizer, n_steps, batching=
             return _blocked_online(objective, params, data, order, optimizer, n_steps, batching, record, observer,
                                    aux, progress)
     transformation = optimizer.build() if isinstance(optimizer, Optimizer) else optimizer
-    if isinstance(batching, Online):  # the step's example is gathered by a traced index
+    if not isinstance(batching, FullBatch):  # the step's examples are gathered by traced indices
         data = jax.tree_util.tree_map(jnp.asarray, data)
     loss_fn, noop = objective, order is not None and bool((order < 0).any())
     if noop or (noop_padding and order is not None):
