@@ -108,7 +108,7 @@ def test_online_sgd_with_a_tally_observer_dispatches_bit_identically_to_the_bloc
                    progress=None)
     result = train.train(train.mlp_objective(spec, "mse"), params, data, **request)
     assert result.path == "blocked_online"
-    direct_params, direct_tallies, steps, snapshots, _ = _online_fast.blocked_sgd(
+    direct_params, direct_tallies, _, snapshots, _ = _online_fast.blocked_sgd(
         spec, params, data, order, learning_rate=0.3, block_size=8, n_groups=2, tally_from=20, snapshot_every=16)
     _same(result.params, jax.device_get(direct_params))
     _same(result.aux, jax.device_get(direct_tallies))

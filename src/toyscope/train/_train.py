@@ -21,7 +21,6 @@ import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -29,7 +28,7 @@ import numpy as np
 
 from .. import nets
 from .._progress import progress_bar
-from ._engine import NAN_POLICIES, Checkpointer, TrainingDiverged, TrainResult, run_engine
+from ._engine import MODES, NAN_POLICIES, Checkpointer, TrainingDiverged, TrainResult, run_engine
 from ._objective import MLPObjective
 from ._online_fast import blocked_forks_run, blocked_sgd, fork_order, tile_forks
 from ._options import BATCHINGS, FullBatch, Minibatch, Online, Optimizer, PeriodicHook, Record, Regularizer
@@ -153,8 +152,6 @@ def options_from_flat(*, mode: str = "full_batch", batch_size=None, key=None, or
     elif mode == "online":
         batching = Online(order=order)
     else:
-        from ._engine import MODES
-
         raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
     record = Record(every=record_every, snapshot_every=snapshot_every, metrics=metrics, chunk_steps=chunk_steps)
     regularizer = None if regularizer is None else Regularizer(regularizer, regularizer_schedule)
@@ -166,7 +163,7 @@ def _check_options(optimizer, n_steps, batching, record, regularizer, hook, nan_
     if not (isinstance(optimizer, Optimizer) or (hasattr(optimizer, "init") and hasattr(optimizer, "update"))):
         raise ValueError(f"optimizer must be a train.Optimizer or an optax transformation, got {optimizer!r}")
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
-        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+        raise ValueError(f"n_steps must be an integer >= 1, got {n_steps!r}")
     if not isinstance(batching, BATCHINGS):
         raise ValueError(f"batching must be FullBatch(), Minibatch(...) or Online(...), got {batching!r}")
     if not isinstance(record, Record):
