@@ -42,6 +42,7 @@ def mlp_objective(spec: nets.MLP, loss: str = "mse") -> MLPObjective:
     Example:
         >>> spec = nets.mlp([2, 2, 1], "sigmoid")
         >>> objective = train.mlp_objective(spec, "bce")
-        >>> objective(nets.init(spec, key=jax.random.key(0)), {"x": XOR_X, "y": XOR_Y})  # a scalar
+        >>> batch = {"x": np.array([[0.0, 1.0]], np.float32), "y": np.array([[1.0]], np.float32)}
+        >>> objective(nets.init(spec, key=jax.random.key(0)), batch)  # a scalar
     """
     return MLPObjective(spec, loss)

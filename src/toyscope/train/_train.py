@@ -116,9 +116,11 @@ def train(
         ValueError: inconsistent arguments (one line naming the argument); TrainingDiverged: see ``nan_policy``.
 
     Example:
+        >>> x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+        >>> y = np.array([[0], [1], [1], [0]], np.float32)
         >>> spec = nets.mlp([2, 2, 1], "sigmoid")
         >>> params = nets.init(spec, key=jax.random.key(0), n_networks=1000)
-        >>> result = train.train(train.mlp_objective(spec, "bce"), params, {"x": XOR_X, "y": XOR_Y},
+        >>> result = train.train(train.mlp_objective(spec, "bce"), params, {"x": x, "y": y},
         ...                      optimizer=train.Optimizer("sgd", 1.0), n_steps=2000, record=train.Record(every=100))
         >>> result.path, result.loss.shape
         ('small_ensemble', (20, 1000))
