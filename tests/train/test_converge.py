@@ -40,7 +40,7 @@ def test_saddle_is_escaped_and_refinement_reaches_1e_10():
 
     start = jnp.zeros((1, 2))
     free = jnp.ones((1, 2), bool)
-    (record,) = train.converge_ensemble(loss, start, jnp.zeros(1), free, flow_gtol=1e-3, gtol=1e-10)
+    (record,) = train.converge(loss, start, jnp.zeros(1), free=free, flow=train.GradientFlow(gtol=1e-3))
     assert record.saddle_escapes == 1 and record.converged
     assert abs(abs(record.x[1]) - 1) < 1e-9 and record.loss < 1e-18
     assert record.grad_max < 1e-10 and np.isclose(record.min_eigenvalue, 2.0)
@@ -66,3 +66,39 @@ def test_refine_respects_frozen_coordinates_and_lanczos_agrees_with_eigh():
     exact = train.refine_stationary(objective, x, None, free=np.array([0, 1, 2]), gtol=1e-10, newton_steps=0)
     assert exact.method == "newton+trust-exact+newton" and exact.grad_max < 1e-10
 
+
+
+def test_converge_reaches_the_closed_form_minimum_of_a_coupled_quadratic_keeping_frozen_coordinates():
+    # L = s (x - c)^T A (x - c) / 2 on x_0..2; x_3 is frozen (the loss ignores it, as the flow needs): minimum c
+    a = np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 2.0]])
+    c = np.array([0.5, -1.0, 2.0])
+
+    def loss(p, scale):
+        d = p[:3] - jnp.asarray(c)
+        return scale * 0.5 * d @ jnp.asarray(a) @ d + 0.0 * p[3]
+
+    start = jnp.array([[3.0, 3.0, -3.0, 7.0], [0.0, 0.0, 0.0, -1.0]])
+    free = jnp.array([[True, True, True, False]] * 2)
+    records = train.converge(loss, start, jnp.array([1.0, 10.0]), free=free,
+                             flow=train.GradientFlow(gtol=1e-4), refinement=train.NewtonRefinement(gtol=1e-12))
+    for record, x3 in zip(records, (7.0, -1.0)):
+        assert record.converged and record.saddle_escapes == 0 and record.note == ""
+        np.testing.assert_allclose(record.x[:3], c, atol=1e-11)
+        assert record.x[3] == x3 and record.grad_max < 1e-12
+    # the smallest eigenvalue of the free Hessian is that of A (times the member's scale)
+    np.testing.assert_allclose([r.min_eigenvalue for r in records], np.linalg.eigvalsh(a)[0] * np.array([1.0, 10.0]))
+
+
+def test_converge_without_escapes_stops_at_the_saddle_and_says_so():
+    def loss(p, _):
+        return p[0] ** 2 + (p[1] ** 2 - 1) ** 2 / 4
+
+    (record,) = train.converge(loss, jnp.zeros((1, 2)), saddles=train.SaddleEscape(max_escapes=0),
+                               flow=train.GradientFlow(gtol=1e-3))
+    assert not record.converged and record.saddle_escapes == 0 and "saddle" in record.note
+    np.testing.assert_allclose(record.x, 0.0, atol=1e-12)
+    assert np.isclose(record.min_eigenvalue, -1.0)  # Hessian diag(2, -1) at the origin
+    with pytest.warns(DeprecationWarning):
+        (old,) = train.converge_ensemble(loss, jnp.zeros((1, 2)), None, jnp.ones((1, 2), bool), flow_gtol=1e-3,
+                                         max_escapes=0)
+    np.testing.assert_array_equal(old.x, record.x)

@@ -1,6 +1,6 @@
 """Benchmark ``copy-average``: converge one k = 100, n = 46 erf student to max-abs gradient 1e-10.
 
-toyscope's figure is the wall time of :func:`toyscope.train.converge_ensemble` (diffrax Tsit5
+toyscope's figure is the wall time of :func:`toyscope.train.converge` (diffrax Tsit5
 gradient flow, trust-region Newton-CG on Hessian-vector products, Lanczos for the smallest
 Hessian eigenvalue), split into flow, refinement and eigenvalue work. In the same process it
 times the plain baseline, ``jit(lax.scan)`` gradient descent on the same closed-form loss at the
@@ -34,8 +34,9 @@ def bench_copy_average(k: int = 100, n: int = 46, seed: int = 0, flow_max_steps:
             return theory.population_loss(student, teacher, "erf", member_mask)
 
         start = time.perf_counter()
-        (record,) = train.converge_ensemble(loss, students, mask.astype(jnp.float64), free, flow_gtol=flow_gtol,
-                                            flow_max_steps=flow_max_steps, rtol=1e-7, atol=1e-9, gtol=gtol)
+        (record,) = train.converge(loss, students, mask.astype(jnp.float64), free=free,
+                                   flow=train.GradientFlow(gtol=flow_gtol, max_steps=flow_max_steps, rtol=1e-7, atol=1e-9),
+                                   refinement=train.NewtonRefinement(gtol=gtol))
         total = time.perf_counter() - start
         labels = theory.classify_neurons(record.x[:n], record.x[n:].reshape(n, d), np.asarray(teacher.w))
 

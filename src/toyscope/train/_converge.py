@@ -1,4 +1,5 @@
-r"""Converge an ensemble to true local minima: gradient flow, Newton refinement, saddle escapes.
+r"""Converge an ensemble to stationary points (true local minima): gradient flow, Newton
+refinement, saddle escapes, behind one function, :func:`converge`.
 
 For every member: (1) gradient flow (:func:`make_gradient_flow`, all members at once under
 ``vmap``) until the max-abs gradient is below ``flow_gtol`` or the step budget is spent;
@@ -11,6 +12,7 @@ Wall time is split into flow, refinement and eigenvalue work.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -22,12 +24,25 @@ import numpy as np
 from .. import nets
 from .._progress import progress_bar
 from .._types import PyTree
-from ._gradient_flow import make_gradient_flow
+from ._gradient_flow import SOLVERS, make_gradient_flow
 from ._second_order import FlatObjective, refine_stationary, smallest_hessian_eigen
 
 
 class ConvergeRecord(NamedTuple):
-    """One member's outcome (``x`` is the full flat parameter vector, float64)."""
+    """One member's outcome from :func:`converge`.
+
+    Attributes:
+        x: ``(P,)`` the full flat parameter vector (float64; ``FlatObjective.unravel`` restores the pytree).
+        loss, grad_max: the loss and the max-abs gradient on the free coordinates at ``x``.
+        min_eigenvalue: smallest Hessian eigenvalue on the free coordinates.
+        converged: ``grad_max < gtol`` and ``min_eigenvalue >= -eig_tol``.
+        saddle_escapes: escapes taken; flow_steps: solver steps of all flows; flow_grad_max: max-abs
+            gradient where the first flow stopped; newton_iterations: refinement iterations.
+        method: refinement phases and eigen method, e.g. ``"newton+eigh"``.
+        curve_times, curve_losses: ``(n_saves,)`` the first flow's loss curve (``inf`` after it stopped).
+        flow_s, refine_s, eigen_s: wall seconds (the batched flow's time is shared equally by members).
+        note: why the member did not converge, or ``""``.
+    """
 
     x: np.ndarray
     loss: float
@@ -47,13 +62,122 @@ class ConvergeRecord(NamedTuple):
     note: str
 
 
-def converge_ensemble(loss: Callable[[PyTree, Any], jax.Array], params: PyTree, args: Any, free: PyTree, *,
+@dataclasses.dataclass(frozen=True)
+class GradientFlow:
+    r"""Stage 1 of :func:`converge`: :math:`\dot\theta = -\nabla L(\theta)` by an adaptive ODE solver.
+
+    Attributes:
+        solver: one of ``SOLVERS`` (see :func:`make_gradient_flow`).
+        gtol: stop when the max-abs gradient is below this; max_steps: solver step budget;
+        t1: final flow time; rtol, atol: step-size controller tolerances.
+    """
+
+    solver: str = "tsit5"
+    gtol: float = 1e-5
+    max_steps: int = 20_000
+    t1: float = 1e7
+    rtol: float = 1e-8
+    atol: float = 1e-10
+
+    def __post_init__(self):
+        if self.solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {sorted(SOLVERS)}, got {self.solver!r}")
+        for name in ("gtol", "max_steps", "t1", "rtol", "atol"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"GradientFlow.{name} must be > 0, got {getattr(self, name)}")
+
+
+@dataclasses.dataclass(frozen=True)
+class NewtonRefinement:
+    """Stage 2 of :func:`converge`: damped (saddle-free) Newton / trust region (:func:`refine_stationary`).
+
+    Attributes:
+        gtol: max-abs gradient target; dense_limit: free coordinates up to which the exact dense
+            Hessian is used (Hessian-vector products beyond).
+    """
+
+    gtol: float = 1e-10
+    dense_limit: int = 2000
+
+    def __post_init__(self):
+        if not self.gtol > 0:
+            raise ValueError(f"NewtonRefinement.gtol must be > 0, got {self.gtol}")
+        if not (isinstance(self.dense_limit, int) and self.dense_limit >= 1):
+            raise ValueError(f"NewtonRefinement.dense_limit must be an integer >= 1, got {self.dense_limit}")
+
+
+@dataclasses.dataclass(frozen=True)
+class SaddleEscape:
+    r"""Stage 3 of :func:`converge`: a point with :math:`\lambda_{min} < -` ``eig_tol`` is a saddle;
+    step ``step`` along its eigenvector (the sign with the lower loss), flow and refine again, at
+    most ``max_escapes`` times (0: stop at any stationary point)."""
+
+    eig_tol: float = 1e-8
+    max_escapes: int = 5
+    step: float = 1e-3
+
+    def __post_init__(self):
+        if not self.eig_tol >= 0:
+            raise ValueError(f"SaddleEscape.eig_tol must be >= 0, got {self.eig_tol}")
+        if not (isinstance(self.max_escapes, int) and self.max_escapes >= 0):
+            raise ValueError(f"SaddleEscape.max_escapes must be an integer >= 0, got {self.max_escapes}")
+        if not self.step > 0:
+            raise ValueError(f"SaddleEscape.step must be > 0, got {self.step}")
+
+
+def converge(loss: Callable[[PyTree, Any], jax.Array], params: PyTree, args: Any = None, *, free: PyTree | None = None,
+             flow: GradientFlow | None = None, refinement: NewtonRefinement | None = None,
+             saddles: SaddleEscape | None = None, objective: FlatObjective | None = None,
+             progress: str | None = None) -> list[ConvergeRecord]:
+    r"""Converge every member of an ensemble to a stationary point of ``loss`` and check it is a minimum.
+
+    For each member: gradient flow :math:`\dot\theta = -\nabla L` (all members at once) until
+    :math:`\max_i|\partial_i L| <` ``flow.gtol``; Newton refinement until it is below
+    ``refinement.gtol``; the smallest Hessian eigenvalue :math:`\lambda_{min}` on the free
+    coordinates; saddle escapes while :math:`\lambda_{min} < -` ``saddles.eig_tol``. A member is
+    ``converged`` when the gradient target is met and :math:`\lambda_{min} \ge -` ``eig_tol``.
+
+    Args:
+        loss: scalar loss ``loss(params, args)`` of one member.
+        params: leading ensemble axis E on every leaf; args: the loss's extra argument, leading E
+            (or ``None``).
+        free: boolean pytree like ``params`` (with E): which coordinates are optimised (e.g.
+            ``False`` for padding neurons; the loss must keep the others' gradient zero for the
+            flow); default all.
+        flow, refinement, saddles: :class:`GradientFlow`, :class:`NewtonRefinement`,
+            :class:`SaddleEscape` (defaults as documented there).
+        objective: a :class:`FlatObjective` of the same ``loss`` to reuse (saves compiling it again).
+        progress: progress-bar label over members, or ``None``.
+
+    Returns:
+        ``E`` :class:`ConvergeRecord`, one per member: flat float64 ``x``, ``loss``, ``grad_max``,
+        ``min_eigenvalue``, ``converged``, escape and step counts, the flow's loss curve, and the
+        wall time split into flow, refinement and eigenvalue work.
+
+    Example:
+        >>> def loss(p, _): return p[0] ** 2 + (p[1] ** 2 - 1) ** 2 / 4   # saddle at 0, minima at y = +-1
+        >>> (record,) = train.converge(loss, jnp.zeros((1, 2)), flow=train.GradientFlow(gtol=1e-3))
+        >>> record.converged, record.saddle_escapes   # (True, 1)
+    """
+    flow = GradientFlow() if flow is None else flow
+    refinement = NewtonRefinement() if refinement is None else refinement
+    saddles = SaddleEscape() if saddles is None else saddles
+    if free is None:
+        free = jax.tree_util.tree_map(lambda leaf: jnp.ones(jnp.shape(leaf), bool), params)
+    return converge_members(loss, params, args, free, flow_gtol=flow.gtol, flow_max_steps=flow.max_steps,
+                            flow_t1=flow.t1, solver=flow.solver, rtol=flow.rtol, atol=flow.atol,
+                            gtol=refinement.gtol, eig_tol=saddles.eig_tol, max_escapes=saddles.max_escapes,
+                            escape_step=saddles.step, dense_limit=refinement.dense_limit, objective=objective,
+                            progress=progress)
+
+
+def converge_members(loss: Callable[[PyTree, Any], jax.Array], params: PyTree, args: Any, free: PyTree, *,
                       flow_gtol: float = 1e-5, flow_max_steps: int = 20_000, flow_t1: float = 1e7,
                       solver: str = "tsit5", rtol: float = 1e-8, atol: float = 1e-10, gtol: float = 1e-10,
                       eig_tol: float = 1e-8, max_escapes: int = 5, escape_step: float = 1e-3,
                       dense_limit: int = 2000, objective: FlatObjective | None = None,
                       progress: str | None = None) -> list[ConvergeRecord]:
-    """Converge every member of ``params`` (leading ensemble axis) to a minimum of ``loss(params, args)``.
+    """The flat-argument implementation of :func:`converge` (every member to a minimum of ``loss(params, args)``).
 
     Args:
         loss: scalar loss of one member; params, args: leading ensemble axis ``E``.

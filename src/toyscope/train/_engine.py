@@ -73,6 +73,9 @@ class TrainResult:
         snapshot_steps: ``(n_snapshots,)``; snapshots: params pytree with leaves
             ``(n_snapshots, E, ...)`` at those steps (0, R, 2R, ..., and the last step).
         frozen_members: ``[(member, step)]`` for members frozen by ``nan_policy="freeze"``.
+        path: which implementation ran: ``"engine"`` (the general engine), ``"small_ensemble"``
+            or ``"blocked_online"`` (the fast paths :func:`train` dispatches to; these keep no
+            optimiser moments beyond plain SGD's empty state).
     """
 
     params: Any
@@ -84,6 +87,7 @@ class TrainResult:
     snapshot_steps: np.ndarray
     snapshots: Any
     frozen_members: list[tuple[int, int]]
+    path: str = "engine"
 
     def squeeze(self) -> "TrainResult":
         """Drop the ensemble axis of a one-member result (used for single networks)."""
@@ -119,7 +123,7 @@ def _minibatch_indices(member_key, start: int, length: int, n_examples: int, bat
     return batches[offset:offset + length]
 
 
-def train(
+def run_engine(
     loss_fn: Callable,
     params,
     data,
@@ -145,7 +149,9 @@ def train(
     checkpointer: Checkpointer | None = None,
     progress: str | None = "training",
 ) -> TrainResult:
-    """Train an ensemble of networks (every leaf of ``params`` has a leading axis E).
+    """The general engine behind :func:`toyscope.train.train` (flat arguments, validated here).
+
+    Train an ensemble of networks (every leaf of ``params`` has a leading axis E).
 
     Args:
         loss_fn: ``(params, batch) -> scalar`` for ONE network; ``batch`` is ``data`` with its

@@ -25,7 +25,6 @@ import numpy as np
 
 from .. import nets
 from ._losses import loss_function
-from ._update_tallies import ForkResult
 
 
 def _check(spec: nets.MLP, params, data, order, block_size, learning_rate, n_groups):
@@ -49,9 +48,10 @@ def _check(spec: nets.MLP, params, data, order, block_size, learning_rate, n_gro
             raise ValueError(f"data['group'] must lie in [0, {n_groups}), got [{groups.min()}, {groups.max()}]")
 
 
-def blocked_online_sgd(
+def blocked_sgd(
     spec: nets.MLP, params, data: dict, order, *, learning_rate: float, loss: str = "mse",
     block_size: int = 128, n_groups: int | None = None, tally_from: int = 0, snapshot_every: int | None = None,
+    with_loss: bool = False,
 ):
     r"""Per-sample SGD of an ensemble of one-hidden-layer MLPs, B samples per compiled block.
 
@@ -68,12 +68,15 @@ def blocked_online_sgd(
             :func:`group_tally_observer`), or ``None``.
         tally_from: first step that is tallied.
         snapshot_every: also return the params every this many steps (rounded up to whole blocks).
+        with_loss: also return every step's loss (of the parameters before its update, as the
+            engine records it); the parameters and tallies are the same with or without it.
 
     Returns:
-        ``(params, tallies, snapshot_steps, snapshots)``: final params (leading E); with
+        ``(params, tallies, snapshot_steps, snapshots, losses)``: final params (leading E); with
         ``n_groups``, params-shaped tallies with leaves ``(E, G, ...)`` (else ``None``); with
         ``snapshot_every``, the steps ``(S,)`` (0 first) and params with leaves ``(S, E, ...)``
-        (else ``None, None``).
+        (else ``None, None``); with ``with_loss``, ``(E, n_steps)`` losses, NaN on no-op steps
+        (else ``None``).
 
     Raises:
         ValueError: not a one-hidden-layer MLP with biases, bad order, groups or sizes.
@@ -93,25 +96,32 @@ def blocked_online_sgd(
     orders = np.maximum(orders, 0).astype(np.int32)
     x, y = jnp.asarray(data["x"]), jnp.asarray(data["y"])
     group = jnp.asarray(data["group"] if n_groups is not None else np.zeros(x.shape[0], np.int32), jnp.int32)
-    runner = _compiled_runner(spec, loss, n_groups or 1, block_size, blocks_per_segment)
-    new_params, tallies, snapshots = runner(params, jnp.asarray(orders), jnp.asarray(live),
-                                            jnp.asarray(tallied, dtype=np.float32), x, y, group,
-                                            jnp.asarray(learning_rate, x.dtype))
+    runner = _compiled_runner(spec, loss, n_groups or 1, block_size, blocks_per_segment, with_loss)
+    new_params, tallies, snapshots, *step_losses = runner(params, jnp.asarray(orders), jnp.asarray(live),
+                                                          jnp.asarray(tallied, dtype=np.float32), x, y, group,
+                                                          jnp.asarray(learning_rate, x.dtype))
     tallies = tallies if n_groups is not None else None
+    losses = None
+    if with_loss:
+        losses = np.asarray(step_losses[0]).reshape(n_members, padded)[:, :n_steps].copy()
+        losses[np.broadcast_to(order, (n_members, n_steps)) < 0] = np.nan
     if not snapshot_every:
-        return new_params, tallies, None, None
+        return new_params, tallies, None, None, losses
     first = jax.tree_util.tree_map(lambda p: np.asarray(p)[None], params)
     later = jax.tree_util.tree_map(lambda p: np.moveaxis(np.asarray(p), 1, 0), snapshots)  # (S, E, ...)
     snapshots = jax.tree_util.tree_map(lambda a, b: np.concatenate([a, b]), first, later)
     steps = np.arange(n_segments + 1) * segment
-    return new_params, tallies, steps, snapshots
+    return new_params, tallies, steps, snapshots, losses
 
 
 
 @functools.lru_cache(maxsize=32)
-def _compiled_runner(spec: nets.MLP, loss: str, g_count: int, block_size: int, blocks_per_segment: int):
+def _compiled_runner(spec: nets.MLP, loss: str, g_count: int, block_size: int, blocks_per_segment: int,
+                     with_loss: bool = False):
     """The jitted, vmapped blocked-SGD program; data and learning rate are arguments, so one
-    compiled program serves every call with the same shapes (cached per static setting)."""
+    compiled program serves every call with the same shapes (cached per static setting).
+    ``with_loss`` adds each step's loss as an extra output, computed beside (not inside) the
+    gradient, so the parameter updates are the same operations either way."""
     hidden_act, out_act = (nets.activation(a) for a in spec.activations)
     loss_of = loss_function(loss)
 
@@ -141,54 +151,72 @@ def _compiled_runner(spec: nets.MLP, loss: str, g_count: int, block_size: int, b
                 t_b1 = t_b1 + weight * jnp.abs(new_b1 - b1)
                 t_w2 = t_w2 + weight[:, :, None] * jnp.abs(new_w2 - w2)
                 t_b2 = t_b2 + weight * jnp.abs(new_b2 - b2)
-                return (new_b1, new_w2, new_b2, deltas.at[s].set(lr * dz1), t_b1, t_w2, t_b2), None
+                step_loss = loss_of(out_act(h @ w2 + b2)[None], yb[s][None]) if with_loss else None
+                return (new_b1, new_w2, new_b2, deltas.at[s].set(lr * dz1), t_b1, t_w2, t_b2), step_loss
 
             init = (b1, w2, b2, jnp.zeros_like(h0), tallies[0]["bias"], tallies[1]["weight"], tallies[1]["bias"])
-            (b1, w2, b2, deltas, t_b1, t_w2, t_b2), _ = jax.lax.scan(step, init, jnp.arange(block_size))
+            (b1, w2, b2, deltas, t_b1, t_w2, t_b2), block_losses = jax.lax.scan(step, init, jnp.arange(block_size))
             t_w1 = tallies[0]["weight"] + jnp.einsum("bg,bi,bj->gij", onehot, jnp.abs(xb), jnp.abs(deltas))
             w1 = w1 - xb.T @ deltas
-            return ((w1, b1, w2, b2), [{"weight": t_w1, "bias": t_b1}, {"weight": t_w2, "bias": t_b2}]), None
+            return ((w1, b1, w2, b2), [{"weight": t_w1, "bias": t_b1}, {"weight": t_w2, "bias": t_b2}]), block_losses
 
         def segment_run(carry, inputs):
-            carry, _ = jax.lax.scan(block, carry, inputs)
+            carry, segment_losses = jax.lax.scan(block, carry, inputs)
             w1, b1, w2, b2 = carry[0]
-            return carry, [{"weight": w1, "bias": b1}, {"weight": w2, "bias": b2}]
+            return carry, ([{"weight": w1, "bias": b1}, {"weight": w2, "bias": b2}], segment_losses)
 
         tallies = [{k: jnp.zeros((g_count, *v.shape), v.dtype) for k, v in layer.items()} for layer in p]
         shape = (-1, blocks_per_segment, block_size)
         inputs = (member_order.reshape(shape), member_live.reshape(shape), member_tallied.reshape(shape))
         start = (p[0]["weight"], p[0]["bias"], p[1]["weight"], p[1]["bias"])
-        ((w1, b1, w2, b2), tallies), snapshots = jax.lax.scan(segment_run, (start, tallies), inputs)
-        return [{"weight": w1, "bias": b1}, {"weight": w2, "bias": b2}], tallies, snapshots
+        ((w1, b1, w2, b2), tallies), (snapshots, losses) = jax.lax.scan(segment_run, (start, tallies), inputs)
+        final = [{"weight": w1, "bias": b1}, {"weight": w2, "bias": b2}]
+        return (final, tallies, snapshots, losses) if with_loss else (final, tallies, snapshots)
 
     return jax.jit(jax.vmap(member, in_axes=(0, 0, 0, 0, None, None, None, None)))
 
 
-def blocked_forks(
-    spec: nets.MLP, params, data: dict, subsets, *, learning_rate: float, loss: str = "mse",
-    block_size: int = 128, snapshot_every: int | None = None,
-) -> ForkResult:
-    r""":func:`toyscope.train.train_forks` for one-hidden-layer MLPs through :func:`blocked_online_sgd`.
+def fork_order(subsets, n_members: int, length: int | None = None) -> np.ndarray:
+    """``(K * E, L)`` per-member order: member ``k * E + e`` runs subset k, then ``-1`` (no-op) steps.
 
-    Every network continues on each of the K subsets (K x E runs in one compiled ensemble;
-    shorter subsets end with no-op steps). Same arguments and result as ``train_forks`` except
-    ``spec`` and ``loss`` (a name) replace ``loss_fn``, and ``losses`` is empty (not recorded).
+    Raises:
+        ValueError: no subsets or an empty subset.
     """
     subsets = [np.asarray(s, dtype=np.int64) for s in subsets]
     if not subsets or any(s.size == 0 for s in subsets):
         raise ValueError(f"subsets must be a non-empty list of non-empty index arrays, got sizes {[s.size for s in subsets]}")
-    n_forks, n_members = len(subsets), params[0]["weight"].shape[0]
-    length = max(s.size for s in subsets)
-    order = np.full((n_forks, length), -1, dtype=np.int64)
+    length = length or max(s.size for s in subsets)
+    order = np.full((len(subsets), length), -1, dtype=np.int64)
     for k, subset in enumerate(subsets):
         order[k, :subset.size] = subset
-    tiled = jax.tree_util.tree_map(lambda p: jnp.broadcast_to(p[None], (n_forks, *p.shape)).reshape(-1, *p.shape[1:]), params)
-    final, _, steps, snapshots = blocked_online_sgd(
-        spec, tiled, data, np.repeat(order, n_members, axis=0), learning_rate=learning_rate, loss=loss,
-        block_size=block_size, snapshot_every=snapshot_every)
+    return np.repeat(order, n_members, axis=0)
+
+
+def tile_forks(params, n_forks: int):
+    """Ensemble params (leading E) -> K copies, leading ``K * E`` (member ``k * E + e`` is copy k of e)."""
+    return jax.tree_util.tree_map(
+        lambda p: jnp.broadcast_to(p[None], (n_forks, *p.shape)).reshape(-1, *p.shape[1:]), params)
+
+
+def blocked_forks_run(spec: nets.MLP, params, data: dict, subsets, *, learning_rate: float, loss: str = "mse",
+                      block_size: int = 128, snapshot_every: int | None = None, with_loss: bool = False):
+    r"""Every network continued on each of K subsets by :func:`blocked_sgd` (K x E runs in one
+    compiled ensemble; shorter subsets end with no-op steps).
+
+    Returns:
+        ``(params, snapshot_steps, snapshots, losses)``: leaves ``(K, E, ...)``; ``(S,)`` steps
+        (empty without ``snapshot_every``); leaves ``(S, K, E, ...)`` or ``None``; ``(K, E, L)``
+        per-step losses (NaN on no-op steps) or ``None`` without ``with_loss``.
+    """
+    n_forks, n_members = len(subsets), params[0]["weight"].shape[0]
+    order = fork_order(subsets, n_members)
+    final, _, steps, snapshots, losses = blocked_sgd(
+        spec, tile_forks(params, n_forks), data, order, learning_rate=learning_rate, loss=loss,
+        block_size=block_size, snapshot_every=snapshot_every, with_loss=with_loss)
     split = lambda p, lead: np.asarray(p).reshape(*lead, n_forks, n_members, *p.shape[len(lead) + 1:])  # noqa: E731
     final = jax.tree_util.tree_map(lambda p: split(p, ()), final)
     if snapshots is not None:
         snapshots = jax.tree_util.tree_map(lambda p: split(p, (p.shape[0],)), snapshots)
-    return ForkResult(final, np.zeros((n_forks, n_members, 0)), steps if steps is not None else np.zeros(0, np.int64),
-                      snapshots)
+    if losses is not None:
+        losses = losses.reshape(n_forks, n_members, -1)
+    return final, steps if steps is not None else np.zeros(0, np.int64), snapshots, losses

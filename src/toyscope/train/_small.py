@@ -5,11 +5,12 @@ vmapped step spends its time in batched matrix products of 2x2 matrices. Here ev
 parameter becomes one ``(E,)`` vector and the forward pass is unrolled over examples and units,
 so the whole step is a few long elementwise loops over the ensemble, which XLA fuses; the
 ensemble axis is also sharded over the host's CPU devices (see ``toyscope._host``). The maths
-is exactly :func:`toyscope.train.fit` with ``optimizer="sgd"``, ``mode="full_batch"``:
+is exactly the general engine of :func:`toyscope.train.train` with plain SGD on full batches:
 
 .. math:: \theta_{t+1} = \theta_t - \eta \nabla_\theta \frac{1}{N}\sum_n \ell(f_\theta(x_n), y_n)
 
-for every member independently (tested against :func:`fit`).
+for every member independently (tested against the engine). :func:`toyscope.train.train`
+dispatches here itself (see its docstring for when).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def _ensemble_sharding(n_members: int):
     return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("ensemble"))
 
 
-def fit_small_ensemble(
+def small_ensemble_descent(
     spec: nets.MLP, params, x, y, *, loss: str = "bce", learning_rate: float = 1.0, n_steps: int = 1000,
     record_every: int = 1, snapshot_every: int | None = None, progress: str | None = "training",
 ) -> TrainResult:
@@ -173,4 +174,5 @@ def fit_small_ensemble(
     stacked = jax.tree_util.tree_map(lambda *a: np.stack(a), *snapshots) if snapshots else None
     return TrainResult(params=final, opt_state=None, aux=None, steps=np.arange(0, n_steps, record_every),
                        loss=np.concatenate(losses, axis=0), metrics={},
-                       snapshot_steps=np.asarray(snapshot_steps, np.int64), snapshots=stacked, frozen_members=[])
+                       snapshot_steps=np.asarray(snapshot_steps, np.int64), snapshots=stacked, frozen_members=[],
+                       path="small_ensemble")
