@@ -34,8 +34,9 @@ def run(config: DemoConfig, ctx) -> StudyResult:
     x = jax.random.normal(jax.random.key(123), (64, 2))
     y = jnp.sin(x[:, :1]) * x[:, 1:]
     params = nets.init(spec, key=key, n_networks=config.n_networks)
-    result = train.fit(spec, params, {"x": x, "y": y}, loss="mse", learning_rate=config.learning_rate,
-                       n_steps=config.n_steps, checkpointer=ctx.checkpointer("train"), chunk_steps=config.n_steps // 20)
+    result = train.train(train.mlp_objective(spec, "mse"), params, {"x": x, "y": y},
+                         optimizer=train.Optimizer("sgd", config.learning_rate), n_steps=config.n_steps,
+                         record=train.Record(chunk_steps=config.n_steps // 20), checkpointer=ctx.checkpointer("train"))
     if config.fail_after_training:
         raise ValueError("fail_after_training was set")
     fig = matplotlib.figure.Figure(figsize=(4, 3))

@@ -3,7 +3,7 @@
 XLA treats the CPU as one device by default and runs each small elementwise loop on one core.
 :func:`configure_host_devices` asks for one host device per core
 (``--xla_force_host_platform_device_count`` in ``XLA_FLAGS``), so ensemble computations can be
-sharded across cores (``toyscope.train.fit_small_ensemble``); everything else still runs on
+sharded across cores (the tiny-ensemble path of ``toyscope.train.train``); everything else still runs on
 device 0 as usual. Importing toyscope does not call it: the ``toyscope`` command, ``toyscope
 bench``, the test suite and sweep worker processes do, and a Python user calls it before the
 first JAX computation. ``TOYSCOPE_HOST_DEVICES=1`` opts out; an ``XLA_FLAGS`` that already

@@ -54,8 +54,8 @@ def select_members(run: TrainResult, start: int, stop: int | None) -> TrainResul
         >>> from toyscope import analysis, nets, train
         >>> spec = nets.mlp([2, 3, 1], "tanh")
         >>> params = nets.init(spec, key=jax.random.key(0), n_networks=4)
-        >>> run = train.train(train.mlp_loss(spec), params, {"x": jnp.ones((5, 2)), "y": jnp.zeros((5, 1))},
-        ...                   optimizer=train.make_optimizer("sgd", 0.1), n_steps=10, progress=None)
+        >>> run = train.train(train.mlp_objective(spec), params, {"x": jnp.ones((5, 2)), "y": jnp.zeros((5, 1))},
+        ...                   optimizer=train.Optimizer("sgd", 0.1), n_steps=10, progress=None)
         >>> part = analysis.select_members(run, 1, None)
         >>> part.loss.shape[1], part.params[0]["weight"].shape
         (3, (3, 2, 3))

@@ -18,7 +18,7 @@ from .. import nets, train
 
 def flat_mlp_loss(spec: nets.MLP, data: dict, loss: str = "bce") -> Callable:
     """:math:`\\theta \\mapsto L(\\theta)`: the full-batch ``loss`` of the MLP with flat params on ``data``."""
-    fn = train.mlp_loss(spec, loss)
+    fn = train.mlp_objective(spec, loss)
     batch = {k: jnp.asarray(v) for k, v in data.items()}
     return lambda theta: fn(nets.unflatten_params(spec, theta), batch)
 

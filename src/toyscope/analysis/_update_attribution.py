@@ -254,7 +254,7 @@ def member_attribution(tallies, forks, member: int) -> MemberAttribution:
     Args:
         tallies: two layers ``[{"weight": (E, 2, d_in, h), "bias": (E, 2, h)}, {"weight": (E, 2, h, d_out),
             "bias": (E, 2, d_out)}]``, group A then B (``TrainResult.aux`` of
-            :func:`toyscope.train.online_sgd_with_tallies`).
+            :func:`toyscope.train.train` with a :func:`toyscope.train.group_tally_observer`).
         forks: the same two layers with leaves ``(4, E, ...)``: forks A1 vs B, A2 vs B, A vs B1, A vs B2.
         member: ensemble index ``e``.
 

@@ -105,11 +105,21 @@ class CopyAverageConfig(StudyConfig):
     def widths(self) -> list[int]:
         return sorted(set(self.n_values)) if self.n_values is not None else list(range(1, self.k + 1))
 
-    def converge_options(self) -> dict:
-        """The keywords of :func:`toyscope.train.converge_ensemble` this config fixes."""
-        return {"flow_gtol": self.flow_gtol, "flow_max_steps": self.flow_max_steps, "solver": self.flow_solver,
-                "rtol": self.flow_rtol, "atol": self.flow_atol, "gtol": self.gtol, "eig_tol": self.eig_tol,
-                "max_escapes": self.max_escapes, "escape_step": self.escape_step, "dense_limit": self.dense_limit}
+    def converge_options(self) -> "ConvergeOptions":
+        """The options of :func:`toyscope.train.converge` this config fixes."""
+        return ConvergeOptions(
+            train.GradientFlow(solver=self.flow_solver, gtol=self.flow_gtol, max_steps=self.flow_max_steps,
+                               rtol=self.flow_rtol, atol=self.flow_atol),
+            train.NewtonRefinement(gtol=self.gtol, dense_limit=self.dense_limit),
+            train.SaddleEscape(eig_tol=self.eig_tol, max_escapes=self.max_escapes, step=self.escape_step))
+
+
+class ConvergeOptions(NamedTuple):
+    """How :func:`toyscope.train.converge` drives the students: flow, refinement, saddle escapes."""
+
+    flow: train.GradientFlow
+    refinement: train.NewtonRefinement
+    saddles: train.SaddleEscape
 
 
 class _Students(NamedTuple):
@@ -207,18 +217,19 @@ def _student_loss(teacher, activation: str):
     return loss
 
 
-def _converge_students(ctx, teacher, objective, *, widths, n_seeds: int, seed: int, activation: str, converge: dict,
+def _converge_students(ctx, teacher, objective, *, widths, n_seeds: int, seed: int, activation: str,
+                       converge: ConvergeOptions,
                        exact_tol: float, approx_tol: float) -> _Students:
     """Glorot students for every (n, seed), zero-padded to the widest n and compiled once, driven to a
-    minimum (``converge``: keywords of :func:`toyscope.train.converge_ensemble`) and classified."""
+    minimum (:func:`toyscope.train.converge` with the ``converge`` options) and classified."""
     members = [(n, s) for n in widths for s in range(n_seeds)]
     dtype = teacher.w.dtype
     params, mask = theory.glorot_normal_students([n for n, _ in members], teacher.w.shape[1],
                                                  key=jax.random.key(seed), dtype=dtype)
     free = theory.TwoLayerStudent(mask, jnp.broadcast_to(mask[:, :, None], params.w.shape))
-    records = ctx.cached("converge", lambda: train.converge_ensemble(
-        _student_loss(teacher, activation), params, mask.astype(dtype), free, **converge, objective=objective,
-        progress="copy-average: refine"))
+    records = ctx.cached("converge", lambda: train.converge(
+        _student_loss(teacher, activation), params, mask.astype(dtype), free=free, flow=converge.flow,
+        refinement=converge.refinement, saddles=converge.saddles, objective=objective, progress="copy-average: refine"))
     final = [objective.unravel(jnp.asarray(record.x)) for record in records]
     a, w = np.stack([np.asarray(s.a) for s in final]), np.stack([np.asarray(s.w) for s in final])
     classes = theory.classify_students(a, w, [n for n, _ in members], teacher.w, activation=activation,
@@ -367,13 +378,13 @@ def _params(teacher, students: _Students | None) -> dict:
     return {"params": params, "param_docs": docs}
 
 
-def _deviations(converge: dict, *, k: int, n_seeds: int) -> list[Deviation]:
-    """``converge``: the keywords of :func:`toyscope.train.converge_ensemble` the run used."""
+def _deviations(converge: ConvergeOptions, *, k: int, n_seeds: int) -> list[Deviation]:
+    """``converge``: the :func:`toyscope.train.converge` options the run used."""
     return [
         Deviation("optimiser", "gradient flow with MLPGradientFlow.jl (Julia, adaptive ODE + Newton)",
-                  f"diffrax {converge['solver']} flow until max-abs grad < {converge['flow_gtol']:g} or "
-                  f"{converge['flow_max_steps']} steps, then damped Newton (exact Hessian) with a scipy trust region "
-                  f"as fallback, to {converge['gtol']:g}",
+                  f"diffrax {converge.flow.solver} flow until max-abs grad < {converge.flow.gtol:g} or "
+                  f"{converge.flow.max_steps} steps, then damped Newton (exact Hessian) with a scipy trust region "
+                  f"as fallback, to {converge.refinement.gtol:g}",
                   "the flow is stiff near the end; an explicit solver cannot finish it in budget (see docs)"),
         Deviation("data", "finite samples / exact Gaussian integrals", "exact closed-form population loss",
                   "the arcsine kernel makes sampling unnecessary"),

@@ -169,9 +169,10 @@ def _routing_net(problem: tasks.RoutingProblem, n_hidden: int, group: int | None
 
 def _simulate(loss_fn, params, batch, schedule: _Schedule, *, ctx, name: str, snapshots: int = 20):
     """Full-batch GD on ``schedule`` with ``snapshots`` parameter snapshots, checkpointed as ``name``."""
-    return train.train(loss_fn, params, batch, optimizer=train.make_optimizer("sgd", schedule.learning_rate),
-                       n_steps=schedule.n_steps, record_every=schedule.record_every,
-                       snapshot_every=schedule.n_steps // snapshots, checkpointer=ctx.checkpointer(name), progress=name)
+    return train.train(loss_fn, params, batch, optimizer=train.Optimizer("sgd", schedule.learning_rate),
+                       n_steps=schedule.n_steps,
+                       record=train.Record(every=schedule.record_every, snapshot_every=schedule.n_steps // snapshots),
+                       checkpointer=ctx.checkpointer(name), progress=name)
 
 
 _COMMON_DEVIATIONS = [
@@ -425,10 +426,10 @@ def _run_race(config: NeuralRaceConfig, ctx) -> StudyResult:
         params0 = init.draw(spec, key=jax.random.key(config.seed + gi), n_hidden=n_hidden)
         hidden_used = [modes.edges[i] for i in hidden if modes.edges[i] in used]
         run = train.train(nets.active_path_loss(spec, batch), {e: params0[e] for e in used}, batch,
-                          optimizer=train.make_optimizer("sgd", schedule.learning_rate), n_steps=schedule.n_steps,
-                          record_every=schedule.record_every,
-                          metrics={"top_hidden_sv": analysis.top_singular_value_metric(hidden_used)},
-                          chunk_steps=schedule.n_steps // 10, checkpointer=ctx.checkpointer(f"race_g{g}"),
+                          optimizer=train.Optimizer("sgd", schedule.learning_rate), n_steps=schedule.n_steps,
+                          record=train.Record(every=schedule.record_every, chunk_steps=schedule.n_steps // 10,
+                                              metrics={"top_hidden_sv": analysis.top_singular_value_metric(hidden_used)}),
+                          checkpointer=ctx.checkpointer(f"race_g{g}"),
                           progress=f"race P={p_shared}")
         sv = run.metrics["top_hidden_sv"]  # (T, E)
         curves[f"P = {p_shared}"] = {"theory_strength": b_h, "sim_strength": sv, "theory_loss": loss, "sim_loss": run.loss}
@@ -615,9 +616,9 @@ def _train_mnist(setup: _MnistRoutes, k: int, init: _Init, *, key, ctx, name: st
     data["weight"] = np.full_like(data["weight"], 1.0 / batch_size)  # each minibatch loss is a mean
     params0 = init.draw(spec, key=key, n_hidden=setup.n_hidden)
     run = train.train(nets.gated_linear_loss(spec), params0, tasks.gated_batch(data),
-                      optimizer=train.make_optimizer("sgd", setup.learning_rate), n_steps=setup.n_steps,
-                      mode="minibatch", batch_size=batch_size, key=jax.random.fold_in(key, 1),
-                      record_every=setup.n_steps // 20, chunk_steps=setup.n_steps // 4,
+                      optimizer=train.Optimizer("sgd", setup.learning_rate), n_steps=setup.n_steps,
+                      batching=train.Minibatch(batch_size, key=jax.random.fold_in(key, 1)),
+                      record=train.Record(every=setup.n_steps // 20, chunk_steps=setup.n_steps // 4),
                       checkpointer=ctx.checkpointer(name), progress=name)
     evaluation = tasks.transformed_routing_task(*setup.eval_pool, setup.permutations, np.ones((m, m), bool),
                                                 setup.eval_per_route, seed=setup.seed + 1)

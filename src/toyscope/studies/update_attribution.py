@@ -187,19 +187,22 @@ def _run_activation(ctx, act: str, recipe: _Recipe, data: dict, split: tasks.Gro
     output = act if recipe.output_activation == "same" else recipe.output_activation
     spec = nets.mlp([data["x"].shape[1], recipe.hidden, 2], act, output)
     params = nets.init(spec, key=jax.random.key(recipe.seed), n_networks=recipe.n_seeds, bias_scheme="same")
-    loss_fn = train.mlp_loss(spec, recipe.loss)
-    phase1 = train.online_sgd_with_tallies(
-        loss_fn, params, data, learning_rate=recipe.learning_rate, order=split.phase1, tally_from=tally_from,
-        checkpointer=ctx.checkpointer(f"phase1-{act}"), progress=f"phase 1 ({act})")
-    snapshot_every = math.ceil(max(s.size for s in split.forks) / N_FORK_SNAPSHOTS)
+    loss_fn = train.mlp_objective(spec, recipe.loss)
+    tallies = jax.tree_util.tree_map(lambda p: jnp.zeros((p.shape[0], 2, *p.shape[1:]), p.dtype), params)
+    sgd = train.Optimizer("sgd", recipe.learning_rate)
+    # phase 1 on the general engine (fast_path=False): the blocked path is exact too, but rounds
+    # differently, and this study's published numbers come from the engine
+    phase1 = train.train(loss_fn, params, data, optimizer=sgd, n_steps=len(split.phase1),
+                         batching=train.Online(split.phase1), observer=train.group_tally_observer(tally_from),
+                         aux=tallies, checkpointer=ctx.checkpointer(f"phase1-{act}"), progress=f"phase 1 ({act})",
+                         fast_path=False)
+    record = train.Record(snapshot_every=math.ceil(max(s.size for s in split.forks) / N_FORK_SNAPSHOTS))
     if recipe.fork_engine == "blocked":
-        forks = ctx.cached(f"forks-{act}", lambda: train.blocked_forks(
-            spec, phase1.params, data, split.forks, learning_rate=recipe.learning_rate, loss=recipe.loss,
-            snapshot_every=snapshot_every))
+        forks = ctx.cached(f"forks-{act}", lambda: train.fork(loss_fn, phase1.params, data, split.forks,
+                                                              optimizer=sgd, record=record, progress=None))
     else:
-        forks = train.train_forks(
-            loss_fn, phase1.params, data, split.forks, learning_rate=recipe.learning_rate,
-            snapshot_every=snapshot_every, checkpointer=ctx.checkpointer(f"forks-{act}"), progress=f"forks ({act})")
+        forks = train.fork(loss_fn, phase1.params, data, split.forks, optimizer=sgd, record=record,
+                           checkpointer=ctx.checkpointer(f"forks-{act}"), progress=f"forks ({act})", fast_path=False)
     members = [analysis.member_attribution(phase1.aux, forks.params, e) for e in range(recipe.n_seeds)]
     held_out = np.asarray(nets.apply(spec, phase1.params, data["x"][split.rest]))
     return _ActivationRun(spec, phase1, forks, members, analysis.ensemble_accuracy(held_out, held_out_labels))

@@ -157,15 +157,11 @@ def init_ensemble(spec, init: InitOptions, *, key, n_networks: int):
 
 
 def train_ensemble(spec, params, data, recipe: Recipe, *, snapshot_every=None, progress=None):
-    """Full-batch training of an ensemble: the fast path for plain GD on many nets, the general engine otherwise."""
-    if recipe.optimizer == "sgd" and nets.ensemble_size(params) >= 64:
-        return train.fit_small_ensemble(spec, params, data["x"], data["y"], loss="bce",
-                                        learning_rate=recipe.learning_rate, n_steps=recipe.n_steps,
-                                        record_every=recipe.record_every, snapshot_every=snapshot_every,
-                                        progress=progress)
-    return train.fit(spec, params, data, loss="bce", optimizer=recipe.optimizer, learning_rate=recipe.learning_rate,
-                     n_steps=recipe.n_steps, record_every=recipe.record_every, snapshot_every=snapshot_every,
-                     progress=progress)
+    """Full-batch training of an ensemble (``train.train`` picks the tiny-ensemble fast path for plain
+    GD on 64 or more nets, the general engine otherwise)."""
+    return train.train(train.mlp_objective(spec, "bce"), params, data,
+                       optimizer=train.Optimizer(recipe.optimizer, recipe.learning_rate), n_steps=recipe.n_steps,
+                       record=train.Record(every=recipe.record_every, snapshot_every=snapshot_every), progress=progress)
 
 
 class Ensemble(NamedTuple):
