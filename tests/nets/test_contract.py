@@ -36,6 +36,11 @@ def _mlp(activation):
     return Case(spec, _rng_x(N_EXAMPLES, 3), {}, lambda: (N_EXAMPLES, 2))
 
 
+def _mlp_one_layer(activation):
+    spec = nets.mlp([2, 1], activation, activation, bias=False)
+    return Case(spec, _rng_x(N_EXAMPLES, 2), {}, lambda: (N_EXAMPLES, 1))
+
+
 def _layered_vectors(activation):
     spec = nets.layered_network([3, 6, 4], activation)
     return Case(spec, _rng_x(N_EXAMPLES, 3), {}, lambda: (N_EXAMPLES, 4))
@@ -69,7 +74,8 @@ def _xor_paths(_activation):
 
 
 # (type, activations it supports): every activation for the nonlinear types; the GDLNs are linear
-BUILDERS = {"mlp": (_mlp, sorted(nets.ACTIVATIONS)), "layered": (_layered_vectors, sorted(nets.ACTIVATIONS)),
+BUILDERS = {"mlp": (_mlp, sorted(nets.ACTIVATIONS)), "mlp_one_layer": (_mlp_one_layer, ["sigmoid"]),
+            "layered": (_layered_vectors, sorted(nets.ACTIVATIONS)),
             "layered_tokens": (_layered_tokens, ["relu", "silu"]),
             "transformer": (_transformer, sorted(nets.ACTIVATIONS)),
             "gated_linear": (_gated, ["linear"]), "xor_path_net": (_xor_paths, ["linear"])}
