@@ -20,8 +20,8 @@ Params are a dict ``{"s->t": (d_s, d_t)}``; an ensemble has a leading axis E on 
 Batches are dicts ``{"x": {input: (N, d)}, "y": {output: (N, d)}, "gates": {node or edge
 name: (N,)}, "weight": (N,)}`` (``gates`` and ``weight`` optional).
 
-:func:`apply_gated_linear` / :func:`gated_linear_loss` evaluate every edge for every example
-(dense). :func:`active_paths` / :func:`apply_active_paths` / :func:`active_path_loss` compute only
+:func:`toyscope.nets.apply` / :func:`gated_linear_loss` evaluate every edge for every example
+(dense). ``nets.apply(..., layout=active_paths(...))`` / :func:`active_path_loss` compute only
 the (example, path) pairs whose path gate is non-zero: with M^2 routes through dedicated
 pathways an example uses 1 of M^2 paths, so the cost falls from examples x edges to examples x
 path length.
@@ -392,7 +392,7 @@ def active_paths(spec: GatedLinearNet, gates: dict | None, n_examples: int) -> A
 
     Paths of equal edge shapes form one group. Along a group's paths, position j sorts the
     group's pairs by the edge they cross there into a ``(U_j, B_j)`` block table (padded), so
-    :func:`apply_active_paths` does one batched matmul per position over the distinct edges.
+    ``nets.apply(..., layout=...)`` does one batched matmul per position over the distinct edges.
 
     Args:
         spec: the network.
@@ -400,7 +400,7 @@ def active_paths(spec: GatedLinearNet, gates: dict | None, n_examples: int) -> A
         n_examples: N.
 
     Returns:
-        An :class:`ActivePaths` for :func:`apply_active_paths` and :func:`active_path_loss`.
+        An :class:`ActivePaths` for ``nets.apply(..., layout=...)`` and :func:`active_path_loss`.
 
     Raises:
         ValueError: n_examples < 1, gates of the wrong length or naming unknown nodes/edges.
@@ -538,7 +538,7 @@ def _weighted_error(spec: GatedLinearNet, outputs: dict, batch) -> jax.Array:
 
 def active_path_loss(spec: GatedLinearNet, batch: dict):
     r"""``(params, batch) -> L`` for ONE network, like :func:`gated_linear_loss` but computing
-    only the paths that ``batch``'s gates switch on (see :func:`apply_active_paths`).
+    only the paths that ``batch``'s gates switch on (see :func:`active_paths`).
 
     The sparsity pattern is fixed from this ``batch``: call the loss with the same examples in
     the same order (full-batch training); gate *values* are read from the batch at call time.

@@ -98,7 +98,7 @@ def param_shapes(spec):
     Example:
         >>> from toyscope import nets
         >>> [{k: v.shape for k, v in layer.items()} for layer in nets.param_shapes(nets.mlp([2, 3, 1]))]
-        [{'bias': (3,), 'weight': (2, 3)}, {'bias': (1,), 'weight': (3, 1)}]
+        [{'weight': (2, 3), 'bias': (3,)}, {'weight': (3, 1), 'bias': (1,)}]
     """
     raise _no_network("param_shapes", spec)
 
