@@ -159,8 +159,11 @@ def test_params_that_do_not_fit_the_spec_are_refused(kind):
     spec = _case(kind, BUILDERS[kind][1][0]).spec
     params = jax.tree_util.tree_map(lambda a: jnp.stack([a, 2 * a]), nets.init(spec, key=jax.random.key(0)))
     leaves, treedef = jax.tree_util.tree_flatten(params)
-    with pytest.raises(ValueError, match="leading axes"):  # one leaf without the ensemble axis
-        nets.is_ensemble(spec, jax.tree_util.tree_unflatten(treedef, [leaves[0][0], *leaves[1:]]))
+    if len(leaves) > 1:
+        with pytest.raises(ValueError, match="leading axes"):  # one leaf without the ensemble axis
+            nets.is_ensemble(spec, jax.tree_util.tree_unflatten(treedef, [leaves[0][0], *leaves[1:]]))
+    with pytest.raises(ValueError, match="arrays"):  # a leaf too many
+        nets.is_ensemble(spec, [*leaves, leaves[0]])
     with pytest.raises(ValueError, match="has shape"):  # a trailing shape that is not the spec's
         nets.is_ensemble(spec, jax.tree_util.tree_unflatten(treedef, [leaves[0][..., :0], *leaves[1:]]))
     with pytest.raises(ValueError, match="one .E,."):  # snapshots (S, E, ...): pick one first
