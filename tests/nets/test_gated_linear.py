@@ -18,7 +18,7 @@ def _skip_net():
 def _random_case(seed=0, n=6):
     spec = _skip_net()
     rng = np.random.default_rng(seed)
-    params = nets.init_gated_linear(spec, key=jax.random.key(seed), scale=0.7)
+    params = nets.init(spec, key=jax.random.key(seed), scale=0.7)
     x = {"a": rng.standard_normal((n, 3)).astype(np.float32), "b": rng.standard_normal((n, 2)).astype(np.float32)}
     names = [name for name, _ in spec.nodes] + list(spec.edge_names)
     gates = {name: rng.integers(0, 2, n).astype(np.float32) for name in names}
@@ -36,7 +36,7 @@ def test_paths_of_a_graph_with_a_skip_edge():
 
 def test_output_is_the_sum_over_active_paths_of_gated_products():
     spec, params, x, gates = _random_case()
-    out = nets.apply_gated_linear(spec, params, x, gates)
+    out = nets.apply(spec, params, x, gates)
     g = np.asarray(nets.path_gates(spec, gates, 6))
     expected = {"y": np.zeros((6, 2)), "z": np.zeros((6, 3))}
     for p, path in enumerate(spec.paths()):  # plain loop over paths and examples
@@ -55,8 +55,8 @@ def test_weights_of_a_gated_off_edge_change_nothing_and_get_no_gradient():
     gates = {name: np.ones(6, np.float32) for name in gates}
     gates["h->k"] = np.zeros(6, np.float32)
     changed = {**params, "h->k": params["h->k"] + 5.0}
-    a = nets.apply_gated_linear(spec, params, x, gates)
-    b = nets.apply_gated_linear(spec, changed, x, gates)
+    a = nets.apply(spec, params, x, gates)
+    b = nets.apply(spec, changed, x, gates)
     for node in a:
         np.testing.assert_allclose(a[node], b[node], rtol=0, atol=0)
     y = {"y": np.ones((6, 2), np.float32), "z": np.ones((6, 3), np.float32)}
@@ -69,8 +69,8 @@ def test_gating_a_node_equals_gating_all_its_edges():
     spec, params, x, _ = _random_case(seed=2)
     rng = np.random.default_rng(3)
     g = rng.integers(0, 2, 6).astype(np.float32)
-    by_node = nets.apply_gated_linear(spec, params, x, {"h": g})
-    by_edges = nets.apply_gated_linear(spec, params, x, {"h->k": g, "h->y": g})
+    by_node = nets.apply(spec, params, x, {"h": g})
+    by_edges = nets.apply(spec, params, x, {"h->k": g, "h->y": g})
     for node in by_node:
         np.testing.assert_allclose(by_node[node], by_edges[node], rtol=1e-6, atol=1e-6)
 
@@ -88,27 +88,27 @@ def test_masked_output_target_is_ignored_and_weights_average():
 
 def test_ensemble_apply_equals_a_loop_over_members():
     spec = _skip_net()
-    params = nets.init_gated_linear(spec, key=jax.random.key(5), n_networks=3, scale=0.5)
+    params = nets.init(spec, key=jax.random.key(5), n_networks=3, scale=0.5)
     _, _, x, gates = _random_case(seed=5)
-    out = nets.apply_gated_linear(spec, params, x, gates)
+    out = nets.apply(spec, params, x, gates)
     for e in range(3):
-        one = nets.apply_gated_linear(spec, jax.tree_util.tree_map(lambda a: a[e], params), x, gates)
+        one = nets.apply(spec, nets.ensemble_member(params, e), x, gates)
         np.testing.assert_allclose(out["z"][e], one["z"], rtol=1e-6, atol=1e-6)
 
 
 def test_init_schemes_and_validation():
     spec = nets.gated_linear_net([("a", 4), ("b", 5)], [("a", "b")])
-    ortho = nets.init_gated_linear(spec, key=jax.random.key(0), scheme="orthogonal", scale=2.0)
+    ortho = nets.init(spec, key=jax.random.key(0), scheme="orthogonal", scale=2.0)
     w = np.asarray(ortho["a->b"])  # (4, 5): rows orthogonal with norm 2
     np.testing.assert_allclose(w @ w.T, 4 * np.eye(4), atol=1e-5)
-    normal = nets.init_gated_linear(spec, key=jax.random.key(1), n_networks=400, scale=0.5)
+    normal = nets.init(spec, key=jax.random.key(1), n_networks=400, scale=0.5)
     assert np.asarray(normal["a->b"]).std() == pytest.approx(0.5, rel=0.03)
     with pytest.raises(ValueError, match="scale"):
-        nets.init_gated_linear(spec, key=jax.random.key(0), scale=0.0)
+        nets.init(spec, key=jax.random.key(0), scale=0.0)
     with pytest.raises(ValueError, match="backwards"):
         nets.gated_linear_net([("a", 1), ("b", 1)], [("b", "a")])
     with pytest.raises(ValueError, match="x lacks input nodes"):
-        nets.apply_gated_linear(spec, ortho, {"b": np.zeros((1, 5))})
+        nets.apply(spec, ortho, {"b": np.zeros((1, 5))})
 
 
 @pytest.mark.parametrize("group", [1, 3])
@@ -135,8 +135,8 @@ def test_active_path_evaluation_matches_the_dense_network_in_values_and_gradient
     layout = nets.active_paths(spec, gates, 9)
     dense_g = np.asarray(nets.path_gates(spec, gates, 9))
     assert layout.n_active == int((dense_g != 0).sum()) < dense_g.size  # some pairs skipped
-    sparse = nets.apply_active_paths(spec, params, x, gates, layout)
-    dense = nets.apply_gated_linear(spec, params, x, gates)
+    sparse = nets.apply(spec, params, x, gates, layout=layout)
+    dense = nets.apply(spec, params, x, gates)
     for node in dense:
         np.testing.assert_allclose(sparse[node], dense[node], rtol=1e-5, atol=1e-6)
     y = {"y": rng.standard_normal((9, 2)).astype(np.float32), "z": rng.standard_normal((9, 3)).astype(np.float32)}
@@ -155,7 +155,7 @@ def test_active_path_loss_on_routing_nets_matches_dense_for_an_ensemble(group):
     data = tasks.routing_task(tasks.band_routes(m, 1), tasks.orthogonal_encodings(m, 4, 4, seed=1),
                               tasks.hierarchical_targets(), group_size=group)
     batch = {k: data[k] for k in ("x", "y", "gates", "weight")}
-    params = nets.init_gated_linear(spec, key=jax.random.key(8), n_networks=2, scale=0.6)
+    params = nets.init(spec, key=jax.random.key(8), n_networks=2, scale=0.6)
     layout = nets.active_paths(spec, data["gates"], len(data["item"]))
     assert layout.n_active == len(data["item"])  # one path per example
     unused = set(spec.edge_names) - set(layout.active_edges)
@@ -168,8 +168,8 @@ def test_active_path_loss_on_routing_nets_matches_dense_for_an_ensemble(group):
         np.testing.assert_allclose(g_s[name], g_d[name], rtol=1e-4, atol=1e-6)
         if name in unused:
             assert float(jnp.abs(g_s[name]).max()) == 0.0
-    sparse_out = nets.apply_active_paths(spec, params, data["x"], data["gates"], layout)  # ensemble forward
-    for node, dense_y in nets.apply_gated_linear(spec, params, data["x"], data["gates"]).items():
+    sparse_out = nets.apply(spec, params, data["x"], data["gates"], layout=layout)  # ensemble forward
+    for node, dense_y in nets.apply(spec, params, data["x"], data["gates"]).items():
         np.testing.assert_allclose(sparse_out[node], dense_y, rtol=1e-5, atol=1e-6)
     only_used = {name: params[name] for name in layout.active_edges}  # the loss never reads the other edges
     v_used = jax.jit(jax.vmap(nets.active_path_loss(spec, batch), in_axes=(0, None)))(only_used, batch)

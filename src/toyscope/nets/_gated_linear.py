@@ -20,8 +20,8 @@ Params are a dict ``{"s->t": (d_s, d_t)}``; an ensemble has a leading axis E on 
 Batches are dicts ``{"x": {input: (N, d)}, "y": {output: (N, d)}, "gates": {node or edge
 name: (N,)}, "weight": (N,)}`` (``gates`` and ``weight`` optional).
 
-:func:`apply_gated_linear` / :func:`gated_linear_loss` evaluate every edge for every example
-(dense). :func:`active_paths` / :func:`apply_active_paths` / :func:`active_path_loss` compute only
+:func:`toyscope.nets.apply` / :func:`gated_linear_loss` evaluate every edge for every example
+(dense). ``nets.apply(..., layout=active_paths(...))`` / :func:`active_path_loss` compute only
 the (example, path) pairs whose path gate is non-zero: with M^2 routes through dedicated
 pathways an example uses 1 of M^2 paths, so the cost falls from examples x edges to examples x
 path length.
@@ -33,11 +33,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import warnings
 from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from . import _interface as interface
 
 GATED_INIT_SCHEMES = ("normal", "orthogonal", "zeros")
 
@@ -134,8 +137,15 @@ def gated_linear_net(nodes: Sequence[tuple[str, int]], edges: Sequence[tuple[str
     return GatedLinearNet(tuple(nodes), tuple(edges))
 
 
-def init_gated_linear(spec: GatedLinearNet, *, key, n_networks: int | None = None, scheme: str = "normal",
-                      scale: float = 1.0, dtype=jnp.float32) -> dict:
+@interface.param_shapes.register(GatedLinearNet)
+def _param_shapes(spec: GatedLinearNet) -> dict:
+    widths = spec.widths
+    return {edge_name(s, t): jax.ShapeDtypeStruct((widths[s], widths[t]), jnp.float32) for s, t in spec.edges}
+
+
+@interface.init.register(GatedLinearNet)
+def _init(spec: GatedLinearNet, *, key, n_networks: int | None = None, scheme: str = "normal",
+          scale: float = 1.0, dtype=jnp.float32) -> dict:
     r"""Random weights for every edge.
 
     ``normal``: :math:`W_{ij} \sim N(0, \mathrm{scale}^2)`; ``orthogonal``: ``scale`` times a
@@ -164,6 +174,13 @@ def init_gated_linear(spec: GatedLinearNet, *, key, n_networks: int | None = Non
         keys = jax.random.split(key, int(n_networks))
         return _init_draw(spec, keys, scheme, scale, dtype)
     return jax.tree_util.tree_map(lambda a: a[0], _init_draw(spec, key[None], scheme, scale, dtype))
+
+
+def init_gated_linear(spec: GatedLinearNet, *, key, n_networks: int | None = None, scheme: str = "normal",
+                      scale: float = 1.0, dtype=jnp.float32) -> dict:
+    """Deprecated: use :func:`toyscope.nets.init` (same arguments, same params)."""
+    warnings.warn("init_gated_linear is deprecated; use nets.init", DeprecationWarning, stacklevel=2)
+    return _init(spec, key=key, n_networks=n_networks, scheme=scheme, scale=scale, dtype=dtype)
 
 
 def _init_draw(spec, keys, scheme, scale, dtype):
@@ -233,7 +250,8 @@ def _node_activities(spec: GatedLinearNet, params, x, gates) -> dict:
     return h
 
 
-def gated_linear_activations(spec: GatedLinearNet, params, x: dict, gates: dict | None = None) -> dict:
+@interface.activations.register(GatedLinearNet)
+def _activations(spec: GatedLinearNet, params, x: dict, gates: dict | None = None) -> dict:
     """Every node's activity :math:`h_v` (see the module docstring).
 
     Args:
@@ -257,11 +275,43 @@ def _activities_jit(spec, ensemble, params, x, gates):
     return _node_activities(spec, params, x, gates)
 
 
-def apply_gated_linear(spec: GatedLinearNet, params, x: dict, gates: dict | None = None) -> dict:
-    """The outputs :math:`\\hat y_t = \\sum_{p \\to t} g_p x_{s(p)} W_p`: ``{output node: (..., d)}``
-    (leading E for an ensemble)."""
-    h = gated_linear_activations(spec, params, x, gates)
+def gated_linear_activations(spec: GatedLinearNet, params, x: dict, gates: dict | None = None) -> dict:
+    """Deprecated: use :func:`toyscope.nets.activations` (same arguments, same activities)."""
+    warnings.warn("gated_linear_activations is deprecated; use nets.activations", DeprecationWarning, stacklevel=2)
+    return _activations(spec, params, x, gates)
+
+
+@interface.apply.register(GatedLinearNet)
+def _apply(spec: GatedLinearNet, params, x: dict, gates: dict | None = None, *,
+           layout: ActivePaths | None = None) -> dict:
+    """The outputs :math:`\\hat y_t = \\sum_{p \\to t} g_p x_{s(p)} W_p`.
+
+    Args:
+        spec: the network.
+        params: one network or an ensemble (leading E).
+        x: ``{input node: (..., d)}``, shared by all members.
+        gates: ``{node or edge name: (...)}`` per-example gates; missing names are always on.
+        layout: ``None`` evaluates every edge for every example (dense); an :class:`ActivePaths`
+            from :func:`active_paths` for these (concrete) gates computes only the active
+            (example, path) pairs, with ``x`` of shape ``(N, d)`` (same outputs, see
+            :func:`active_paths`).
+
+    Returns:
+        ``{output node: (..., d)}`` (leading E for an ensemble).
+
+    Raises:
+        ValueError: params or inputs that do not fit the spec; a layout built for another N.
+    """
+    if layout is not None:
+        return _apply_active(spec, params, x, gates, layout)
+    h = _activations(spec, params, x, gates)
     return {node: h[node] for node in spec.output_nodes}
+
+
+def apply_gated_linear(spec: GatedLinearNet, params, x: dict, gates: dict | None = None) -> dict:
+    """Deprecated: use :func:`toyscope.nets.apply` (same arguments, same outputs)."""
+    warnings.warn("apply_gated_linear is deprecated; use nets.apply", DeprecationWarning, stacklevel=2)
+    return _apply(spec, params, x, gates)
 
 
 def _loss_single(spec: GatedLinearNet, params, batch) -> jax.Array:
@@ -286,38 +336,6 @@ def path_gates(spec: GatedLinearNet, gates: dict, n_examples: int):
     """Per-example path gates :math:`g_p = \\prod_{v \\in p} g_v \\prod_{e \\in p} g_e`:
     ``(N, P)`` in the order of :meth:`GatedLinearNet.paths`."""
     return jnp.stack([_path_gate(spec, path, gates, n_examples) for path in spec.paths()], axis=1)
-
-
-def pathway_net(n_inputs: int, n_outputs: int, d_in: int, d_hidden: int, d_out: int,
-                group_size: int | None = None) -> GatedLinearNet:
-    """The routing network of the paper's Fig. 4a/5a: input domains ``in{i}``, output domains
-    ``out{o}``, two hidden layers per shared pathway.
-
-    Input domains are split into groups of ``group_size`` (default: all in one group), output
-    domains likewise; input group a and output group c share the hidden pathway
-    ``h1_{a}_{c} -> h2_{a}_{c}``, so ``P = group_size**2`` input-output pairs flow through each
-    (Fig. 5a: P = 1, 4, M^2). Gate a route (i, o) on with ``in{i}``, ``h1_{a}_{c}``,
-    ``h2_{a}_{c}`` and ``out{o}`` (see :func:`toyscope.tasks.routing_task`).
-
-    Raises:
-        ValueError: a size < 1, or group_size not dividing both domain counts.
-    """
-    for name, value in (("n_inputs", n_inputs), ("n_outputs", n_outputs), ("d_in", d_in),
-                        ("d_hidden", d_hidden), ("d_out", d_out)):
-        if int(value) < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}")
-    group = n_inputs if group_size is None else int(group_size)
-    if group < 1 or n_inputs % group or n_outputs % group:
-        raise ValueError(f"group_size must divide n_inputs={n_inputs} and n_outputs={n_outputs}, got {group_size}")
-    n_in_groups, n_out_groups = n_inputs // group, n_outputs // group
-    nodes = [(f"in{i}", d_in) for i in range(n_inputs)]
-    hidden = [(a, c) for a in range(n_in_groups) for c in range(n_out_groups)]
-    nodes += [(f"h1_{a}_{c}", d_hidden) for a, c in hidden] + [(f"h2_{a}_{c}", d_hidden) for a, c in hidden]
-    nodes += [(f"out{o}", d_out) for o in range(n_outputs)]
-    edges = [(f"in{i}", f"h1_{i // group}_{c}") for i in range(n_inputs) for c in range(n_out_groups)]
-    edges += [(f"h1_{a}_{c}", f"h2_{a}_{c}") for a, c in hidden]
-    edges += [(f"h2_{a}_{o // group}", f"out{o}") for o in range(n_outputs) for a in range(n_in_groups)]
-    return GatedLinearNet(tuple(nodes), tuple(edges))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -374,7 +392,7 @@ def active_paths(spec: GatedLinearNet, gates: dict | None, n_examples: int) -> A
 
     Paths of equal edge shapes form one group. Along a group's paths, position j sorts the
     group's pairs by the edge they cross there into a ``(U_j, B_j)`` block table (padded), so
-    :func:`apply_active_paths` does one batched matmul per position over the distinct edges.
+    ``nets.apply(..., layout=...)`` does one batched matmul per position over the distinct edges.
 
     Args:
         spec: the network.
@@ -382,7 +400,7 @@ def active_paths(spec: GatedLinearNet, gates: dict | None, n_examples: int) -> A
         n_examples: N.
 
     Returns:
-        An :class:`ActivePaths` for :func:`apply_active_paths` and :func:`active_path_loss`.
+        An :class:`ActivePaths` for ``nets.apply(..., layout=...)`` and :func:`active_path_loss`.
 
     Raises:
         ValueError: n_examples < 1, gates of the wrong length or naming unknown nodes/edges.
@@ -476,26 +494,22 @@ def _path_gate(spec: GatedLinearNet, path, gates, n):
 
 def apply_active_paths(spec: GatedLinearNet, params, x: dict, gates: dict | None = None,
                        layout: ActivePaths | None = None) -> dict:
-    """:func:`apply_gated_linear` computing only the active paths of each example.
+    """Deprecated: use ``nets.apply(spec, params, x, gates, layout=nets.active_paths(spec, gates, N))``
+    (the same outputs; here ``layout`` is built when omitted)."""
+    warnings.warn("apply_active_paths is deprecated; use nets.apply(..., layout=nets.active_paths(...))",
+                  DeprecationWarning, stacklevel=2)
+    if layout is None:
+        _check_params(spec, params)
+        _check_inputs(spec, x, gates)
+        layout = active_paths(spec, gates, next(iter(x.values())).shape[0])
+    return _apply_active(spec, params, x, gates, layout)
 
-    Same outputs :math:`\\hat y_t = \\sum_{p\\to t} g_p x_{s(p)} W_p`, at a cost proportional to
-    the (example, active path) pairs instead of examples x edges: with M^2 routes through their
-    own pathways an example uses one path out of M^2.
 
-    Args:
-        spec, params, x, gates: as for :func:`apply_gated_linear` (``gates`` concrete).
-        layout: from :func:`active_paths` for these gates (built here if omitted).
-
-    Returns:
-        ``{output node: (N, d)}`` or ``(E, N, d)``.
-
-    Raises:
-        ValueError: as :func:`apply_gated_linear`, or a layout built for another batch size.
-    """
+def _apply_active(spec: GatedLinearNet, params, x: dict, gates: dict | None, layout: ActivePaths) -> dict:
+    """The outputs from the active paths of ``layout`` only (see :func:`active_paths`)."""
     ensemble = _check_params(spec, params)
     _check_inputs(spec, x, gates)
     n = next(iter(x.values())).shape[0]
-    layout = layout if layout is not None else active_paths(spec, gates, n)
     if layout.n_examples != n:
         raise ValueError(f"layout was built for {layout.n_examples} examples, x has {n}")
     return _active_jit(spec, layout, ensemble, params, x, gates or {})
@@ -524,7 +538,7 @@ def _weighted_error(spec: GatedLinearNet, outputs: dict, batch) -> jax.Array:
 
 def active_path_loss(spec: GatedLinearNet, batch: dict):
     r"""``(params, batch) -> L`` for ONE network, like :func:`gated_linear_loss` but computing
-    only the paths that ``batch``'s gates switch on (see :func:`apply_active_paths`).
+    only the paths that ``batch``'s gates switch on (see :func:`active_paths`).
 
     The sparsity pattern is fixed from this ``batch``: call the loss with the same examples in
     the same order (full-batch training); gate *values* are read from the batch at call time.

@@ -23,11 +23,13 @@ Reference: Liu, Gan & Tegmark, Entropy 26 (2024) 41, Sections 2-3.3.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import jax
 import jax.numpy as jnp
 
-from ._mlp import MLP, activations, apply, init, mlp
+from . import _interface as interface
+from ._mlp import MLP, mlp
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,8 +75,30 @@ def layered_network(widths, activation: str = "silu", *, n_tokens: int = 0, voca
     return LayeredNetwork(mlp(mlp_widths, activation, output_activation), n_tokens, vocab_size)
 
 
-def init_layered_network(spec: LayeredNetwork, *, key, n_networks: int | None = None,
-                         scheme: str = "torch_default", embedding_scale: float = 1.0):
+@interface.param_shapes.register(LayeredNetwork)
+def _param_shapes(spec: LayeredNetwork):
+    widths = spec.neuron_widths
+    params = {"layers": interface.param_shapes(spec.mlp)}
+    if spec.n_tokens:
+        params["embedding"] = jax.ShapeDtypeStruct((spec.vocab_size, widths[0]), jnp.float32)
+    else:
+        params["input_order"] = jax.ShapeDtypeStruct((widths[0],), jnp.float32)
+    params["output_order"] = jax.ShapeDtypeStruct((widths[-1],), jnp.float32)
+    return params
+
+
+@interface.tensor_names.register(LayeredNetwork)
+def _tensor_names(spec: LayeredNetwork) -> tuple[str, ...]:
+    """``embedding`` / ``input_order``, ``layer{i}.weight``, ``layer{i}.bias``, ``output_order``
+    (the names the bimt study saves), in leaf order (sorted keys: embedding, input_order, layers,
+    output_order)."""
+    first = ("embedding",) if spec.n_tokens else ("input_order",)
+    return (*first, *interface.tensor_names(spec.mlp), "output_order")
+
+
+@interface.init.register(LayeredNetwork)
+def _init(spec: LayeredNetwork, *, key, n_networks: int | None = None, scheme: str = "torch_default",
+          embedding_scale: float = 1.0):
     """Initialise one network (or ``n_networks`` with a leading ensemble axis).
 
     The MLP uses :func:`toyscope.nets.init` with ``scheme`` (default PyTorch's ``nn.Linear``
@@ -83,10 +107,9 @@ def init_layered_network(spec: LayeredNetwork, *, key, n_networks: int | None = 
     """
     if n_networks is not None:
         keys = jax.random.split(key, int(n_networks))
-        return jax.vmap(lambda k: init_layered_network(spec, key=k, scheme=scheme,
-                                                       embedding_scale=embedding_scale))(keys)
+        return jax.vmap(lambda k: _init(spec, key=k, scheme=scheme, embedding_scale=embedding_scale))(keys)
     key_mlp, key_embed = jax.random.split(key)
-    params = {"layers": init(spec.mlp, key=key_mlp, scheme=scheme)}
+    params = {"layers": interface.init(spec.mlp, key=key_mlp, scheme=scheme)}
     widths = spec.neuron_widths
     if spec.n_tokens:
         params["embedding"] = embedding_scale * jax.random.normal(key_embed, (spec.vocab_size, widths[0]))
@@ -96,35 +119,71 @@ def init_layered_network(spec: LayeredNetwork, *, key, n_networks: int | None = 
     return params
 
 
+def init_layered_network(spec: LayeredNetwork, *, key, n_networks: int | None = None,
+                         scheme: str = "torch_default", embedding_scale: float = 1.0):
+    """Deprecated: use :func:`toyscope.nets.init` (same arguments, same params)."""
+    warnings.warn("init_layered_network is deprecated; use nets.init", DeprecationWarning, stacklevel=2)
+    return _init(spec, key=key, n_networks=n_networks, scheme=scheme, embedding_scale=embedding_scale)
+
+
 def _order(values):
     return jax.lax.stop_gradient(values).astype(jnp.int32)
 
 
 def layered_network_inputs(spec: LayeredNetwork, params, x):
-    """The MLP's input: ``x[..., input_order]`` (vectors) or the concatenated embeddings (tokens)."""
+    """The MLP's input for ONE network: ``x[..., input_order]`` (vectors) or the concatenated
+    embeddings ``[E_{x_1}, ..., E_{x_g}]`` (tokens): ``(..., n_tokens * d_0 or d_0)``."""
     if spec.n_tokens:
         return params["embedding"][x].reshape(*x.shape[:-1], -1)
     return jnp.take(x, _order(params["input_order"]), axis=-1)
 
 
-def layered_network_apply(spec: LayeredNetwork, params, x):
-    """Outputs in the original output order, for ONE network.
-
-    Args:
-        spec: the network.
-        params: one network's params (no ensemble axis).
-        x: ``(..., d_0)`` floats, or ``(..., n_tokens)`` integer tokens.
-
-    Returns:
-        ``(..., d_L)``: column ``c`` is output (or class) ``c`` whatever slot it was swapped to.
-    """
-    out_slots = apply(spec.mlp, params["layers"], layered_network_inputs(spec, params, x))
+def _apply_one(spec: LayeredNetwork, params, x):
+    out_slots = interface.apply(spec.mlp, params["layers"], layered_network_inputs(spec, params, x))
     return jnp.zeros_like(out_slots).at[..., _order(params["output_order"])].set(out_slots)
 
 
-def layered_network_activations(spec: LayeredNetwork, params, x):
-    """Post-activations of every neuron layer in slot order, for ONE network: a list
-    ``[(…, n_tokens * d_0 or d_0), (…, h_1), ..., (…, d_L)]`` (the first is the MLP's input)."""
+def _activations_one(spec: LayeredNetwork, params, x):
     inputs = layered_network_inputs(spec, params, x)
-    _, post = activations(spec.mlp, params["layers"], inputs)
+    _, post = interface.activations(spec.mlp, params["layers"], inputs)
     return [inputs, *post]
+
+
+@interface.apply.register(LayeredNetwork)
+def _apply(spec: LayeredNetwork, params, x):
+    """Outputs in the original output order, for one network or an ensemble.
+
+    Args:
+        spec: the network.
+        params: one network's params, or an ensemble (leading E).
+        x: ``(..., d_0)`` floats, or ``(..., n_tokens)`` integer tokens; shared by all members.
+
+    Returns:
+        ``(..., d_L)`` or ``(E, ..., d_L)``: column ``c`` is output (or class) ``c`` whatever slot
+        it was swapped to.
+    """
+    if interface.is_ensemble(spec, params):
+        return jax.vmap(lambda p: _apply_one(spec, p, x))(params)
+    return _apply_one(spec, params, x)
+
+
+@interface.activations.register(LayeredNetwork)
+def _activations(spec: LayeredNetwork, params, x):
+    """Post-activations of every neuron layer in slot order: a list ``[(…, n_tokens * d_0 or d_0),
+    (…, h_1), ..., (…, d_L)]`` (the first is the MLP's input), leading E for an ensemble."""
+    if interface.is_ensemble(spec, params):
+        return jax.vmap(lambda p: _activations_one(spec, p, x))(params)
+    return _activations_one(spec, params, x)
+
+
+def layered_network_apply(spec: LayeredNetwork, params, x):
+    """Deprecated: use :func:`toyscope.nets.apply` (one network: the same outputs)."""
+    warnings.warn("layered_network_apply is deprecated; use nets.apply", DeprecationWarning, stacklevel=2)
+    return _apply_one(spec, params, x)
+
+
+def layered_network_activations(spec: LayeredNetwork, params, x):
+    """Deprecated: use :func:`toyscope.nets.activations` (one network: the same list)."""
+    warnings.warn("layered_network_activations is deprecated; use nets.activations", DeprecationWarning,
+                  stacklevel=2)
+    return _activations_one(spec, params, x)

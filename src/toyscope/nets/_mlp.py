@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import jax
 import jax.numpy as jnp
 
+from . import _interface as interface
 from ._activations import ACTIVATIONS, activation
 from ._init import _check_scheme, dense_init
 
@@ -90,26 +91,21 @@ def mlp(
     return MLP(tuple(widths), acts, biases)
 
 
-def ensemble_member(tree, index):
-    """Member ``index`` of an ensemble pytree of any network type: ``leaf[index]`` on every leaf.
-
-    ``index`` may be a tuple for several leading axes, e.g. ``(snapshot, member)`` of training
-    snapshots shaped ``(S, E, ...)``. Leaves keep their array type (numpy stays numpy).
-    """
-    return jax.tree_util.tree_map(lambda leaf: leaf[index], tree)
+@interface.param_shapes.register(MLP)
+def _param_shapes(spec: MLP):
+    return [{"weight": jax.ShapeDtypeStruct((d_in, d_out), jnp.float32),
+             **({"bias": jax.ShapeDtypeStruct((d_out,), jnp.float32)} if bias else {})}
+            for d_in, d_out, bias in zip(spec.widths[:-1], spec.widths[1:], spec.biases)]
 
 
-def is_ensemble(params) -> bool:
-    """Whether MLP ``params`` carry a leading ensemble axis (weights of rank 3)."""
-    return params[0]["weight"].ndim == 3
+@interface.tensor_names.register(MLP)
+def _tensor_names(spec: MLP) -> tuple[str, ...]:
+    return tuple(f"layer{i}.{name}" for i, bias in enumerate(spec.biases)
+                 for name in (("bias", "weight") if bias else ("weight",)))  # leaf order: sorted keys
 
 
-def ensemble_size(params) -> int | None:
-    """The ensemble size E, or ``None`` for a single network."""
-    return params[0]["weight"].shape[0] if is_ensemble(params) else None
-
-
-def init(
+@interface.init.register(MLP)
+def _init(
     spec: MLP, *, key, n_networks: int | None = None, scheme: str = "he_normal",
     scale: float | None = None, gain: float = 1.0, bias_scheme: str | None = None, dtype=jnp.float32,
 ):
@@ -143,13 +139,25 @@ def _ensemble_init(spec: MLP, scheme, scale, gain, bias_scheme, dtype):
     """One compiled ``keys (E,) -> ensemble params`` per architecture and scheme (eager vmap would
     compile every primitive separately)."""
     _check_scheme(scheme, scale, bias_scheme)  # a clear error before tracing
-    one = functools.partial(init, spec, scheme=scheme, scale=scale, gain=gain, bias_scheme=bias_scheme, dtype=dtype)
+    one = functools.partial(_init, spec, scheme=scheme, scale=scale, gain=gain, bias_scheme=bias_scheme, dtype=dtype)
     return jax.jit(jax.vmap(lambda k: one(key=k)))
 
 
 def _check_input(spec: MLP, x) -> None:
     if x.shape[-1] != spec.widths[0]:
         raise ValueError(f"input has last dimension {x.shape[-1]}, the network expects {spec.widths[0]}")
+
+
+def _is_ensemble(spec: MLP, params) -> bool:
+    """:func:`toyscope.nets.is_ensemble` read off the first weight alone (``(d_0, d_1)`` or
+    ``(E, d_0, d_1)``), the hot path of every eager :func:`apply`; other shapes get the full
+    check and its error."""
+    shape = params[0]["weight"].shape
+    if len(shape) == 2 and shape[0] == spec.widths[0] and shape[1] == spec.widths[1]:
+        return False
+    if len(shape) == 3 and shape[1] == spec.widths[0] and shape[2] == spec.widths[1]:
+        return True
+    return interface.is_ensemble(spec, params)
 
 
 def _activations_single(spec: MLP, params, x):
@@ -173,7 +181,8 @@ def _compiled_activations(spec: MLP, ensemble: bool):
     return jax.jit(lambda p, x: _activations_single(spec, p, x))
 
 
-def activations(spec: MLP, params, x):
+@interface.activations.register(MLP)
+def _activations(spec: MLP, params, x):
     """Every layer's pre- and post-activations.
 
     Args:
@@ -185,24 +194,28 @@ def activations(spec: MLP, params, x):
         ``(pre, post)``: two lists with one array per layer, ``(..., d_l)`` or ``(E, ..., d_l)``.
     """
     _check_input(spec, x)
-    return _compiled_activations(spec, is_ensemble(params))(params, x)
+    return _compiled_activations(spec, _is_ensemble(spec, params))(params, x)
 
 
-def apply(spec: MLP, params, x):
+@interface.apply.register(MLP)
+def _apply(spec: MLP, params, x):
     """The network's output :math:`h_L(x)`: ``(..., d_out)``, or ``(E, ..., d_out)`` for an ensemble."""
     _check_input(spec, x)
-    return _compiled_activations(spec, is_ensemble(params))(params, x)[1][-1]
+    return _compiled_activations(spec, _is_ensemble(spec, params))(params, x)[1][-1]
 
 
 def flatten_params(params):
-    """Concatenate all leaves into one vector per network: ``(P,)`` or ``(E, P)``.
+    """Concatenate all leaves into one vector per network: ``(P,)``, or ``(E, P)`` for an ensemble
+    (any leading axes are kept: ``(S, E, P)`` for stacked snapshots).
 
     The order is layer by layer, weight (row-major) then bias; :func:`unflatten_params` inverts it.
     """
-    leaves = [layer[name] for layer in params for name in ("weight", "bias") if name in layer]
-    if is_ensemble(params):
-        return jnp.concatenate([leaf.reshape(leaf.shape[0], -1) for leaf in leaves], axis=1)
-    return jnp.concatenate([leaf.reshape(-1) for leaf in leaves])
+    leaves = []
+    for layer in params:
+        leaves.append(layer["weight"].reshape(*layer["weight"].shape[:-2], -1))
+        if "bias" in layer:
+            leaves.append(layer["bias"])
+    return jnp.concatenate(leaves, axis=-1)
 
 
 def unflatten_params(spec: MLP, flat):

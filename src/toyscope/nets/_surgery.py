@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import jax.numpy as jnp
 import numpy as np
 
-from ._mlp import MLP, is_ensemble
+from ._interface import is_ensemble
+from ._mlp import MLP
 
 
 def _check_hidden_layer(spec: MLP, layer: int) -> None:
@@ -31,7 +32,7 @@ def permute_hidden_units(spec: MLP, params, permutation, layer: int = 0):
     """
     _check_hidden_layer(spec, layer)
     perm = jnp.asarray(permutation)
-    ensemble = is_ensemble(params)
+    ensemble = is_ensemble(spec, params)
     out = [dict(p) for p in params]
 
     def take(array, axis):
@@ -67,7 +68,7 @@ def remove_hidden_units(spec: MLP, params, units: Sequence[int], layer: int = 0)
     keep = np.array([u for u in range(width) if u not in units])
     if keep.size == 0:
         raise ValueError("cannot remove every unit of a layer")
-    lead = 1 if is_ensemble(params) else 0
+    lead = 1 if is_ensemble(spec, params) else 0
     out = [dict(p) for p in params]
     out[layer]["weight"] = jnp.take(params[layer]["weight"], keep, axis=lead + 1)
     if "bias" in params[layer]:
@@ -87,7 +88,7 @@ def merge_hidden_units(spec: MLP, params, keep: int, remove: int, layer: int = 0
     _check_hidden_layer(spec, layer)
     if keep == remove:
         raise ValueError("keep and remove must be different units")
-    lead = 1 if is_ensemble(params) else 0
+    lead = 1 if is_ensemble(spec, params) else 0
     w_next = params[layer + 1]["weight"]
     index = (slice(None),) * lead
     w_next = jnp.asarray(w_next)

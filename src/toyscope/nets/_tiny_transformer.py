@@ -35,10 +35,12 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import warnings
 
 import jax
 import jax.numpy as jnp
 
+from . import _interface as interface
 from ._activations import activation as activation_fn
 
 BLOCK_LINEARS = ("query", "key", "value", "attn_out", "mlp_in", "mlp_out")
@@ -107,12 +109,28 @@ def _linear_init(unit, rows: int, cols: int):
     return {"weight": limit * unit[:rows * cols].reshape(rows, cols), "bias": limit * unit[rows * cols:]}
 
 
-def init_tiny_transformer(spec: TinyTransformer, *, key, n_networks: int | None = None):
+@interface.param_shapes.register(TinyTransformer)
+def _param_shapes(spec: TinyTransformer) -> dict:
+    def linear(path):
+        rows, cols = spec.linear_shapes()[path]
+        return {"weight": jax.ShapeDtypeStruct((rows, cols), jnp.float32),
+                "bias": jax.ShapeDtypeStruct((cols,), jnp.float32)}
+
+    return {"embed": linear(("embed",)),
+            "blocks": [{name: linear(("blocks", layer, name)) for name in BLOCK_LINEARS}
+                       for layer in range(spec.n_layers)],
+            "unembed": linear(("unembed",)),
+            "input_order": jax.ShapeDtypeStruct((spec.d_in,), jnp.float32),
+            "output_order": jax.ShapeDtypeStruct((spec.d_out,), jnp.float32)}
+
+
+@interface.init.register(TinyTransformer)
+def _init(spec: TinyTransformer, *, key, n_networks: int | None = None):
     r"""Initialise one network (or ``n_networks`` with a leading ensemble axis): every weight and
     bias :math:`U(\pm 1/\sqrt{\text{fan\_in}})` (PyTorch's ``nn.Linear``); orders the identity."""
     if n_networks is not None:
         keys = jax.random.split(key, int(n_networks))
-        return jax.jit(jax.vmap(lambda k: init_tiny_transformer(spec, key=k)))(keys)  # one compile
+        return jax.jit(jax.vmap(lambda k: _init(spec, key=k)))(keys)  # one compile
     shapes = spec.linear_shapes()
     sizes = [rows * cols + cols for rows, cols in shapes.values()]
     # one draw for everything (a single random-bits call compiles much faster than 30)
@@ -125,6 +143,12 @@ def init_tiny_transformer(spec: TinyTransformer, *, key, n_networks: int | None 
               "input_order": jnp.arange(spec.d_in, dtype=jnp.float32),
               "output_order": jnp.arange(spec.d_out, dtype=jnp.float32)}
     return params
+
+
+def init_tiny_transformer(spec: TinyTransformer, *, key, n_networks: int | None = None):
+    """Deprecated: use :func:`toyscope.nets.init` (same arguments, same params)."""
+    warnings.warn("init_tiny_transformer is deprecated; use nets.init", DeprecationWarning, stacklevel=2)
+    return _init(spec, key=key, n_networks=n_networks)
 
 
 def _linear(layer, x):
@@ -148,20 +172,7 @@ def _attention(spec: TinyTransformer, block, h):
     return _linear(block["attn_out"], mixed), pattern, mixed
 
 
-def tiny_transformer_activations(spec: TinyTransformer, params, x) -> dict[str, jnp.ndarray]:
-    """Every named neuron layer of ONE network, in slot order (for probing, e.g. Res2 vs w).
-
-    Args:
-        spec: the network; params: one network's params.
-        x: ``(..., T, d_in)`` token vectors (features in their original order).
-
-    Returns:
-        ``{"input", "res0", "attn1", "res1", "mlp1", "res2", ..., "output"}``: ``res{2l}`` is
-        the residual stream entering block ``l+1``'s attention, ``attn{l+1}`` the mixed values
-        (``(..., T, d_model)``), ``mlp{l+1}`` the MLP hidden activations, ``res{2l+1}`` the
-        stream entering that MLP; ``output`` in slot order; plus ``pattern{l+1}``
-        ``(..., n_heads, T, T)``.
-    """
+def _activations_one(spec: TinyTransformer, params, x) -> dict[str, jnp.ndarray]:
     act = activation_fn(spec.activation)
     inputs = jnp.take(x, _order(params["input_order"]), axis=-1)
     h = _linear(params["embed"], inputs)
@@ -178,12 +189,54 @@ def tiny_transformer_activations(spec: TinyTransformer, params, x) -> dict[str, 
     return out
 
 
-def tiny_transformer_apply(spec: TinyTransformer, params, x):
-    """Outputs ``(..., T, d_out)`` of ONE network, in the original output order.
+def _apply_one(spec: TinyTransformer, params, x):
+    slots = _activations_one(spec, params, x)["output"]
+    return jnp.zeros_like(slots).at[..., _order(params["output_order"])].set(slots)
+
+
+@interface.activations.register(TinyTransformer)
+def _activations(spec: TinyTransformer, params, x) -> dict[str, jnp.ndarray]:
+    """Every named neuron layer, in slot order (for probing, e.g. Res2 vs w).
 
     Args:
-        spec: the network; params: one network's params (no ensemble axis).
-        x: ``(..., T, d_in)`` token vectors.
+        spec: the network.
+        params: one network's params, or an ensemble (leading E).
+        x: ``(..., T, d_in)`` token vectors (features in their original order), shared by all members.
+
+    Returns:
+        ``{"input", "res0", "attn1", "res1", "mlp1", "res2", ..., "output"}``: ``res{2l}`` is
+        the residual stream entering block ``l+1``'s attention, ``attn{l+1}`` the mixed values
+        (``(..., T, d_model)``), ``mlp{l+1}`` the MLP hidden activations, ``res{2l+1}`` the
+        stream entering that MLP; ``output`` in slot order; plus ``pattern{l+1}``
+        ``(..., n_heads, T, T)``. Leading E on every array for an ensemble.
     """
-    slots = tiny_transformer_activations(spec, params, x)["output"]
-    return jnp.zeros_like(slots).at[..., _order(params["output_order"])].set(slots)
+    if interface.is_ensemble(spec, params):
+        return jax.vmap(lambda p: _activations_one(spec, p, x))(params)
+    return _activations_one(spec, params, x)
+
+
+@interface.apply.register(TinyTransformer)
+def _apply(spec: TinyTransformer, params, x):
+    """Outputs ``(..., T, d_out)`` in the original output order (``(E, ..., T, d_out)`` for an ensemble).
+
+    Args:
+        spec: the network.
+        params: one network's params, or an ensemble (leading E).
+        x: ``(..., T, d_in)`` token vectors, shared by all members.
+    """
+    if interface.is_ensemble(spec, params):
+        return jax.vmap(lambda p: _apply_one(spec, p, x))(params)
+    return _apply_one(spec, params, x)
+
+
+def tiny_transformer_activations(spec: TinyTransformer, params, x) -> dict[str, jnp.ndarray]:
+    """Deprecated: use :func:`toyscope.nets.activations` (one network: the same dict)."""
+    warnings.warn("tiny_transformer_activations is deprecated; use nets.activations", DeprecationWarning,
+                  stacklevel=2)
+    return _activations_one(spec, params, x)
+
+
+def tiny_transformer_apply(spec: TinyTransformer, params, x):
+    """Deprecated: use :func:`toyscope.nets.apply` (one network: the same outputs)."""
+    warnings.warn("tiny_transformer_apply is deprecated; use nets.apply", DeprecationWarning, stacklevel=2)
+    return _apply_one(spec, params, x)

@@ -1,29 +1,29 @@
 r"""XOR as a gated deep linear network: four paths, each switched on by one example.
 
 Inputs :math:`x \in \{\pm1\}^2`, target :math:`y = -x_1 x_2` (+1 where the bits differ). The
-GDLN has one hidden node ``h{p}`` per example p, gated on only for that example, so each path
-learns its example on its own (Fig. 3b); a ReLU network from small weights finds the same four
-cell types, since a unit with input weights along :math:`x_p` is active on example p alone.
+GDLN (:func:`toyscope.nets.xor_path_net`) has one hidden node ``h{p}`` per example p, gated on
+only for that example, so each path learns its example on its own (Fig. 3b); a ReLU network from
+small weights finds the same four cell types, since a unit with input weights along
+:math:`x_p` is active on example p alone. This module holds the data and the gates.
 
 Reference: Saxe, Sodhani & Lewallen, *The Neural Race Reduction* (ICML 2022), Fig. 3.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import warnings
 
-from ..nets import GatedLinearNet
+import numpy as np
 
 XOR_SIGNED_INPUTS = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], np.float32)
 
 
-def xor_path_net(n_hidden_per_path: int) -> GatedLinearNet:
-    """The GDLN of Fig. 3b: input ``x`` (2) -> ``h0..h3`` (``n_hidden_per_path`` each) -> ``y`` (1)."""
-    if int(n_hidden_per_path) < 1:
-        raise ValueError(f"n_hidden_per_path must be >= 1, got {n_hidden_per_path}")
-    nodes = [("x", 2)] + [(f"h{p}", int(n_hidden_per_path)) for p in range(4)] + [("y", 1)]
-    edges = [("x", f"h{p}") for p in range(4)] + [(f"h{p}", "y") for p in range(4)]
-    return GatedLinearNet(tuple(nodes), tuple(edges))
+def xor_path_net(n_hidden_per_path: int):
+    """Deprecated: the network is :func:`toyscope.nets.xor_path_net` (tasks keeps the data)."""
+    warnings.warn("tasks.xor_path_net is deprecated; use nets.xor_path_net", DeprecationWarning, stacklevel=2)
+    from ..nets import xor_path_net as net  # lazy: tasks does not build networks
+
+    return net(n_hidden_per_path)
 
 
 def xor_path_task(dtype=np.float32) -> dict:
