@@ -25,7 +25,7 @@ def unit_features(spec: nets.MLP, params, layer: int = 0) -> np.ndarray:
     """Per hidden unit ``[incoming weights, bias, outgoing weights]``: ``(E, k, d_in + 1 + d_out)``."""
     if not 0 <= layer < spec.n_layers - 1:
         raise ValueError(f"layer must index a hidden layer, 0..{spec.n_layers - 2}, got {layer}")
-    if not nets.is_ensemble(params):
+    if not nets.is_ensemble(spec, params):
         raise ValueError("unit_features needs ensemble params (leading axis E)")
     w_in = np.asarray(params[layer]["weight"])  # (E, d_in, k)
     parts = [np.swapaxes(w_in, 1, 2)]
@@ -70,7 +70,7 @@ def alignment_permutation(spec: nets.MLP, params, reference, *, layer: int = 0) 
         ``(E, k)`` permutations (new unit i = old unit ``perm[i]``).
     """
     features = unit_features(spec, params, layer)  # (E, k, F)
-    if nets.is_ensemble(reference):
+    if nets.is_ensemble(spec, reference):
         ref = unit_features(spec, reference, layer)  # (E, k, F)
         if ref.shape[0] != features.shape[0]:
             raise ValueError(f"reference ensemble has {ref.shape[0]} members, params {features.shape[0]}")

@@ -53,7 +53,7 @@ def connection_cost(params, distances: Sequence, *, layer_gap: float, penalize_b
     r"""The connection cost :math:`\ell_w + \ell_b` of ONE network.
 
     Args:
-        params: a :func:`~toyscope.nets.init_layered_network` dict, or plain
+        params: a :func:`toyscope.nets.init` dict of a layered network, or plain
             ``toyscope.nets`` MLP params (a list of layer dicts).
         distances: one ``(n_{i-1}, n_i)`` matrix :math:`d_{ijk}` per weight layer (from
             :func:`~toyscope.analysis.connection_distances`).

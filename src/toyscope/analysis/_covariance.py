@@ -22,7 +22,7 @@ def unit_activations(spec: nets.MLP, params, x, *, output: str = "sigmoid") -> n
     ``output="sigmoid"`` reports a linear (logit) output layer as its probability, the unit's
     natural activation in a classifier; ``"raw"`` keeps the logits.
     """
-    if nets.is_ensemble(params):
+    if nets.is_ensemble(spec, params):
         raise ValueError("unit_activations takes one network; index the ensemble first")
     if output not in ("sigmoid", "raw"):
         raise ValueError(f"output must be 'sigmoid' or 'raw', got {output!r}")

@@ -165,7 +165,7 @@ def circuit_labels(spec: nets.MLP, params, x) -> CircuitLabels:
     """
     if spec.n_layers != 2:
         raise ValueError(f"circuit labels need one hidden layer, got widths {spec.widths}")
-    if not nets.is_ensemble(params):
+    if not nets.is_ensemble(spec, params):
         params = jax.tree_util.tree_map(lambda a: np.asarray(a)[None], params)
     x = check_binary_inputs(x)
     hidden_on, output_on = unit_truth_tables(spec, params, x)  # (E, N, k), (E, N, o)

@@ -36,7 +36,7 @@ def route_errors(spec: nets.GatedLinearNet, params, encodings, targets, *, group
         >>> import jax, numpy as np
         >>> from toyscope import analysis, nets, tasks
         >>> spec = nets.pathway_net(2, 2, 4, 4, 7)
-        >>> params = nets.init_gated_linear(spec, key=jax.random.key(0), n_networks=3)
+        >>> params = nets.init(spec, key=jax.random.key(0), n_networks=3)
         >>> params = jax.tree_util.tree_map(lambda w: 0 * w, params)
         >>> codes, y = tasks.orthogonal_encodings(2, 4, 4, seed=0), tasks.hierarchical_targets()
         >>> analysis.route_errors(spec, params, codes, y).tolist()[0]  # zero weights: error 1 everywhere
@@ -45,7 +45,7 @@ def route_errors(spec: nets.GatedLinearNet, params, encodings, targets, *, group
     encodings, targets = np.asarray(encodings), np.asarray(targets)
     m, n_items = encodings.shape[:2]
     data = tasks.routing_task(np.ones((m, m), bool), encodings, targets, group_size=group_size)
-    out = nets.apply_gated_linear(spec, params, data["x"], data["gates"])
+    out = nets.apply(spec, params, data["x"], data["gates"])
     err = np.zeros((np.asarray(next(iter(out.values()))).shape[0], m, m))
     for o in range(m):
         rows = data["output_domain"] == o
@@ -71,7 +71,7 @@ def route_output_grid(spec: nets.GatedLinearNet, params, encodings, targets) -> 
         >>> import jax
         >>> from toyscope import analysis, nets, tasks
         >>> spec = nets.pathway_net(2, 2, 4, 4, 7)
-        >>> params = nets.init_gated_linear(spec, key=jax.random.key(0))
+        >>> params = nets.init(spec, key=jax.random.key(0))
         >>> codes, y = tasks.orthogonal_encodings(2, 4, 4, seed=0), tasks.hierarchical_targets()
         >>> analysis.route_output_grid(spec, params, codes, y).shape
         (8, 14)
@@ -80,7 +80,7 @@ def route_output_grid(spec: nets.GatedLinearNet, params, encodings, targets) -> 
     m, n_items = encodings.shape[:2]
     d_out = targets.shape[1]
     data = tasks.routing_task(np.ones((m, m), bool), encodings, targets)
-    out = nets.apply_gated_linear(spec, params, data["x"], data["gates"])
+    out = nets.apply(spec, params, data["x"], data["gates"])
     grid = np.zeros((m * n_items, m * d_out))
     for o in range(m):
         rows = data["output_domain"] == o
@@ -135,13 +135,13 @@ def route_classification_errors(spec: nets.GatedLinearNet, params, evaluation: d
         >>> perms = tasks.label_permutations(2, 3, seed=0)
         >>> data = tasks.transformed_routing_task(feats, labels, perms, np.ones((2, 2), bool), 10, seed=0)
         >>> spec = nets.pathway_net(2, 2, 5, 4, 3)
-        >>> params = nets.init_gated_linear(spec, key=jax.random.key(0), n_networks=2)
+        >>> params = nets.init(spec, key=jax.random.key(0), n_networks=2)
         >>> trained, untrained = analysis.route_classification_errors(spec, params, data, perms, np.eye(2, dtype=bool))
         >>> trained.shape, bool(((0 <= trained) & (trained <= 1)).all())
         ((2,), True)
     """
     permutations, routes = np.asarray(permutations), np.asarray(routes, bool)
-    out = nets.apply_gated_linear(spec, params, evaluation["x"], evaluation["gates"])
+    out = nets.apply(spec, params, evaluation["x"], evaluation["gates"])
     n_members = np.asarray(next(iter(out.values()))).shape[0]
     wrong = np.zeros((n_members, len(evaluation["label"])), bool)
     for o in range(permutations.shape[0]):

@@ -146,7 +146,7 @@ class _Init:
 
     def draw(self, spec, *, key, n_hidden: int):
         scale = self.sigma0 / math.sqrt(n_hidden) if self.scheme == "normal" else self.sigma0
-        return nets.init_gated_linear(spec, key=key, n_networks=self.n_networks, scheme=self.scheme, scale=scale)
+        return nets.init(spec, key=key, n_networks=self.n_networks, scheme=self.scheme, scale=scale)
 
     @property
     def entries(self) -> str:
@@ -338,8 +338,8 @@ def _run_xor(config: NeuralRaceConfig, ctx) -> StudyResult:
     relu_run = _simulate(_half_squared_error(relu), relu_params,
                          {"x": jnp.asarray(xor["inputs"]), "y": jnp.asarray(xor["targets"])}, schedule, ctx=ctx,
                          name="relu")
-    spec = tasks.xor_path_net(max(1, n_hidden // 4))
-    gdln_params = nets.init_gated_linear(spec, key=jax.random.key(config.seed + 7), n_networks=config.reps,
+    spec = nets.xor_path_net(max(1, n_hidden // 4))
+    gdln_params = nets.init(spec, key=jax.random.key(config.seed + 7), n_networks=config.reps,
                                          scale=sigma0)
     gdln_run = _simulate(nets.gated_linear_loss(spec), gdln_params, tasks.gated_batch(xor), schedule, ctx=ctx,
                          name="gdln")

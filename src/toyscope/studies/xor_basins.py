@@ -182,8 +182,9 @@ def _select(params, index):
     return [{k: np.asarray(v)[index] for k, v in layer.items()} for layer in params]
 
 
-def _tensors(prefix: str, params) -> dict[str, np.ndarray]:
-    return {f"{prefix}.layer{i}.{k}": np.asarray(v) for i, layer in enumerate(params) for k, v in layer.items()}
+def _tensors(spec, params, prefix: str) -> dict[str, np.ndarray]:
+    """``params.safetensors`` entries ``<prefix>.layer<i>.weight`` / ``.bias`` (:func:`toyscope.nets.named_tensors`)."""
+    return {name: np.asarray(v) for name, v in nets.named_tensors(spec, params, prefix).items()}
 
 
 class _StageClock:
@@ -353,7 +354,7 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
         "init.layer0.weight": "(E, 2, width) the same at initialisation",
     }
     metrics = {"step": result.steps, **{f"median_loss_{name}": t.median_curve for name, t in trends.items()}}
-    tensors = {**_tensors("final", main.final), **_tensors("init", init_params)}
+    tensors = {**_tensors(spec, main.final, "final"), **_tensors(spec, init_params, "init")}
     return main, Findings(section, numbers, tensors, docs, metrics)
 
 
@@ -724,7 +725,7 @@ def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, 
                              [[k, p.count, format_fraction(p.count, p.total)] for k, p in fractions.items()]),
                        Table("minimal_circuits", ["among nets at 100% accuracy", "fraction [95% CI]"], rows)])
     docs = {"large.layer0.weight": f"(E_large, 2, {width}) width-{width} nets after training"}
-    return Findings(section, numbers, _tensors("large", final), docs)
+    return Findings(section, numbers, _tensors(spec_large, final, "large"), docs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -803,7 +804,7 @@ def splice_xor_nets(main: Ensemble, pairs, recipe: Recipe, ctx, *, n_inputs: int
                       [Table("splice_blocks", ["block", "inputs (1-based)", "relative drift", "still XOR"], block_rows),
                        Table("covariance", ["when", f"singular values > {threshold}", "block score",
                                             "no-structure baseline", "singular values"], cov_rows)])
-    return Findings(section, numbers, _tensors("splice", after))
+    return Findings(section, numbers, _tensors(big_spec, after, "splice"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 r"""Closed-form learning curve of the four-path XOR gated deep linear network (Fig. 3).
 
-The XOR GDLN (:func:`toyscope.tasks.xor_path_net`) has one two-layer path per example p,
+The XOR GDLN (:func:`toyscope.nets.xor_path_net`) has one two-layer path per example p,
 ``x -> h{p} -> y``, gated on for example p alone. Its loss splits into four independent
 one-example problems,
 
@@ -56,7 +56,7 @@ def xor_path_modes(spec: GatedLinearNet, task: dict) -> XorPathModes:
     from :func:`toyscope.theory.pathway_modes`.
 
     Args:
-        spec: the four-path net of :func:`toyscope.tasks.xor_path_net` (paths ``x -> h{p} -> y``).
+        spec: the four-path net of :func:`toyscope.nets.xor_path_net` (paths ``x -> h{p} -> y``).
         task: :func:`toyscope.tasks.xor_path_task` (``"x"``, ``"y"``, ``"gates"``, ``"weight"`` (4,),
             ``"targets"`` (4, 1)).
 
@@ -67,8 +67,8 @@ def xor_path_modes(spec: GatedLinearNet, task: dict) -> XorPathModes:
         ValueError: the task does not have four examples.
 
     Example:
-        >>> from toyscope import tasks, theory
-        >>> modes = theory.xor_path_modes(tasks.xor_path_net(2), tasks.xor_path_task())
+        >>> from toyscope import nets, tasks, theory
+        >>> modes = theory.xor_path_modes(nets.xor_path_net(2), tasks.xor_path_task())
         >>> [round(float(v), 4) for v in (modes.singular_values[0], modes.overlaps[0])]
         [0.3536, 0.5]
     """
@@ -102,8 +102,8 @@ def xor_path_initial_strengths(modes: XorPathModes, params: dict) -> np.ndarray:
 
     Example:
         >>> import numpy as np
-        >>> from toyscope import tasks, theory
-        >>> modes = theory.xor_path_modes(tasks.xor_path_net(1), tasks.xor_path_task())
+        >>> from toyscope import nets, tasks, theory
+        >>> modes = theory.xor_path_modes(nets.xor_path_net(1), tasks.xor_path_task())
         >>> v, u = modes.input_directions, modes.output_directions
         >>> params = {**{f"x->h{p}": 0.1 * v[p][None, :, None] for p in range(4)},
         ...           **{f"h{p}->y": 0.1 * u[p][None, None, :] for p in range(4)}}
@@ -141,8 +141,8 @@ def xor_path_loss(times, modes: XorPathModes, initial_strengths, *, tau: float =
 
     Example:
         >>> import numpy as np
-        >>> from toyscope import tasks, theory
-        >>> modes = theory.xor_path_modes(tasks.xor_path_net(1), tasks.xor_path_task())
+        >>> from toyscope import nets, tasks, theory
+        >>> modes = theory.xor_path_modes(nets.xor_path_net(1), tasks.xor_path_task())
         >>> loss = theory.xor_path_loss(np.array([0.0, 100.0]), modes, [1e-6] * 4)
         >>> [round(float(v), 4) for v in loss]  # 1/2 mean_p y_p^2 = 0.5 at the start, 0 at the end
         [0.5, 0.0]

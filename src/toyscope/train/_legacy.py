@@ -45,7 +45,7 @@ def fit(spec: nets.MLP, params, data: dict, *, loss: str = "mse", optimizer: str
     learning_rate), n_steps=n_steps, ..., fast_path=False)`` (ensemble params; ``.squeeze()`` for one network)."""
     _deprecated("fit", "train.train(train.mlp_objective(spec, loss), ensemble_params, data, "
                        "optimizer=train.Optimizer(name, learning_rate), n_steps=..., batching=..., record=...)")
-    single = not nets.is_ensemble(params)
+    single = not nets.is_ensemble(spec, params)
     if single:
         params = jax.tree_util.tree_map(lambda x: x[None], params)
     engine_options = {k: train_kwargs.pop(k) for k in ("observer", "aux", "checkpointer", "nan_policy", "progress")

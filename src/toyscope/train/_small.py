@@ -123,7 +123,7 @@ def small_ensemble_descent(
         TrainingDiverged: a member's loss became non-finite (named with the first recorded step).
     """
     x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
-    if not nets.is_ensemble(params):
+    if not nets.is_ensemble(spec, params):
         raise ValueError("fit_small_ensemble needs ensemble params (leading axis E); use fit for one network")
     if loss not in ("bce", "mse"):
         raise ValueError(f"fit_small_ensemble supports loss 'bce' or 'mse', got {loss!r}")
@@ -139,7 +139,7 @@ def small_ensemble_descent(
     if snapshot_every is not None and (snapshot_every < 1 or snapshot_every % record_every):
         raise ValueError(f"snapshot_every must be a positive multiple of record_every={record_every}")
 
-    n_members = nets.ensemble_size(params)
+    n_members = nets.ensemble_size(spec, params)
     run_chunk, member_loss = _compiled(spec, x.tobytes(), x.shape, y.tobytes(), y.shape, loss,
                                        float(learning_rate), record_every)
 

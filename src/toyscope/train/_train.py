@@ -196,6 +196,15 @@ def _leaves_have_dtype(tree, dtype) -> bool:
     return all(leaf.dtype == dtype for leaf in jax.tree_util.tree_leaves(tree))
 
 
+def _is_ensemble(spec, params) -> bool:
+    """Whether ``params`` is one ensemble of ``spec`` (False for params that do not fit it: the
+    general engine then reports what is wrong)."""
+    try:
+        return nets.is_ensemble(spec, params)
+    except ValueError:
+        return False
+
+
 def small_ensemble_applies(objective, params, data, optimizer, batching, record, regularizer, hook, observer, aux,
                            checkpointer, nan_policy) -> bool:
     """Whether :func:`train` sends this request to the small-ensemble fast path (see :func:`train`)."""
@@ -204,7 +213,7 @@ def small_ensemble_applies(objective, params, data, optimizer, batching, record,
             and aux is None and not record.metrics and checkpointer is None and nan_policy == "raise"):
         return False
     spec = objective.spec
-    if not (nets.is_ensemble(params) and (nets.ensemble_size(params) or 0) >= MIN_SMALL_ENSEMBLE
+    if not (_is_ensemble(spec, params) and nets.ensemble_size(spec, params) >= MIN_SMALL_ENSEMBLE
             and _leaves_have_dtype(params, np.float32) and _float32_xy(data)):
         return False
     x, y = data["x"], data["y"]
@@ -245,7 +254,7 @@ def blocked_online_applies(objective, params, data, optimizer, batching, record,
     if not (spec.n_layers == 2 and all(spec.biases) and isinstance(data, dict) and "x" in data and "y" in data):
         return False
     x = data["x"]
-    if getattr(x, "ndim", 0) != 2 or not nets.is_ensemble(params) or not _leaves_have_dtype(params, x.dtype):
+    if getattr(x, "ndim", 0) != 2 or not _is_ensemble(spec, params) or not _leaves_have_dtype(params, x.dtype):
         return False
     if observer is not None:
         return "group" in data and aux is not None and _tally_aux_matches(params, aux)
