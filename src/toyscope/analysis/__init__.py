@@ -50,7 +50,16 @@ from ._embedding import (
     success_auc,
     tsne_embedding,
 )
-from ._ensemble_summaries import geometric_mean, mean_ci95_summary, select_members
+from ._ensemble_summaries import (
+    accuracy_summary,
+    ensemble_accuracy,
+    format_accuracy_summary,
+    format_interval_summary,
+    geometric_mean,
+    interval_summary,
+    mean_ci95_summary,
+    select_members,
+)
 from ._gates import (
     circuit_labels,
     CircuitLabels,
@@ -72,13 +81,6 @@ from ._route_errors import (
     route_error_means,
     route_errors,
     route_output_grid,
-)
-from ._seed_summaries import (
-    accuracy_summary,
-    ensemble_accuracy,
-    format_accuracy_summary,
-    format_interval_summary,
-    interval_summary,
 )
 from ._shared_representations import (
     cosine_similarity,

@@ -1,16 +1,25 @@
-r"""Summaries over the members of an ensemble: a mean with its interval as a summary record,
-a geometric mean, and a slice of the members of a training result.
+r"""Summaries of a statistic over the members (seeds) of an ensemble, as JSON-ready dicts.
+
+* :func:`interval_summary`: mean, standard deviation and Student-t 95% interval over the finite
+  per-seed values, :math:`\bar x \pm t_{0.975, n-1}\, s/\sqrt n` (:func:`mean_interval`), every
+  value kept; :func:`mean_ci95_summary`: the same mean and interval as ``{"mean", "ci95"}``
+  (the layout neural-race's ``summary.json`` uses);
+* :func:`ensemble_accuracy`: per-member accuracy of argmax predictions; :func:`accuracy_summary`:
+  per-member accuracies with each member's Wilson 95% interval (:func:`proportion_interval`);
+* :func:`geometric_mean`; :func:`select_members`, a slice of the members of a training result.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Mapping, Sequence
 
 import jax
 import numpy as np
 
 from ..train import TrainResult
-from ._stats import mean_interval
+from ._stats import mean_interval, proportion_interval
 
 
 def mean_ci95_summary(values) -> dict:
@@ -73,3 +82,94 @@ def select_members(run: TrainResult, start: int, stop: int | None) -> TrainResul
 
 def _take(tree, axis, members):
     return jax.tree_util.tree_map(lambda a: np.asarray(a)[(slice(None),) * axis + (members,)], tree)
+
+
+def interval_summary(values: Sequence[float]) -> dict:
+    r"""Mean, sample std (ddof 1) and 95% t-interval over the finite values; every value kept in ``per_seed``.
+
+    Non-finite values (seeds whose statistic is undefined) are listed in ``per_seed`` but not used.
+
+    Args:
+        values: ``(E,)`` one value per seed.
+
+    Returns:
+        ``{"mean", "std", "low", "high", "n", "per_seed"}``; ``std`` is NaN for fewer than 2
+        finite values, ``low``/``high`` too (and ``mean`` for none).
+
+    Example:
+        >>> d = interval_summary([1.0, 2.0, 3.0, float("nan")])
+        >>> d["mean"], d["std"], d["n"], round(float(d["high"] - d["mean"]), 4)
+        (2.0, 1.0, 3, 2.4841)
+    """
+    values = [float(v) for v in values]
+    finite = np.asarray([v for v in values if math.isfinite(v)])
+    mean, low, high = mean_interval(finite)
+    return {"mean": mean, "std": float(np.std(finite, ddof=1)) if finite.size > 1 else math.nan,
+            "low": low, "high": high, "n": int(finite.size), "per_seed": values}
+
+
+def ensemble_accuracy(outputs, labels) -> np.ndarray:
+    """Accuracy of each member's argmax prediction: ``mean_n [argmax_c outputs[e, n, c] == labels[n]]``.
+
+    Args:
+        outputs: ``(E, N, C)`` scores of E members on N examples.
+        labels: ``(N,)`` class indices.
+
+    Returns:
+        ``(E,)`` accuracies.
+
+    Raises:
+        ValueError: shapes do not match.
+
+    Example:
+        >>> import numpy as np
+        >>> ensemble_accuracy(np.array([[[1, 0], [0, 1]], [[1, 0], [1, 0]]]), np.array([0, 1])).tolist()
+        [1.0, 0.5]
+    """
+    outputs, labels = np.asarray(outputs), np.asarray(labels)
+    if outputs.ndim != 3 or labels.shape != outputs.shape[1:2]:
+        raise ValueError(f"need outputs (E, N, C) and labels (N,), got {outputs.shape} and {labels.shape}")
+    return (outputs.argmax(-1) == labels).mean(axis=-1)
+
+
+def accuracy_summary(accuracy: Sequence[float], n_examples: int) -> dict:
+    """Per-seed held-out accuracies as fractions of ``n_examples``, with each seed's Wilson 95% interval.
+
+    Seed :math:`e` counts :math:`\\operatorname{round}(\\text{accuracy}_e\\, n)` correct examples.
+
+    Args:
+        accuracy: ``(E,)`` accuracies in [0, 1]; n_examples: examples each was measured on.
+
+    Returns:
+        ``{"mean", "min", "max", "per_seed", "n_examples", "wilson_per_seed": [[low, high] per seed]}``.
+
+    Example:
+        >>> d = accuracy_summary([0.5, 1.0], 20)
+        >>> d["mean"], [round(float(x), 3) for x in d["wilson_per_seed"][0]]
+        (0.75, [0.299, 0.701])
+    """
+    correct = [int(round(a * n_examples)) for a in accuracy]
+    return {"mean": float(np.mean(accuracy)), "min": float(np.min(accuracy)), "max": float(np.max(accuracy)),
+            "per_seed": [float(a) for a in accuracy], "n_examples": n_examples,
+            "wilson_per_seed": [list(proportion_interval(k, n_examples)) for k in correct]}
+
+
+def format_interval_summary(summary: Mapping) -> str:
+    """``"0.281 [0.250, 0.312]"``: an :func:`interval_summary` as mean [low, high].
+
+    Example:
+        >>> format_interval_summary({"mean": 0.28, "low": 0.25, "high": 0.31})
+        '0.280 [0.250, 0.310]'
+    """
+    return f"{summary['mean']:.3f} [{summary['low']:.3f}, {summary['high']:.3f}]"
+
+
+def format_accuracy_summary(summary: Mapping) -> str:
+    """An :func:`accuracy_summary` as mean, seed range and the widest Wilson half-width.
+
+    Example:
+        >>> format_accuracy_summary(accuracy_summary([0.5, 1.0], 20))
+        '0.750 (seeds 0.500 to 1.000, each +-0.201 Wilson 95%)'
+    """
+    half = max((hi - lo) / 2 for lo, hi in summary["wilson_per_seed"])
+    return f"{summary['mean']:.3f} (seeds {summary['min']:.3f} to {summary['max']:.3f}, each +-{half:.3f} Wilson 95%)"
