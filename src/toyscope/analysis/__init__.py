@@ -1,5 +1,5 @@
 """Analyses of any small network or ensemble: statistics, gates and circuits, alignment, landscape,
-embeddings, covariance, update attribution, connection cost and modularity."""
+embeddings, covariance, update attribution, modularity and pruning (BIMT itself: ``toyscope.bimt``)."""
 
 from ._ablation import masked_predictions, minimal_circuits, MinimalCircuits, unit_masks
 from ._alignment import (
@@ -9,16 +9,6 @@ from ._alignment import (
     canonicalize_hidden_units,
     unit_features,
 )
-from ._bimt_geometry import NORMS, connection_distances, neuron_coordinates
-from ._bimt_swaps import (
-    neuron_scores,
-    permute_neuron_layer,
-    swap_cost_changes,
-    swap_hook,
-    swap_neurons,
-    swappable_layers,
-)
-from ._connection_cost import check_distances, connection_cost
 from ._covariance import (
     activation_covariance,
     block_structure_baseline,
@@ -46,6 +36,7 @@ from ._gates import (
 )
 from ._landscape import flat_mlp_loss, gradient_norms, hessian_eigenvalues, loss_barriers, path_losses
 from ._modularity import graph_modularity, modularity, neuron_graph
+from ._probe import linear_probe
 from ._pruning import count_active, knock_out_neurons, prune_below, pruning_frontier
 from ._stats import (
     bootstrap_interval,
@@ -54,25 +45,6 @@ from ._stats import (
     format_mean_interval,
     mean_interval,
     proportion_interval,
-)
-from ._transformer_bimt import (
-    LinearLayer,
-    NeuronGroup,
-    permute_transformer_group,
-    swap_transformer_neurons,
-    transformer_connection_cost,
-    transformer_coordinates,
-    transformer_distances,
-    transformer_group,
-    transformer_linear_layers,
-    transformer_lines,
-    transformer_neuron_graph,
-    transformer_neuron_groups,
-    transformer_neuron_scores,
-    transformer_swap_cost_changes,
-    transformer_swap_hook,
-    transformer_weight_chain,
-    transformer_weights,
 )
 from ._update_attribution import (
     block_permutation_test,
@@ -87,19 +59,26 @@ from ._update_attribution import (
 __all__ = [
     "activation_covariance", "adjusted_rand", "align_hidden_units", "alignment_permutation",
     "block_permutation_test", "block_structure_baseline", "block_structure_score", "bootstrap_interval",
-    "canonical_permutation", "canonicalize_hidden_units", "check_distances", "circuit_labels", "CircuitLabels",
-    "connection_cost", "connection_distances", "consistent_gates", "correlation_interval", "count_active",
+    "canonical_permutation", "canonicalize_hidden_units", "circuit_labels", "CircuitLabels",
+    "consistent_gates", "correlation_interval", "count_active",
     "distance_rank_correlation", "effective_rank", "fit_relative", "flat_mlp_loss", "format_fraction",
     "format_mean_interval", "gate_name", "GATE_NAMES", "GATE_TABLES", "gradient_norms", "graph_modularity",
-    "hessian_eigenvalues", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "LinearFit", "LinearLayer",
+    "hessian_eigenvalues", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "linear_probe", "LinearFit",
     "loss_barriers", "masked_predictions", "mean_interval", "minimal_circuits", "MinimalCircuits", "modularity",
-    "neuron_coordinates", "neuron_graph", "neuron_scores", "NeuronGroup", "NORMS", "path_losses", "pca_embedding",
-    "permute_neuron_layer", "permute_transformer_group", "proportion_interval", "prune_below", "pruning_frontier",
+    "neuron_graph", "path_losses", "pca_embedding",
+    "proportion_interval", "prune_below", "pruning_frontier",
     "relative_difference", "relative_share", "relative_updating", "row_correlations", "success_auc",
-    "swap_cost_changes", "swap_hook", "swap_neurons", "swap_transformer_neurons", "swappable_layers",
-    "transformer_connection_cost", "transformer_coordinates", "transformer_distances", "transformer_group",
-    "transformer_linear_layers", "transformer_lines", "transformer_neuron_graph", "transformer_neuron_groups",
-    "transformer_neuron_scores", "transformer_swap_cost_changes", "transformer_swap_hook",
-    "transformer_weight_chain", "transformer_weights", "tsne_embedding", "unit_activations", "unit_features",
+    "tsne_embedding", "unit_activations", "unit_features",
     "unit_masks", "unit_truth_tables",
 ]
+
+
+def __getattr__(name: str):
+    """The BIMT names that moved to :mod:`toyscope.bimt`, kept for one release with a
+    ``DeprecationWarning`` (imported lazily: ``toyscope.bimt`` itself imports this package)."""
+    import importlib
+
+    deprecated = importlib.import_module(f"{__name__}._bimt_deprecated")
+    if name in deprecated.SAME or name in deprecated.WRAPPED:
+        return deprecated.lookup(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

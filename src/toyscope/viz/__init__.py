@@ -9,7 +9,9 @@ from ._connectivity import (
     pruning_frontier_figure,
 )
 from ._decision import DECISION_CMAP, decision_grid, plot_decision
+from ._decision_snapshots import decision_snapshots_figure, softmax_grid
 from ._plots import PALETTE, heatmap, new_figure, quantile_band, scatter_by_label
+from ._probe import prediction_probe_figure
 from ._transformer_connectivity import (
     draw_transformer_connectivity,
     transformer_connectivity_figure,
@@ -25,8 +27,9 @@ from ._update_attribution import (
 
 __all__ = [
     "connectivity_evolution_figure", "connectivity_figure", "correlation_map_figure", "DECISION_CMAP",
-    "decision_grid", "draw_connectivity", "draw_transformer_connectivity", "heatmap", "new_figure", "PALETTE",
-    "penalised_training_figure", "plot_decision", "pruning_frontier_figure", "quantile_band",
+    "decision_grid", "decision_snapshots_figure", "draw_connectivity", "draw_transformer_connectivity", "heatmap",
+    "new_figure", "PALETTE",
+    "penalised_training_figure", "plot_decision", "prediction_probe_figure", "pruning_frontier_figure", "quantile_band",
     "r2_against_steps_figure", "r2_by_setting_figure", "relative_scatter_figure", "running_loss_figure",
-    "scatter_by_label", "transformer_connectivity_figure", "transformer_evolution_figure",
+    "scatter_by_label", "softmax_grid", "transformer_connectivity_figure", "transformer_evolution_figure",
 ]
