@@ -13,8 +13,9 @@ one task and one training method per run, ``n_seeds`` seeds trained at once (vma
   connectivity graph, its evolution, loss curves, the pruning frontier (Appendix A), module
   knock-outs (mod-add) and active embedding neurons with the sign neuron (S4).
 
-Everything is composed from ``toyscope.analysis`` (geometry, cost, swaps, modularity, pruning),
-``toyscope.tasks`` and ``toyscope.train.train``.
+Everything is composed from ``toyscope.bimt`` (the network's layout, geometry, cost, swaps, the
+training recipe, the paper's settings and its Section 3.3 measurements), ``toyscope.analysis``
+(modularity, pruning, intervals), ``toyscope.tasks`` and ``toyscope.viz``.
 """
 
 from __future__ import annotations
