@@ -1,5 +1,4 @@
-"""Decision snapshots and the probe figure: the softmax grid against a plain per-point loop, one
-panel per snapshot, and the probe panels showing the most correlated features."""
+"""Decision snapshots: the softmax grid against a plain per-point loop, one panel per snapshot."""
 
 from __future__ import annotations
 
@@ -25,13 +24,3 @@ def test_softmax_grid_equals_a_plain_loop_and_draws_one_panel_per_snapshot():
     fig = viz.decision_snapshots_figure(spec, [params, params, params], ["a", "b", "c"], rng.normal(size=(10, 2)),
                                         rng.integers(0, 2, 10), limits=(-1.0, 1.0), resolution=5)
     assert [ax.get_title() for ax in fig.axes] == ["a", "b", "c"]
-
-
-def test_probe_figure_shows_the_two_most_correlated_features():
-    rng = np.random.default_rng(1)
-    w = rng.normal(size=50)
-    features = rng.normal(size=(50, 4))
-    correlations = np.array([0.1, -0.9, 0.5, 0.2])
-    fig = viz.prediction_probe_figure(w, w, w, features, correlations)
-    assert [ax.get_ylabel() for ax in fig.axes[1:3]] == ["res2 neuron 1", "res2 neuron 2"]
-    assert fig.axes[1].get_title() == "r = -0.90"
