@@ -114,6 +114,19 @@ def train_bimt(layout: NetworkLayout, loss_fn: Callable, params, data: dict, *, 
 
     Returns:
         ``toyscope.train.train``'s result; ``result.aux["n_swaps"]`` ``(n_networks,)`` counts the swaps.
+
+    Example:
+        >>> import jax
+        >>> from toyscope import bimt, nets, tasks
+        >>> spec = nets.layered_network([4, 8, 2])
+        >>> layout = bimt.mlp_layout(spec)
+        >>> params = nets.init_layered_network(spec, key=jax.random.key(0), n_networks=2)
+        >>> method = bimt.BimtMethod("bimt", (1e-3,), (200,), swap_every=50)
+        >>> result = bimt.train_bimt(layout, bimt.layered_loss(spec, "mse"), params,
+        ...                          tasks.symbolic_task("a", 32, 8, seed=0)["train"], method=method, n_networks=2,
+        ...                          n_steps=200, learning_rate=1e-3, record_every=50, snapshot_every=200)
+        >>> result.aux["n_swaps"].shape
+        (2,)
     """
     local = network_distances(layout, extent=method.extent, layer_gap=method.layer_gap, norm=method.norm)
     flat = network_distances(layout, extent=0.0, layer_gap=method.layer_gap, norm=method.norm)

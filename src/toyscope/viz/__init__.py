@@ -11,7 +11,7 @@ from ._connectivity import (
 from ._decision import DECISION_CMAP, decision_grid, plot_decision
 from ._decision_snapshots import decision_snapshots_figure, softmax_grid
 from ._plots import PALETTE, heatmap, new_figure, quantile_band, scatter_by_label
-from ._probe import prediction_probe_figure
+from ._probe_figure import prediction_probe_figure
 from ._transformer_connectivity import (
     draw_transformer_connectivity,
     transformer_connectivity_figure,
