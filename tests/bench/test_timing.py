@@ -1,14 +1,35 @@
-"""Benchmark helpers: which step counts the chunk-timed BIMT benchmarks accept."""
+"""Benchmark helpers: the chunk-clock arithmetic on a scripted clock, and which step counts the
+chunk-timed BIMT benchmarks accept."""
 
 import pytest
 
-from toyscope.bench import run_benchmark
-from toyscope.bench._timing import check_chunked_steps
+from toyscope.bench import _timing, run_benchmark
+from toyscope.bench._timing import check_chunked_steps, chunked_rates
 
 
-@pytest.mark.parametrize("n_steps", [4_000, 5_000, 20_000, 100_000])
-def test_step_counts_whose_chunks_divide_100_are_accepted(n_steps):
-    check_chunked_steps(n_steps)
+def test_chunked_rates_on_a_scripted_clock(monkeypatch):
+    """Start at 0 s, chunks of 1,000 steps end at 5, 6, 7, 8 s (the first holds 4 s of compilation),
+    the call returns at 8.5 s: steady 3,000 steps / 3 s, end to end 4,000 / 8.5 s, compile 5 - 1 s."""
+    ticks = iter([0.0, 5.0, 6.0, 7.0, 8.0, 8.5])
+    monkeypatch.setattr(_timing.time, "perf_counter", lambda: next(ticks))
+
+    def run(clock):
+        for _ in range(4):
+            clock.save(None)
+
+    steady, end_to_end, compile_s = chunked_rates(run, 4_000, 1_000)
+    assert steady == pytest.approx(1_000.0)
+    assert end_to_end == pytest.approx(4_000 / 8.5)
+    assert compile_s == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize("n_steps,ok", [(4_000, True), (5_000, True), (100_000, True), (3_000, False), (6_000, False)])
+def test_only_step_counts_whose_chunk_count_divides_100_pass(n_steps, ok):
+    if ok:
+        check_chunked_steps(n_steps)
+    else:
+        with pytest.raises(ValueError, match="n_steps must be one of"):
+            check_chunked_steps(n_steps)
 
 
 @pytest.mark.parametrize("name", ["bimt-symbolic-a", "bimt-in-context"])

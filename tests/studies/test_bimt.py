@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from safetensors.numpy import load_file
 
 from toyscope import tasks
 from toyscope.runs import execute
@@ -27,7 +28,20 @@ def test_smoke_run_writes_summary_and_figures(tmp_path):
     assert len(summary["per_seed"]["modularity"]) == config.n_seeds
     for name in ("graph", "evolution", "loss", "pruning"):
         assert (folder / "figures" / f"{name}.png").is_file()
-    assert "deviations" in (folder / "report.json").read_text()
+    # the saved networks, run through a plain numpy forward pass, give the reported per-seed test loss
+    # and active-weight counts (slots permuted by the swaps: input_order / output_order say where)
+    saved = load_file(str(folder / "params.safetensors"))
+    test = tasks.symbolic_task("a", config.n_train, config.n_test, seed=config.seed)["test"]
+    for seed in range(config.n_seeds):
+        h = test["x"][:, saved["input_order"][seed].astype(int)].astype(np.float64)
+        for i in range(3):
+            h = h @ saved[f"layer{i}.weight"][seed] + saved[f"layer{i}.bias"][seed]
+            h = h / (1 + np.exp(-h)) if i < 2 else h
+        out = np.zeros_like(h)
+        out[:, saved["output_order"][seed].astype(int)] = h
+        assert np.mean((out - test["y"]) ** 2) == pytest.approx(summary["per_seed"]["test_loss"][seed], rel=1e-4)
+        active = sum(int(abs(v) > config.active_threshold) for i in range(3) for v in saved[f"layer{i}.weight"][seed].ravel())
+        assert active == summary["per_seed"]["n_active_weights"][seed]
 
 
 def test_bad_config_is_one_line_error():

@@ -41,20 +41,3 @@ def test_grid_runs_the_slowest_tasks_first_and_knows_every_task():
     assert CLASSIFICATION == {"two-moons", "mod-add", "permutation-s4", "mnist"}
     with pytest.raises(ValueError, match="unknown task 'mnist-train'"):
         get_study("bimt-table").config_class.resolve({"tasks": ["mnist-train"]})
-
-
-def test_paper_comparison_follows_its_definition():
-    """|m - m_p| <= 2 sqrt(s_p^2 + s^2 / n) + u/2 on hand-made cells (paper symbolic-a BIMT: (7.4 +- 1.0)e-3,
-    u = 1e-4; mod-add: (100.0 +- 0.0)%, u = 0.1 points)."""
-    from toyscope.studies.bimt_table import paper_comparison
-
-    assert paper_comparison("symbolic-a", "bimt", [7.4e-3] * 5) == ("x 1.00", True)
-    assert paper_comparison("symbolic-a", "bimt", [9.44e-3] * 5)[1]  # 2.04e-3 away, tolerance 2.05e-3
-    assert not paper_comparison("symbolic-a", "bimt", [9.5e-3] * 5)[1]
-    # our mean's own uncertainty counts: s = 4e-3 over n = 4 seeds adds 2e-3 in quadrature (tolerance 4.52e-3)
-    assert paper_comparison("symbolic-a", "bimt", [7.9e-3, 15.9e-3, 7.9e-3, 15.9e-3])[1]  # 4.5e-3 away
-    assert not paper_comparison("symbolic-a", "bimt", [8.0e-3, 16.0e-3, 8.0e-3, 16.0e-3])[1]  # 4.6e-3 away
-    assert paper_comparison("mod-add", "bimt", [1.0] * 5) == ("+0.0 points", True)
-    assert paper_comparison("mod-add", "vanilla", [0.999, 0.999]) == ("-0.1 points", False)
-    assert not paper_comparison("mod-add", "vanilla", [0.75, 0.29, 0.62, 0.70, 0.88])[1]  # a wide spread is no excuse
-    assert paper_comparison("mod-add", "l1-local", [1.0]) is None  # not in the paper's table

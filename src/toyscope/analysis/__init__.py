@@ -1,5 +1,5 @@
 """Analyses of any small network or ensemble: statistics, gates and circuits, alignment, landscape,
-embeddings, covariance, update attribution, connection cost and modularity."""
+embeddings, covariance, update attribution, modularity and pruning (BIMT itself: ``toyscope.bimt``)."""
 
 from ._ablation import (
     count_minimal_circuits,
@@ -25,16 +25,6 @@ from ._basins import (
     sample_pairs,
     twin_cluster_split,
 )
-from ._bimt_geometry import connection_distances, neuron_coordinates, NORMS
-from ._bimt_swaps import (
-    neuron_scores,
-    permute_neuron_layer,
-    swap_cost_changes,
-    swap_hook,
-    swap_neurons,
-    swappable_layers,
-)
-from ._connection_cost import check_distances, connection_cost
 from ._covariance import (
     activation_covariance,
     block_structure_baseline,
@@ -74,6 +64,7 @@ from ._landscape import flat_mlp_loss, gradient_norms, hessian_eigenvalues, loss
 from ._learning_curves import curve_gap, first_time_above, first_time_below, loss_fraction
 from ._modularity import graph_modularity, modularity, neuron_graph
 from ._phase_diagram import classes_by_width, phase_diagram_gammas, PhaseDiagramGammas, WidthClasses
+from ._probe import linear_probe
 from ._pruning import count_active, knock_out_neurons, prune_below, pruning_frontier
 from ._route_errors import (
     first_zero_shot,
@@ -115,25 +106,6 @@ from ._training_outcomes import (
     value_counts,
 )
 from ._trajectories import flat_snapshots, trajectory_plane
-from ._transformer_bimt import (
-    LinearLayer,
-    NeuronGroup,
-    permute_transformer_group,
-    swap_transformer_neurons,
-    transformer_connection_cost,
-    transformer_coordinates,
-    transformer_distances,
-    transformer_group,
-    transformer_linear_layers,
-    transformer_lines,
-    transformer_neuron_graph,
-    transformer_neuron_groups,
-    transformer_neuron_scores,
-    transformer_swap_cost_changes,
-    transformer_swap_hook,
-    transformer_weight_chain,
-    transformer_weights,
-)
 from ._update_attribution import (
     block_permutation_test,
     correlation_map_summary,
@@ -151,35 +123,39 @@ from ._update_attribution import (
 )
 from ._xor_cell_types import xor_cell_types, XOR_QUADRANTS, XorCellTypes
 
+def __getattr__(name: str):
+    """The BIMT names that moved to :mod:`toyscope.bimt`, kept for one release with a
+    ``DeprecationWarning`` (imported lazily: ``toyscope.bimt`` itself imports this package)."""
+    import importlib
+
+    deprecated = importlib.import_module(f"{__name__}._bimt_deprecated")
+    if name in deprecated.SAME or name in deprecated.WRAPPED:
+        return deprecated.lookup(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
     "ACCURACY_CLASSES", "accuracy_classes", "accuracy_summary", "activation_covariance", "adjusted_rand",
     "align_hidden_units", "aligned_pair_barriers", "alignment_permutation", "barrier_statistics",
     "BarrierStatistics", "block_drifts", "block_permutation_test", "block_structure_baseline",
     "block_structure_score", "blocks_still_solve", "bootstrap_interval", "canonical_permutation",
-    "canonicalize_hidden_units", "check_distances", "circuit_labels", "CircuitLabels", "class_fractions",
-    "classes_by_width", "classification_accuracy", "cluster_representatives", "connection_cost",
-    "connection_distances", "consistent_gates", "correlation_interval", "correlation_map_summary",
-    "cosine_similarity", "count_active", "count_minimal_circuits", "covariance_spectrum", "cross_domain_similarity",
-    "curve_gap", "distance_rank_correlation", "domain_codes", "effective_rank", "ensemble_accuracy",
-    "first_time_above", "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss", "flat_snapshots",
-    "format_accuracy_summary", "format_fraction", "format_interval_summary", "format_mean_interval",
-    "fraction_true", "gate_name", "GATE_NAMES", "GATE_TABLES", "geometric_mean", "gradient_norms",
-    "graph_modularity", "group_medians", "hessian_eigenvalues", "hidden_unit_blocks", "interval_summary",
-    "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "LinearFit", "LinearLayer", "loss_barriers",
-    "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "max_off_block_weight", "mean_ci95_summary",
-    "mean_correlation_map", "mean_interval", "member_attribution", "MemberAttribution", "minimal_circuits",
-    "MinimalCircuitCounts", "MinimalCircuits", "modularity", "neuron_coordinates", "neuron_graph", "neuron_scores",
-    "NeuronGroup", "NORMS", "path_losses", "pca_embedding", "permute_neuron_layer", "permute_transformer_group",
-    "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion", "proportion_interval", "prune_below",
-    "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots", "relative_difference", "relative_share",
-    "relative_updating", "route_classification_errors", "route_error_means", "route_errors", "route_output_grid",
-    "routing_spectra", "RoutingSpectra", "row_correlations", "sample_pairs", "select_members",
-    "spliced_block_units", "success_auc", "swap_cost_changes", "swap_hook", "swap_neurons",
-    "swap_transformer_neurons", "swappable_layers", "top_singular_value_metric", "top_singular_values",
-    "trajectory_plane", "transformer_connection_cost", "transformer_coordinates", "transformer_distances",
-    "transformer_group", "transformer_linear_layers", "transformer_lines", "transformer_neuron_graph",
-    "transformer_neuron_groups", "transformer_neuron_scores", "transformer_swap_cost_changes",
-    "transformer_swap_hook", "transformer_weight_chain", "transformer_weights", "tsne_embedding",
-    "twin_cluster_split", "unit_activations", "unit_features", "unit_masks", "unit_truth_tables", "value_counts",
-    "WidthClasses", "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
+    "canonicalize_hidden_units", "circuit_labels", "CircuitLabels", "class_fractions", "classes_by_width",
+    "classification_accuracy", "cluster_representatives", "consistent_gates", "correlation_interval",
+    "correlation_map_summary", "cosine_similarity", "count_active", "count_minimal_circuits", "covariance_spectrum",
+    "cross_domain_similarity", "curve_gap", "distance_rank_correlation", "domain_codes", "effective_rank",
+    "ensemble_accuracy", "first_time_above", "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss",
+    "flat_snapshots", "format_accuracy_summary", "format_fraction", "format_interval_summary",
+    "format_mean_interval", "fraction_true", "gate_name", "GATE_NAMES", "GATE_TABLES", "geometric_mean",
+    "gradient_norms", "graph_modularity", "group_medians", "hessian_eigenvalues", "hidden_unit_blocks",
+    "interval_summary", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "linear_probe", "LinearFit",
+    "loss_barriers", "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "max_off_block_weight",
+    "mean_ci95_summary", "mean_correlation_map", "mean_interval", "member_attribution", "MemberAttribution",
+    "minimal_circuits", "MinimalCircuitCounts", "MinimalCircuits", "modularity", "neuron_graph", "path_losses",
+    "pca_embedding", "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion",
+    "proportion_interval", "prune_below", "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots",
+    "relative_difference", "relative_share", "relative_updating", "route_classification_errors",
+    "route_error_means", "route_errors", "route_output_grid", "routing_spectra", "RoutingSpectra",
+    "row_correlations", "sample_pairs", "select_members", "spliced_block_units", "success_auc",
+    "top_singular_value_metric", "top_singular_values", "trajectory_plane", "tsne_embedding", "twin_cluster_split",
+    "unit_activations", "unit_features", "unit_masks", "unit_truth_tables", "value_counts", "WidthClasses",
+    "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
 ]

@@ -15,26 +15,41 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from .. import nets
+from .. import bimt, nets, tasks
 from ._timing import check_chunked_steps, chunked_rates, first_and_steady
+
+SETUP = bimt.PAPER_SETUPS["symbolic-a"]
+
+
+def _data() -> dict:
+    """The bimt study's symbolic-a data at its defaults (100 train, 100 test, seed 0)."""
+    return tasks.symbolic_task("a", 100, 100, seed=0)
 
 
 def _bimt_rates(n_steps: int, n_seeds: int, chunk: int = 1_000) -> tuple[float, float, float]:
-    """(steady steps/s, end-to-end steps/s, compile seconds) of the study's BIMT training."""
-    from ..studies.bimt import BimtConfig, load_task, train_bimt
+    """(steady steps/s, end-to-end steps/s, compile seconds) of the bimt study's training of symbolic-a:
+    the paper's settings (λ schedule scaled to ``n_steps``), Adam lr 1e-3, A = 2, swaps every 200 steps."""
+    data = _data()
+    spec = nets.layered_network(list(SETUP.widths), "silu")
+    layout = bimt.mlp_layout(spec)
+    method = bimt.BimtMethod("bimt", SETUP.lambdas, bimt.scaled_schedule(SETUP, n_steps), layer_gap=SETUP.layer_gap,
+                             normalization=SETUP.normalization, top_k=SETUP.top_k)
+    loss_fn = bimt.layered_loss(spec, SETUP.loss)
+    metrics = bimt.layered_metrics(spec, loss_fn, {k: jnp.asarray(v) for k, v in data["test"].items()}, accuracy=False)
 
-    config = BimtConfig.resolve({"task": "symbolic-a", "method": "bimt", "n_steps": n_steps, "n_seeds": n_seeds,
-                                 "n_snapshots": n_steps // chunk})
-    data = load_task(config)
-    return chunked_rates(lambda clock: train_bimt(config, data, checkpointer=clock), n_steps, chunk)
+    def run(clock):
+        params = nets.init(spec, key=jax.random.key(0), n_networks=n_seeds)
+        return bimt.train_bimt(layout, loss_fn, params, data["train"], method=method, n_networks=n_seeds,
+                               n_steps=n_steps, learning_rate=1e-3, metrics=metrics, record_every=n_steps // 100,
+                               snapshot_every=chunk, checkpointer=clock)
+
+    return chunked_rates(run, n_steps, chunk)
 
 
 def _plain_adam_scan(n_steps: int):
-    from ..studies.bimt import BimtConfig, load_task
-
-    data = load_task(BimtConfig.resolve({"task": "symbolic-a"}))["train"]
+    data = _data()["train"]
     spec = nets.layered_network([4, 20, 20, 2])
-    params = nets.init_layered_network(spec, key=jax.random.key(0))["layers"]
+    params = nets.init(spec, key=jax.random.key(0))["layers"]
     x, y = jnp.asarray(data["x"]), jnp.asarray(data["y"])
     optimizer = optax.adam(1e-3)
 

@@ -15,41 +15,56 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from .. import bimt, nets, tasks
 from ._timing import check_chunked_steps, chunked_rates, first_and_steady
 
+SETUP = bimt.PAPER_SETUPS["in-context"]
+D_MODEL, N_LAYERS, N_HEADS, LEARNING_RATE = 32, 2, 1, 1e-3
 
-def _config(n_steps: int, n_seeds: int, chunk: int):
-    from ..studies.bimt import BimtConfig, resolve_settings
 
-    config = BimtConfig.resolve({"task": "in-context", "method": "bimt", "n_steps": n_steps, "n_seeds": n_seeds,
-                                 "n_snapshots": n_steps // chunk})
-    return config, resolve_settings(config)
+def _data() -> dict:
+    """The bimt study's in-context sequences at its defaults (10,000, w ~ U[-1, 1], x ~ U[1, 3], seed 0)."""
+    return tasks.in_context_regression_task(10_000, w_range=(-1.0, 1.0), x_range=(1.0, 3.0), seed=0)
+
+
+def _spec():
+    return nets.tiny_transformer(2, 2, d_model=D_MODEL, n_layers=N_LAYERS, n_heads=N_HEADS)
 
 
 def _bimt_rates(n_steps: int, n_seeds: int, chunk: int = 1_000) -> tuple[float, float]:
-    """(steady steps/s, compile seconds) of the study's in-context BIMT training."""
-    from ..studies._bimt_in_context import in_context_data, train_in_context
+    """(steady steps/s, compile seconds) of the bimt study's in-context training: the paper's settings
+    (λ schedule scaled to ``n_steps``), minibatches of 64 drawn with replacement, A = 2, swaps every 200."""
+    data = _data()
+    spec = _spec()
+    method = bimt.BimtMethod("bimt", SETUP.lambdas, bimt.scaled_schedule(SETUP, n_steps), layer_gap=SETUP.layer_gap,
+                             normalization=SETUP.normalization, top_k=SETUP.top_k)
+    loss_fn, last_loss = bimt.in_context_losses(spec)
+    test = {k: jnp.asarray(v) for k, v in data["test"].items()}
+    metrics = {"test_loss": lambda p: last_loss(p, test), "test_loss_all_positions": lambda p: loss_fn(p, test)}
+    train_data = {k: data["train"][k] for k in ("x", "y")}
 
-    config, settings = _config(n_steps, n_seeds, chunk)
-    data = in_context_data(config)
-    steady, _, compile_s = chunked_rates(lambda clock: train_in_context(config, settings, data, checkpointer=clock),
-                                         n_steps, chunk)
+    def run(clock):
+        params = nets.init(spec, key=jax.random.key(0), n_networks=n_seeds)
+        order = bimt.replacement_order(len(train_data["y"]), n_networks=n_seeds, n_steps=n_steps,
+                                       batch_size=SETUP.batch_size, seed=1)
+        return bimt.train_bimt(bimt.transformer_layout(spec), loss_fn, params, train_data, method=method,
+                               n_networks=n_seeds, n_steps=n_steps, learning_rate=LEARNING_RATE, metrics=metrics,
+                               batch_size=SETUP.batch_size, order=order, record_every=n_steps // 100,
+                               snapshot_every=chunk, checkpointer=clock)
+
+    steady, _, compile_s = chunked_rates(run, n_steps, chunk)
     return steady, compile_s
 
 
 def _plain_adam_scan(n_steps: int):
     """``jit(scan(adam))`` of one transformer on minibatches of 64, no penalty, no swaps."""
-    from .. import nets
-    from ..studies._bimt_in_context import N_HEADS, N_LAYERS, _losses, in_context_data
-
-    config, settings = _config(n_steps, 1, 1_000)
-    data = in_context_data(config)
-    spec = nets.tiny_transformer(2, 2, d_model=config.d_model, n_layers=N_LAYERS, n_heads=N_HEADS)
-    params = nets.init_tiny_transformer(spec, key=jax.random.key(0))
-    loss_fn, _ = _losses(spec)
+    data = _data()
+    spec = _spec()
+    params = nets.init(spec, key=jax.random.key(0))
+    loss_fn, _ = bimt.in_context_losses(spec)
     x, y = jnp.asarray(data["train"]["x"]), jnp.asarray(data["train"]["y"])
-    order = jnp.asarray(np.random.default_rng(1).integers(0, len(y), size=(n_steps, settings.setup.batch_size)))
-    optimizer = optax.adam(config.learning_rate)
+    order = jnp.asarray(np.random.default_rng(1).integers(0, len(y), size=(n_steps, SETUP.batch_size)))
+    optimizer = optax.adam(LEARNING_RATE)
 
     @jax.jit
     def run(p):

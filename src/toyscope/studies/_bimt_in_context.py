@@ -7,78 +7,23 @@ The reported ``test_loss`` is the MSE of the in-context prediction :math:`y` at 
 the held-out sequences (Table 1); ``test_loss_all_positions`` also includes :math:`y_1`.
 
 Model (:func:`toyscope.nets.tiny_transformer`): 2 layers, 1 head, width 32, MLP 128, GELU, no
-LayerNorm. BIMT (:mod:`toyscope.analysis._transformer_bimt`) on every linear layer, per-layer
+LayerNorm. BIMT (:mod:`toyscope.bimt` with :func:`toyscope.bimt.transformer_layout`) on every linear layer, per-layer
 mean cost (the authors' code), lines ``y* = 0.5`` apart, swaps of the residual stream (one
 permutation), query-key and value-output dimensions within heads, MLP neurons, inputs and
-outputs. Modularity: Newman Q of :func:`toyscope.analysis.transformer_neuron_graph` (residual neurons one
-node set), and of the drawn chain of lines (:func:`toyscope.analysis.transformer_weight_chain`).
+outputs. Modularity: Newman Q of :func:`toyscope.bimt.transformer_neuron_graph` (residual neurons one
+node set), and of the drawn chain of lines (:func:`toyscope.bimt.transformer_weight_chain`).
 """
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import matplotlib.figure
 import numpy as np
 
-from .. import analysis, nets, tasks, train, viz
+from .. import analysis, bimt, nets, tasks, viz
 from ._base import Deviation, Figure, Section, StudyResult, Table
 
 N_LAYERS, N_HEADS = 2, 1
-
-
-def in_context_data(config) -> dict:
-    """The task's sequences (one draw from ``config.seed``, shared by all seeds)."""
-    return tasks.in_context_regression_task(config.n_sequences, w_range=tuple(config.w_range),
-                                            x_range=tuple(config.x_range), seed=config.seed)
-
-
-def _losses(spec):
-    def loss_fn(params, batch):
-        return jnp.mean((nets.tiny_transformer_apply(spec, params, batch["x"])[..., 0::2, 0] - batch["y"]) ** 2)
-
-    def last_loss(params, batch):
-        return jnp.mean((nets.tiny_transformer_apply(spec, params, batch["x"])[..., -1, 0] - batch["y"][..., -1]) ** 2)
-
-    return loss_fn, last_loss
-
-
-def train_in_context(config, settings, data, checkpointer=None):
-    """Train ``config.n_seeds`` transformers with ``config.method``; returns (spec, result)."""
-    spec = nets.tiny_transformer(2, 2, d_model=config.d_model, n_layers=N_LAYERS, n_heads=N_HEADS,
-                                 activation=config.mlp_activation)
-    params = nets.init_tiny_transformer(spec, key=jax.random.key(config.seed), n_networks=config.n_seeds)
-    local = analysis.transformer_distances(spec, extent=config.extent, layer_gap=settings.layer_gap, norm=config.norm)
-    flat = analysis.transformer_distances(spec, extent=0.0, layer_gap=settings.layer_gap, norm=config.norm)
-    penalty = {k: jnp.asarray(v) for k, v in (local if config.method in ("l1-local", "bimt") else flat).items()}
-    regularizer = None
-    if config.method != "vanilla":
-        def regularizer(p):
-            return analysis.transformer_connection_cost(spec, p, penalty, layer_gap=settings.layer_gap,
-                                                        penalize_bias=config.penalize_bias,
-                                                        normalization=settings.normalization)
-    hook = None
-    if config.method in ("l1-swap", "bimt"):
-        hook = analysis.transformer_swap_hook(spec, local, top_k=settings.top_k, swap_inputs=config.swap_inputs,
-                                              swap_outputs=config.swap_outputs, normalization=settings.normalization)
-    loss_fn, last_loss = _losses(spec)
-    test = {k: jnp.asarray(v) for k, v in data["test"].items()}
-    metrics = {"test_loss": lambda p: last_loss(p, test), "test_loss_all_positions": lambda p: loss_fn(p, test)}
-    n_steps = settings.n_steps
-    # minibatches drawn with replacement, as the authors' code (the engine's default draws epochs)
-    batch = settings.setup.batch_size
-    order = np.random.default_rng(config.seed + 1).integers(0, len(data["train"]["y"]),
-                                                            size=(config.n_seeds, n_steps, batch))
-    result = train.train(
-        loss_fn, params, {k: jnp.asarray(data["train"][k]) for k in ("x", "y")},
-        optimizer=train.make_optimizer("adam", config.learning_rate), n_steps=n_steps, mode="minibatch",
-        batch_size=batch, order=jnp.asarray(order, jnp.int32),
-        regularizer=regularizer, regularizer_schedule=train.piecewise_constant(settings.lambdas, settings.lambda_steps),
-        periodic_hook=hook, period=config.swap_every if hook else None,
-        aux={"n_swaps": jnp.zeros((config.n_seeds,), jnp.int32)}, metrics=metrics,
-        record_every=n_steps // 100, snapshot_every=n_steps // config.n_snapshots,
-        checkpointer=checkpointer, progress=f"bimt in-context {config.method}")
-    return spec, result
 
 
 def member(tree, index):
@@ -96,44 +41,43 @@ def _names(params) -> dict:
             "output_names": slot_names(["y", "0"], params["output_order"])}
 
 
-def _res2_probe(last_acts, params, data):
-    """Correlations of res2 neurons (last token; ``last_acts(params, x)``) with w on the test set, and
-    the R^2 of a least-squares linear probe for w fitted on the training sequences."""
-    def features(split):
-        acts = last_acts(jax.tree_util.tree_map(jnp.asarray, params), jnp.asarray(data[split]["x"]))
-        return np.asarray(acts), data[split]["w"][:, 0]
-
-    train_f, train_w = features("train")
-    test_f, test_w = features("test")
-    design = lambda f: np.concatenate([f, np.ones((len(f), 1))], axis=1)  # noqa: E731
-    coef, *_ = np.linalg.lstsq(design(train_f), train_w, rcond=None)
-    residual = test_w - design(test_f) @ coef
-    r2 = 1 - residual.var() / test_w.var()
-    std = test_f.std(axis=0)
-    corr = np.array([np.corrcoef(test_f[:, j], test_w)[0, 1] if std[j] > 1e-8 else 0.0 for j in range(test_f.shape[1])])
-    return corr, float(r2), test_f, test_w
-
-
-def run_in_context(config, settings, ctx) -> StudyResult:
+def run_in_context(config, settings, method: bimt.BimtMethod, ctx) -> StudyResult:
     """The ``in-context`` task's run: train, measure, draw (called by ``bimt.run``)."""
-    data = ctx.cached("data_in_context", lambda: in_context_data(config))
-    spec, result = train_in_context(config, settings, data, ctx.checkpointer("train"))
+    data = ctx.cached("data_in_context", lambda: tasks.in_context_regression_task(
+        config.n_sequences, w_range=tuple(config.w_range), x_range=tuple(config.x_range), seed=config.seed))
+    spec = nets.tiny_transformer(2, 2, d_model=config.d_model, n_layers=N_LAYERS, n_heads=N_HEADS,
+                                 activation=config.mlp_activation)
+    loss_fn, last_loss = bimt.in_context_losses(spec)
+    test = {k: jnp.asarray(v) for k, v in data["test"].items()}
+    n_steps, batch_size = settings.n_steps, settings.setup.batch_size
+    result = bimt.train_bimt(
+        bimt.transformer_layout(spec), loss_fn,
+        nets.init(spec, key=jax.random.key(config.seed), n_networks=config.n_seeds),
+        {k: data["train"][k] for k in ("x", "y")}, method=method, n_networks=config.n_seeds, n_steps=n_steps,
+        learning_rate=config.learning_rate,
+        metrics={"test_loss": lambda p: last_loss(p, test), "test_loss_all_positions": lambda p: loss_fn(p, test)},
+        # minibatches drawn with replacement, as the authors' code (the engine's default draws epochs)
+        batch_size=batch_size, order=bimt.replacement_order(len(data["train"]["y"]), n_networks=config.n_seeds,
+                                                            n_steps=n_steps, batch_size=batch_size, seed=config.seed + 1),
+        record_every=n_steps // 100, snapshot_every=n_steps // config.n_snapshots,
+        checkpointer=ctx.checkpointer("train"), progress=f"bimt in-context {config.method}")
     n_seeds = config.n_seeds
     members = [member(result.params, e) for e in range(n_seeds)]
-    loss_fn, last_loss = _losses(spec)
-    test = {k: jnp.asarray(v) for k, v in data["test"].items()}
-    evaluate = jax.jit(lambda p: (last_loss(p, test), loss_fn(p, test), nets.tiny_transformer_apply(spec, p, test["x"])))
+    evaluate = jax.jit(lambda p: (last_loss(p, test), loss_fn(p, test), nets.apply(spec, p, test["x"])))
     evaluated = [evaluate(jax.tree_util.tree_map(jnp.asarray, m)) for m in members]
     losses = np.array([[float(e[0]), float(e[1])] for e in evaluated])
     test_loss, test_all = losses[:, 0], losses[:, 1]
-    chains = [analysis.transformer_weight_chain(spec, m) for m in members]
-    modularity = np.array([analysis.graph_modularity(analysis.transformer_neuron_graph(spec, m)) for m in members])
+    chains = [bimt.transformer_weight_chain(spec, m) for m in members]
+    modularity = np.array([analysis.graph_modularity(bimt.transformer_neuron_graph(spec, m)) for m in members])
     chain_modularity = np.array([analysis.modularity(chain) for chain in chains])
-    n_active = np.array([sum(int((np.abs(w) > config.active_threshold).sum()) for w in analysis.transformer_weights(spec, m))
+    n_active = np.array([bimt.count_active_weights(bimt.transformer_layout(spec), m, config.active_threshold)
                          for m in members])
     n_swaps = np.asarray(result.aux["n_swaps"]).astype(int)
-    last_acts = jax.jit(lambda p, x: nets.tiny_transformer_activations(spec, p, x)["res2"][:, -1])
-    probes = [_res2_probe(last_acts, m, data) for m in members]
+    last_acts = jax.jit(lambda p, x: nets.activations(spec, p, x)["res2"][:, -1])
+    features = [{split: np.asarray(last_acts(jax.tree_util.tree_map(jnp.asarray, m), jnp.asarray(data[split]["x"])))
+                 for split in ("train", "test")} for m in members]
+    probes = [analysis.linear_probe(f["train"], data["train"]["w"][:, 0], f["test"], data["test"]["w"][:, 0])
+              for f in features]
     probe_r2 = np.array([p[1] for p in probes])
     best_corr = np.array([np.abs(p[0]).max() for p in probes])
     summary = {
@@ -165,26 +109,9 @@ def run_in_context(config, settings, ctx) -> StudyResult:
                                              train_label="train loss, both x-tokens (per seed)",
                                              test_label="test loss, last token (per seed)", ylabel="MSE (no penalty)")
 
-    corr, r2, feats, w = probes[0]
-    pred = np.asarray(evaluated[0][2])[:, -1, 0]
-    probe_fig = matplotlib.figure.Figure(figsize=(12, 3.0))
-    axes = probe_fig.subplots(1, 4)
-    axes[0].scatter(data["test"]["y"][:, -1], pred, s=2)
-    axes[0].set_xlabel("true y")
-    axes[0].set_ylabel("predicted y")
-    axes[0].set_title("seed 0, test sequences", fontsize=8)
-    top = np.argsort(-np.abs(corr))[:2]
-    for ax, j in zip(axes[1:3], top):
-        ax.scatter(w, feats[:, j], s=2)
-        ax.set_xlabel("w")
-        ax.set_ylabel(f"res2 neuron {j}")
-        ax.set_title(f"r = {corr[j]:.2f}", fontsize=8)
-    pair = axes[3].scatter(feats[:, top[0]], feats[:, top[-1]], c=w, s=2, cmap="viridis")
-    axes[3].set_xlabel(f"res2 neuron {top[0]}")
-    axes[3].set_ylabel(f"res2 neuron {top[-1]}")
-    axes[3].set_title("colour: w", fontsize=8)
-    probe_fig.colorbar(pair, ax=axes[3])
-    probe_fig.tight_layout()
+    corr, r2 = probes[0]
+    probe_fig = viz.prediction_probe_figure(data["test"]["y"][:, -1], np.asarray(evaluated[0][2])[:, -1, 0],
+                                            data["test"]["w"][:, 0], features[0]["test"], corr)
 
     frontier_fig = viz.pruning_frontier_figure([
         analysis.pruning_frontier(jax.tree_util.tree_map(jnp.asarray, m), lambda p: last_loss(p, test), n_thresholds=30)
@@ -215,7 +142,7 @@ def run_in_context(config, settings, ctx) -> StudyResult:
         f"S = {config.swap_every}, cost '{settings.normalization}'). 2-layer, 1-head, width-32 transformer without "
         "LayerNorm. Modularity: Newman Q (networkx greedy_modularity_communities, weight='weight', resolution=1) of "
         "the neuron graph with the residual neurons as ONE node set read and written by every layer, |w| edges "
-        "(toyscope.analysis.transformer_neuron_graph); also of the drawn chain of lines, separate residual lines "
+        "(toyscope.bimt.transformer_neuron_graph); also of the drawn chain of lines, separate residual lines "
         "and no skip edges (transformer_weight_chain)."),
         [Figure("graph", graph_fig, "Final connectivity graph of seed 0 (Figure 7 left; blue positive, red negative, "
                 "width ∝ |w|/max|w| per linear layer; attention line: q, k below v)."),

@@ -13,8 +13,9 @@ one task and one training method per run, ``n_seeds`` seeds trained at once (vma
   connectivity graph, its evolution, loss curves, the pruning frontier (Appendix A), module
   knock-outs (mod-add) and active embedding neurons with the sign neuron (S4).
 
-Everything is composed from ``toyscope.analysis`` (geometry, cost, swaps, modularity, pruning),
-``toyscope.tasks`` and ``toyscope.train.train``.
+Everything is composed from ``toyscope.bimt`` (the network's layout, geometry, cost, swaps, the
+training recipe, the paper's settings and its Section 3.3 measurements), ``toyscope.analysis``
+(modularity, pruning, intervals), ``toyscope.tasks`` and ``toyscope.viz``.
 """
 
 from __future__ import annotations
@@ -24,64 +25,21 @@ from typing import Literal
 
 import jax
 import jax.numpy as jnp
-import matplotlib.figure
 import numpy as np
 from pydantic import model_validator
 
-from .. import analysis, nets, tasks, train, viz
+from .. import analysis, bimt, nets, tasks, viz
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
 from ._bimt_in_context import member, run_in_context, slot_names
 
 # the tasks, in the column order of the paper's Tables 1-2
 TASK_NAMES = ("symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "in-context", "mnist")
-METHODS = ("vanilla", "l1", "l1-local", "l1-swap", "bimt")
-LOCAL_PENALTY = {"l1-local", "bimt"}
-SWAPS = {"l1-swap", "bimt"}
+METHODS = bimt.METHODS
 
 
-@dataclasses.dataclass(frozen=True)
-class TaskSetup:
-    """The paper's settings for one task."""
-
-    widths: tuple[int, ...]  # neuron layers; with tokens the first is the embedding dimension
-    loss: str
-    lambdas: tuple[float, ...]
-    lambda_steps: tuple[int, ...]
-    layer_gap: float
-    top_k: int
-    normalization: str
-    n_tokens: int = 0
-    n_steps: int = 20_000
-    accuracy: bool = False  # report test accuracy (classification)
-    layer_shapes: tuple | None = None  # grids for a 3-D embedding (None: every layer a line)
-    batch_size: int | None = None  # minibatches instead of full batch
-    swap_inputs: bool = True
-
-
-_SYMBOLIC = dict(loss="mse", lambdas=(1e-3, 1e-2, 1e-3), lambda_steps=(5000, 10000, 5000), layer_gap=0.1, top_k=6,
-                 normalization="sum")
-_GROUP = dict(loss="softmax_ce", lambdas=(0.1, 1.0, 0.1), lambda_steps=(5000, 10000, 5000), layer_gap=0.5, top_k=30,
-              normalization="mean", n_tokens=2, accuracy=True)
-TASK_SETUPS: dict[str, TaskSetup] = {
-    "symbolic-a": TaskSetup(widths=(4, 20, 20, 2), **_SYMBOLIC),
-    "symbolic-b": TaskSetup(widths=(3, 20, 20, 3), **_SYMBOLIC),
-    "symbolic-c": TaskSetup(widths=(4, 20, 20, 20, 20, 1), **_SYMBOLIC),
-    "two-moons": TaskSetup(widths=(2, 20, 20, 2), loss="softmax_ce", lambdas=(0.01,), lambda_steps=(20000,),
-                           layer_gap=0.1, top_k=6, normalization="sum", accuracy=True),
-    "mod-add": TaskSetup(widths=(32, 50, 50, 59), **_GROUP),
-    "permutation-s4": TaskSetup(widths=(32, 50, 50, 24), **_GROUP),
-    # Section 3.5: 28x28 input grid, 10x10 hidden grids (3-D embedding), no input swaps, MSE on one-hot,
-    # minibatches of 100 and per-layer mean cost as in the authors' notebook
-    "mnist": TaskSetup(widths=(784, 100, 100, 10), loss="mse", lambdas=(1e-3, 1e-2, 0.1, 0.3),
-                       lambda_steps=(10000, 10000, 10000, 10000), layer_gap=0.5, top_k=30, normalization="mean",
-                       n_steps=40_000, accuracy=True, layer_shapes=((28, 28), (10, 10), (10, 10), 10), batch_size=100,
-                       swap_inputs=False),
-    # Section 3.4: a 2-layer, 1-head, width-32 transformer (widths unused), minibatches of 64 and per-layer mean
-    # cost as in the authors' notebook
-    "in-context": TaskSetup(widths=(2, 32, 2), loss="mse", lambdas=(1e-3, 1e-2, 0.1, 0.3),
-                            lambda_steps=(10000, 10000, 10000, 10000), layer_gap=0.5, top_k=30, normalization="mean",
-                            n_steps=40_000, batch_size=64),
-}
+# the paper's settings per task (toyscope.bimt.PAPER_SETUPS)
+TaskSetup = bimt.TaskSetup
+TASK_SETUPS: dict[str, TaskSetup] = bimt.PAPER_SETUPS
 
 
 class BimtConfig(StudyConfig):
@@ -167,95 +125,41 @@ def resolve_settings(config: BimtConfig) -> Resolved:
                         else (max(1, n_steps // len(lambdas)),) * len(lambdas))
     else:
         lambdas = setup.lambdas
-        lambda_steps = tuple(max(1, int(round(n_steps * d / sum(setup.lambda_steps)))) for d in setup.lambda_steps)
+        lambda_steps = bimt.scaled_schedule(setup, n_steps)
     return Resolved(setup, n_steps, lambdas, lambda_steps, config.layer_gap or setup.layer_gap,
                     config.top_k or setup.top_k, config.normalization or setup.normalization)
 
 
-def load_task(config: BimtConfig) -> dict:
-    """The task's train/test data (drawn once from ``config.seed``; shared by all seeds)."""
-    if config.task.startswith("symbolic-"):
-        return tasks.symbolic_task(config.task[-1], config.n_train, config.n_test, seed=config.seed)
-    if config.task == "two-moons":
-        return tasks.two_moons_task(seed=config.seed)
-    if config.task == "mod-add":
-        return tasks.modular_addition_task(59, seed=config.seed)
-    if config.task == "mnist":
-        return mnist_task(seed=config.seed)
-    return tasks.permutation_task(4, seed=config.seed)
+def load_task(task: str, *, n_train: int, n_test: int, seed: int) -> dict:
+    """An MLP task's train/test data (drawn once from ``seed``; shared by all seeds)."""
+    if task.startswith("symbolic-"):
+        return tasks.symbolic_task(task[-1], n_train, n_test, seed=seed)
+    if task == "two-moons":
+        return tasks.two_moons_task(seed=seed)
+    if task == "mod-add":
+        return tasks.modular_addition_task(59, seed=seed)
+    if task == "mnist":
+        return tasks.mnist_split_task(seed=seed)
+    return tasks.permutation_task(4, seed=seed)
 
 
-def mnist_task(*, seed: int, train_fraction: float = 0.8) -> dict:
-    """MNIST's 10,000-image test split (the only one offline), split at random 80/20; pixels / 255
-    flattened row-major (matching the 28x28 input grid), targets one-hot (MSE) with ``label``."""
-    dataset = tasks.load_dataset("mnist", "test")
-    order = np.random.default_rng(seed).permutation(len(dataset))
-    n_train = int(round(train_fraction * len(dataset)))
-    x = dataset.images.reshape(len(dataset), -1).astype(np.float32) / dataset.pixel_max
-    one_hot = np.eye(10, dtype=np.float32)[dataset.labels]
-    take = lambda idx: {"x": x[idx], "y": one_hot[idx]}  # noqa: E731
-    return {"train": take(order[:n_train]), "test": take(order[n_train:]), "files": dict(dataset.files),
-            "input_names": [f"p{i}" for i in range(784)], "output_names": list(dataset.classes)}
+def method_settings(config: BimtConfig, settings: Resolved) -> bimt.BimtMethod:
+    """The BIMT method and settings of a run (config over the task's paper values)."""
+    return bimt.BimtMethod(
+        config.method, settings.lambdas, settings.lambda_steps, extent=config.extent, layer_gap=settings.layer_gap,
+        norm=config.norm, normalization=settings.normalization, penalize_bias=config.penalize_bias,
+        top_k=settings.top_k, swap_every=config.swap_every, swap_inputs=config.swap_inputs and settings.setup.swap_inputs,
+        swap_outputs=config.swap_outputs)
 
 
-def _loss_and_metrics(spec, setup, data):
-    loss_of = train.loss_function(setup.loss)
-    test = {k: jnp.asarray(v) for k, v in data["test"].items()}
-
-    def loss_fn(params, batch):
-        return loss_of(nets.layered_network_apply(spec, params, batch["x"]), batch["y"])
-
-    metrics = {"test_loss": lambda p: loss_fn(p, test)}
-    if setup.accuracy:
-        labels = test["y"] if test["y"].ndim == 1 else jnp.argmax(test["y"], -1)
-        metrics["test_accuracy"] = lambda p: jnp.mean(
-            jnp.argmax(nets.layered_network_apply(spec, p, test["x"]), -1) == labels)
-    return loss_fn, metrics
-
-
-def train_bimt(config: BimtConfig, data: dict, checkpointer=None):
-    """Train ``config.n_seeds`` networks with ``config.method``; returns (spec, settings, result, coords)."""
-    settings = resolve_settings(config)
-    setup = settings.setup
+def _network(task: str, setup: TaskSetup, data: dict):
+    """The task's BIMT MLP and its layout (token tasks: the output width is the vocabulary)."""
     widths = list(setup.widths)
-    if config.task in ("mod-add", "permutation-s4"):
+    if task in ("mod-add", "permutation-s4"):
         widths[-1] = data["vocab_size"]
     spec = nets.layered_network(widths, "silu", n_tokens=setup.n_tokens,
-                                    vocab_size=data.get("vocab_size", 0) if setup.n_tokens else 0)
-    params = nets.init_layered_network(spec, key=jax.random.key(config.seed), n_networks=config.n_seeds)
-    shapes = setup.layer_shapes or spec.neuron_widths
-    coords = analysis.neuron_coordinates(shapes, extent=config.extent, layer_gap=settings.layer_gap)
-    local = analysis.connection_distances(coords, norm=config.norm)
-    flat = analysis.connection_distances(
-        analysis.neuron_coordinates(shapes, extent=0.0, layer_gap=settings.layer_gap), norm=config.norm)
-    penalty = [jnp.asarray(d) for d in (local if config.method in LOCAL_PENALTY else flat)]
-
-    regularizer = None
-    if config.method != "vanilla":
-        def regularizer(p):
-            return analysis.connection_cost(p, penalty, layer_gap=settings.layer_gap, penalize_bias=config.penalize_bias,
-                                            normalization=settings.normalization)
-    hook = None
-    if config.method in SWAPS:
-        hook = analysis.swap_hook(spec, local, top_k=settings.top_k, swap_inputs=config.swap_inputs and setup.swap_inputs,
-                                  swap_outputs=config.swap_outputs, normalization=settings.normalization)
-    loss_fn, metrics = _loss_and_metrics(spec, setup, data)
-    n_steps = settings.n_steps
-    result = train.train(
-        loss_fn, params, {k: jnp.asarray(v) for k, v in data["train"].items()},
-        optimizer=train.make_optimizer("adam", config.learning_rate), n_steps=n_steps,
-        mode="minibatch" if setup.batch_size else "full_batch", batch_size=setup.batch_size,
-        key=jax.random.key(config.seed + 1) if setup.batch_size else None,
-        regularizer=regularizer, regularizer_schedule=train.piecewise_constant(settings.lambdas, settings.lambda_steps),
-        periodic_hook=hook, period=config.swap_every if hook else None,
-        aux={"n_swaps": jnp.zeros((config.n_seeds,), jnp.int32)}, metrics=metrics,
-        record_every=n_steps // 100, snapshot_every=n_steps // config.n_snapshots,
-        checkpointer=checkpointer, progress=f"bimt {config.task} {config.method}")
-    return spec, settings, result, coords
-
-
-def _weights(params) -> list[np.ndarray]:
-    return [np.asarray(layer["weight"]) for layer in params["layers"]]
+                                vocab_size=data.get("vocab_size", 0) if setup.n_tokens else 0)
+    return spec, bimt.mlp_layout(spec, line_shapes=setup.layer_shapes)
 
 
 def _draw_kwargs(spec, data, params) -> dict:
@@ -265,82 +169,48 @@ def _draw_kwargs(spec, data, params) -> dict:
     return kwargs
 
 
-def _knockout_rows(spec, params, communities, data) -> list[list]:
-    """Accuracy after knocking out each Newman module (its non-output neurons)."""
-    test = {k: jnp.asarray(v) for k, v in data["test"].items()}
-    n_layers = spec.mlp.n_layers
-    accuracy = lambda p: float(jnp.mean(jnp.argmax(nets.layered_network_apply(spec, p, test["x"]), -1) == test["y"]))  # noqa: E731
-    n_test = int(test["y"].shape[0])
-
-    def row(name, n_neurons, value):
+def _knockout_table(rows, n_test: int) -> list[list]:
+    """Knock-out rows with each accuracy's Wilson 95% interval over ``n_test`` examples."""
+    out = []
+    for name, n_neurons, value in rows:
         low, high = analysis.proportion_interval(int(round(value * n_test)), n_test)
-        return [name, n_neurons, value, f"[{low:.3f}, {high:.3f}]"]
-
-    rows = [row("none", 0, accuracy(params))]
-    graph = analysis.neuron_graph(_weights(params))
-    total = graph.size(weight="weight")
-    for index, community in enumerate(communities):
-        neurons = [n for n in community if n[0] < n_layers]
-        strength = graph.subgraph(community).size(weight="weight")
-        if not neurons or strength < 0.05 * total:
-            continue
-        knocked = analysis.knock_out_neurons(spec, jax.tree_util.tree_map(jnp.asarray, params), neurons)
-        rows.append(row(f"module {index}", len(neurons), accuracy(knocked)))
-    return rows
-
-
-def _s4_embedding_rows(params, data, threshold):
-    """Active embedding neurons (slot order) and their correlation with the permutation sign."""
-    embedding = np.asarray(params["embedding"])  # (24, d)
-    width = embedding.shape[1]
-    outgoing = np.abs(np.asarray(params["layers"][0]["weight"])).reshape(2, width, -1).max(axis=(0, 2))
-    active = np.flatnonzero((outgoing > threshold) & (np.abs(embedding).max(axis=0) > threshold))
-    signs = data["signs"].astype(float)
-    rows = []
-    for slot in active:
-        column = embedding[:, slot]
-        r = float(np.corrcoef(column, signs)[0, 1]) if column.std() > 0 else 0.0
-        rows.append([int(slot), float(np.abs(column).max()), r])
-    return rows
-
-
-def _decision_figure(spec, result, data, limits=(-1.5, 2.5), resolution=80):
-    """Class-2 probability of seed 0 on a grid, one panel per snapshot."""
-    axis = np.linspace(*limits, resolution, dtype=np.float32)
-    grid_x, grid_y = np.meshgrid(axis, axis)
-    points = jnp.asarray(np.stack([grid_x.ravel(), grid_y.ravel()], axis=1))
-    steps = result.snapshot_steps
-    fig = matplotlib.figure.Figure(figsize=(2.4 * len(steps), 2.6))
-    axes = fig.subplots(1, len(steps), squeeze=False)[0]
-    test = data["test"]
-    for index, (ax, step) in enumerate(zip(axes, steps)):
-        snap = jax.tree_util.tree_map(lambda x, i=index: jnp.asarray(x[i, 0]), result.snapshots)
-        probability = jax.nn.softmax(nets.layered_network_apply(spec, snap, points))[:, 1]
-        viz.plot_decision(ax, np.asarray(probability).reshape(resolution, resolution), limits=limits,
-                          title=f"step {int(step)}")
-        ax.scatter(test["x"][:, 0], test["x"][:, 1], c=test["y"], s=2, cmap="coolwarm", alpha=0.4)
-    return fig
+        out.append([name, n_neurons, value, f"[{low:.3f}, {high:.3f}]"])
+    return out
 
 
 def run(config: BimtConfig, ctx) -> StudyResult:
     if config.task == "in-context":
-        return run_in_context(config, resolve_settings(config), ctx)
-    data = ctx.cached("data", lambda: load_task(config))
+        settings = resolve_settings(config)
+        return run_in_context(config, settings, method_settings(config, settings), ctx)
+    data = ctx.cached("data", lambda: load_task(config.task, n_train=config.n_train, n_test=config.n_test,
+                                                 seed=config.seed))
     if "files" in data:
         ctx.data_files(data["files"])
-    spec, settings, result, coords = train_bimt(config, data, ctx.checkpointer("train"))
+    settings = resolve_settings(config)
     setup = settings.setup
+    spec, layout = _network(config.task, setup, data)
+    test = {k: jnp.asarray(v) for k, v in data["test"].items()}
+    loss_fn = bimt.layered_loss(spec, setup.loss)
+    metrics = bimt.layered_metrics(spec, loss_fn, test, accuracy=setup.accuracy)
+    n_steps = settings.n_steps
+    result = bimt.train_bimt(
+        layout, loss_fn, nets.init(spec, key=jax.random.key(config.seed), n_networks=config.n_seeds),
+        data["train"], method=method_settings(config, settings), n_networks=config.n_seeds, n_steps=n_steps,
+        learning_rate=config.learning_rate, metrics=metrics, batch_size=setup.batch_size,
+        key=jax.random.key(config.seed + 1) if setup.batch_size else None, record_every=n_steps // 100,
+        snapshot_every=n_steps // config.n_snapshots, checkpointer=ctx.checkpointer("train"),
+        progress=f"bimt {config.task} {config.method}")
+    coords = bimt.network_coordinates(layout, extent=config.extent, layer_gap=settings.layer_gap)
     classification = setup.accuracy
     n_seeds = config.n_seeds
     members = [member(result.params, e) for e in range(n_seeds)]
 
-    loss_fn, metrics = _loss_and_metrics(spec, setup, data)
     final_test_loss = np.array([float(metrics["test_loss"](jax.tree_util.tree_map(jnp.asarray, m))) for m in members])
     final_accuracy = (np.array([float(metrics["test_accuracy"](jax.tree_util.tree_map(jnp.asarray, m))) for m in members])
                       if classification else None)
-    modularity, communities = zip(*(analysis.modularity(_weights(m), return_communities=True) for m in members))
+    modularity, communities = zip(*(analysis.modularity(bimt.network_weights(layout, m), return_communities=True) for m in members))
     modularity = np.array(modularity)
-    n_active = np.array([sum(int((np.abs(w) > config.active_threshold).sum()) for w in _weights(m)) for m in members])
+    n_active = np.array([bimt.count_active_weights(layout, m, config.active_threshold) for m in members])
     n_swaps = np.asarray(result.aux["n_swaps"]).astype(int)
 
     summary = {
@@ -358,18 +228,17 @@ def run(config: BimtConfig, ctx) -> StudyResult:
 
     # figures: final graph, evolution, loss curves, pruning frontier
     best = members[0]
-    graph_fig = viz.connectivity_figure(_weights(best), coords, title=f"{config.task}, {config.method} (seed 0)",
+    graph_fig = viz.connectivity_figure(bimt.network_weights(layout, best), coords, title=f"{config.task}, {config.method} (seed 0)",
                                         size=(5, 5), **_draw_kwargs(spec, data, best))
     panels = []
     for index, step in enumerate(result.snapshot_steps):
         snap = member(result.snapshots, (index, 0))
-        panels.append((f"step {int(step)}", _weights(snap), _draw_kwargs(spec, data, snap)))
+        panels.append((f"step {int(step)}", bimt.network_weights(layout, snap), _draw_kwargs(spec, data, snap)))
     evolution_fig = viz.connectivity_evolution_figure(panels, coords, n_tokens=spec.n_tokens)
 
     loss_fig = viz.penalised_training_figure(result.steps, result.loss, result.metrics["test_loss"],
                                              np.cumsum(settings.lambda_steps)[:-1])
 
-    test = {k: jnp.asarray(v) for k, v in data["test"].items()}
     frontier_fig = viz.pruning_frontier_figure([
         analysis.pruning_frontier(jax.tree_util.tree_map(jnp.asarray, m), lambda p: loss_fn(p, test), n_thresholds=30)
         for m in members])
@@ -398,17 +267,21 @@ def run(config: BimtConfig, ctx) -> StudyResult:
     if config.task == "two-moons":
         sections.append(Section("Decision boundaries", (
             "Seed 0's probability of class 2 (softmax) at the snapshots of the evolution figure, with the test "
-            "points (Figure 4, bottom)."), [Figure("decision", _decision_figure(spec, result, data),
+            "points (Figure 4, bottom)."), [Figure("decision", viz.decision_snapshots_figure(
+                spec, [member(result.snapshots, (i, 0)) for i in range(len(result.snapshot_steps))],
+                [f"step {int(step)}" for step in result.snapshot_steps], data["test"]["x"], data["test"]["y"]),
                                                   "Decision boundary of seed 0 over training.")]))
     if config.task == "mod-add":
-        rows = _knockout_rows(spec, best, communities[0], data)
+        rows = _knockout_table(bimt.module_knockouts(spec, best, communities[0], data["test"]["x"], data["test"]["y"]),
+                               len(data["test"]["y"]))
         sections.append(Section("Module knock-out", (
             "Seed 0: test accuracy after zeroing every weight into and out of the non-output neurons of each Newman "
             "module holding at least 5% of the total |w| (paper: 100% -> 15.25%, 29.33%, 33.67% for modules A, B, C)."),
             tables=[Table("knockout", ["module", "neurons", "test accuracy", "Wilson 95%"], rows)]))
         summary["knockout_accuracy"] = [r[2] for r in rows[1:]]
     if config.task == "permutation-s4":
-        per_seed = [_s4_embedding_rows(m, data, config.active_threshold) for m in members]
+        per_seed = [[list(row) for row in bimt.active_embedding_neurons(m, data["signs"], config.active_threshold)]
+                    for m in members]
         counts = [len(rows) for rows in per_seed]
         sign_r = [max((abs(r[2]) for r in rows), default=0.0) for rows in per_seed]
         summary["n_active_embedding_neurons"] = float(np.mean(counts))

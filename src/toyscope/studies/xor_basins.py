@@ -24,7 +24,7 @@ list of experiments, one function each, in this order:
     ``splice_covariance``).
 
 Everything here composes library functions: ``nets`` (init, surgery), ``tasks`` (Boolean
-tasks), ``train`` (``fit_small_ensemble``, ``fit``), ``analysis`` (training outcomes, gates,
+tasks), ``train`` (``train``, which picks the tiny-ensemble fast path), ``analysis`` (training outcomes, gates,
 ablation, alignment, landscape, basins, embedding, trajectories, splicing, covariance,
 statistics) and ``viz`` (ensemble, decision-boundary and covariance figures).
 """

@@ -3,7 +3,7 @@ r"""Connectivity graphs: neurons as dots at their coordinates, weights as lines 
 Each weight is a line between its two neurons with width proportional to
 :math:`|w| / \max |w|` over its weight layer, blue if positive and red if negative; all weights
 are drawn (thin ones simply vanish). Coordinates come from
-:func:`toyscope.analysis.neuron_coordinates`: a 2-D embedding is drawn as is (x across, layers
+:func:`toyscope.bimt.neuron_coordinates`: a 2-D embedding is drawn as is (x across, layers
 up); a 3-D one (grids) is drawn in an oblique projection, each grid's second axis slanting up
 and right.
 

@@ -1,6 +1,6 @@
 r"""Connectivity graph of a tiny transformer, as the BIMT paper's Figure 7.
 
-The neuron lines of :func:`toyscope.analysis.transformer_lines` are drawn bottom to top
+The neuron lines of lines of :func:`toyscope.bimt.transformer_layout` are drawn bottom to top
 (``input, res0 (embed), attn1, res1, mlp1 hidden, res2, ..., output``), neurons at their BIMT
 x-coordinates. The attention line holds three rows at the same positions, queries and keys a
 little below the values (the output projection leaves from the values). Each weight is a line
@@ -21,7 +21,7 @@ import matplotlib.figure
 import numpy as np
 from matplotlib.collections import LineCollection
 
-from .. import analysis
+from .. import bimt
 from ..nets import TinyTransformer
 from ._connectivity import NEGATIVE, POSITIVE
 
@@ -42,9 +42,10 @@ def draw_transformer_connectivity(ax, spec: TinyTransformer, params, *, extent: 
         max_linewidth: width of the largest weight of each linear layer.
         title: axes title.
     """
-    lines = analysis.transformer_lines(spec)
-    line_x = [xy[:, 0] for xy in analysis.transformer_coordinates(spec, extent=extent)]  # the BIMT geometry's x
-    for linear in analysis.transformer_linear_layers(spec):
+    layout = bimt.transformer_layout(spec)
+    lines = layout.lines
+    line_x = [xy[:, 0] for xy in bimt.network_coordinates(layout, extent=extent, layer_gap=0.5)]  # the BIMT geometry's x
+    for linear in layout.linear_layers:
         weights = {path[-1]: np.asarray(functools.reduce(operator.getitem, path, params)["weight"], dtype=float)
                    for path in linear.paths}
         scale = max(np.abs(w).max() for w in weights.values()) or 1.0

@@ -1,4 +1,4 @@
-r"""Where the neurons of a layered network sit, and how long each connection is (BIMT, Step 1).
+r"""Where the neurons of a network sit, and how long each connection is (BIMT, Step 1).
 
 Neuron layer :math:`i` lies in the plane at depth :math:`i\,y^*`. Inside the plane a layer is
 either a *line* of :math:`n` neurons at :math:`x_j = A (j + 1/2) / n` (uniform in
@@ -11,6 +11,10 @@ The length of the connection from neuron :math:`j` of layer :math:`i-1` to neuro
 layer :math:`i` is :math:`d_{ijk} = \lVert r_{i-1,j} - r_{ik}\rVert`, with the L1 norm
 (:math:`|\Delta x| + |\Delta z| + y^*`, the paper's default) or the L2 norm.
 
+:func:`network_distances` gives the length of every weight of a network described by a
+:class:`~toyscope.bimt.NetworkLayout` (its lines and the linear layers joining them): the MLP and
+the tiny transformer alike.
+
 Reference: Liu, Gan & Tegmark, "Seeing is believing: brain-inspired modular training", Entropy
 26 (2024) 41, Section 2 (Step 1) and Appendix G.
 """
@@ -20,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from ._layout import NetworkLayout, Path
 
 NORMS = ("l1", "l2")
 
@@ -54,6 +60,11 @@ def neuron_coordinates(layer_shapes: Sequence[int | tuple[int, int]], *, extent:
     Returns:
         One ``(n_i, p + 1)`` array per layer: ``p`` in-plane coordinates (1 for a 2-D
         embedding, 2 for 3-D) and the depth :math:`i y^*` last.
+
+    Example:
+        >>> from toyscope import bimt
+        >>> [c.tolist() for c in bimt.neuron_coordinates([2, 1], extent=2.0, layer_gap=0.5)]
+        [[[0.5, 0.0], [1.5, 0.0]], [[1.0, 0.5]]]
 
     Raises:
         ValueError: fewer than two layers, a non-positive size, negative ``extent`` or
@@ -98,4 +109,47 @@ def connection_distances(coordinates: Sequence[np.ndarray], *, norm: str = "l1")
         diff = np.abs(before[:, None, :] - after[None, :, :])
         dist = diff.sum(-1) if norm == "l1" else np.sqrt((diff**2).sum(-1))
         out.append(dist.astype(np.float32))
+    return out
+
+
+def network_coordinates(layout: NetworkLayout, *, extent: float = 2.0, layer_gap: float = 0.1) -> list[np.ndarray]:
+    """Coordinates of every neuron of a network, line by line (:func:`neuron_coordinates` of
+    ``layout.line_shapes``): one ``(n_i, D)`` array per line."""
+    return neuron_coordinates(layout.line_shapes, extent=extent, layer_gap=layer_gap)
+
+
+def network_distances(layout: NetworkLayout, *, extent: float = 2.0, layer_gap: float = 0.1,
+                      norm: str = "l1") -> dict[Path, np.ndarray]:
+    r"""Connection lengths :math:`d_{jk}` of every weight matrix of a network.
+
+    A weight of linear layer ``linear`` (joining line :math:`i` to :math:`i + 1`) has the length
+    :func:`connection_distances` gives between those lines; with ``row_groups`` token groups the
+    rows repeat the line's neurons, so the matrix is tiled over them. ``extent = 0`` makes every
+    length :math:`y^*` (plain L1).
+
+    Args:
+        layout: the network (:func:`~toyscope.bimt.mlp_layout`, :func:`~toyscope.bimt.transformer_layout`).
+        extent, layer_gap, norm: as :func:`neuron_coordinates` and :func:`connection_distances`.
+
+    Returns:
+        ``{linear path: (rows, cols) float32}``, one entry per weight matrix, keyed by the path of
+        the param dict holding it (e.g. ``("layers", 0)``, ``("blocks", 1, "query")``).
+
+    Raises:
+        ValueError: negative ``extent``, non-positive ``layer_gap`` or unknown ``norm``.
+
+    Example:
+        >>> from toyscope import bimt, nets
+        >>> layout = bimt.mlp_layout(nets.layered_network([2, 3, 1]))
+        >>> {path: d.shape for path, d in bimt.network_distances(layout).items()}
+        {('layers', 0): (2, 3), ('layers', 1): (3, 1)}
+    """
+    between = connection_distances(network_coordinates(layout, extent=extent, layer_gap=layer_gap), norm=norm)
+    out = {}
+    for linear in layout.linear_layers:
+        dist = between[linear.line]
+        if linear.row_groups > 1:
+            dist = np.tile(dist, (linear.row_groups, 1))
+        for path in linear.paths:
+            out[path] = dist
     return out

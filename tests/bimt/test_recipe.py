@@ -1,0 +1,73 @@
+"""The BIMT training recipe: "l1" is Adam on the loss plus lambda * y* (|w| + |b|) written by hand,
+and "l1-swap" trains the same function as "l1" (its penalty does not depend on position, and swaps
+permute Adam's moments with the weights) while moving neurons."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from toyscope import bimt, nets, tasks, train
+
+N_STEPS, GAP, LAMBDA, LR = 300, 0.1, 1e-2, 2e-3
+
+
+def _setup():
+    data = tasks.symbolic_task("a", 64, 16, seed=0)
+    spec = nets.layered_network([4, 12, 12, 2], "silu")
+    params = nets.init_layered_network(spec, key=jax.random.key(0), n_networks=2)
+    return spec, bimt.mlp_layout(spec), params, data, bimt.layered_loss(spec, "mse")
+
+
+def _method(name):
+    return bimt.BimtMethod(name, (LAMBDA,), (N_STEPS,), layer_gap=GAP, top_k=6, swap_every=30)
+
+
+def _run(layout, loss_fn, params, data, name):
+    return bimt.train_bimt(layout, loss_fn, params, data["train"], method=_method(name), n_networks=2, n_steps=N_STEPS,
+                           learning_rate=LR, record_every=N_STEPS // 4, snapshot_every=N_STEPS)
+
+
+def test_l1_is_adam_with_a_hand_written_l1_penalty():
+    spec, layout, params, data, loss_fn = _setup()
+    result = _run(layout, loss_fn, params, data, "l1")
+
+    def l1(p):  # y* (sum |w| + sum |b|): every connection has length y* when A = 0
+        return GAP * sum(jnp.abs(layer["weight"]).sum() + jnp.abs(layer["bias"]).sum() for layer in p["layers"])
+
+    by_hand = train.train(loss_fn, params, {k: jnp.asarray(v) for k, v in data["train"].items()},
+                          optimizer=train.make_optimizer("adam", LR), n_steps=N_STEPS, regularizer=l1,
+                          regularizer_schedule=train.piecewise_constant((LAMBDA,), (N_STEPS,)),
+                          record_every=N_STEPS // 4)
+    for ours, theirs in zip(jax.tree_util.tree_leaves(result.params), jax.tree_util.tree_leaves(by_hand.params)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(result.aux["n_swaps"], 0)
+
+
+def test_l1_swap_moves_neurons_but_trains_the_same_function_as_l1():
+    spec, layout, params, data, loss_fn = _setup()
+    plain = _run(layout, loss_fn, params, data, "l1")
+    swapped = _run(layout, loss_fn, params, data, "l1-swap")
+    assert np.all(np.asarray(swapped.aux["n_swaps"]) > 0)
+    x = jnp.asarray(data["test"]["x"])
+    apply = jax.vmap(lambda p: nets.layered_network_apply(spec, p, x))
+    np.testing.assert_allclose(apply(swapped.params), apply(plain.params), rtol=1e-3, atol=1e-3)
+    assert not np.allclose(swapped.params["layers"][1]["weight"], plain.params["layers"][1]["weight"], atol=1e-3)
+
+
+def test_method_names_and_schedules_are_checked():
+    with pytest.raises(ValueError, match="unknown BIMT method 'l2'"):
+        bimt.BimtMethod("l2", (1.0,), (10,))
+    with pytest.raises(ValueError, match="equal lengths"):
+        bimt.BimtMethod("bimt", (1.0, 2.0), (10,))
+    assert [m for m in bimt.METHODS if bimt.BimtMethod(m, (1.0,), (1,)).swaps] == ["l1-swap", "bimt"]
+    assert [m for m in bimt.METHODS if bimt.BimtMethod(m, (1.0,), (1,)).local_penalty] == ["l1-local", "bimt"]
+
+
+def test_replacement_order_draws_with_replacement_from_the_seed():
+    order = np.asarray(bimt.replacement_order(5, n_networks=2, n_steps=300, batch_size=4, seed=3))
+    assert order.shape == (2, 300, 4) and order.dtype == np.int32 and order.min() == 0 and order.max() == 4
+    assert any(len(set(batch)) < 4 for batch in order[0])  # repeats within a batch: with replacement
+    np.testing.assert_array_equal(order, np.random.default_rng(3).integers(0, 5, size=(2, 300, 4)))
