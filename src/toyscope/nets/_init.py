@@ -28,7 +28,9 @@ SCHEMES = ("he_normal", "glorot_normal", "glorot_uniform", "normal", "orthogonal
 BIAS_SCHEMES = ("zeros", "same")
 
 
-def _check_scheme(scheme: str, scale: float | None, bias_scheme: str | None) -> None:
+def check_init_scheme(scheme: str, scale: float | None, bias_scheme: str | None) -> None:
+    """Raise a one-line ValueError for an unknown scheme, a missing or non-positive ``scale`` for
+    ``normal``, or an unknown ``bias_scheme`` (shared by the initialisers of every MLP-like net)."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown init scheme {scheme!r}; valid: {', '.join(SCHEMES)}")
     if scheme == "normal" and (scale is None or not scale > 0):
@@ -74,7 +76,7 @@ def dense_init(
     Returns:
         ``{"weight": (d_in, d_out)}`` plus ``"bias": (d_out,)`` when ``bias``.
     """
-    _check_scheme(scheme, scale, bias_scheme)
+    check_init_scheme(scheme, scale, bias_scheme)
     if bias_scheme is None:
         bias_scheme = "same" if scheme == "torch_default" else "zeros"
     key_w, key_b = jax.random.split(key)

@@ -22,7 +22,7 @@ import jax.numpy as jnp
 
 from . import _interface as interface
 from ._activations import ACTIVATIONS, activation
-from ._init import _check_scheme, dense_init
+from ._init import check_init_scheme, dense_init
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,7 +138,7 @@ def _init(
 def _ensemble_init(spec: MLP, scheme, scale, gain, bias_scheme, dtype):
     """One compiled ``keys (E,) -> ensemble params`` per architecture and scheme (eager vmap would
     compile every primitive separately)."""
-    _check_scheme(scheme, scale, bias_scheme)  # a clear error before tracing
+    check_init_scheme(scheme, scale, bias_scheme)  # a clear error before tracing
     one = functools.partial(_init, spec, scheme=scheme, scale=scale, gain=gain, bias_scheme=bias_scheme, dtype=dtype)
     return jax.jit(jax.vmap(lambda k: one(key=k)))
 
