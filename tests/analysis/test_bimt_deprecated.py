@@ -45,7 +45,7 @@ def test_mlp_names_warn_and_match_toyscope_bimt():
 
 def test_transformer_names_warn_and_match_toyscope_bimt():
     spec = nets.tiny_transformer(2, 2, d_model=4, n_layers=1)
-    params = nets.init_tiny_transformer(spec, key=__import__("jax").random.key(0))
+    params = nets.init(spec, key=__import__("jax").random.key(0))
     layout = bimt.transformer_layout(spec)
     with pytest.warns(DeprecationWarning, match="network_distances"):
         distances = analysis.transformer_distances(spec, extent=2.0)

@@ -17,8 +17,8 @@ def test_pruning_frontier_and_knockout():
                          {"weight": rng.normal(size=(5, 2)).astype(np.float32), "bias": rng.normal(size=2).astype(np.float32)}],
               "input_order": np.arange(3, dtype=np.float32), "output_order": np.array([1.0, 0.0], np.float32)}
     x = rng.normal(size=(20, 3)).astype(np.float32)
-    y = nets.layered_network_apply(spec, params, x)
-    loss = lambda p: jnp.mean((nets.layered_network_apply(spec, p, x) - y) ** 2)  # noqa: E731
+    y = nets.apply(spec, params, x)
+    loss = lambda p: jnp.mean((nets.apply(spec, p, x) - y) ** 2)  # noqa: E731
     survivors, losses = analysis.pruning_frontier(params, loss, n_thresholds=8)
     assert survivors[0] == 3 * 5 + 5 + 5 * 2 + 2 and survivors[-1] == 1
     assert np.all(np.diff(survivors) <= 0)
@@ -29,5 +29,5 @@ def test_pruning_frontier_and_knockout():
     h = z / (1 + np.exp(-z))
     h[:, 1] = 0.0
     by_hand = (h @ params["layers"][1]["weight"] + params["layers"][1]["bias"])[:, ::-1]
-    np.testing.assert_allclose(nets.layered_network_apply(spec, knocked, x), by_hand, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(nets.apply(spec, knocked, x), by_hand, rtol=1e-5, atol=1e-5)
     assert analysis.count_active(params, 0.0) == 3 * 5 + 5 + 5 * 2 + 2

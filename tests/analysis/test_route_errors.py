@@ -16,7 +16,7 @@ M = 3
 @pytest.fixture(scope="module")
 def routing():
     spec = nets.pathway_net(M, M, 4, 5, 7)
-    params = jax.tree_util.tree_map(np.asarray, nets.init_gated_linear(spec, key=jax.random.key(0), n_networks=2,
+    params = jax.tree_util.tree_map(np.asarray, nets.init(spec, key=jax.random.key(0), n_networks=2,
                                                                        scale=0.7))
     return spec, params, tasks.orthogonal_encodings(M, 4, 4, seed=1), tasks.hierarchical_targets()
 
@@ -65,7 +65,7 @@ def test_classification_errors_match_a_loop():
     perms = tasks.label_permutations(M, 4, seed=3)
     evaluation = tasks.transformed_routing_task(features, labels, perms, np.ones((M, M), bool), 10, seed=0)
     spec = nets.pathway_net(M, M, 6, 5, 4)
-    params = jax.tree_util.tree_map(np.asarray, nets.init_gated_linear(spec, key=jax.random.key(4), n_networks=3))
+    params = jax.tree_util.tree_map(np.asarray, nets.init(spec, key=jax.random.key(4), n_networks=3))
     routes = tasks.band_routes(M, 1)
     trained, untrained = analysis.route_classification_errors(spec, params, evaluation, perms, routes)
     for e in range(3):

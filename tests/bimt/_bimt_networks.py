@@ -35,7 +35,7 @@ def mlp(tokens: bool, seed: int = 0):
 def transformer(seed: int = 0, n_heads: int = 2):
     """(spec, layout, params, x, local distances) of a 2-block, width-8 tiny transformer."""
     spec = nets.tiny_transformer(2, 2, d_model=8, n_layers=2, n_heads=n_heads, d_mlp=12)
-    params = jax.tree_util.tree_map(np.asarray, nets.init_tiny_transformer(spec, key=jax.random.key(seed)))
+    params = jax.tree_util.tree_map(np.asarray, nets.init(spec, key=jax.random.key(seed)))
     rng = np.random.default_rng(seed)
     # spread the weights so swaps have something to gain, and make the orders non-trivial
     params = jax.tree_util.tree_map(lambda a: (a * rng.uniform(0, 3, a.shape)).astype(np.float32), params)

@@ -31,11 +31,11 @@ def test_every_group_moves_exactly_the_axes_of_its_neurons(network):
     if network == "mlp":
         spec = nets.layered_network([3, 5, 2], n_tokens=2, vocab_size=4)
         layout = bimt.mlp_layout(spec)
-        params = nets.init_layered_network(spec, key=jax.random.key(0))
+        params = nets.init(spec, key=jax.random.key(0))
     else:
         spec = nets.tiny_transformer(2, 2, d_model=4, n_layers=1, n_heads=2)
         layout = bimt.transformer_layout(spec)
-        params = nets.init_tiny_transformer(spec, key=jax.random.key(0))
+        params = nets.init(spec, key=jax.random.key(0))
     params = jax.tree_util.tree_map(np.asarray, params)
     leaves = dict(jax.tree_util.tree_leaves_with_path(params))
     rng = np.random.default_rng(0)

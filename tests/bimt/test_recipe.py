@@ -17,7 +17,7 @@ N_STEPS, GAP, LAMBDA, LR = 300, 0.1, 1e-2, 2e-3
 def _setup():
     data = tasks.symbolic_task("a", 64, 16, seed=0)
     spec = nets.layered_network([4, 12, 12, 2], "silu")
-    params = nets.init_layered_network(spec, key=jax.random.key(0), n_networks=2)
+    params = nets.init(spec, key=jax.random.key(0), n_networks=2)
     return spec, bimt.mlp_layout(spec), params, data, bimt.layered_loss(spec, "mse")
 
 
@@ -38,9 +38,9 @@ def test_l1_is_adam_with_a_hand_written_l1_penalty():
         return GAP * sum(jnp.abs(layer["weight"]).sum() + jnp.abs(layer["bias"]).sum() for layer in p["layers"])
 
     by_hand = train.train(loss_fn, params, {k: jnp.asarray(v) for k, v in data["train"].items()},
-                          optimizer=train.make_optimizer("adam", LR), n_steps=N_STEPS, regularizer=l1,
-                          regularizer_schedule=train.piecewise_constant((LAMBDA,), (N_STEPS,)),
-                          record_every=N_STEPS // 4)
+                          optimizer=train.Optimizer("adam", LR), n_steps=N_STEPS,
+                          regularizer=train.Regularizer(l1, train.piecewise_constant((LAMBDA,), (N_STEPS,))),
+                          record=train.Record(every=N_STEPS // 4))
     for ours, theirs in zip(jax.tree_util.tree_leaves(result.params), jax.tree_util.tree_leaves(by_hand.params)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(result.aux["n_swaps"], 0)
@@ -52,7 +52,7 @@ def test_l1_swap_moves_neurons_but_trains_the_same_function_as_l1():
     swapped = _run(layout, loss_fn, params, data, "l1-swap")
     assert np.all(np.asarray(swapped.aux["n_swaps"]) > 0)
     x = jnp.asarray(data["test"]["x"])
-    apply = jax.vmap(lambda p: nets.layered_network_apply(spec, p, x))
+    apply = jax.vmap(lambda p: nets.apply(spec, p, x))
     np.testing.assert_allclose(apply(swapped.params), apply(plain.params), rtol=1e-3, atol=1e-3)
     assert not np.allclose(swapped.params["layers"][1]["weight"], plain.params["layers"][1]["weight"], atol=1e-3)
 

@@ -24,8 +24,8 @@ from _bimt_networks import LAYER_GAP, mlp, plain_mlp_cost, plain_transformer_cos
 
 def _apply(spec, params, x):
     if isinstance(spec, nets.TinyTransformer):
-        return nets.tiny_transformer_apply(spec, params, x)
-    return nets.layered_network_apply(spec, params, x)
+        return nets.apply(spec, params, x)
+    return nets.apply(spec, params, x)
 
 
 @pytest.mark.parametrize("tokens,normalization", [(False, "sum"), (True, "mean")])
@@ -54,7 +54,7 @@ def test_transformer_cost_change_equals_recomputation_and_in_head_permutations_k
                                 for g in layout.groups])(params)
     base = plain_transformer_cost(params, normalization)
     rng = np.random.default_rng(0)
-    out = nets.tiny_transformer_apply(spec, params, x)
+    out = nets.apply(spec, params, x)
     for group, delta in zip(layout.groups, deltas):
         delta = np.asarray(delta)
         np.testing.assert_allclose(np.diag(delta), 0.0, atol=1e-6)
@@ -73,9 +73,9 @@ def test_transformer_cost_change_equals_recomputation_and_in_head_permutations_k
         swapped = bimt.permute_group(params, group, order)
         if group.name.endswith((".qk", ".vo")) and heads > 1:
             other = layout.group(group.name[:-2] + ("vo" if group.name.endswith("qk") else "qk"))
-            assert not np.allclose(nets.tiny_transformer_apply(spec, swapped, x), out, atol=1e-3)  # heads apart: broken
+            assert not np.allclose(nets.apply(spec, swapped, x), out, atol=1e-3)  # heads apart: broken
             swapped = bimt.permute_group(swapped, other, order)
-        np.testing.assert_allclose(nets.tiny_transformer_apply(spec, swapped, x), out, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(nets.apply(spec, swapped, x), out, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("network", ["mlp-tokens", "transformer"])
@@ -125,11 +125,11 @@ def test_next_adam_step_equals_that_of_the_permuted_network(network):
     if network == "transformer":
         spec, layout, params, x, distances = transformer(3)
         y = np.sin(x[..., 1])
-        loss = lambda p: jnp.mean((nets.tiny_transformer_apply(spec, p, x)[..., 0] - y) ** 2)  # noqa: E731
+        loss = lambda p: jnp.mean((nets.apply(spec, p, x)[..., 0] - y) ** 2)  # noqa: E731
     else:
         spec, layout, params, x, distances = mlp(False)
         y = np.sin(x[:, :3])
-        loss = lambda p: jnp.mean((nets.layered_network_apply(spec, p, x) - y) ** 2)  # noqa: E731
+        loss = lambda p: jnp.mean((nets.apply(spec, p, x) - y) ** 2)  # noqa: E731
     optimizer = optax.adam(0.05)
 
     def one(q, s):

@@ -19,12 +19,12 @@ def test_scaled_schedule_keeps_the_papers_proportions():
 
 def test_layered_metrics_accuracy_by_hand():
     spec = nets.layered_network([2, 3, 3], "silu")
-    params = jax.tree_util.tree_map(np.asarray, nets.init_layered_network(spec, key=jax.random.key(1)))
+    params = jax.tree_util.tree_map(np.asarray, nets.init(spec, key=jax.random.key(1)))
     x = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
     labels = np.arange(20) % 3
     loss_fn = bimt.layered_loss(spec, "softmax_ce")
     metrics = bimt.layered_metrics(spec, loss_fn, {"x": jnp.asarray(x), "y": jnp.asarray(labels)}, accuracy=True)
-    logits = np.asarray(nets.layered_network_apply(spec, params, x))
+    logits = np.asarray(nets.apply(spec, params, x))
     assert float(metrics["test_accuracy"](params)) == pytest.approx(np.mean(logits.argmax(1) == labels))
     one_hot = bimt.layered_metrics(spec, loss_fn, {"x": jnp.asarray(x), "y": jnp.eye(3)[labels]}, accuracy=True)
     assert float(one_hot["test_accuracy"](params)) == float(metrics["test_accuracy"](params))
@@ -34,10 +34,10 @@ def test_layered_metrics_accuracy_by_hand():
 
 def test_in_context_losses_read_the_x_tokens():
     spec = nets.tiny_transformer(2, 2, d_model=4, n_layers=1)
-    params = nets.init_tiny_transformer(spec, key=jax.random.key(0))
+    params = nets.init(spec, key=jax.random.key(0))
     data = tasks.in_context_regression_task(20, n_examples=2, dim=1, seed=0)["train"]
     batch = {k: jnp.asarray(v) for k, v in data.items()}
-    out = np.asarray(nets.tiny_transformer_apply(spec, params, batch["x"]))  # (n, 5 tokens, 2)
+    out = np.asarray(nets.apply(spec, params, batch["x"]))  # (n, 5 tokens, 2)
     loss_fn, last_loss = bimt.in_context_losses(spec)
     at_x_tokens = out[:, [0, 2, 4], 0]
     assert float(loss_fn(params, batch)) == pytest.approx(np.mean((at_x_tokens - data["y"]) ** 2), rel=1e-5)

@@ -122,15 +122,15 @@ def _plain_forward(spec, params, x):
 
 def test_forward_equals_plain_causal_loop():
     spec = nets.tiny_transformer(2, 2, d_model=8, n_layers=2, n_heads=2, d_mlp=12)
-    params = jax.tree_util.tree_map(np.asarray, nets.init_tiny_transformer(spec, key=jax.random.key(0)))
+    params = jax.tree_util.tree_map(np.asarray, nets.init(spec, key=jax.random.key(0)))
     rng = np.random.default_rng(0)
     params = jax.tree_util.tree_map(lambda a: (a * rng.uniform(0, 3, a.shape)).astype(np.float32), params)
     params["input_order"] = np.array([1.0, 0.0], np.float32)
     params["output_order"] = np.array([1.0, 0.0], np.float32)
     x = rng.uniform(-1, 3, size=(6, 5, 2)).astype(np.float32)
-    out = jax.jit(lambda p: nets.tiny_transformer_apply(spec, p, x))(params)
+    out = jax.jit(lambda p: nets.apply(spec, p, x))(params)
     np.testing.assert_allclose(out, _plain_forward(spec, params, x), rtol=2e-4, atol=2e-4)
-    acts = nets.tiny_transformer_activations(spec, params, x)
+    acts = nets.activations(spec, params, x)
     assert [k for k in acts if k.startswith("res")] == ["res0", "res1", "res2", "res3", "res4"]
     with pytest.raises(ValueError, match="n_heads"):
         nets.tiny_transformer(d_model=8, n_heads=3)

@@ -45,7 +45,7 @@ def test_reduced_objective_is_the_network_loss_of_decoupled_weights(routing):
 def test_network_gradient_is_the_papers_pathway_formula(routing):
     """tau dW_e/dt = sum_{p through e} W_after^T E(p) W_before^T (column convention), E(p) = S_yx - sum_j W_j S_x(j,p)."""
     spec, data, _ = routing
-    params = nets.init_gated_linear(spec, key=jax.random.key(1), scale=0.4)
+    params = nets.init(spec, key=jax.random.key(1), scale=0.4)
     grads = jax.jit(jax.grad(nets.gated_linear_loss(spec)))(params, _batch(data))
     sigma_yx, sigma_x = theory.pathway_correlations(spec, data)
     paths = spec.paths()
@@ -74,8 +74,8 @@ def test_reduced_ode_matches_gradient_descent_from_decoupled_init(routing):
     times = np.arange(0, n_steps + 1, every) * lr
     strengths = theory.reduced_dynamics(modes, 0.3, times)
     params = jax.tree_util.tree_map(lambda a: a[None], theory.decoupled_params(spec, modes, 0.3, key=jax.random.key(2)))
-    run = train.train(nets.gated_linear_loss(spec), params, _batch(data), optimizer=train.make_optimizer("sgd", lr),
-                      n_steps=n_steps, record_every=every, snapshot_every=every, progress=None)
+    run = train.train(nets.gated_linear_loss(spec), params, _batch(data), optimizer=train.Optimizer("sgd", lr),
+                      n_steps=n_steps, record=train.Record(every=every, snapshot_every=every), progress=None)
     sim = theory.edge_mode_strengths(modes, jax.tree_util.tree_map(lambda a: a[:, 0], run.snapshots))
     assert np.abs(sim - strengths).max() < 0.02 * np.abs(strengths).max()
     theory_loss = theory.reduced_loss(modes, strengths)[:-1]
@@ -129,7 +129,7 @@ def test_bad_arguments_raise():
 
 
 def test_xor_paths_each_learn_their_example_with_s_and_d_of_one_example():
-    spec = tasks.xor_path_net(3)
+    spec = nets.xor_path_net(3)
     xor = tasks.xor_path_task()
     for p in range(4):
         one = {**xor, "weight": np.where(np.arange(4) == p, 0.25, 0.0).astype(np.float32)}

@@ -6,7 +6,7 @@ import doctest
 import numpy as np
 import pytest
 
-from toyscope import tasks, theory
+from toyscope import nets, tasks, theory
 from toyscope.theory import _xor_gdln
 
 N_PER_PATH = 3
@@ -37,7 +37,7 @@ def _euler_loss(w1, w2, times, tau=TAU):
 
 @pytest.fixture(scope="module")
 def modes():
-    return theory.xor_path_modes(tasks.xor_path_net(N_PER_PATH), tasks.xor_path_task())
+    return theory.xor_path_modes(nets.xor_path_net(N_PER_PATH), tasks.xor_path_task())
 
 
 def test_modes_are_the_one_example_singular_values(modes):
@@ -91,7 +91,7 @@ def test_effective_initial_strength_predicts_a_random_small_init(modes):
 
 def test_bad_input_is_one_line(modes):
     with pytest.raises(ValueError, match="four|4 examples"):
-        theory.xor_path_modes(tasks.xor_path_net(1), {**tasks.xor_path_task(), "weight": np.ones(3)})
+        theory.xor_path_modes(nets.xor_path_net(1), {**tasks.xor_path_task(), "weight": np.ones(3)})
     with pytest.raises(ValueError, match="initial"):
         theory.xor_path_loss(np.arange(3.0), modes, [0.0, 1.0, 1.0, 1.0])
 

@@ -15,7 +15,7 @@ XOR_Y = jnp.array([[0], [1], [1], [0]], jnp.float32)
 
 def _fit(spec, params, data, *, loss="mse", optimizer="sgd", learning_rate=0.1, n_steps=1000, **options):
     """The general engine on an MLP (one network: add and drop the ensemble axis)."""
-    single = not nets.is_ensemble(params)
+    single = not nets.is_ensemble(spec, params)
     if single:
         params = jax.tree_util.tree_map(lambda x: x[None], params)
     result = train.train(train.mlp_objective(spec, loss), params, data, optimizer=train.Optimizer(optimizer, learning_rate),
