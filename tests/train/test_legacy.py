@@ -136,19 +136,17 @@ def test_mlp_loss_fit_small_ensemble_and_blocked_forks_warn_and_equal_their_repl
 
 
 def test_converge_ensemble_warns_and_equals_converge():
-    a = np.array([[2.0, 0.5], [0.5, 1.0]])
-
-    def loss(p, scale):
-        return scale * 0.5 * (p - 1.0) @ jnp.asarray(a) @ (p - 1.0)
+    # moved from test_converge.py: the saddle of L = x^2 + (y^2 - 1)^2 / 4 at the origin, without escapes
+    def loss(p, _):
+        return p[0] ** 2 + (p[1] ** 2 - 1) ** 2 / 4
 
     with jax.enable_x64(True):
-        start, scales, free = jnp.array([[3.0, -1.0], [0.0, 0.5]]), jnp.array([1.0, 3.0]), jnp.ones((2, 2), bool)
         with _warns_once("toyscope.train.converge_ensemble is deprecated; use train.converge("):
-            old = train.converge_ensemble(loss, start, scales, free, flow_gtol=1e-3, gtol=1e-12)
-        new = train.converge(loss, start, scales, free=free, flow=train.GradientFlow(gtol=1e-3),
-                             refinement=train.NewtonRefinement(gtol=1e-12))
-    for o, n in zip(old, new):
-        np.testing.assert_array_equal(o.x, n.x)
-        assert (o.loss, o.grad_max, o.min_eigenvalue, o.converged, o.flow_steps, o.method) == \
-               (n.loss, n.grad_max, n.min_eigenvalue, n.converged, n.flow_steps, n.method)
-        np.testing.assert_allclose(o.x, [1.0, 1.0], atol=1e-11)
+            (old,) = train.converge_ensemble(loss, jnp.zeros((1, 2)), None, jnp.ones((1, 2), bool), flow_gtol=1e-3,
+                                             max_escapes=0)
+        (new,) = train.converge(loss, jnp.zeros((1, 2)), None, free=jnp.ones((1, 2), bool),
+                                flow=train.GradientFlow(gtol=1e-3), saddles=train.SaddleEscape(max_escapes=0))
+    np.testing.assert_array_equal(old.x, new.x)
+    assert (old.loss, old.grad_max, old.min_eigenvalue, old.converged, old.flow_steps, old.method, old.note) == \
+           (new.loss, new.grad_max, new.min_eigenvalue, new.converged, new.flow_steps, new.method, new.note)
+    assert not new.converged and np.isclose(new.min_eigenvalue, -1.0)  # Hessian diag(2, -1) at the origin
