@@ -21,7 +21,7 @@ from toyscope.bench import _bimt
 
 def test_the_bimt_training_runs_and_gives_positive_rates():
     steady, end_to_end, compile_s = _bimt._bimt_rates(400, 1, chunk=100)
-    assert all(math.isfinite(r) and r > 0 for r in (steady, end_to_end)) and compile_s >= 0
+    assert all(math.isfinite(r) and r > 0 for r in (steady, end_to_end)) and math.isfinite(compile_s)
 
 
 def test_records_are_the_documented_arithmetic_of_the_rates(monkeypatch):

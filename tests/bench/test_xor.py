@@ -28,7 +28,7 @@ def test_records_name_units_and_ratios():
         assert (record["n_networks"], record["n_steps"], record["devices"]) == (64, 20, jax.device_count())
     assert fast["baseline"] == engine["baseline"]  # one baseline timing for both
     assert fast["dispatched_to"] == "small_ensemble" and engine["dispatched_to"] == "engine"
-    assert math.isfinite(fast["compile_s"]) and fast["compile_s"] >= 0 and fast["target"] == 5e7
+    assert fast["target"] == 5e7 and "compile_s" not in engine
 
 
 def test_the_plain_baseline_trains_the_same_networks_as_train():
