@@ -1,13 +1,11 @@
 """The shared verbs: dispatch, ensemble detection from the spec, tensor names, deprecated aliases."""
 
-import warnings
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from toyscope import nets, tasks
+from toyscope import nets
 
 GATED = nets.gated_linear_net([("a", 2), ("h", 3), ("y", 1)], [("a", "h"), ("h", "y")])
 LAYERED = nets.layered_network([3, 4, 2], "tanh")
@@ -78,13 +76,6 @@ def test_deprecated_active_path_apply_equals_apply_with_a_layout():
         np.testing.assert_allclose(new[node], dense[node], rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="layout was built for 6"):
         nets.apply(spec, params, {k: v[:4] for k, v in x.items()}, {k: v[:4] for k, v in gates.items()}, layout=layout)
-
-
-def test_deprecated_xor_path_net_in_tasks_is_the_nets_one():
-    assert _call_deprecated(tasks.xor_path_net, 3) == nets.xor_path_net(3)
-    with pytest.raises(ValueError, match="n_hidden_per_path"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        tasks.xor_path_net(0)
 
 
 def test_one_argument_is_ensemble_keeps_the_mlp_rank_rule_and_warns():

@@ -98,7 +98,3 @@ def test_converge_without_escapes_stops_at_the_saddle_and_says_so():
     assert not record.converged and record.saddle_escapes == 0 and "saddle" in record.note
     np.testing.assert_allclose(record.x, 0.0, atol=1e-12)
     assert np.isclose(record.min_eigenvalue, -1.0)  # Hessian diag(2, -1) at the origin
-    with pytest.warns(DeprecationWarning):
-        (old,) = train.converge_ensemble(loss, jnp.zeros((1, 2)), None, jnp.ones((1, 2), bool), flow_gtol=1e-3,
-                                         max_escapes=0)
-    np.testing.assert_array_equal(old.x, record.x)

@@ -1,10 +1,10 @@
 """The one entry point: dispatch to the fast paths is bit-identical to calling them directly and
-matches the general engine and plain loops; no-op steps, forks and the deprecated flat keywords."""
+matches the general engine and plain loops; no-op steps and forks (the deprecated flat keywords and
+wrappers: test_legacy.py)."""
 
 from __future__ import annotations
 
 import sys
-import warnings
 from pathlib import Path
 
 import jax
@@ -202,65 +202,3 @@ def test_fork_dispatches_to_the_blocked_path_and_both_paths_equal_separate_hand_
         train.fork(train.mlp_objective(spec), params, data, subsets, optimizer=optax.sgd(0.1))
     with pytest.raises(ValueError, match=r"\[0, 20\)"):
         train.fork(train.mlp_objective(spec), params, data, [np.array([20])], optimizer=train.Optimizer("sgd", 0.1))
-
-
-# --- the deprecated entry points return what their documented replacement returns -------------
-
-def test_flat_keywords_warn_and_run_the_same_engine():
-    spec = nets.mlp([3, 4, 2], "tanh")
-    data = _task(16, 3, 2)
-    params = nets.init(spec, key=jax.random.key(2), n_networks=2)
-    hook = lambda p, s, a: (p, s, a + 1)  # noqa: E731
-    with pytest.warns(DeprecationWarning, match="flat keywords"):
-        old = train.train(train.mlp_objective(spec), params, data, optimizer=optax.adam(0.01), n_steps=20,
-                          mode="minibatch", batch_size=4, key=jax.random.key(5), regularizer=lambda p: jnp.sum(p[0]["weight"] ** 2),
-                          regularizer_schedule=0.1, periodic_hook=hook, period=5, record_every=2, snapshot_every=10,
-                          progress=None)
-    new = train.train(train.mlp_objective(spec), params, data, optimizer=train.Optimizer("adam", 0.01), n_steps=20,
-                      batching=train.Minibatch(4, key=jax.random.key(5)),
-                      regularizer=train.Regularizer(lambda p: jnp.sum(p[0]["weight"] ** 2), 0.1),
-                      hook=train.PeriodicHook(hook, 5), record=train.Record(every=2, snapshot_every=10), progress=None)
-    _same((old.params, old.loss, old.snapshots, old.aux), (new.params, new.loss, new.snapshots, new.aux))
-    np.testing.assert_array_equal(new.aux, [4, 4])
-    with pytest.raises(TypeError, match="unexpected keyword"):
-        train.train(train.mlp_objective(spec), params, data, optimizer=optax.sgd(0.1), n_steps=2, record_evry=1)
-
-
-def test_deprecated_wrappers_warn_and_equal_their_replacements():
-    spec = nets.mlp([4, 3, 2], "softplus", "softplus")
-    data = _task(13, 4, 0)
-    params = nets.init(spec, key=jax.random.key(0), n_networks=2, bias_scheme="same")
-    order = np.array([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5])
-    with pytest.warns(DeprecationWarning):
-        old_fit = train.fit(spec, params, data, loss="mse", optimizer="momentum", learning_rate=0.1, n_steps=10,
-                            record_every=2, progress=None)
-    new_fit = train.train(train.mlp_objective(spec), params, data, optimizer=train.Optimizer("momentum", 0.1),
-                          n_steps=10, record=train.Record(every=2), progress=None)
-    _same((old_fit.params, old_fit.loss), (new_fit.params, new_fit.loss))
-    with pytest.warns(DeprecationWarning):
-        old = train.online_sgd_with_tallies(train.mlp_objective(spec), params, data, learning_rate=0.5, order=order,
-                                            tally_from=4, progress=None)
-    aux = jax.tree_util.tree_map(lambda p: jnp.zeros((2, 2, *p.shape[1:])), params)
-    new = train.train(train.mlp_objective(spec), params, data, optimizer=train.Optimizer("sgd", 0.5), n_steps=11,
-                      batching=train.Online(order), observer=train.group_tally_observer(4), aux=aux, progress=None,
-                      fast_path=False)
-    _same((old.params, old.aux, old.loss), (new.params, new.aux, new.loss))
-    with pytest.warns(DeprecationWarning):
-        blocked = train.blocked_online_sgd(spec, params, data, order, learning_rate=0.5, n_groups=2, tally_from=4)
-    dispatched = train.train(train.mlp_objective(spec), params, data, optimizer=train.Optimizer("sgd", 0.5), n_steps=11,
-                             batching=train.Online(order), observer=train.group_tally_observer(4), aux=aux, progress=None)
-    assert len(blocked) == 4 and blocked[2] is None
-    _same((dispatched.params, dispatched.aux), jax.device_get(blocked[:2]))
-    subsets = [np.arange(0, 6), np.arange(6, 9)]
-    with pytest.warns(DeprecationWarning):
-        old_forks = train.train_forks(train.mlp_objective(spec), params, data, subsets, learning_rate=0.3,
-                                      snapshot_every=3, progress=None)
-    new_forks = train.fork(train.mlp_objective(spec), params, data, subsets, optimizer=train.Optimizer("sgd", 0.3),
-                           record=train.Record(snapshot_every=3), progress=None, fast_path=False)
-    _same((old_forks.params, old_forks.snapshots, old_forks.snapshot_steps),
-          (new_forks.params, new_forks.snapshots, new_forks.snapshot_steps))
-    _same(old_forks.losses[:, :, :6], np.moveaxis(new_forks.loss, 0, -1))
-    assert old_forks.losses.shape == (2, 2, 6)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DeprecationWarning)
-        train.mlp_objective(spec)  # the replacements do not warn

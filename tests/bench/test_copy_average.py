@@ -1,0 +1,32 @@
+"""The ``copy-average`` benchmark at a tiny size (k = 2 teachers, n = 1 student neuron): its record's
+structure and meaning, and that it leaves JAX's x64 mode as it found it (no assertion about speed)."""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import pytest
+
+from toyscope import theory
+from toyscope.bench import _copy_average
+
+
+def test_the_record_of_a_tiny_convergence():
+    assert not jax.config.jax_enable_x64
+    (record,) = _copy_average.bench_copy_average(k=2, n=1, flow_gtol=1e-2)
+    assert not jax.config.jax_enable_x64  # switched on inside, restored
+    assert (record["name"], record["unit"], record["k"], record["n"], record["seed"]) == ("copy-average-converge", "s", 2, 1, 0)
+    for key in ("value", "ratio", "flow_s", "refine_s", "eigen_s"):
+        assert math.isfinite(record[key]) and record[key] > 0, key
+    # the value is the wall time of the whole convergence, which holds its three timed parts
+    assert record["flow_s"] + record["refine_s"] + record["eigen_s"] <= record["value"] * (1 + 1e-6)
+    assert record["ratio_name"] == "flow s/step over plain GD s/step"
+    assert math.isfinite(record["baseline"]) and record["baseline"] >= 0  # plain GD's max-abs gradient
+    assert record["baseline_name"].startswith("jit(scan) GD, step ")
+    # the student reached a true minimum: gradient below gtol, positive curvature, the copy-average optimum
+    assert record["grad_max"] < 1e-10 and record["min_eigenvalue"] > 0 and record["note"] == ""
+    assert record["flow_grad_max"] < 1e-2 and record["flow_steps"] > 0
+    assert record["class"] == "C-A optimal"
+    assert record["ca_optimal_loss"] == theory.optimal_copy_average_loss(1, 2)
+    assert record["loss"] == pytest.approx(record["ca_optimal_loss"], rel=1e-9)
