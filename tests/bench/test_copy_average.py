@@ -30,3 +30,10 @@ def test_the_record_of_a_tiny_convergence():
     assert record["class"] == "C-A optimal"
     assert record["ca_optimal_loss"] == theory.optimal_copy_average_loss(1, 2)
     assert record["loss"] == pytest.approx(record["ca_optimal_loss"], rel=1e-9)
+
+
+@pytest.mark.parametrize("k, n", [(4, 6), (2, 3), (3, 0)])
+def test_a_student_wider_than_the_teacher_is_refused_before_any_work(k, n):
+    with pytest.raises(ValueError, match=f"need 1 <= n <= k, got n={n}, k={k}"):
+        _copy_average.bench_copy_average(k=k, n=n)
+    assert not jax.config.jax_enable_x64

@@ -46,3 +46,11 @@ def test_the_plain_baseline_computes_the_blocked_paths_params_and_tallies():
                     jax.tree_util.tree_leaves(jax.tree_util.tree_map(lambda p: p[0], (result.params, result.aux)))):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-6)
     assert float(jnp.sum(plain_tallies[0]["weight"][0])) > 0 and float(jnp.sum(plain_tallies[0]["weight"][1])) > 0
+
+
+def test_sample_counts_that_cannot_be_recorded_five_times_are_refused_up_front():
+    import pytest
+
+    for n in (0, 4, 256):
+        with pytest.raises(ValueError, match=f"n_samples must be a positive multiple of 5 .*got {n}$"):
+            _online.bench_online_sgd(n_samples=n)

@@ -21,10 +21,14 @@ from .. import nets, theory, train
 
 def bench_copy_average(k: int = 100, n: int = 46, seed: int = 0, flow_max_steps: int = 20_000,
                        flow_gtol: float = 1e-4, gtol: float = 1e-10) -> list[dict]:
-    """Seconds to converge one student (flow + refinement + eigenvalue), against plain GD."""
-    previous = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    try:
+    """Seconds to converge one student (flow + refinement + eigenvalue), against plain GD.
+
+    Raises:
+        ValueError: not ``1 <= n <= k``.
+    """
+    if not 1 <= n <= k:
+        raise ValueError(f"need 1 <= n <= k, got n={n}, k={k}")
+    with jax.enable_x64(True):  # restored on exit
         d = k + 1
         teacher = theory.orthonormal_teacher(k, d, dtype=jnp.float64)
         students, mask = theory.glorot_normal_students([n], d, key=jax.random.key(seed), dtype=jnp.float64)
@@ -75,5 +79,3 @@ def bench_copy_average(k: int = 100, n: int = 46, seed: int = 0, flow_max_steps:
             "newton_iterations": record.newton_iterations, "method": record.method, "note": record.note,
             "k": k, "n": n, "seed": seed,
         }]
-    finally:
-        jax.config.update("jax_enable_x64", previous)

@@ -67,7 +67,12 @@ def bench_online_sgd(n_samples: int = 10_000, learning_rate: float = 0.01, block
     (``ratio_to_blocked``: its rate over the blocked path's), and the same call forced onto the
     general engine. Every path is timed after a warm-up call (compile time reported separately),
     best of two (one for the general engine, which is slow).
+
+    Raises:
+        ValueError: ``n_samples`` not a positive multiple of 5 (losses are recorded five times).
     """
+    if n_samples < 5 or n_samples % 5:
+        raise ValueError(f"n_samples must be a positive multiple of 5 (losses are recorded 5 times), got {n_samples}")
     spec = nets.mlp([784, 100, 2], "softplus", "softplus")
     x, y, group, source = _data(n_samples)
     params = nets.init(spec, key=jax.random.key(0), bias_scheme="same")
