@@ -83,3 +83,23 @@ def test_float64_runs_in_an_x64_scope_that_is_restored(tmp_path, demo_registered
     assert not jax.config.jax_enable_x64  # switched back after the run
     folder = execute(study, study.config_class.resolve({"preset": "smoke"}), tmp_path / "f32")
     assert json.loads((folder / "meta.json").read_text())["x64"] is False
+
+
+def test_bad_input_leaves_nothing_and_a_config_only_partial_never_blocks(tmp_path, demo_registered):
+    study = get_study("demo")
+    smoke = study.config_class.resolve({"preset": "smoke", "n_steps": 20})
+    # a bad value found by the study or too little memory: nothing left, not even a new parent
+    for bad in ({"fail_with_value_error": True}, {"fail_with": "memory"}):
+        with pytest.raises((RunFolderError, MemoryError)):
+            execute(study, study.config_class.resolve({**smoke.model_dump(), **bad}), tmp_path / "new" / "r")
+        assert not (tmp_path / "new").exists()
+    # an interrupted start left only its config: the same run goes ahead
+    partial = tmp_path / "r.partial"
+    partial.mkdir()
+    (partial / "config.toml").write_text('study = "demo"\n[config]\n')
+    assert execute(study, smoke, tmp_path / "r") == tmp_path / "r" and not partial.exists()
+    # a partial holding work still refuses (resume it instead)
+    (tmp_path / "s.partial" / "checkpoints").mkdir(parents=True)
+    (tmp_path / "s.partial" / "checkpoints" / "train.npz").write_bytes(b"work")
+    with pytest.raises(RunFolderError, match="exists: resume it with --resume"):
+        execute(study, smoke, tmp_path / "s")
