@@ -126,3 +126,17 @@ def test_divergence_advice_names_options_of_the_command_line(tmp_path):
     result = _cli("run", "demo", "--set", "preset=smoke", "--set", "learning_rate=1e6", "--out", "r", cwd=tmp_path)
     assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
     assert "lower the learning rate (--set learning_rate=...)" in result.stderr and "nan_policy" not in result.stderr
+
+
+@pytest.mark.parametrize("error, asked", [
+    (MemoryError("Unable to allocate 7.11 PiB for an array with shape (1000000000000000,) and data type float64"),
+     " (asked for 7.11 PiB)"),
+    (RuntimeError("RESOURCE_EXHAUSTED: Out of memory while trying to allocate 80000000000 bytes."),
+     " (asked for 74.5 GiB)"),
+    (MemoryError(), ""),
+])
+def test_out_of_memory_says_how_much_was_asked(error, asked):
+    from toyscope.cli._app import _memory_message
+    from toyscope.runs import out_of_memory
+
+    assert out_of_memory(error) and _memory_message(error) == f"out of memory{asked}; lower the sizes in the config"

@@ -91,7 +91,7 @@ def test_bad_input_leaves_nothing_and_a_config_only_partial_never_blocks(tmp_pat
     # a bad value found by the study or too little memory: nothing left, not even a new parent
     for bad in ({"fail_with_value_error": True}, {"fail_with": "memory"}):
         with pytest.raises((RunFolderError, MemoryError)):
-            execute(study, study.config_class.resolve({**smoke.model_dump(), **bad}), tmp_path / "new" / "r")
+            execute(study, study.config_class.resolve({**smoke.model_dump(), **bad}), tmp_path / "new" / "deeper" / "r")
         assert not (tmp_path / "new").exists()
     # an interrupted start left only its config: the same run goes ahead
     partial = tmp_path / "r.partial"
@@ -103,3 +103,18 @@ def test_bad_input_leaves_nothing_and_a_config_only_partial_never_blocks(tmp_pat
     (tmp_path / "s.partial" / "checkpoints" / "train.npz").write_bytes(b"work")
     with pytest.raises(RunFolderError, match="exists: resume it with --resume"):
         execute(study, smoke, tmp_path / "s")
+
+
+def test_a_config_that_would_not_survive_config_toml_is_refused_before_running(tmp_path):
+    from pydantic import Field
+
+    from toyscope.studies import ConfigError, Study, StudyConfig
+
+    class Loose(StudyConfig):
+        threshold: float = Field(1.0, allow_inf_nan=True)  # admits inf, which TOML (as written) drops
+
+    ran = []
+    study = Study("loose", "a config that admits inf", Loose, lambda config, ctx: ran.append(config))
+    with pytest.raises(ConfigError, match=r"^'threshold' = inf cannot be saved in config.toml exactly$"):
+        execute(study, Loose.resolve({"threshold": float("inf")}), tmp_path / "a" / "r")
+    assert ran == [] and list(tmp_path.iterdir()) == []

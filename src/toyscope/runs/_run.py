@@ -136,25 +136,25 @@ def out_of_memory(err: BaseException) -> bool:
     return isinstance(err, MemoryError) or (isinstance(err, RuntimeError) and "RESOURCE_EXHAUSTED" in str(err))
 
 
-def _make_folder(folder: Path) -> bool:
-    """Create ``folder`` and its missing parents; whether its parent had to be created.
+def _make_folder(folder: Path) -> Path | None:
+    """Create ``folder`` and its missing parents; the highest parent that had to be created
+    (``None`` if the parent existed), so that :func:`_discard` can remove what was made.
 
     Raises:
         RunFolderError: a parent is a file, or the folder cannot be created (one line, e.g.
             ``--out /proc/x``).
     """
     folder = Path(folder)
-    ancestor = folder.parent
+    ancestor, created = folder.parent, None
     while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
+        ancestor, created = ancestor.parent, ancestor
     if ancestor.exists() and not ancestor.is_dir():
         raise RunFolderError(f"cannot create {folder}: {ancestor} is a file, not a folder")
-    new_parent = not folder.parent.is_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise RunFolderError(f"cannot create {folder}: {err.strerror or err}") from None
-    return new_parent
+    return created
 
 
 def default_run_dir(study: str, root: Path | str = "runs") -> Path:
@@ -232,10 +232,11 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
     if final.exists():
         raise RunFolderError(f"{final} exists already; choose another --out")
 
-    new_parent = _make_folder(partial)
+    created = _make_folder(partial)
     try:
         if resume is None:
             write_config(partial / "config.toml", study.name, config.model_dump(mode="json"))
+            _check_saved_exactly(partial, config, created)
         started = time.time()
         context = RunFolderContext(partial)
         with precision_scope(config):  # x64 for float64 configs, restored afterwards
@@ -251,9 +252,7 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
                     if out_of_memory(err):
                         raise
                     raise RunFolderError(f"{study.name}: {err} (kept {partial}: fix the cause, then --resume it)") from err
-                shutil.rmtree(partial, ignore_errors=True)
-                if new_parent and not any(partial.parent.iterdir()):
-                    partial.parent.rmdir()
+                _discard(partial, created)
                 if out_of_memory(err):
                     raise
                 raise RunFolderError(f"{study.name}: {err}") from err
@@ -273,6 +272,39 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
     (partial / ERROR_LOG).unlink(missing_ok=True)  # a resumed run's earlier failure
     os.replace(partial, final)
     return final
+
+
+def _discard(partial: Path, created: Path | None) -> None:
+    """Remove an unfinished folder that holds no work, and the parents made for it if empty."""
+    shutil.rmtree(partial, ignore_errors=True)
+    if created is None:
+        return
+    parent = partial.parent
+    while parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        if parent == created:
+            break
+        parent = parent.parent
+
+
+def _check_saved_exactly(partial: Path, config: StudyConfig, created: Path | None) -> None:
+    """``config.toml`` must mean exactly ``config`` (else a resume would run another config).
+
+    Raises:
+        ConfigError: a value does not survive the round trip (the folder is removed).
+    """
+    _, saved = read_config(partial / "config.toml")
+    try:
+        back = type(config).from_saved(saved)
+    except ConfigError:
+        back = None
+    if back != config:
+        _discard(partial, created)
+        dumped = config.model_dump(mode="json")
+        name = next((n for n in dumped if repr(saved.get(n)) != repr(dumped[n])),
+                    next((n for n in dumped if back is None or repr(getattr(back, n)) != repr(getattr(config, n))),
+                         "config"))
+        raise ConfigError(f"{name!r} = {getattr(config, name, None)!r} cannot be saved in config.toml exactly")
 
 
 def _write_result(folder: Path, study: Study, config: StudyConfig, result: StudyResult,
