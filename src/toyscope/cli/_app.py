@@ -122,9 +122,10 @@ def _memory_message(err: BaseException) -> str:
     return f"out of memory{where}; lower the sizes in the config"
 
 
-def _error_log(err: BaseException) -> Path:
+def _error_log(err: BaseException) -> Path | None:
     """Write ``err``'s traceback to ``error.log`` in the run folder it came from when that folder
-    exists and is writable, else to a log in the user cache dir (or the temp dir); its path."""
+    exists and is writable, else to a log in the user cache dir (or the temp dir); its path
+    (``None`` if nowhere could be written)."""
     from ..runs import ERROR_LOG
 
     text = "".join(traceback.format_exception(err))
@@ -152,7 +153,7 @@ def _error_log(err: BaseException) -> Path:
             return path
         except OSError:
             continue
-    return candidates[-1]
+    return None
 
 
 def _guard(function):
@@ -190,8 +191,9 @@ def _guard(function):
             message = " ".join(str(err).split())
             if len(message) > 200:
                 message = message[:197] + "..."
-            typer.echo(f"error: internal error ({type(err).__name__}: {message}); traceback in {_error_log(err)}",
-                       err=True)
+            log = _error_log(err)
+            where = f"traceback in {log}" if log is not None else "no log could be written"
+            typer.echo(f"error: internal error ({type(err).__name__}: {message}); {where}", err=True)
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
