@@ -55,7 +55,9 @@ def test_a_late_bad_input_error_keeps_the_work_done_so_far(tmp_path, demo_regist
     with pytest.raises(RunFolderError, match="fail_with_value_error was set$"):
         execute(study, study.config_class.resolve({"preset": "smoke", "fail_with_value_error": True}), tmp_path / "early")
     assert list(tmp_path.iterdir()) == []
-    with pytest.raises(RunFolderError, match=r"fail_after_training was set \(kept .*late.partial: fix the cause, then --resume it\)"):
+    with pytest.raises(RunFolderError, match=r"fail_after_training was set \(kept .*late.partial: fix the cause, then "
+                                             r"--resume it; a bad config value cannot change on resume, so then delete it "
+                                             r"and run again\)"):
         execute(study, study.config_class.resolve({"preset": "smoke", "fail_after_training": True}), tmp_path / "late")
     assert (tmp_path / "late.partial" / "checkpoints" / "train.pkl").is_file() and not (tmp_path / "late").exists()
 

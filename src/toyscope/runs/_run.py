@@ -251,7 +251,8 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
                 if resume is not None or _holds_work(partial):
                     if out_of_memory(err):
                         raise
-                    raise RunFolderError(f"{study.name}: {err} (kept {partial}: fix the cause, then --resume it)") from err
+                    raise RunFolderError(f"{study.name}: {err} (kept {partial}: fix the cause, then --resume it; a bad "
+                                         "config value cannot change on resume, so then delete it and run again)") from err
                 _discard(partial, created)
                 if out_of_memory(err):
                     raise
