@@ -15,12 +15,13 @@ os.environ.setdefault("TOYSCOPE_QUIET", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 toyscope.configure_host_devices()  # as the CLI does, before any test starts JAX
 
-# A command line that runs the CLI with the demo study registered (for subprocess tests).
+# A command line that runs the CLI with the demo study registered (for subprocess tests), on the
+# same toyscope as this process (a relative PYTHONPATH would not hold in a test's own cwd).
 DEMO_CLI = [
     sys.executable, "-c",
-    "import sys; sys.path.insert(0, %r); from toyscope.studies import _registry; "
+    "import sys; sys.path[:0] = [%r, %r]; from toyscope.studies import _registry; "
     "_registry.STUDIES['demo'] = ('demo_study', 'demo'); from toyscope.cli import main; sys.argv[0] = 'toyscope'; main()"
-    % str(TESTS),
+    % (str(Path(toyscope.__file__).resolve().parents[1]), str(TESTS)),
 ]
 
 

@@ -6,6 +6,9 @@ kill it mid-training and resume it.
 
 from __future__ import annotations
 
+import shutil
+from typing import Literal
+
 import jax
 import jax.numpy as jnp
 import matplotlib.figure
@@ -22,6 +25,9 @@ class DemoConfig(StudyConfig):
     learning_rate: float = 0.05
     fail_with_value_error: bool = False
     fail_after_training: bool = False
+    # an internal error after training (the folder then holds a checkpoint), the same after the
+    # run folder was removed (the CLI's log must go elsewhere), or a real MemoryError from numpy
+    fail_with: Literal["", "internal", "internal-no-folder", "memory"] = ""
 
     PRESETS = {"default": {}, "smoke": {"n_steps": 200}}
 
@@ -29,6 +35,8 @@ class DemoConfig(StudyConfig):
 def run(config: DemoConfig, ctx) -> StudyResult:
     if config.fail_with_value_error:
         raise ValueError("fail_with_value_error was set")
+    if config.fail_with == "memory":
+        np.empty(10**15)  # 8 PB: numpy raises MemoryError naming the size
     spec = nets.mlp([2, config.width, 1], "tanh")
     key = jax.random.key(config.seed)
     x = jax.random.normal(jax.random.key(123), (64, 2))
@@ -39,6 +47,10 @@ def run(config: DemoConfig, ctx) -> StudyResult:
                          record=train.Record(chunk_steps=config.n_steps // 20), checkpointer=ctx.checkpointer("train"))
     if config.fail_after_training:
         raise ValueError("fail_after_training was set")
+    if config.fail_with == "internal-no-folder":
+        shutil.rmtree(ctx.out_dir)
+    if config.fail_with.startswith("internal"):
+        raise RuntimeError("fail_with=internal was set")
     fig = matplotlib.figure.Figure(figsize=(4, 3))
     ax = fig.add_subplot()
     ax.semilogy(result.steps, result.loss.mean(axis=1))

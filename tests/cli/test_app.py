@@ -1,14 +1,24 @@
-"""The command line: bad input exits 2 with one line and writes nothing; list/show/report work."""
+"""The command line: bad input exits 2 with one line and writes nothing; Ctrl-C names the folder
+and the resume command (exit 130); an internal error is one line and a log (exit 1);
+list/show/report work."""
 
+import os
+import signal
 import subprocess
+import time
 
 import pytest
 
 from conftest import DEMO_CLI
 
 
-def _cli(*args, cwd):
-    return subprocess.run([*DEMO_CLI, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+def _cli(*args, cwd, env=None):
+    return subprocess.run([*DEMO_CLI, *args], capture_output=True, text=True, timeout=300, cwd=cwd,
+                          env={**os.environ, **(env or {})})
+
+
+def _files(root):
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
 
 @pytest.mark.parametrize("args, message", [
@@ -23,6 +33,16 @@ def _cli(*args, cwd):
     (["show", "nowhere"], "no run folder at nowhere"),
     (["bench", "no-such-bench"], "unknown benchmark 'no-such-bench'; valid: xor-ensemble"),
     (["sweep", "demo", "--grid", "width"], "--grid needs key=v1,v2"),
+    (["run", "demo", "--set", "learning_rate=inf"],
+     "invalid value for 'learning_rate' (inf): finite values are required (no inf or nan)"),
+    (["run", "demo", "--set", "seed=-1"], "invalid value for 'seed' (-1): Input should be greater than or equal to 0"),
+    (["run", "demo", "--config", "."], "config file . is a folder, not a TOML file"),
+    (["run", "demo", "--out", "/proc/x"], "cannot create /proc/x.partial: "),
+    (["sweep", "demo", "--grid", "width=4,4"], "grid key 'width' repeats the value 4; give each value once"),
+    (["sweep", "demo", "--grid", "width=4", "--grid", "width=8"], "--grid key 'width' given twice"),
+    (["run", "xor-basins", "--set", "splice_pairs=[[1,1]]"],
+     "invalid config: splice_pairs: [1, 1] must be two different inputs in 1..4"),
+    (["run", "demo", "--set", "fail_with=memory"], "out of memory (asked for 7.11 PiB); lower the sizes in the config"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, args, message):
     result = _cli(*args, cwd=tmp_path)
@@ -44,3 +64,79 @@ def test_list_run_show_report(tmp_path):
     (folder / "report.html").unlink()
     assert _cli("report", str(folder), cwd=tmp_path).returncode == 0
     assert (folder / "report.html").exists()
+
+
+# a demo run's config.toml with learning_rate = inf (older toyscope let it through)
+_RESUMED_INF = ('study = "demo"\n[config]\npreset = "default"\nseed = 0\ndtype = "float32"\nn_networks = 8\n'
+                'width = 8\nn_steps = 400\nlearning_rate = inf\nfail_with_value_error = false\n'
+                'fail_after_training = false\nfail_with = ""\n')
+
+
+@pytest.mark.parametrize("files, args, message", [
+    ({"afile": ""}, ["run", "demo", "--out", "afile/x"], "error: cannot create afile/x.partial: afile is a file, not a folder"),
+    ({"c.toml": 'study = "demo"\n[config]\nn_steps = 20\n[extra]\na = 1\n'}, ["run", "demo", "--config", "c.toml"],
+     "error: config file c.toml has 'extra' beside [config]; put config values under [config] (or give a flat file "
+     "without [config])"),
+    ({"r/config.toml": 'study = "demo"\n[config]\n', "r/summary.json": "{}", "r/meta.json": "{}",
+      "r/params.safetensors": ""}, ["show", "r"], "error: r is not a whole run folder: metrics.csv is missing"),
+    ({"r.partial/config.toml": _RESUMED_INF}, ["run", "--resume", "r.partial"],
+     "error: cannot resume r.partial: its saved config is invalid: invalid value for 'learning_rate' (inf): "
+     "finite values are required (no inf or nan); start a new run with a valid config"),
+])
+def test_bad_files_and_folders_exit_2_with_one_line_and_change_nothing(tmp_path, files, args, message):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    before = _files(tmp_path)
+    result = _cli(*args, cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, message + "\n")
+    assert _files(tmp_path) == before
+
+
+def test_ctrl_c_names_the_partial_folder_and_the_resume_command(tmp_path):
+    process = subprocess.Popen([*DEMO_CLI, "run", "demo", "--set", "n_steps=4000000", "--out", "r", "--quiet"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    checkpoints = tmp_path / "r.partial" / "checkpoints"
+    deadline = time.time() + 120
+    while not (checkpoints.is_dir() and any(checkpoints.iterdir())) and process.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert (process.returncode, stderr) == (130, "interrupted; r.partial is kept: resume with toyscope run --resume r.partial\n")
+    assert any(checkpoints.iterdir()) and not (tmp_path / "r").exists()
+
+
+def test_an_internal_error_is_one_line_with_a_traceback_log(tmp_path):
+    result = _cli("run", "demo", "--set", "preset=smoke", "--set", "fail_with=internal", "--out", "r", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (
+        1, "error: internal error (RuntimeError: fail_with=internal was set); traceback in r.partial/error.log\n")
+    log = (tmp_path / "r.partial" / "error.log").read_text()
+    assert "Traceback (most recent call last)" in log and "RuntimeError: fail_with=internal was set" in log
+    # with no run folder to write to, the log goes to the user cache dir
+    cache = tmp_path / "cache"
+    result = _cli("run", "demo", "--set", "preset=smoke", "--set", "fail_with=internal-no-folder", "--out", "s",
+                  cwd=tmp_path, env={"XDG_CACHE_HOME": str(cache)})
+    (log,) = (cache / "toyscope" / "logs").iterdir()
+    assert (result.returncode, result.stderr) == (
+        1, f"error: internal error (RuntimeError: fail_with=internal was set); traceback in {log}\n")
+    assert "RuntimeError: fail_with=internal was set" in log.read_text() and not (tmp_path / "s.partial").exists()
+
+
+def test_divergence_advice_names_options_of_the_command_line(tmp_path):
+    result = _cli("run", "demo", "--set", "preset=smoke", "--set", "learning_rate=1e6", "--out", "r", cwd=tmp_path)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "lower the learning rate (--set learning_rate=...)" in result.stderr and "nan_policy" not in result.stderr
+
+
+@pytest.mark.parametrize("error, asked", [
+    (MemoryError("Unable to allocate 7.11 PiB for an array with shape (1000000000000000,) and data type float64"),
+     " (asked for 7.11 PiB)"),
+    (RuntimeError("RESOURCE_EXHAUSTED: Out of memory while trying to allocate 80000000000 bytes."),
+     " (asked for 74.5 GiB)"),
+    (MemoryError(), ""),
+])
+def test_out_of_memory_says_how_much_was_asked(error, asked):
+    from toyscope.cli._app import _memory_message
+    from toyscope.runs import out_of_memory
+
+    assert out_of_memory(error) and _memory_message(error) == f"out of memory{asked}; lower the sizes in the config"

@@ -37,3 +37,31 @@ def test_load_run_rejects_bad_folders(tmp_path):
     (tmp_path / "fake" / "config.toml").write_text("this is = = not toml")
     with pytest.raises(RunFolderError, match="not valid TOML"):
         load_run(tmp_path / "fake")
+
+
+def test_resume_refuses_a_saved_config_that_does_not_validate(tmp_path, demo_registered):
+    from toyscope.runs import load_partial_config
+
+    study = get_study("demo")
+    good = study.config_class.resolve({"preset": "smoke"}).model_dump(mode="json")
+    partial = tmp_path / "r.partial"
+    partial.mkdir()
+    lines = [f"{k} = {v!r}".replace("'", '"').replace("False", "false") for k, v in good.items()]
+    (partial / "config.toml").write_text('study = "demo"\n[config]\n' + "\n".join(lines) + "\n")
+    assert load_partial_config(partial) == (study, study.config_class.resolve({"preset": "smoke"}))
+    text = (partial / "config.toml").read_text()
+    for bad, message in [("learning_rate = inf", "invalid value for 'learning_rate' (inf): finite values are required"),
+                         ("", "no value saved for 'learning_rate'")]:  # an older toyscope dropped the inf
+        (partial / "config.toml").write_text(text.replace("learning_rate = 0.05", bad))
+        with pytest.raises(RunFolderError) as info:
+            load_partial_config(partial)
+        assert str(info.value).startswith(f"cannot resume {partial}: its saved config is invalid: {message}")
+        assert "\n" not in str(info.value)
+
+
+def test_load_run_refuses_a_folder_missing_a_file(tmp_path, demo_registered):
+    study = get_study("demo")
+    folder = execute(study, study.config_class.resolve({"preset": "smoke", "n_steps": 20}), tmp_path / "r")
+    (folder / "metrics.csv").unlink()
+    with pytest.raises(RunFolderError, match="is not a whole run folder: metrics.csv is missing"):
+        load_run(folder)

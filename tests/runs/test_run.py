@@ -55,7 +55,9 @@ def test_a_late_bad_input_error_keeps_the_work_done_so_far(tmp_path, demo_regist
     with pytest.raises(RunFolderError, match="fail_with_value_error was set$"):
         execute(study, study.config_class.resolve({"preset": "smoke", "fail_with_value_error": True}), tmp_path / "early")
     assert list(tmp_path.iterdir()) == []
-    with pytest.raises(RunFolderError, match=r"fail_after_training was set \(kept .*late.partial: fix the cause, then --resume it\)"):
+    with pytest.raises(RunFolderError, match=r"fail_after_training was set \(kept .*late.partial: fix the cause, then "
+                                             r"--resume it; a bad config value cannot change on resume, so then delete it "
+                                             r"and run again\)"):
         execute(study, study.config_class.resolve({"preset": "smoke", "fail_after_training": True}), tmp_path / "late")
     assert (tmp_path / "late.partial" / "checkpoints" / "train.pkl").is_file() and not (tmp_path / "late").exists()
 
@@ -83,3 +85,38 @@ def test_float64_runs_in_an_x64_scope_that_is_restored(tmp_path, demo_registered
     assert not jax.config.jax_enable_x64  # switched back after the run
     folder = execute(study, study.config_class.resolve({"preset": "smoke"}), tmp_path / "f32")
     assert json.loads((folder / "meta.json").read_text())["x64"] is False
+
+
+def test_bad_input_leaves_nothing_and_a_config_only_partial_never_blocks(tmp_path, demo_registered):
+    study = get_study("demo")
+    smoke = study.config_class.resolve({"preset": "smoke", "n_steps": 20})
+    # a bad value found by the study or too little memory: nothing left, not even a new parent
+    for bad in ({"fail_with_value_error": True}, {"fail_with": "memory"}):
+        with pytest.raises((RunFolderError, MemoryError)):
+            execute(study, study.config_class.resolve({**smoke.model_dump(), **bad}), tmp_path / "new" / "deeper" / "r")
+        assert not (tmp_path / "new").exists()
+    # an interrupted start left only its config: the same run goes ahead
+    partial = tmp_path / "r.partial"
+    partial.mkdir()
+    (partial / "config.toml").write_text('study = "demo"\n[config]\n')
+    assert execute(study, smoke, tmp_path / "r") == tmp_path / "r" and not partial.exists()
+    # a partial holding work still refuses (resume it instead)
+    (tmp_path / "s.partial" / "checkpoints").mkdir(parents=True)
+    (tmp_path / "s.partial" / "checkpoints" / "train.npz").write_bytes(b"work")
+    with pytest.raises(RunFolderError, match="exists: resume it with --resume"):
+        execute(study, smoke, tmp_path / "s")
+
+
+def test_a_config_that_would_not_survive_config_toml_is_refused_before_running(tmp_path):
+    from pydantic import Field
+
+    from toyscope.studies import ConfigError, Study, StudyConfig
+
+    class Loose(StudyConfig):
+        threshold: float = Field(1.0, allow_inf_nan=True)  # admits inf, which TOML (as written) drops
+
+    ran = []
+    study = Study("loose", "a config that admits inf", Loose, lambda config, ctx: ran.append(config))
+    with pytest.raises(ConfigError, match=r"^'threshold' = inf cannot be saved in config.toml exactly$"):
+        execute(study, Loose.resolve({"threshold": float("inf")}), tmp_path / "a" / "r")
+    assert ran == [] and list(tmp_path.iterdir()) == []

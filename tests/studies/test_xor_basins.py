@@ -172,7 +172,7 @@ def test_minimal_circuits_match_a_plain_loop_over_unit_subsets(smoke_run):
 @pytest.mark.parametrize("values,message", [
     ({"width": 0}, "width"),
     ({"targets": "01a0"}, "targets"),
-    ({"splice_pairs": [[1, 2], [4, 5]]}, "splice pair"),
+    ({"splice_pairs": [[1, 2], [4, 5]]}, "splice_pairs"),
     ({"init_scheme": "xavier"}, "init"),
 ])
 def test_bad_options_are_one_line_config_errors(values, message):
@@ -186,5 +186,5 @@ def test_cli_rejects_a_gate_pair_outside_the_inputs(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "toyscope.cli", "run", "xor-basins", "--set", "splice_pairs=[[1,2],[2,7]]",
                            "--out", str(out)], capture_output=True, text=True)
     assert proc.returncode == 2
-    assert proc.stderr.strip().count("\n") == 0 and "splice pair" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "splice_pairs" in proc.stderr
     assert not out.exists() and not out.with_name("never.partial").exists()

@@ -1,14 +1,24 @@
 """The ``toyscope`` command line: list, run, show, report, sweep, bench.
 
-Bad input (an unknown study, key, value or benchmark; a folder that is not a run) prints one
-line naming the problem and the valid choices to stderr, exits with status 2, and writes nothing.
+Every failure is one line on stderr:
+
+- bad input or environment (an unknown study, key, value or benchmark; a folder that is not a
+  run; an ``--out`` that cannot be created; too little memory): the problem and the valid
+  choices, exit status 2, and nothing written unless work was saved;
+- Ctrl-C: the unfinished folder and the command that resumes it, exit 130, the folder kept;
+- an internal error (a bug): its type and message and the path of a log holding the traceback
+  (``error.log`` in the run folder, else in the user cache dir), exit 1.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import re
 import sys
 import tomllib
+import traceback
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -20,10 +30,16 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="toyscope: a laboratory for mechanistic interpretability of small networks.")
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130
 
 
 class BadInput(Exception):
     """Raised for user errors; the CLI prints the message as one line and exits 2."""
+
+
+class _Interrupted(Exception):
+    """Ctrl-C, with the one line saying what was kept and how to continue (exit 130)."""
 
 
 def _fail(message: str) -> None:
@@ -58,35 +74,127 @@ def parse_sets(sets: list[str]) -> dict[str, Any]:
     return values
 
 
-def _load_config_file(path: Path) -> dict[str, Any]:
+def _load_config_file(path: Path, study: str) -> dict[str, Any]:
+    """The values of a ``--config`` file: a flat TOML table of config values, or a run folder's
+    ``config.toml`` (``study = ...`` and a ``[config]`` table) of the same study."""
+    if path.is_dir():
+        hint = f" (a run folder's is {path / 'config.toml'})" if (path / "config.toml").is_file() else ""
+        raise BadInput(f"config file {path} is a folder, not a TOML file{hint}")
     try:
         document = tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise BadInput(f"config file {path} does not exist") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise BadInput(f"config file {path} is not valid TOML ({err})") from None
-    # a run folder's config.toml has the values under [config]
-    return document.get("config", document) if isinstance(document.get("config"), dict) else document
+    except OSError as err:
+        raise BadInput(f"config file {path} cannot be read ({err.strerror or err})") from None
+    if not isinstance(document.get("config"), dict):
+        return document
+    # a run folder's config.toml: the values are under [config]; anything else would be ignored
+    extra = sorted(set(document) - {"study", "config"})
+    if extra:
+        raise BadInput(f"config file {path} has {extra[0]!r} beside [config]; "
+                       "put config values under [config] (or give a flat file without [config])")
+    if "study" in document and document["study"] != study:
+        raise BadInput(f"config file {path} is for study {document['study']!r}, not {study!r}")
+    return document["config"]
+
+
+def _diverged_message(err: Exception, config_fields) -> str:
+    """A divergence message whose advice names only options of the command line: the library's
+    API-only advice (``nan_policy``) is dropped, and ``learning_rate`` named when the study has it."""
+    message = re.sub(r",? or use nan_policy='freeze'", "", str(err))
+    if "learning_rate" in config_fields:
+        message = message.replace("lower the learning rate", "lower the learning rate (--set learning_rate=...)")
+    return message
+
+
+def _memory_message(err: BaseException) -> str:
+    """Out of memory, with the amount asked for when the error says it."""
+    text = str(err)
+    match = re.search(r"allocate (\d+) bytes", text)
+    if match:
+        asked = f"{int(match.group(1)) / 2**30:.3g} GiB"
+    else:
+        match = re.search(r"allocate ([\d.]+ [KMGTPE]?i?B)", text)
+        asked = match.group(1) if match else None
+    where = f" (asked for {asked})" if asked else ""
+    return f"out of memory{where}; lower the sizes in the config"
+
+
+def _error_log(err: BaseException) -> Path | None:
+    """Write ``err``'s traceback to ``error.log`` in the run folder it came from when that folder
+    exists and is writable, else to a log in the user cache dir (or the temp dir); its path
+    (``None`` if nowhere could be written)."""
+    from ..runs import ERROR_LOG
+
+    text = "".join(traceback.format_exception(err))
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    header = f"toyscope {' '.join(sys.argv[1:])}\n{stamp}, pid {os.getpid()}\n\n"
+    candidates = []
+    folder = getattr(err, "run_folder", None)
+    if folder is not None:
+        candidates.append(Path(folder) / ERROR_LOG)
+    try:
+        import platformdirs
+
+        candidates.append(Path(platformdirs.user_cache_dir("toyscope")) / "logs" / f"error-{stamp}-{os.getpid()}.log")
+    except Exception:  # noqa: BLE001 - any failure here falls through to the temp dir
+        pass
+    import tempfile
+
+    candidates.append(Path(tempfile.gettempdir()) / f"toyscope-error-{stamp}-{os.getpid()}.log")
+    for path in candidates:
+        try:
+            if path.name != ERROR_LOG:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a") as handle:
+                handle.write(header + text)
+            return path
+        except OSError:
+            continue
+    return None
 
 
 def _guard(function):
-    """Turn toyscope's user-input errors into one line and exit 2."""
+    """One line for every failure of a command (see the module docstring for the classes)."""
     import functools
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        from ..runs import RunFolderError
+        from ..runs import RunFolderError, RunInterrupted, out_of_memory
         from ..studies import ConfigError
-
         from ..train import TrainingDiverged
 
         try:
             return function(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
         except (BadInput, ConfigError, RunFolderError) as err:
             _fail(str(err))
         except TrainingDiverged as err:
-            typer.echo(f"error: {err}", err=True)
-            raise typer.Exit(1) from None
+            typer.echo(f"error: {_diverged_message(err, getattr(err, 'config_fields', ()))}", err=True)
+            raise typer.Exit(EXIT_INTERNAL) from None
+        except RunInterrupted as err:
+            typer.echo(f"interrupted; {err.partial} is kept: resume with toyscope run --resume {err.partial}", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except _Interrupted as err:
+            typer.echo(f"interrupted; {err}", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted before a run folder was made; nothing was written", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as err:  # noqa: BLE001 - the last resort: one line and a log
+            if out_of_memory(err):
+                kept = getattr(err, "run_folder", None)
+                _fail(_memory_message(err) + (f"; the work done is kept in {kept}" if kept is not None else ""))
+            message = " ".join(str(err).split())
+            if len(message) > 200:
+                message = message[:197] + "..."
+            log = _error_log(err)
+            where = f"traceback in {log}" if log is not None else "no log could be written"
+            typer.echo(f"error: internal error ({type(err).__name__}: {message}); {where}", err=True)
+            raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
 
@@ -119,6 +227,7 @@ def run(
     from .._progress import set_quiet
     from ..runs import execute, load_partial_config
     from ..studies import get_study
+    from ..train import TrainingDiverged
 
     set_quiet(quiet)
     if resume is not None:
@@ -131,10 +240,14 @@ def run(
         if study is None:
             raise BadInput("name a study (see `toyscope list`) or give --resume DIR.partial")
         study_obj = get_study(study)
-        values = _load_config_file(config) if config is not None else {}
+        values = _load_config_file(config, study) if config is not None else {}
         values.update(parse_sets(set_ or []))
         config_obj = study_obj.config_class.resolve(values)
-    folder = execute(study_obj, config_obj, out, resume=resume)
+    try:
+        folder = execute(study_obj, config_obj, out, resume=resume)
+    except TrainingDiverged as err:
+        err.config_fields = set(type(config_obj).model_fields)  # for advice naming options that exist
+        raise
     typer.echo(f"wrote {folder}")
 
 
@@ -184,8 +297,15 @@ def sweep(
         raise BadInput(f"--workers must be >= 1, got {workers}")
     out = out or default_run_dir(f"sweep-{study}")
     executor = SerialExecutor() if workers == 1 else ProcessExecutor(workers)
-    path = run_sweep(study, parse_sets(set_ or []), parse_grid(grid), out, seeds=seeds,
-                     executor=executor, parse_value=parse_value)
+    grid_values = parse_grid(grid)
+    try:
+        path = run_sweep(study, parse_sets(set_ or []), grid_values, out, seeds=seeds,
+                         executor=executor, parse_value=parse_value)
+    except KeyboardInterrupt:
+        if not out.is_dir():
+            raise
+        raise _Interrupted(f"the finished cells in {out} are kept: run the same toyscope sweep command "
+                           "again to continue") from None
     typer.echo(f"wrote {path}")
 
 
@@ -215,8 +335,10 @@ def bench(
 def main() -> None:
     """Console entry point: one JAX host device per core (before JAX starts), then the command."""
     configure_host_devices()
+    # Ctrl-C inside a command is reported by _guard (typer turns a KeyboardInterrupt that
+    # reaches it into a silent exit 130); one between commands' setup steps lands here
     try:
         app(standalone_mode=True)
     except KeyboardInterrupt:
-        typer.echo("interrupted; resume with toyscope run --resume <DIR>.partial", err=True)
-        sys.exit(130)
+        typer.echo("interrupted; nothing was written", err=True)
+        sys.exit(EXIT_INTERRUPTED)

@@ -11,19 +11,22 @@ from ._files import PARTIAL, RunFolderError, file_md5, partial_path, read_config
 from ._load import RunData, load_partial_config, load_run
 from ._report import render_report
 from ._run import (
+    ERROR_LOG,
     RunFolderContext,
+    RunInterrupted,
     SweepCell,
     configure_dtype,
     default_run_dir,
     execute,
     grid_cells,
+    out_of_memory,
     precision_scope,
     sweep_cells,
 )
 from ._sweep import parse_grid, run_sweep
 
 __all__ = [
-    "PARTIAL", "Executor", "ProcessExecutor", "RunData", "RunFolderContext", "RunFolderError",
+    "ERROR_LOG", "PARTIAL", "RunInterrupted", "out_of_memory", "Executor", "ProcessExecutor", "RunData", "RunFolderContext", "RunFolderError",
     "SerialExecutor", "SweepCell", "configure_dtype", "default_run_dir", "execute", "file_md5", "grid_cells",
     "load_partial_config", "load_run", "parse_grid", "partial_path", "precision_scope", "read_config",
     "render_report", "run_sweep", "sweep_cells",

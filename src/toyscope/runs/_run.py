@@ -107,8 +107,54 @@ class RunFolderContext:
 
 def _holds_work(partial: Path) -> bool:
     """Whether an unfinished run folder holds more than its config and cached inputs."""
-    return any(p.is_file() and p.name != "config.toml" and p.relative_to(partial).parts[0] != "cache"
+    return any(p.is_file() and p.name not in _NOT_WORK and p.relative_to(partial).parts[0] != "cache"
                for p in partial.rglob("*"))
+
+
+ERROR_LOG = "error.log"  # the traceback of an internal error, written by the CLI into the run folder
+_NOT_WORK = ("config.toml", ERROR_LOG)
+
+
+def _holds_only_config(partial: Path) -> bool:
+    """Whether an unfinished run folder holds nothing but its config (and an error log): no
+    checkpoint, cached stage or cell, so that replacing it loses nothing."""
+    return not any(p.is_file() and p.name not in _NOT_WORK for p in partial.rglob("*"))
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C while a run folder was being written; ``partial`` is that unfinished folder (the
+    outermost one of a study that sweeps), kept for ``toyscope run --resume``."""
+
+    def __init__(self, partial: Path):
+        super().__init__(str(partial))
+        self.partial = Path(partial)
+
+
+def out_of_memory(err: BaseException) -> bool:
+    """Whether ``err`` is the machine running out of memory (``MemoryError`` or XLA's
+    ``RESOURCE_EXHAUSTED``): the user's environment, not a bug."""
+    return isinstance(err, MemoryError) or (isinstance(err, RuntimeError) and "RESOURCE_EXHAUSTED" in str(err))
+
+
+def _make_folder(folder: Path) -> Path | None:
+    """Create ``folder`` and its missing parents; the highest parent that had to be created
+    (``None`` if the parent existed), so that :func:`_discard` can remove what was made.
+
+    Raises:
+        RunFolderError: a parent is a file, or the folder cannot be created (one line, e.g.
+            ``--out /proc/x``).
+    """
+    folder = Path(folder)
+    ancestor, created = folder.parent, None
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor, created = ancestor.parent, ancestor
+    if ancestor.exists() and not ancestor.is_dir():
+        raise RunFolderError(f"cannot create {folder}: {ancestor} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RunFolderError(f"cannot create {folder}: {err.strerror or err}") from None
+    return created
 
 
 def default_run_dir(study: str, root: Path | str = "runs") -> Path:
@@ -179,34 +225,87 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
     else:
         final = Path(out) if out is not None else default_run_dir(study.name)
         partial = partial_path(final)
+        if partial.is_dir() and _holds_only_config(partial):
+            shutil.rmtree(partial)  # left by an interrupted start: nothing to resume, nothing lost
         if partial.exists():
             raise RunFolderError(f"{partial} exists: resume it with --resume {partial}, or delete it")
     if final.exists():
         raise RunFolderError(f"{final} exists already; choose another --out")
 
-    new_parent = not partial.parent.exists()
-    partial.mkdir(parents=True, exist_ok=True)
-    if resume is None:
-        write_config(partial / "config.toml", study.name, config.model_dump(mode="json"))
-    started = time.time()
-    context = RunFolderContext(partial)
-    with precision_scope(config):  # x64 for float64 configs, restored afterwards
-        try:
-            result = study.run(config, context)
-        except ValueError as err:
-            # invalid input found by the study itself: leave nothing behind, unless resuming or the
-            # folder already holds work (checkpoints, finished sweep cells) that a resume would reuse
-            if resume is not None or _holds_work(partial):
-                raise RunFolderError(f"{study.name}: {err} (kept {partial}: fix the cause, then --resume it)") from err
-            shutil.rmtree(partial, ignore_errors=True)
-            if new_parent and not any(partial.parent.iterdir()):
-                partial.parent.rmdir()
-            raise RunFolderError(f"{study.name}: {err}") from err
-        _write_result(partial, study, config, result, context, started)
+    created = _make_folder(partial)
+    try:
+        if resume is None:
+            write_config(partial / "config.toml", study.name, config.model_dump(mode="json"))
+            _check_saved_exactly(partial, config, created)
+        started = time.time()
+        context = RunFolderContext(partial)
+        with precision_scope(config):  # x64 for float64 configs, restored afterwards
+            try:
+                result = study.run(config, context)
+            except Exception as err:
+                if not (isinstance(err, ValueError) or out_of_memory(err)):
+                    raise
+                # invalid input found by the study itself, or too little memory for it: leave
+                # nothing behind, unless resuming or the folder already holds work (checkpoints,
+                # finished sweep cells) that a resume would reuse
+                if resume is not None or _holds_work(partial):
+                    if out_of_memory(err):
+                        raise
+                    raise RunFolderError(f"{study.name}: {err} (kept {partial}: fix the cause, then --resume it; a bad "
+                                         "config value cannot change on resume, so then delete it and run again)") from err
+                _discard(partial, created)
+                if out_of_memory(err):
+                    raise
+                raise RunFolderError(f"{study.name}: {err}") from err
+            _write_result(partial, study, config, result, context, started)
+    except KeyboardInterrupt as err:
+        raise RunInterrupted(partial) from err  # the outermost run folder wins: that is what to resume
+    except Exception as err:
+        # tell the caller (the CLI's error log) which folder was being written
+        if getattr(err, "run_folder", None) is None and partial.is_dir():
+            try:
+                err.run_folder = partial
+            except AttributeError:
+                pass
+        raise
     for scratch in ("checkpoints", "cache"):
         shutil.rmtree(partial / scratch, ignore_errors=True)
+    (partial / ERROR_LOG).unlink(missing_ok=True)  # a resumed run's earlier failure
     os.replace(partial, final)
     return final
+
+
+def _discard(partial: Path, created: Path | None) -> None:
+    """Remove an unfinished folder that holds no work, and the parents made for it if empty."""
+    shutil.rmtree(partial, ignore_errors=True)
+    if created is None:
+        return
+    parent = partial.parent
+    while parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        if parent == created:
+            break
+        parent = parent.parent
+
+
+def _check_saved_exactly(partial: Path, config: StudyConfig, created: Path | None) -> None:
+    """``config.toml`` must mean exactly ``config`` (else a resume would run another config).
+
+    Raises:
+        ConfigError: a value does not survive the round trip (the folder is removed).
+    """
+    _, saved = read_config(partial / "config.toml")
+    try:
+        back = type(config).from_saved(saved)
+    except ConfigError:
+        back = None
+    if back != config:
+        _discard(partial, created)
+        dumped = config.model_dump(mode="json")
+        name = next((n for n in dumped if repr(saved.get(n)) != repr(dumped[n])),
+                    next((n for n in dumped if back is None or repr(getattr(back, n)) != repr(getattr(config, n))),
+                         "config"))
+        raise ConfigError(f"{name!r} = {getattr(config, name, None)!r} cannot be saved in config.toml exactly")
 
 
 def _write_result(folder: Path, study: Study, config: StudyConfig, result: StudyResult,
@@ -292,7 +391,10 @@ def _run_cell_folder(study_name: str, values: dict[str, Any], out_path: Path) ->
 def _check_same_config(folder: Path, study_name: str, config) -> None:
     """A cell folder found on disk must hold the cell's own config (else it is some other run)."""
     stored_study, stored = read_config(folder / "config.toml")
-    found = get_study(stored_study).config_class.resolve(stored) if stored_study == study_name else None
+    try:
+        found = get_study(stored_study).config_class.from_saved(stored) if stored_study == study_name else None
+    except ConfigError as err:
+        raise RunFolderError(f"{folder} holds a config that does not validate ({err}); use another sweep folder") from None
     if found is None or found.model_dump() != config.model_dump():
         wanted, have = config.model_dump(), found.model_dump() if found is not None else {}
         diff = next((f"{k}: {have.get(k)!r} there, {wanted[k]!r} wanted" for k in wanted if have.get(k) != wanted[k]),
@@ -318,10 +420,17 @@ def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, li
     config, and a ``.partial`` one is resumed. Returns the finished cells in grid order.
 
     Raises:
-        ConfigError: a cell's config is invalid.
+        ConfigError: a cell's config is invalid, or a grid key repeats a value (it would run once
+            and be counted twice).
         RunFolderError: a cell folder holds another config, or a summary is not a JSON object.
     """
     study = get_study(study_name)
+    for key, values in grid.items():
+        seen = []
+        for value in map(parse_value, values):
+            if value in seen:
+                raise ConfigError(f"grid key {key!r} repeats the value {value!r}; give each value once")
+            seen.append(value)
     cells = grid_cells(grid, seeds)
     jobs, parsed = [], []
     for cell in cells:
@@ -329,7 +438,7 @@ def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, li
         study.config_class.resolve({**base_values, **values})  # validate up front
         jobs.append((study_name, {**base_values, **values}, str(out / cell_name(cell)), quiet))
         parsed.append(values)
-    out.mkdir(parents=True, exist_ok=True)
+    _make_folder(out)
     # quiet cells report nothing themselves: then one bar counts the finished cells
     with progress_bar(f"{study_name}: {len(jobs)} cells" if quiet else None, len(jobs)) as bar:
         for _ in (executor or ProcessExecutor()).map(_run_cell, jobs):

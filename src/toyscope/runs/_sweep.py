@@ -26,6 +26,8 @@ def parse_grid(specs: Iterable[str]) -> dict[str, list[str]]:
         key, sep, values = spec.partition("=")
         if not sep or not key or not values:
             raise ConfigError(f"--grid needs key=v1,v2,..., got {spec!r}")
+        if key.strip() in grid:
+            raise ConfigError(f"--grid key {key.strip()!r} given twice; give all its values once ({key.strip()}=v1,v2,...)")
         grid[key.strip()] = [v.strip() for v in values.split(",")]
     return grid
 

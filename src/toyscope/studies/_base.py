@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class StudyConfig(BaseModel):
@@ -22,12 +22,17 @@ class StudyConfig(BaseModel):
 
     Subclasses add fields (with defaults = the study's default run) and fill ``PRESETS``:
     name -> field overrides. ``smoke`` must exist and run in under 20 s.
+
+    Every float of every field, inside lists and dicts too, must be finite (``allow_inf_nan``
+    is off for the whole model); a field that means to admit NaN or Inf says so with
+    ``Field(..., allow_inf_nan=True)``. A resolved config round-trips through a run folder's
+    ``config.toml`` (:meth:`from_saved`).
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
 
     preset: str = "default"
-    seed: int = 0
+    seed: int = Field(0, ge=0)
     dtype: Literal["float32", "float64"] = "float32"
 
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {"default": {}, "smoke": {}}
@@ -52,16 +57,51 @@ class StudyConfig(BaseModel):
         except ValidationError as err:
             raise ConfigError(_one_line(err)) from None
 
+    @classmethod
+    def from_saved(cls, values: dict[str, Any]) -> "StudyConfig":
+        """The config saved as ``values`` (a run folder's ``[config]`` table), validated.
+
+        The table holds every field except those that are ``None`` (TOML has no null), so a field
+        absent from it is ``None``, not the preset's or default value: a saved config means
+        exactly what was run. No preset is applied.
+
+        Raises:
+            ConfigError: an unknown key or an invalid value (one line naming the field).
+        """
+        unknown = sorted(set(values) - set(cls.model_fields))
+        if unknown:
+            raise ConfigError(f"unknown config key {unknown[0]!r}; valid: {', '.join(sorted(cls.model_fields))}")
+        full = {name: values.get(name) for name in cls.model_fields}
+        try:
+            return cls.model_validate(full)
+        except ValidationError as err:
+            loc = err.errors()[0]["loc"]
+            if loc and loc[0] not in values:
+                raise ConfigError(f"no value saved for {loc[0]!r} (it must not be None)") from None
+            raise ConfigError(_one_line(err)) from None
+
 
 class ConfigError(ValueError):
     """A bad study name, config key or value; the message is one line naming the valid choices."""
 
 
+_SHOWN_INPUT = 60  # characters of a rejected value shown in an error
+
+
 def _one_line(err: ValidationError) -> str:
+    """The first error of ``err`` as one line naming the field and the value received (shortened);
+    an error of the whole model (a cross-field check) shows its message only, never the input."""
     first = err.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "config"
-    got = first.get("input")
-    return f"invalid value for {where!r} ({got!r}): {first['msg']}"
+    message = first["msg"].removeprefix("Value error, ").replace("\n", " ")
+    if first["type"] == "finite_number":
+        message = "finite values are required (no inf or nan)"
+    if not first["loc"]:
+        return f"invalid config: {message}"
+    where = ".".join(str(p) for p in first["loc"])
+    shown = repr(first.get("input"))
+    if len(shown) > _SHOWN_INPUT:
+        shown = shown[: _SHOWN_INPUT - 3] + "..."
+    return f"invalid value for {where!r} ({shown}): {message}"
 
 
 @dataclasses.dataclass

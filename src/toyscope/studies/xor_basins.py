@@ -127,7 +127,7 @@ class XorBasinsConfig(StudyConfig):
             raise ValueError("init_scheme='normal' needs init_scale")
         for pair in self.splice_pairs:
             if len(pair) != 2 or pair[0] == pair[1] or not all(1 <= i <= self.splice_inputs for i in pair):
-                raise ValueError(f"splice pair {pair} must be two different inputs in 1..{self.splice_inputs}")
+                raise ValueError(f"splice_pairs: {pair} must be two different inputs in 1..{self.splice_inputs}")
         return self
 
 
