@@ -29,7 +29,7 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
 
     target = tmp_path / "killed"
     partial = tmp_path / "killed.partial"
-    checkpoint = partial / "checkpoints" / "train.pkl"
+    checkpoint = partial / "checkpoints" / "train.npz"
     process = subprocess.Popen([*DEMO_CLI, "run", "demo", *args, "--out", str(target)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
@@ -57,7 +57,7 @@ def test_a_late_bad_input_error_keeps_the_work_done_so_far(tmp_path, demo_regist
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(RunFolderError, match=r"fail_after_training was set \(kept .*late.partial: fix the cause, then --resume it\)"):
         execute(study, study.config_class.resolve({"preset": "smoke", "fail_after_training": True}), tmp_path / "late")
-    assert (tmp_path / "late.partial" / "checkpoints" / "train.pkl").is_file() and not (tmp_path / "late").exists()
+    assert (tmp_path / "late.partial" / "checkpoints" / "train.npz").is_file() and not (tmp_path / "late").exists()
 
 
 def test_context_sweep_matches_running_each_cell(tmp_path, demo_registered):
