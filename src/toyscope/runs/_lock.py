@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Self
 
 from ._files import RunFolderError
 
@@ -113,7 +114,7 @@ class RunLock:
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def acquire(cls, folder: Path) -> "RunLock":
+    def acquire(cls, folder: Path) -> RunLock:
         """Take ``folder``'s lock (taking over a stale one) and open this process's segment.
 
         Raises:
@@ -168,7 +169,7 @@ class RunLock:
         while not self._stop.wait(HEARTBEAT_S):
             self.beat()
 
-    def __enter__(self) -> "RunLock":
+    def __enter__(self) -> Self:
         self._thread = threading.Thread(target=self._run, name=f"toyscope-lock-{self.folder.name}", daemon=True)
         self._thread.start()
         return self
