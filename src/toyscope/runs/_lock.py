@@ -67,6 +67,17 @@ def _write_replace(path: Path, value) -> None:
     os.replace(tmp, path)
 
 
+def _write_in_place(path: Path, value) -> None:
+    """Rewrite an existing file without creating any (the heartbeat never races a removal of the
+    folder; a reader may see a torn file, which counts as a fresh lock of someone unknown)."""
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(value))
+
+
+_SEGMENTS_GUARD = threading.Lock()  # the heartbeat thread and the end of the run both update segments.json
+
+
 def lock_holder(folder: Path) -> str | None:
     """Who holds ``folder``'s lock, as a phrase (``"pid 12 on host-a since ..."``), or None if no
     live process does."""
@@ -157,11 +168,12 @@ class RunLock:
             return
         self.info["heartbeat"] = now
         try:
-            _write_replace(self.folder / LOCK_NAME, self.info)
-            segments = _read_segments(self.folder)
-            if segments:
-                segments[-1]["end"] = now
-                _write_replace(self.folder / SEGMENTS_NAME, segments)
+            _write_in_place(self.folder / LOCK_NAME, self.info)
+            with _SEGMENTS_GUARD:
+                segments = _read_segments(self.folder)
+                if segments:
+                    segments[-1]["end"] = now
+                    _write_in_place(self.folder / SEGMENTS_NAME, segments)
         except OSError:
             pass  # the folder was removed or renamed under us: nothing to keep alive
 
@@ -217,10 +229,11 @@ def read_segments(folder: Path) -> list[dict]:
 
 def close_segment(folder: Path) -> list[dict]:
     """Set this segment's end to now; returns every segment."""
-    segments = _read_segments(folder)
-    if segments:
-        segments[-1]["end"] = time.time()
-        _write_replace(folder / SEGMENTS_NAME, segments)
+    with _SEGMENTS_GUARD:
+        segments = _read_segments(folder)
+        if segments:
+            segments[-1]["end"] = time.time()
+            _write_replace(folder / SEGMENTS_NAME, segments)
     return segments
 
 
