@@ -24,6 +24,7 @@ from toyscope.runs._files import (
     write_params,
     write_table_csv,
 )
+from toyscope.runs._tree_file import write_tree
 
 
 def test_json_turns_numpy_and_non_finite_values_into_plain_json(tmp_path):
@@ -81,3 +82,41 @@ def test_md5_and_folder_names(tmp_path):
     assert final_path(tmp_path / "run.partial") == tmp_path / "run"
     with pytest.raises(RunFolderError, match="ending in '.partial'"):
         final_path(tmp_path / "run")
+
+
+WRITERS = {
+    "write_json": lambda path, size: write_json(path, {"a": list(range(size))}),
+    "write_params": lambda path, size: write_params(path, {"w": np.arange(size, dtype=np.float32)}, {}),
+    "write_tree": lambda path, size: write_tree(path, {"a": np.arange(size)}),
+}
+
+
+@pytest.mark.parametrize("writer", list(WRITERS))
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(writer, tmp_path, monkeypatch):
+    """An OSError from the writer half-way through leaves the previous content and no stray file."""
+    path = tmp_path / "folder" / "file"
+    WRITERS[writer](path, 3)
+    before = path.read_bytes()
+    real_open = open
+
+    class HalfWriter:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            self.handle.write(data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("builtins.open", lambda p, mode="r", *a, **k: HalfWriter(real_open(p, mode, *a, **k))
+                        if "w" in mode else real_open(p, mode, *a, **k))
+    with pytest.raises(OSError, match="No space left"):
+        WRITERS[writer](path, 1000)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == ["file"]

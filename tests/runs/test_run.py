@@ -3,6 +3,8 @@ sweeps through the run context, the x64 scope."""
 
 import json
 import os
+import pickle
+import platform
 import signal
 import subprocess
 import time
@@ -10,11 +12,12 @@ import time
 import jax
 import numpy as np
 import pytest
+from conftest import DEMO_CLI
 
 from toyscope.runs import RunFolderContext, RunFolderError, execute, load_run
+from toyscope.runs import _run as run_module
+from toyscope.runs._files import write_config
 from toyscope.studies import NullContext, get_study
-
-from conftest import DEMO_CLI
 
 
 def _cli(*args, **kwargs):
@@ -29,7 +32,7 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
 
     target = tmp_path / "killed"
     partial = tmp_path / "killed.partial"
-    checkpoint = partial / "checkpoints" / "train.pkl"
+    checkpoint = partial / "checkpoints" / "train.npz"
     process = subprocess.Popen([*DEMO_CLI, "run", "demo", *args, "--out", str(target)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
@@ -46,6 +49,99 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
     for name in a.params:
         np.testing.assert_array_equal(a.params[name], b.params[name])
     np.testing.assert_array_equal(a.metrics["loss_mean"], b.metrics["loss_mean"])
+    # meta.json: both segments (the killed one ends at its last heartbeat), the total time of both
+    segments = b.meta["segments"]
+    assert b.meta["resumed"] is True and len(segments) == 2 and not a.meta["resumed"] and len(a.meta["segments"]) == 1
+    assert segments[0]["start"] <= segments[0]["end"] <= segments[1]["start"] <= segments[1]["end"]
+    assert {s["host"] for s in segments} == {platform.node()}
+    assert b.meta["wall_time_s"] == pytest.approx(sum(s["wall_time_s"] for s in segments), abs=0.02)
+    assert b.meta["started"] == segments[0]["start"]
+    assert not (target / "lock.json").exists() and not (target / "segments.json").exists()
+
+
+class _Killed(BaseException):
+    """Stands in for SIGKILL right after a file was written (what a kill leaves on disk is the same:
+    every write is atomic)."""
+
+
+# (study, config, the file after whose first write the run is killed)
+XOR_SMALL = {"preset": "smoke", "n_networks": 64, "n_steps": 400, "n_networks_per_scale": 64, "analysis_sample": 50,
+             "n_pairs": 10, "n_trajectories": 2, "splice_steps": 50}
+BIMT_SMALL = {"preset": "smoke", "n_steps": 200, "n_seeds": 1}
+INTERRUPTIONS = {  # (the demo study's kill mid-training is the test above)
+    "xor-basins at a stage boundary": ("xor-basins", XOR_SMALL, "cache/main_ensemble.npz"),  # no checkpointed training
+    "bimt mid-training": ("bimt", BIMT_SMALL, "checkpoints/train.npz"),
+}
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """Each study's run never interrupted (one per study, shared by its interruption points)."""
+    folders = {}
+
+    def run(name, values):
+        if name not in folders:
+            study = get_study(name)
+            folders[name] = load_run(execute(study, study.config_class.resolve(values), tmp_path_factory.mktemp(name) / "r"))
+        return folders[name]
+
+    return run
+
+
+@pytest.mark.parametrize("case", list(INTERRUPTIONS))
+def test_a_study_killed_at_a_stage_boundary_or_mid_training_resumes_bit_for_bit(case, tmp_path, monkeypatch,
+                                                                                 uninterrupted):
+    name, values, kill_after = INTERRUPTIONS[case]
+    full = uninterrupted(name, values)
+    study, config = get_study(name), get_study(name).config_class.resolve(values)
+    partial = tmp_path / "r.partial"
+    real_write = run_module.write_tree
+
+    def write_then_die(path, value, **kwargs):
+        real_write(path, value, **kwargs)
+        if path == partial / kill_after:
+            raise _Killed(path)
+
+    monkeypatch.setattr(run_module, "write_tree", write_then_die)
+    with pytest.raises(_Killed):
+        execute(study, config, tmp_path / "r")
+    monkeypatch.undo()
+    assert (partial / kill_after).is_file() and not (tmp_path / "r").exists()
+    resumed = load_run(execute(study, config, resume=partial))
+    assert sorted(resumed.params) == sorted(full.params)
+    for key in full.params:
+        np.testing.assert_array_equal(resumed.params[key], full.params[key], err_msg=key)
+    for key in full.metrics:
+        np.testing.assert_array_equal(resumed.metrics[key], full.metrics[key], err_msg=key)
+    assert len(resumed.meta["segments"]) == 2
+
+
+def _pickled_payload(proof):
+    """A pickle that creates ``proof`` when loaded."""
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(proof), "w"))
+
+    return pickle.dumps(Payload())
+
+
+def test_a_folder_with_pickles_is_refused_and_runs_no_code(tmp_path):
+    """An old-format (or crafted) folder: --resume and load_run refuse it in one line, and the
+    pickles in it are never loaded."""
+    proof = tmp_path / "pwned"
+    partial = tmp_path / "sent.partial"
+    write_config(partial / "config.toml", "demo", {"preset": "smoke"})
+    (partial / "checkpoints").mkdir()
+    (partial / "checkpoints" / "train.pkl").write_bytes(_pickled_payload(proof))
+    resumed = _cli("run", "--resume", str(partial), "--quiet")
+    assert resumed.returncode == 2 and len(resumed.stderr.strip().splitlines()) == 1, resumed.stderr
+    assert "unsafe to load" in resumed.stderr and "rerun" in resumed.stderr and "train.pkl" in resumed.stderr
+    finished = tmp_path / "sent"
+    os.rename(partial, finished)
+    with pytest.raises(RunFolderError, match=r"pickled files \(checkpoints/train.pkl\), which are unsafe to load"):
+        load_run(finished)
+    assert not proof.exists()
 
 
 def test_a_late_bad_input_error_keeps_the_work_done_so_far(tmp_path, demo_registered):
@@ -59,7 +155,7 @@ def test_a_late_bad_input_error_keeps_the_work_done_so_far(tmp_path, demo_regist
                                              r"--resume it; a bad config value cannot change on resume, so then delete it "
                                              r"and run again\)"):
         execute(study, study.config_class.resolve({"preset": "smoke", "fail_after_training": True}), tmp_path / "late")
-    assert (tmp_path / "late.partial" / "checkpoints" / "train.pkl").is_file() and not (tmp_path / "late").exists()
+    assert (tmp_path / "late.partial" / "checkpoints" / "train.npz").is_file() and not (tmp_path / "late").exists()
 
 
 def test_context_sweep_matches_running_each_cell(tmp_path, demo_registered):

@@ -1,7 +1,8 @@
 """Run folders: executing a study atomically, checkpoints and resume, reports, sweeps.
 
 Modules, each importing only those before it: ``_files`` (file formats, folder names),
-``_report`` (HTML), ``_executors`` (serial / process pool), ``_run`` (execute a study into a
+``_tree_file`` (cached stages and checkpoints as arrays + JSON, never pickles), ``_lock`` (one
+writer per run folder, heartbeat, stale takeover, the segments of a resumed run), ``_report`` (HTML), ``_executors`` (serial / process pool), ``_run`` (execute a study into a
 folder, with the sub-sweeps a study asks its context for), ``_load`` (read folders back),
 ``_sweep`` (grids from the command line, ``sweep.csv``).
 """

@@ -7,7 +7,6 @@ import hashlib
 import json
 import math
 import os
-import pickle
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -21,14 +20,19 @@ class RunFolderError(ValueError):
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and ``os.replace``."""
+    """Write ``data`` to ``path`` via a temporary file and ``os.replace``: ``path`` holds either its
+    old content or all of ``data``, never part of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed write leaves neither a half-written file nor a temporary one
+        raise
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -174,16 +178,17 @@ def file_md5(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def write_pickle(path: Path, value: Any) -> None:
-    atomic_write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+def refuse_pickles(folder: Path) -> None:
+    """Refuse a run folder holding ``.pkl`` files (earlier toyscope pickled its cached stages and
+    checkpoints): loading a pickle can run any code its author put in it.
 
-
-def read_pickle(path: Path) -> Any:
-    try:
-        with open(path, "rb") as handle:
-            return pickle.load(handle)
-    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError) as err:
-        raise RunFolderError(f"{path} is corrupt ({err}); delete it to start that stage again") from None
+    Raises:
+        RunFolderError: naming one such file and what to do instead.
+    """
+    found = next(iter(sorted(folder.rglob("*.pkl"))), None) if folder.is_dir() else None
+    if found is not None:
+        raise RunFolderError(f"{folder} holds pickled files ({found.relative_to(folder)}), which are unsafe to load "
+                             "(unpickling can run code): rerun the study into a new folder instead")
 
 
 PARTIAL = ".partial"

@@ -10,7 +10,16 @@ from typing import Any
 import numpy as np
 
 from ..studies import ConfigError, Study, StudyConfig, get_study
-from ._files import PARTIAL, RunFolderError, final_path, read_config, read_json, read_metrics, read_params
+from ._files import (
+    PARTIAL,
+    RunFolderError,
+    final_path,
+    read_config,
+    read_json,
+    read_metrics,
+    read_params,
+    refuse_pickles,
+)
 
 
 def load_partial_config(partial: Path) -> tuple[Study, StudyConfig]:
@@ -63,6 +72,7 @@ def load_run(path: Path | str) -> RunData:
         raise RunFolderError(f"{path} is an unfinished run; finish it with toyscope run --resume {path}")
     if not path.is_dir():
         raise RunFolderError(f"no run folder at {path}")
+    refuse_pickles(path)
     study, config = read_config(path / "config.toml")
     for name in _RUN_FILES:
         if not (path / name).is_file():

@@ -11,9 +11,11 @@ Layout of ``runs/<study>-<YYYYmmdd-HHMMSS>/``::
     report.html          self-contained report (figures embedded)
     figures/*.png|svg    every figure;  tables/*.csv  every table
 
-While running, the folder is ``<name>.partial/`` with ``checkpoints/`` and ``cache/``; only a
-complete run is renamed to ``<name>/``, so a finished folder is always whole. ``resume``
-continues a ``.partial`` folder from its last checkpoint.
+While running, the folder is ``<name>.partial/`` with ``checkpoints/`` and ``cache/`` (``.npz``
+arrays + JSON, never pickles: a folder holding ``.pkl`` files is refused), ``lock.json`` (the one
+process writing it) and ``segments.json`` (start, end and host of each process that worked on it,
+for ``meta.json``); only a complete run is renamed to ``<name>/``, so a finished folder is always
+whole. ``resume`` continues a ``.partial`` folder from its last checkpoint.
 
 A study may sweep another study through its context (:meth:`RunFolderContext.sweep`), and each
 cell is again executed into a run folder (:func:`sweep_cells`): that recursion lives in this
@@ -49,27 +51,30 @@ from ._files import (
     file_md5,
     read_config,
     read_json,
-    read_pickle,
+    refuse_pickles,
     write_config,
     write_json,
     write_metrics,
     write_params,
-    write_pickle,
     write_table_csv,
 )
+from ._lock import RunLock, close_segment, lock_holder
 from ._report import render_report
+from ._tree_file import read_tree, write_tree
 
 class _FileCheckpointer:
-    """A :class:`toyscope.train.Checkpointer` backed by one pickle file."""
+    """A :class:`toyscope.train.Checkpointer` backed by one ``.npz`` file of arrays and JSON
+    (``_tree_file``): the optimiser state and any other pytree node of the training state are
+    rebuilt on the ``template`` the engine passes, never from the file."""
 
     def __init__(self, path: Path):
         self.path = path
 
-    def load(self):
-        return read_pickle(self.path) if self.path.exists() else None
+    def load(self, template=None):
+        return read_tree(self.path, template) if self.path.exists() else None
 
     def save(self, state) -> None:
-        write_pickle(self.path, state)
+        write_tree(self.path, state, leaves_for_unknown_nodes=True)
 
 
 class RunFolderContext:
@@ -80,14 +85,16 @@ class RunFolderContext:
         self.files: dict[str, str] = {}
 
     def checkpointer(self, name: str) -> _FileCheckpointer:
-        return _FileCheckpointer(self.out_dir / "checkpoints" / f"{name}.pkl")
+        return _FileCheckpointer(self.out_dir / "checkpoints" / f"{name}.npz")
 
     def cached(self, name: str, compute: Callable[[], Any]) -> Any:
-        path = self.out_dir / "cache" / f"{name}.pkl"
+        """``compute()``, stored under ``cache/<name>.npz`` and read back on a resume (arrays,
+        numbers, strings, containers and the types of ``_tree_file.REBUILDABLE`` only)."""
+        path = self.out_dir / "cache" / f"{name}.npz"
         if path.exists():
-            return read_pickle(path)
+            return read_tree(path)
         value = compute()
-        write_pickle(path, value)
+        write_tree(path, value)
         return value
 
     def data_files(self, paths: dict[str, str]) -> None:
@@ -107,18 +114,18 @@ class RunFolderContext:
 
 def _holds_work(partial: Path) -> bool:
     """Whether an unfinished run folder holds more than its config and cached inputs."""
-    return any(p.is_file() and p.name not in _NOT_WORK and p.relative_to(partial).parts[0] != "cache"
-               for p in partial.rglob("*"))
+    return any(p.is_file() and p.name not in _NOT_WORK and not p.name.startswith(".")
+               and p.relative_to(partial).parts[0] != "cache" for p in partial.rglob("*"))
 
 
 ERROR_LOG = "error.log"  # the traceback of an internal error, written by the CLI into the run folder
-_NOT_WORK = ("config.toml", ERROR_LOG)
+_NOT_WORK = ("config.toml", ERROR_LOG, "lock.json", "segments.json")  # bookkeeping, not work
 
 
 def _holds_only_config(partial: Path) -> bool:
     """Whether an unfinished run folder holds nothing but its config (and an error log): no
     checkpoint, cached stage or cell, so that replacing it loses nothing."""
-    return not any(p.is_file() and p.name not in _NOT_WORK for p in partial.rglob("*"))
+    return not any(p.is_file() and p.name not in _NOT_WORK and not p.name.startswith(".") for p in partial.rglob("*"))
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -222,24 +229,29 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
         final = final_path(partial)
         if not partial.is_dir():
             raise RunFolderError(f"nothing to resume at {partial}")
+        refuse_pickles(partial)
     else:
         final = Path(out) if out is not None else default_run_dir(study.name)
         partial = partial_path(final)
-        if partial.is_dir() and _holds_only_config(partial):
+        if partial.is_dir() and lock_holder(partial) is None and _holds_only_config(partial):
             shutil.rmtree(partial)  # left by an interrupted start: nothing to resume, nothing lost
         if partial.exists():
+            holder = lock_holder(partial)
+            if holder is not None:
+                raise RunFolderError(f"{partial} is being written by {holder}; choose another --out")
             raise RunFolderError(f"{partial} exists: resume it with --resume {partial}, or delete it")
     if final.exists():
         raise RunFolderError(f"{final} exists already; choose another --out")
 
     created = _make_folder(partial)
+    lock = RunLock.acquire(partial)  # one writer at a time; heartbeat while running, released on error
     try:
         if resume is None:
             write_config(partial / "config.toml", study.name, config.model_dump(mode="json"))
             _check_saved_exactly(partial, config, created)
         started = time.time()
         context = RunFolderContext(partial)
-        with precision_scope(config):  # x64 for float64 configs, restored afterwards
+        with lock, precision_scope(config):  # x64 for float64 configs, restored afterwards
             try:
                 result = study.run(config, context)
             except Exception as err:
@@ -259,8 +271,10 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
                 raise RunFolderError(f"{study.name}: {err}") from err
             _write_result(partial, study, config, result, context, started)
     except KeyboardInterrupt as err:
+        lock.release()
         raise RunInterrupted(partial) from err  # the outermost run folder wins: that is what to resume
     except Exception as err:
+        lock.release()
         # tell the caller (the CLI's error log) which folder was being written
         if getattr(err, "run_folder", None) is None and partial.is_dir():
             try:
@@ -271,7 +285,9 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
     for scratch in ("checkpoints", "cache"):
         shutil.rmtree(partial / scratch, ignore_errors=True)
     (partial / ERROR_LOG).unlink(missing_ok=True)  # a resumed run's earlier failure
-    os.replace(partial, final)
+    (partial / "segments.json").unlink(missing_ok=True)
+    os.replace(partial, final)  # the lock moves with the folder, so nobody can take it in between
+    lock.release(final)
     return final
 
 
@@ -336,10 +352,15 @@ def _write_result(folder: Path, study: Study, config: StudyConfig, result: Study
     write_params(folder / "params.safetensors", result.params, result.param_docs)
     write_metrics(folder / "metrics.csv", result.metrics)
     write_json(folder / "summary.json", result.summary)
+    segments = close_segment(folder) or [{"start": started, "end": time.time(), "host": platform.node()}]
     meta = {**_versions(), "study": study.name, "seed": config.seed, "git_commit": _git_commit(),
-            "started": dt.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
+            "started": dt.datetime.fromtimestamp(segments[0]["start"]).isoformat(timespec="seconds"),
             "finished": dt.datetime.now().isoformat(timespec="seconds"),
-            "wall_time_s": round(time.time() - started, 2),
+            "wall_time_s": round(sum(s["end"] - s["start"] for s in segments), 2),
+            "resumed": len(segments) > 1,
+            "segments": [{"start": dt.datetime.fromtimestamp(s["start"]).isoformat(timespec="seconds"),
+                          "end": dt.datetime.fromtimestamp(s["end"]).isoformat(timespec="seconds"),
+                          "host": s["host"], "wall_time_s": round(s["end"] - s["start"], 2)} for s in segments],
             "data_files": {name: {"path": path, "md5": file_md5(Path(path))}
                            for name, path in context.files.items() if Path(path).exists()}}
     write_json(folder / "meta.json", meta)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
@@ -42,11 +43,26 @@ class TrainingDiverged(RuntimeError):
 
 
 class Checkpointer(Protocol):
-    """Where the engine stores its state between chunks (implemented by ``toyscope.runs``)."""
+    """Where the engine stores its state between chunks (implemented by ``toyscope.runs``).
 
-    def load(self) -> Any | None: ...
+    ``load(template)`` gets ``(initial TrainState, None)``, the state built afresh with
+    ``optimizer.init(params)``: a loader rebuilds the saved state on its structure and fills in the
+    saved leaves (so it never has to rebuild an optimiser state's classes from a file). A
+    ``load()`` without a parameter is still accepted.
+    """
+
+    def load(self, template: Any = None) -> Any | None: ...
 
     def save(self, state: Any) -> None: ...
+
+
+def _load_checkpoint(checkpointer: Checkpointer, template: Any) -> Any | None:
+    """``checkpointer.load(template)``, or ``load()`` for a checkpointer whose ``load`` takes no template."""
+    try:
+        takes_template = bool(inspect.signature(checkpointer.load).parameters)
+    except (TypeError, ValueError):
+        takes_template = False
+    return checkpointer.load(template) if takes_template else checkpointer.load()
 
 
 class TrainState(NamedTuple):
@@ -285,14 +301,14 @@ def run_engine(
         return idx.reshape(length // record_every, record_every, *idx.shape[1:])
 
     chunk = _chunk_length(n_steps, record_every, snapshot_every, chunk_steps)
-    resumed = checkpointer.load() if checkpointer is not None else None
+    opt_state = jax.vmap(optimizer.init)(params)
+    state = TrainState(jnp.asarray(0, jnp.int32), params, opt_state, aux,
+                       jnp.zeros((n_members,), bool), jnp.full((n_members,), -1, jnp.int32))
+    resumed = _load_checkpoint(checkpointer, (state, None)) if checkpointer is not None else None
     if resumed is not None:
         state, history = resumed
         state = jax.tree_util.tree_map(jnp.asarray, state)
     else:
-        opt_state = jax.vmap(optimizer.init)(params)
-        state = TrainState(jnp.asarray(0, jnp.int32), params, opt_state, aux,
-                           jnp.zeros((n_members,), bool), jnp.full((n_members,), -1, jnp.int32))
         history = {"loss": [], "metrics": [], "snapshots": [], "snapshot_steps": []}
         if snapshot_every:
             history["snapshots"].append(jax.device_get(params))
