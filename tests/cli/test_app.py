@@ -98,12 +98,15 @@ def test_ctrl_c_names_the_partial_folder_and_the_resume_command(tmp_path):
                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     checkpoints = tmp_path / "r.partial" / "checkpoints"
     deadline = time.time() + 120
-    while not (checkpoints.is_dir() and any(checkpoints.iterdir())) and process.poll() is None and time.time() < deadline:
+    def saved():  # a finished checkpoint, not the temporary file an atomic write starts with
+        return checkpoints.is_dir() and any(not p.name.startswith(".") for p in checkpoints.iterdir())
+
+    while not saved() and process.poll() is None and time.time() < deadline:
         time.sleep(0.01)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert (process.returncode, stderr) == (130, "interrupted; r.partial is kept: resume with toyscope run --resume r.partial\n")
-    assert any(checkpoints.iterdir()) and not (tmp_path / "r").exists()
+    assert saved() and not (tmp_path / "r").exists()
 
 
 def test_an_internal_error_is_one_line_with_a_traceback_log(tmp_path):

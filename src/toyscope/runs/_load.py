@@ -27,13 +27,15 @@ def load_partial_config(partial: Path) -> tuple[Study, StudyConfig]:
     (:meth:`toyscope.studies.StudyConfig.from_saved`: no preset is applied over it).
 
     Raises:
-        RunFolderError: not a ``.partial`` folder, no readable ``config.toml``, or a saved config
+        RunFolderError: not a ``.partial`` folder, pickled files in it (unsafe to load), no
+            readable ``config.toml``, or a saved config
             that does not validate (one line naming the field; such a folder cannot be resumed).
     """
     partial = Path(partial)
     final_path(partial)  # validates the name
     if not partial.is_dir():
         raise RunFolderError(f"nothing to resume at {partial}")
+    refuse_pickles(partial)  # before anything in the folder is read
     name, values = read_config(partial / "config.toml")
     try:
         study = get_study(name)
