@@ -30,7 +30,7 @@ from pydantic import model_validator
 
 from .. import analysis, bimt, nets, tasks, viz
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
-from ._bimt_in_context import member, run_in_context, slot_names
+from ._bimt_in_context import DIVERGENCE, member, run_in_context, slot_names, without_diverged
 
 # the tasks, in the column order of the paper's Tables 1-2
 TASK_NAMES = ("symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "in-context", "mnist")
@@ -199,10 +199,11 @@ def run(config: BimtConfig, ctx) -> StudyResult:
         learning_rate=config.learning_rate, metrics=metrics, batch_size=setup.batch_size,
         key=jax.random.key(config.seed + 1) if setup.batch_size else None, record_every=n_steps // 100,
         snapshot_every=n_steps // config.n_snapshots, checkpointer=ctx.checkpointer("train"),
-        progress=f"bimt {config.task} {config.method}")
+        divergence=DIVERGENCE, progress=f"bimt {config.task} {config.method}")
+    result, n_diverged = without_diverged(result)  # diverged seeds are left out of every analysis
     coords = bimt.network_coordinates(layout, extent=config.extent, layer_gap=settings.layer_gap)
     classification = setup.accuracy
-    n_seeds = config.n_seeds
+    n_seeds = config.n_seeds - n_diverged
     members = [member(result.params, e) for e in range(n_seeds)]
 
     final_test_loss = np.array([float(metrics["test_loss"](jax.tree_util.tree_map(jnp.asarray, m))) for m in members])
@@ -221,6 +222,8 @@ def run(config: BimtConfig, ctx) -> StudyResult:
         "per_seed": {"test_loss": final_test_loss.tolist(), "modularity": modularity.tolist(),
                      "n_active_weights": n_active.tolist(), "n_swaps": n_swaps.tolist()},
     }
+    if n_diverged:  # only when some seeds diverged, so existing summaries keep their keys
+        summary["diverged_seeds"] = n_diverged
     if classification:
         summary["test_accuracy"] = float(final_accuracy.mean())
         summary["test_accuracy_std"] = float(final_accuracy.std())
@@ -257,7 +260,9 @@ def run(config: BimtConfig, ctx) -> StudyResult:
             f"steps (Adam, lr {config.learning_rate}, λ {settings.lambdas} for {settings.lambda_steps} steps, A = "
             f"{config.extent}, y* = {settings.layer_gap}, k = {settings.top_k}, S = {config.swap_every}, "
             f"{config.norm} distances, cost normalization '{settings.normalization}'). Modularity: Newman Q of the "
-            "|w|-weighted neuron graph with networkx greedy_modularity_communities (weight='weight', resolution=1)."),
+            "|w|-weighted neuron graph with networkx greedy_modularity_communities (weight='weight', resolution=1)."
+            + (f" {n_diverged} of {config.n_seeds} seeds diverged (test loss above {DIVERGENCE.max_loss:g} or a "
+               f"weight above {DIVERGENCE.max_abs_weight:g}) and are left out." if n_diverged else "")),
             [Figure("graph", graph_fig, "Final connectivity graph of seed 0 (blue positive, red negative, width ∝ |w|/max|w| per layer)."),
              Figure("evolution", evolution_fig, "Connectivity graph of seed 0 over training."),
              Figure("loss", loss_fig, "Train and test loss per seed (dotted lines: λ schedule changes)."),
