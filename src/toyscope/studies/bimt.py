@@ -30,6 +30,7 @@ from pydantic import model_validator
 
 from .. import analysis, bimt, nets, tasks, viz
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._memory import MemoryEstimate
 from ._bimt_in_context import DIVERGENCE, member, run_in_context, slot_names, without_diverged
 
 # the tasks, in the column order of the paper's Tables 1-2
@@ -71,6 +72,27 @@ class BimtConfig(StudyConfig):
     x_range: list[float] = [1.0, 3.0]  # in-context: x ~ U[x_range]
     d_model: int = 32  # in-context: transformer width (MLP 4x); the smoke preset shrinks it
     mlp_activation: Literal["gelu", "gelu_tanh"] = "gelu"  # in-context: the MLPs' GELU (authors' code: gelu_tanh)
+
+    def peak_memory(self) -> MemoryEstimate:
+        """Estimated peak memory (bytes by part), from the config alone: float32 params of
+        ``n_seeds`` networks times (snapshots + about 12 working copies: Adam's two moments,
+        gradients, the state, the swap hook's candidates), the data (MNIST: 70,000 images of
+        784 pixels, twice), and the activations of a batch forward and backward (3 copies). The
+        in-context transformer counts about 16 d_model^2 parameters per layer (2 layers)."""
+        setup = TASK_SETUPS[self.task]
+        widths = list(setup.widths)
+        if self.task == "in-context":
+            n_params, n_examples, width_sum = 2 * 16 * self.d_model ** 2, self.n_sequences, 8 * self.d_model
+            data = 4 * 2 * 16 * self.n_sequences
+        else:
+            n_params = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+            n_examples, width_sum = (setup.batch_size or self.n_train), sum(widths)
+            data = 2 * 4 * 70_000 * 794 if self.task == "mnist" else 4 * (self.n_train + self.n_test) * (widths[0] + widths[-1])
+        return MemoryEstimate({
+            "params, optimiser state and snapshots": 4 * self.n_seeds * n_params * (self.n_snapshots + 12),
+            "data": data,
+            "activations": 3 * 4 * self.n_seeds * n_examples * width_sum,
+        })
 
     PRESETS = {"default": {}, "smoke": {"n_steps": 1000, "n_seeds": 2, "n_snapshots": 2, "d_model": 8,
                                         "n_sequences": 500}}

@@ -29,6 +29,7 @@ from pydantic import field_validator, model_validator
 
 from .. import analysis, theory, train, viz
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._memory import MemoryEstimate
 
 PAPER_GAMMAS = {"gamma1": 0.46, "gamma2": 0.6, "gamma3": 0.75}
 
@@ -64,6 +65,17 @@ class CopyAverageConfig(StudyConfig):
     approx_tol: float = 0.1
     widths_per_cell: int | None = None
     cells_dir: str | None = None
+
+    def peak_memory(self) -> MemoryEstimate:
+        """Estimated peak memory: ``n_seeds`` float64 students per width of n (d + 1) parameters,
+        about 20 copies each (the gradient-flow solver's stages and saved states), and their dense
+        Hessians (P^2 float64, three copies for the eigen-solve) up to ``dense_limit``."""
+        d, widths = self.input_dim, self.widths
+        n_params = [n * (d + 1) for n in widths]
+        return MemoryEstimate({
+            "students": 8 * 20 * self.n_seeds * sum(n_params),
+            "Hessians": 3 * 8 * self.n_seeds * min(max(n_params), self.dense_limit) ** 2,
+        })
 
     PRESETS = {
         "default": {},

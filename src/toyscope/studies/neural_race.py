@@ -35,6 +35,7 @@ from pydantic import Field, model_validator
 
 from .. import analysis, nets, tasks, theory, train, viz
 from ._base import ConfigError, Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._memory import MemoryEstimate
 
 EXPERIMENTS = ("routing", "xor", "race", "fraction", "init-scale", "mnist")
 N_ITEMS = tasks.N_ROUTING_ITEMS
@@ -66,6 +67,19 @@ class NeuralRaceConfig(StudyConfig):
     mnist_batch_size: int = Field(200, ge=1, description="mnist: minibatch size (SGD)")
     mnist_steps: int = Field(6000, ge=20, description="mnist: SGD steps per run")
     mnist_sigma0_values: list[float] = Field(default_factory=lambda: [0.2, 1.0, 2.5], description="mnist: init scales")
+
+    def peak_memory(self) -> MemoryEstimate:
+        """Estimated peak memory (an upper-ish bound): ``n_reps`` float32 networks of up to M^2
+        pathways (the smallest pathway group) of N_h^2 + 2 d N_h weights each (d = max(M, the MNIST
+        features)), times 20 snapshots and about 10 working copies; MNIST's images (all
+        rotations, float32) for that experiment."""
+        m, n_hidden = self.m, self.n_hidden or 128
+        d = max(m, self.mnist_features)
+        n_params = m * m * (n_hidden ** 2 + 2 * d * n_hidden)
+        parts = {"networks and snapshots": 4 * self.reps * n_params * 30}
+        if self.experiment == "mnist":
+            parts["MNIST images"] = 4 * 2 * self.mnist_images * m * 784
+        return MemoryEstimate(parts)
 
     PRESETS = {
         "default": {},

@@ -28,6 +28,7 @@ from pydantic import field_validator, model_validator
 
 from .. import analysis, nets, tasks, train, viz
 from ._base import ConfigError, Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._memory import MemoryEstimate
 
 REFERENCE_SPLIT_SIZE = 60_000  # the paper's windows refer to MNIST's 60,000-image training split
 PAPER_R2 = {"weights": 0.28, "biases": 0.17}
@@ -52,6 +53,18 @@ class UpdateAttributionConfig(StudyConfig):
     fork_examples: int | None = None  # cap on examples per fork (None: all remaining data)
     n_permutations: int = 9999
     fork_engine: Literal["engine", "blocked"] = "blocked"  # blocked: exact per-sample SGD in blocks (faster)
+
+    def peak_memory(self) -> MemoryEstimate:
+        """Estimated peak memory: the images (70,000 of 784 pixels, float32, twice), and
+        ``n_seeds`` float32 784-``hidden``-10 MLPs forked onto every group (groups + 1 forks),
+        each with a tally per group and about 12 working copies (the activation sweep runs one
+        activation at a time)."""
+        n_params = 784 * self.hidden + self.hidden + 10 * self.hidden + 10
+        forks = len(self.groups) + 1
+        return MemoryEstimate({
+            "images": 2 * 4 * 70_000 * 784,
+            "networks, forks and tallies": 4 * self.n_seeds * n_params * forks * (len(self.groups) + 12),
+        })
 
     PRESETS = {
         "default": {},

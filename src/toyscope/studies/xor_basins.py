@@ -41,6 +41,7 @@ from pydantic import Field, field_validator, model_validator
 from .. import analysis, nets, tasks, train, viz
 from ..analysis import ACCURACY_CLASSES, format_fraction
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._memory import MemoryEstimate
 
 #: hidden units of the minimal XOR circuit sought in wider nets (the paper's 5-neuron net)
 MINIMAL_UNITS = 2
@@ -90,6 +91,34 @@ class XorBasinsConfig(StudyConfig):
                                           description="1-based input pairs of the spliced XOR blocks")
     splice_noise: float = Field(0.0, ge=0, description="std of the off-block weights at splice time")
     splice_steps: int = Field(5000, ge=10)
+
+    def peak_memory(self) -> MemoryEstimate:
+        """Estimated peak memory of this run (bytes by part), from the config alone.
+
+        Per network of P = 4 w + 1 parameters: the tiny-ensemble trainer holds about 8 float32
+        copies of its parameters (init, state, gradients, the device copy, the result) and the
+        recorded losses (``n_steps / record_every`` float32); the analyses keep float64 flat
+        copies, accuracies, gate labels and circuit tests, about 64 float64 per parameter. The
+        ensembles are trained one after another (the main one stays alive), so the peak is the
+        main ensemble plus the largest of the others. t-SNE and the pair sample grow as the square
+        of ``min(n_networks, analysis_sample)``; trajectories keep their snapshots.
+        """
+        records = self.n_steps // self.record_every
+
+        def ensemble(n_networks, width):
+            n_params = 4 * width + 1
+            return n_networks * (8 * 4 * n_params + 4 * records + 64 * 8 * n_params)
+
+        sample = min(self.n_networks, self.analysis_sample)
+        snapshots = self.n_steps // self.snapshot_every + 1
+        others = max(ensemble(self.n_networks_large or self.n_networks, self.width_large),
+                     ensemble(self.n_networks_per_scale, self.width))
+        return MemoryEstimate({
+            "the main ensemble": ensemble(self.n_networks, self.width),
+            "the width-large or init-scale ensemble": others,
+            "t-SNE and pair samples": 8 * 8 * sample ** 2,
+            "trajectories": 4 * self.n_trajectories * (4 * self.width + 1) * snapshots,
+        })
 
     PRESETS = {
         "default": {},
