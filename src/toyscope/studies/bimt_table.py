@@ -131,6 +131,11 @@ def run(config: BimtTableConfig, ctx) -> StudyResult:
         q = {}
         for method in config.methods:
             s = results[(task, method)]
+            if s.get("diverged"):  # a cell whose training diverged: recorded, not analysed
+                rows1.append([task, method, metric, "diverged", _paper(task, PAPER_TABLE1, method), "-", "-"])
+                rows2.append([task, method, "diverged", _paper(task, PAPER_TABLE2, method), "-"])
+                summary_out[f"{task}/{method}/diverged"] = True
+                continue
             values = np.array(s["per_seed"][metric])
             mods = np.array(s["per_seed"]["modularity"])
             q[method] = mods.mean()
