@@ -83,3 +83,13 @@ def test_float64_runs_in_an_x64_scope_that_is_restored(tmp_path, demo_registered
     assert not jax.config.jax_enable_x64  # switched back after the run
     folder = execute(study, study.config_class.resolve({"preset": "smoke"}), tmp_path / "f32")
     assert json.loads((folder / "meta.json").read_text())["x64"] is False
+
+
+def test_a_sweep_records_a_diverged_cell_and_runs_the_others(tmp_path, demo_registered):
+    from toyscope.runs import SerialExecutor, sweep_cells
+
+    cells = sweep_cells("demo", {"preset": "smoke", "n_steps": 40}, {"learning_rate": [1e30, 0.05]}, tmp_path / "sweep",
+                        executor=SerialExecutor())
+    blown, fine = cells
+    assert blown.summary["diverged"] is True and "non-finite" in blown.summary["divergence"]
+    assert "final_loss_mean" in fine.summary and (fine.folder / "summary.json").is_file()

@@ -127,7 +127,7 @@ def evaluate_divergence(rule: DivergenceRule, result: TrainResult, n_steps: int)
                 1: f"max |weight| {value[member]:.3g} > {rule.max_abs_weight:g}",
                 2: "a non-finite value (frozen)"}[int(which[member])]
         where = "the network" if n_members == 1 else f"ensemble member {member} ({n_bad} of {n_members} members diverged)"
-        raise TrainingDiverged(f"training diverged: {kind} at step {int(step[member])} in {where}; {rule.advice}")
+        raise TrainingDiverged(f"training diverged: {kind} by step {int(step[member])} in {where}; {rule.advice}")
     return result
 
 
@@ -140,7 +140,7 @@ def keep_members(result: TrainResult, keep) -> TrainResult:
     """
     n_members = np.asarray(result.loss).shape[1]
     index = np.arange(n_members)[np.asarray(keep)]
-    take = lambda tree, axis=0: jax.tree_util.tree_map(  # noqa: E731
+    take = lambda tree, axis=0: jax.tree_util.tree_map(
         lambda a: np.asarray(a)[(slice(None),) * axis + (index,)], tree)
 
     def member_tree(tree):
@@ -150,7 +150,7 @@ def keep_members(result: TrainResult, keep) -> TrainResult:
         return take(tree)
 
     renumber = {int(old): new for new, old in enumerate(index)}
-    optional = lambda a: None if a is None else np.asarray(a)[index]  # noqa: E731
+    optional = lambda a: None if a is None else np.asarray(a)[index]
     return dataclasses.replace(
         result, params=take(result.params), opt_state=member_tree(result.opt_state), aux=member_tree(result.aux),
         loss=np.asarray(result.loss)[:, index], metrics={k: np.asarray(v)[:, index] for k, v in result.metrics.items()},

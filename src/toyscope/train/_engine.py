@@ -78,8 +78,9 @@ class TrainResult:
             or ``"blocked_online"`` (the fast paths :func:`train` dispatches to; these keep no
             optimiser moments beyond plain SGD's empty state).
         diverged: ``(E,)`` bool, members that broke the ``divergence=`` rule of :func:`train`
-            (``None`` without a rule); divergence_step: ``(E,)`` first step it was seen (-1 if
-            none); divergence_value: ``(E,)`` the loss or max |weight| that broke it (NaN if none).
+            (``None`` without a rule); divergence_step: ``(E,)`` the first recorded step (loss
+            record, snapshot or the end) where it was seen, -1 if none; divergence_value:
+            ``(E,)`` the loss or max |weight| that broke it (NaN if none).
     """
 
     params: Any
