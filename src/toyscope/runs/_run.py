@@ -325,8 +325,9 @@ def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, li
 
     Every cell's config is validated before any cell runs (a bad value fails the whole sweep
     with nothing written). A cell whose training diverges is recorded with the summary
-    ``{"diverged": True, "divergence": message}`` and the other cells go on. A cell folder that exists already is reused only if it holds the same
-    config, and a ``.partial`` one is resumed. Returns the finished cells in grid order.
+    ``{"diverged": True, "divergence": message}`` and the other cells go on. A cell folder that
+    exists already is reused only if it holds the same config, and a ``.partial`` one is resumed.
+    Returns the finished cells in grid order.
 
     Raises:
         ConfigError: a cell's config is invalid.
