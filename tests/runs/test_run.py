@@ -216,3 +216,13 @@ def test_a_config_that_would_not_survive_config_toml_is_refused_before_running(t
     with pytest.raises(ConfigError, match=r"^'threshold' = inf cannot be saved in config.toml exactly$"):
         execute(study, Loose.resolve({"threshold": float("inf")}), tmp_path / "a" / "r")
     assert ran == [] and list(tmp_path.iterdir()) == []
+
+
+def test_a_sweep_records_a_diverged_cell_and_runs_the_others(tmp_path, demo_registered):
+    from toyscope.runs import SerialExecutor, sweep_cells
+
+    cells = sweep_cells("demo", {"preset": "smoke", "n_steps": 40}, {"learning_rate": [1e30, 0.05]}, tmp_path / "sweep",
+                        executor=SerialExecutor())
+    blown, fine = cells
+    assert blown.summary["diverged"] is True and "non-finite" in blown.summary["divergence"]
+    assert "final_loss_mean" in fine.summary and (fine.folder / "summary.json").is_file()

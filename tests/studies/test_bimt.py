@@ -82,3 +82,13 @@ def test_task_data_against_definitions():
     mod = tasks.modular_addition_task(59, seed=0)
     assert len(mod["train"]["y"]) == round(0.8 * 59**2)
     np.testing.assert_array_equal(mod["test"]["y"], mod["test"]["x"].sum(1) % 59)
+
+
+def test_a_blow_up_of_the_test_loss_fails_the_run_instead_of_reporting_a_modularity():
+    from toyscope import train
+    from toyscope.studies import NullContext
+
+    study = get_study("bimt")
+    config = study.config_class.resolve({"preset": "smoke", "learning_rate": 1e4, "n_steps": 200})
+    with pytest.raises(train.TrainingDiverged, match=r"test_loss .* > 10000 .*2 of 2 members diverged.*learning_rate"):
+        study.run(config, NullContext())

@@ -122,3 +122,17 @@ def test_cli_rejects_student_wider_than_teacher(tmp_path):
     assert result.returncode == 2, result.stderr
     assert "n_values must be <= k" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()
+
+
+def test_a_student_that_blows_up_fails_the_run_in_one_line():
+    import numpy as np
+
+    from toyscope import train
+    from toyscope.studies import copy_average
+
+    rule = copy_average.divergence_rule(5, 4)
+    record = type("Record", (), {"loss": 0.1, "x": np.full(10, 1e6)})()
+    with pytest.raises(train.TrainingDiverged, match=r"max \|weight\| 1e\+06 > 10000 .*width-4 student \(seed 1\)"):
+        copy_average._check_divergence(rule, [(4, 1)], [record])
+    record.x = np.ones(10)
+    copy_average._check_divergence(rule, [(4, 1)], [record])  # silent on a healthy student

@@ -188,3 +188,36 @@ def test_cli_rejects_a_gate_pair_outside_the_inputs(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "splice_pairs" in proc.stderr
     assert not out.exists() and not out.with_name("never.partial").exists()
+
+
+def test_the_divergence_rule_fires_on_finite_blow_ups_in_one_line(tmp_path):
+    out = tmp_path / "blown"
+    proc = subprocess.run([sys.executable, "-m", "toyscope.cli", "run", "xor-basins", "--set", "preset=smoke",
+                           "--set", "learning_rate=1e6", "--out", str(out), "--quiet"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 1
+    line = proc.stderr.strip()
+    assert "\n" not in line and "128 of 128 members diverged" in line and "--set learning_rate=" in line
+    assert not out.exists()  # never reported as a result
+
+
+def test_the_rule_fires_at_1e30_and_leaves_out_only_the_members_that_diverge():
+    import jax
+
+    from toyscope import nets, tasks, train
+    from toyscope.studies import xor_basins
+
+    config = xor_basins.XorBasinsConfig.resolve({"preset": "smoke"})
+    rule = xor_basins.divergence_rule(config)
+    data = tasks.boolean_task(np.array([0, 1, 1, 0]), 2)
+    spec = nets.mlp([2, 2, 1], "sigmoid")
+    params = jax.tree_util.tree_map(np.array, nets.init(spec, key=jax.random.key(0), n_networks=64))
+    blown = xor_basins.Recipe("sgd", 1e30, 200, 50, rule)
+    with pytest.raises(train.TrainingDiverged, match="64 of 64 members diverged"):
+        xor_basins.train_ensemble(spec, params, data, blown)
+    params[0]["weight"][[5, 9]] = 1e7  # two members start far past the weight bound
+    result = xor_basins.train_ensemble(spec, params, data, blown._replace(learning_rate=1.0))
+    np.testing.assert_array_equal(np.flatnonzero(result.diverged), [5, 9])
+    kept, init, n_diverged = xor_basins.without_diverged(result, params)
+    assert n_diverged == 2 and kept.loss.shape[1] == 62 and init[0]["weight"].shape == (62, 2, 2)
+    assert np.abs(kept.params[0]["weight"]).max() < rule.max_abs_weight

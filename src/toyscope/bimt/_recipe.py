@@ -96,7 +96,7 @@ def replacement_order(n_examples: int, *, n_networks: int, n_steps: int, batch_s
 def train_bimt(layout: NetworkLayout, loss_fn: Callable, params, data: dict, *, method: BimtMethod, n_networks: int,
                n_steps: int, learning_rate: float, metrics: dict | None = None, batch_size: int | None = None,
                key=None, order=None, record_every: int, snapshot_every: int, checkpointer=None,
-               progress: str | None = None):
+               divergence: train.DivergenceRule | None = None, progress: str | None = None):
     """Train ``n_networks`` networks with a BIMT ``method`` (see the module docstring).
 
     Args:
@@ -110,7 +110,8 @@ def train_bimt(layout: NetworkLayout, loss_fn: Callable, params, data: dict, *, 
         batch_size: minibatches of this size (``None``: full batch), drawn from ``key`` or given
             as ``order`` (:func:`replacement_order`).
         record_every, snapshot_every: how often to record metrics and keep params.
-        checkpointer, progress: passed to ``toyscope.train.train``.
+        checkpointer, divergence, progress: passed to ``toyscope.train.train`` (``divergence`` is a
+            :class:`toyscope.train.DivergenceRule` on the data loss, never the penalised loss).
 
     Returns:
         ``toyscope.train.train``'s result; ``result.aux["n_swaps"]`` ``(n_networks,)`` counts the swaps.
@@ -149,4 +150,4 @@ def train_bimt(layout: NetworkLayout, loss_fn: Callable, params, data: dict, *, 
         hook=None if hook is None else train.PeriodicHook(hook, method.swap_every),
         aux={"n_swaps": jnp.zeros((n_networks,), jnp.int32)},
         record=train.Record(every=record_every, snapshot_every=snapshot_every, metrics=metrics),
-        checkpointer=checkpointer, progress=progress)
+        checkpointer=checkpointer, divergence=divergence, progress=progress)

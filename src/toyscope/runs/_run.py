@@ -394,9 +394,16 @@ def _run_cell(job: tuple[str, dict[str, Any], str, bool]) -> str:
         return _run_cell_folder(study_name, values, Path(out))
 
 
+#: what :func:`_run_cell_folder` returns for a cell whose training diverged (then the message)
+DIVERGED = "diverged: "
+
+
 def _run_cell_folder(study_name: str, values: dict[str, Any], out_path: Path) -> str:
     """Run one cell into ``out_path``: ``"done before"`` if it is there (with the same config),
-    else run it, resuming its ``.partial`` folder if one exists, and return ``"ran"``."""
+    else run it, resuming its ``.partial`` folder if one exists, and return ``"ran"``; a cell
+    whose training diverges returns ``DIVERGED + message`` (the sweep records it and goes on)."""
+    from ..train import TrainingDiverged
+
     study = get_study(study_name)
     config = study.config_class.resolve(values)
     if out_path.is_dir():
@@ -405,7 +412,10 @@ def _run_cell_folder(study_name: str, values: dict[str, Any], out_path: Path) ->
     partial = partial_path(out_path)
     if partial.is_dir():
         _check_same_config(partial, study_name, config)
-    execute(study, config, resume=partial if partial.is_dir() else None, out=None if partial.is_dir() else out_path)
+    try:
+        execute(study, config, resume=partial if partial.is_dir() else None, out=None if partial.is_dir() else out_path)
+    except TrainingDiverged as err:
+        return DIVERGED + str(err)
     return "ran"
 
 
@@ -437,8 +447,10 @@ def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, li
     """Run every cell of ``grid`` over ``base_values`` into ``out/<cell name>/``, resumably.
 
     Every cell's config is validated before any cell runs (a bad value fails the whole sweep
-    with nothing written). A cell folder that exists already is reused only if it holds the same
-    config, and a ``.partial`` one is resumed. Returns the finished cells in grid order.
+    with nothing written). A cell whose training diverges is recorded with the summary
+    ``{"diverged": True, "divergence": message}`` and the other cells go on. A cell folder that
+    exists already is reused only if it holds the same config, and a ``.partial`` one is resumed.
+    Returns the finished cells in grid order.
 
     Raises:
         ConfigError: a cell's config is invalid, or a grid key repeats a value (it would run once
@@ -461,11 +473,17 @@ def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, li
         parsed.append(values)
     _make_folder(out)
     # quiet cells report nothing themselves: then one bar counts the finished cells
+    statuses = []
     with progress_bar(f"{study_name}: {len(jobs)} cells" if quiet else None, len(jobs)) as bar:
-        for _ in (executor or ProcessExecutor()).map(_run_cell, jobs):
+        for status in (executor or ProcessExecutor()).map(_run_cell, jobs):
+            statuses.append(status)
             bar.advance()
     finished = []
-    for (_, _, cell_out, _), values in zip(jobs, parsed):
+    for (_, _, cell_out, _), values, status in zip(jobs, parsed, statuses):
+        if status.startswith(DIVERGED):
+            finished.append(SweepCell(values, Path(cell_out), {"diverged": True,
+                                                               "divergence": status.removeprefix(DIVERGED)}))
+            continue
         summary = read_json(Path(cell_out) / "summary.json")
         if not isinstance(summary, dict):
             raise RunFolderError(f"{cell_out}/summary.json is not a JSON object")

@@ -9,12 +9,15 @@ them into a run folder. The study never writes files itself except through ``ctx
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ._memory import MemoryEstimate, check_memory
 
 
 class StudyConfig(BaseModel):
@@ -42,7 +45,8 @@ class StudyConfig(BaseModel):
         """Apply the preset named in ``values`` (default ``"default"``), then ``values`` over it.
 
         Raises:
-            ConfigError: unknown preset, unknown key or invalid value (one line, with choices).
+            ConfigError: unknown preset, unknown key or invalid value (one line, with choices), or a
+                config whose :meth:`peak_memory` exceeds the memory limit (see ``studies._memory``).
         """
         values = dict(values or {})
         preset = values.get("preset", "default")
@@ -53,9 +57,22 @@ class StudyConfig(BaseModel):
         if unknown:
             raise ConfigError(f"unknown config key {unknown[0]!r}; valid: {', '.join(sorted(cls.model_fields))}")
         try:
-            return cls.model_validate(merged)
+            config = cls.model_validate(merged)
         except ValidationError as err:
             raise ConfigError(_one_line(err)) from None
+        estimate = config.peak_memory()
+        if estimate is not None:
+            try:
+                study = re.sub(r"(?<!^)(?=[A-Z])", "-", cls.__name__.removesuffix("Config")).lower()
+                check_memory(estimate, f"this {study} config")
+            except ValueError as err:
+                raise ConfigError(str(err)) from None
+        return config
+
+    def peak_memory(self) -> MemoryEstimate | None:
+        """The run's estimated peak memory (from the config alone, before anything is allocated),
+        or ``None`` for no estimate; studies override it."""
+        return None
 
     @classmethod
     def from_saved(cls, values: dict[str, Any]) -> "StudyConfig":

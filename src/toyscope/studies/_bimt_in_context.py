@@ -20,10 +20,28 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import analysis, bimt, nets, tasks, viz
+from .. import analysis, bimt, nets, tasks, train, viz
 from ._base import Deviation, Figure, Section, StudyResult, Table
 
 N_LAYERS, N_HEADS = 2, 1
+
+
+#: When a BIMT run counts as diverged, on the recorded test loss (a data loss: the connection-cost
+#: penalty, which the lambda schedule raises on purpose, is never part of it) and on the weights.
+#: Every task's test loss at initialisation is O(1)-O(10) (MSE on targets of order 1, or cross
+#: entropy of up to log 59 ~ 4 classes) and Adam lowers it; a blow-up (learning rate 1e4: test
+#: loss 5e26) is far beyond 1e4. Adam moves a weight by about the learning rate per step, so at
+#: the paper's 1e-3 even 10^5 steps move it by at most ~100 while the L1 penalty pulls weights
+#: down; 1e3 is never reached by a healthy run.
+DIVERGENCE = train.DivergenceRule(max_loss=1e4, max_abs_weight=1e3, metric="test_loss",
+                                  advice="lower --set learning_rate=...")
+
+
+def without_diverged(result):
+    """``(result, n_diverged)``: the seeds that broke :data:`DIVERGENCE` left out (unchanged if none)."""
+    if result.diverged is None or not result.diverged.any():
+        return result, 0
+    return train.keep_members(result, ~result.diverged), int(result.diverged.sum())
 
 
 def member(tree, index):
@@ -60,8 +78,9 @@ def run_in_context(config, settings, method: bimt.BimtMethod, ctx) -> StudyResul
         batch_size=batch_size, order=bimt.replacement_order(len(data["train"]["y"]), n_networks=config.n_seeds,
                                                             n_steps=n_steps, batch_size=batch_size, seed=config.seed + 1),
         record_every=n_steps // 100, snapshot_every=n_steps // config.n_snapshots,
-        checkpointer=ctx.checkpointer("train"), progress=f"bimt in-context {config.method}")
-    n_seeds = config.n_seeds
+        checkpointer=ctx.checkpointer("train"), divergence=DIVERGENCE, progress=f"bimt in-context {config.method}")
+    result, n_diverged = without_diverged(result)
+    n_seeds = config.n_seeds - n_diverged  # the seeds analysed below
     members = [member(result.params, e) for e in range(n_seeds)]
     evaluate = jax.jit(lambda p: (last_loss(p, test), loss_fn(p, test), nets.apply(spec, p, test["x"])))
     evaluated = [evaluate(jax.tree_util.tree_map(jnp.asarray, m)) for m in members]
@@ -94,6 +113,8 @@ def run_in_context(config, settings, method: bimt.BimtMethod, ctx) -> StudyResul
                      "n_swaps": n_swaps.tolist(), "res2_probe_r2": probe_r2.tolist(),
                      "res2_max_abs_corr_w": best_corr.tolist()},
     }
+    if n_diverged:  # only when some seeds diverged, so existing summaries keep their keys
+        summary["diverged_seeds"] = n_diverged
 
     best = members[0]
     graph_fig = viz.transformer_connectivity_figure(spec, best, extent=config.extent, title=f"in-context, {config.method} (seed 0)",

@@ -30,7 +30,8 @@ from pydantic import model_validator
 
 from .. import analysis, bimt, nets, tasks, viz
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
-from ._bimt_in_context import member, run_in_context, slot_names
+from ._memory import MemoryEstimate
+from ._bimt_in_context import DIVERGENCE, member, run_in_context, slot_names, without_diverged
 
 # the tasks, in the column order of the paper's Tables 1-2
 TASK_NAMES = ("symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "in-context", "mnist")
@@ -71,6 +72,27 @@ class BimtConfig(StudyConfig):
     x_range: list[float] = [1.0, 3.0]  # in-context: x ~ U[x_range]
     d_model: int = 32  # in-context: transformer width (MLP 4x); the smoke preset shrinks it
     mlp_activation: Literal["gelu", "gelu_tanh"] = "gelu"  # in-context: the MLPs' GELU (authors' code: gelu_tanh)
+
+    def peak_memory(self) -> MemoryEstimate:
+        """Estimated peak memory (bytes by part), from the config alone: float32 params of
+        ``n_seeds`` networks times (snapshots + about 12 working copies: Adam's two moments,
+        gradients, the state, the swap hook's candidates), the data (MNIST: 70,000 images of
+        784 pixels, twice), and the activations of a batch forward and backward (3 copies). The
+        in-context transformer counts about 16 d_model^2 parameters per layer (2 layers)."""
+        setup = TASK_SETUPS[self.task]
+        widths = list(setup.widths)
+        if self.task == "in-context":
+            n_params, n_examples, width_sum = 2 * 16 * self.d_model ** 2, self.n_sequences, 8 * self.d_model
+            data = 4 * 2 * 16 * self.n_sequences
+        else:
+            n_params = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+            n_examples, width_sum = (setup.batch_size or self.n_train), sum(widths)
+            data = 2 * 4 * 70_000 * 794 if self.task == "mnist" else 4 * (self.n_train + self.n_test) * (widths[0] + widths[-1])
+        return MemoryEstimate({
+            "params, optimiser state and snapshots": 4 * self.n_seeds * n_params * (self.n_snapshots + 12),
+            "data": data,
+            "activations": 3 * 4 * self.n_seeds * n_examples * width_sum,
+        })
 
     PRESETS = {"default": {}, "smoke": {"n_steps": 1000, "n_seeds": 2, "n_snapshots": 2, "d_model": 8,
                                         "n_sequences": 500}}
@@ -199,10 +221,11 @@ def run(config: BimtConfig, ctx) -> StudyResult:
         learning_rate=config.learning_rate, metrics=metrics, batch_size=setup.batch_size,
         key=jax.random.key(config.seed + 1) if setup.batch_size else None, record_every=n_steps // 100,
         snapshot_every=n_steps // config.n_snapshots, checkpointer=ctx.checkpointer("train"),
-        progress=f"bimt {config.task} {config.method}")
+        divergence=DIVERGENCE, progress=f"bimt {config.task} {config.method}")
+    result, n_diverged = without_diverged(result)  # diverged seeds are left out of every analysis
     coords = bimt.network_coordinates(layout, extent=config.extent, layer_gap=settings.layer_gap)
     classification = setup.accuracy
-    n_seeds = config.n_seeds
+    n_seeds = config.n_seeds - n_diverged
     members = [member(result.params, e) for e in range(n_seeds)]
 
     final_test_loss = np.array([float(metrics["test_loss"](jax.tree_util.tree_map(jnp.asarray, m))) for m in members])
@@ -221,6 +244,8 @@ def run(config: BimtConfig, ctx) -> StudyResult:
         "per_seed": {"test_loss": final_test_loss.tolist(), "modularity": modularity.tolist(),
                      "n_active_weights": n_active.tolist(), "n_swaps": n_swaps.tolist()},
     }
+    if n_diverged:  # only when some seeds diverged, so existing summaries keep their keys
+        summary["diverged_seeds"] = n_diverged
     if classification:
         summary["test_accuracy"] = float(final_accuracy.mean())
         summary["test_accuracy_std"] = float(final_accuracy.std())
@@ -257,7 +282,9 @@ def run(config: BimtConfig, ctx) -> StudyResult:
             f"steps (Adam, lr {config.learning_rate}, λ {settings.lambdas} for {settings.lambda_steps} steps, A = "
             f"{config.extent}, y* = {settings.layer_gap}, k = {settings.top_k}, S = {config.swap_every}, "
             f"{config.norm} distances, cost normalization '{settings.normalization}'). Modularity: Newman Q of the "
-            "|w|-weighted neuron graph with networkx greedy_modularity_communities (weight='weight', resolution=1)."),
+            "|w|-weighted neuron graph with networkx greedy_modularity_communities (weight='weight', resolution=1)."
+            + (f" {n_diverged} of {config.n_seeds} seeds diverged (test loss above {DIVERGENCE.max_loss:g} or a "
+               f"weight above {DIVERGENCE.max_abs_weight:g}) and are left out." if n_diverged else "")),
             [Figure("graph", graph_fig, "Final connectivity graph of seed 0 (blue positive, red negative, width ∝ |w|/max|w| per layer)."),
              Figure("evolution", evolution_fig, "Connectivity graph of seed 0 over training."),
              Figure("loss", loss_fig, "Train and test loss per seed (dotted lines: λ schedule changes)."),

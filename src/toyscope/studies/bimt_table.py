@@ -18,7 +18,8 @@ from pydantic import field_validator
 from .. import bimt
 from .. import tasks as task_data
 from ._base import Deviation, Section, Study, StudyConfig, StudyResult, Table
-from .bimt import METHODS, TASK_NAMES, TASK_SETUPS
+from ._memory import BASELINE_BYTES, MemoryEstimate
+from .bimt import METHODS, TASK_NAMES, TASK_SETUPS, BimtConfig
 
 PAPER_TABLE1, PAPER_TABLE2 = bimt.PAPER_TABLE1, bimt.PAPER_TABLE2
 CLASSIFICATION = {task for task in TASK_NAMES if TASK_SETUPS[task].accuracy}
@@ -45,6 +46,14 @@ class BimtTableConfig(StudyConfig):
     n_steps: int | None = None
     cells_dir: str | None = None
     workers: int = 2
+
+    def peak_memory(self) -> MemoryEstimate:
+        """Estimated peak memory: ``workers`` cell processes at once, each a ``bimt`` run of the
+        largest task (:meth:`BimtConfig.peak_memory`, plus its own interpreter and JAX)."""
+        cell = max(BimtConfig(task=task, n_seeds=self.seeds_by_task.get(task, self.n_seeds)).peak_memory().total
+                   for task in self.tasks)
+        return MemoryEstimate({"cell processes": min(self.workers, len(self.tasks) * len(self.methods))
+                               * cell - BASELINE_BYTES})
 
     PRESETS = {"default": {}, "smoke": {"tasks": ["symbolic-a"], "methods": ["vanilla", "bimt"], "n_seeds": 2,
                                         "n_steps": 1000, "workers": 1}}
@@ -122,6 +131,11 @@ def run(config: BimtTableConfig, ctx) -> StudyResult:
         q = {}
         for method in config.methods:
             s = results[(task, method)]
+            if s.get("diverged"):  # a cell whose training diverged: recorded, not analysed
+                rows1.append([task, method, metric, "diverged", _paper(task, PAPER_TABLE1, method), "-", "-"])
+                rows2.append([task, method, "diverged", _paper(task, PAPER_TABLE2, method), "-"])
+                summary_out[f"{task}/{method}/diverged"] = True
+                continue
             values = np.array(s["per_seed"][metric])
             mods = np.array(s["per_seed"]["modularity"])
             q[method] = mods.mean()

@@ -29,6 +29,7 @@ from pydantic import field_validator, model_validator
 
 from .. import analysis, theory, train, viz
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._memory import MemoryEstimate
 
 PAPER_GAMMAS = {"gamma1": 0.46, "gamma2": 0.6, "gamma3": 0.75}
 
@@ -64,6 +65,17 @@ class CopyAverageConfig(StudyConfig):
     approx_tol: float = 0.1
     widths_per_cell: int | None = None
     cells_dir: str | None = None
+
+    def peak_memory(self) -> MemoryEstimate:
+        """Estimated peak memory: ``n_seeds`` float64 students per width of n (d + 1) parameters,
+        about 20 copies each (the gradient-flow solver's stages and saved states), and their dense
+        Hessians (P^2 float64, three copies for the eigen-solve) up to ``dense_limit``."""
+        d, widths = self.input_dim, self.widths
+        n_params = [n * (d + 1) for n in widths]
+        return MemoryEstimate({
+            "students": 8 * 20 * self.n_seeds * sum(n_params),
+            "Hessians": 3 * 8 * self.n_seeds * min(max(n_params), self.dense_limit) ** 2,
+        })
 
     PRESETS = {
         "default": {},
@@ -155,6 +167,7 @@ def _run(config: CopyAverageConfig, ctx) -> StudyResult:
     else:
         students = _converge_students(ctx, teacher, objective, widths=widths, n_seeds=config.n_seeds, seed=config.seed,
                                       activation=activation, converge=config.converge_options(), **tolerances)
+        _check_divergence(divergence_rule(k, max(widths)), students.members, students.records)
         rows = [_student_row(n, s, record, student, k=k, activation=activation)
                 for (n, s), record, student in zip(students.members, students.records, students.classes)]
         sensitivity = theory.tolerance_sensitivity(students.a, students.w, [n for n, _ in students.members], teacher.w,
@@ -199,6 +212,38 @@ def _run(config: CopyAverageConfig, ctx) -> StudyResult:
 
     return StudyResult(summary=summary, sections=sections, metrics=_metrics(rows), **_params(teacher, students),
                        deviations=_deviations(config.converge_options(), k=k, n_seeds=config.n_seeds))
+
+
+#: A student whose weights exceed this has diverged (the converged configurations have
+#: |a|, |w| of order 1 to k: copies, averages and their perturbations of unit teacher vectors).
+DIVERGED_WEIGHT = 1e4
+#: stated share of diverged students the study tolerates: none (every student is a row of the
+#: phase diagram and its class counts; the flow has no learning rate, so a blow-up is a solver failure)
+DIVERGED_SHARE = 0.0
+
+
+def divergence_rule(k: int, n_max: int) -> train.DivergenceRule:
+    """The study's rule on the population (data) loss and the weights of its students.
+
+    The loss is the exact population MSE; gradient flow never raises it, so a converged student
+    stays below its Glorot initial loss, which is at most about the teacher's and the student's
+    squared outputs, O((k + n)^2) for both activations: ten times that is a blow-up.
+    """
+    return train.DivergenceRule(max_loss=10.0 * (k + n_max) ** 2, max_abs_weight=DIVERGED_WEIGHT,
+                                max_diverged_share=DIVERGED_SHARE,
+                                advice="try another --set flow_solver=... or a tighter --set flow_rtol=...")
+
+
+def _check_divergence(rule: train.DivergenceRule, members, records) -> None:
+    """Raise ``TrainingDiverged`` (the stated share is 0) if a student broke ``rule``."""
+    for (n, seed), record in zip(members, records):
+        weight = float(np.max(np.abs(record.x)))
+        # finite blow-ups only: a non-finite flow is reported as not converged, with its note
+        if record.loss > rule.max_loss or weight > rule.max_abs_weight:
+            what = (f"loss {record.loss:.3g} > {rule.max_loss:g}" if record.loss > rule.max_loss
+                    else f"max |weight| {weight:.3g} > {rule.max_abs_weight:g}")
+            raise train.TrainingDiverged(f"training diverged: {what} at convergence of the width-{n} student "
+                                         f"(seed {seed}); {rule.advice}")
 
 
 def _objective(teacher, activation: str, n_max: int) -> train.FlatObjective:
@@ -253,6 +298,9 @@ def _rows_from_cells(ctx, base_values: dict, widths: list[int], *, widths_per_ce
     tolerance sensitivity and the number of groups."""
     groups = [widths[i:i + widths_per_cell] for i in range(0, len(widths), widths_per_cell)]
     cells = ctx.sweep("copy-average", base_values, {"n_values": groups}, cells_dir)
+    for _, summary in cells:  # the stated share of diverged students is 0: a diverged group fails the run
+        if summary.get("diverged"):
+            raise train.TrainingDiverged(summary["divergence"])
     rows = [row for _, summary in cells for row in summary["runs"]]
     sensitivity = theory.merge_tolerance_sensitivity([summary["tolerance_sensitivity"] for _, summary in cells])
     return rows, sensitivity, len(groups)

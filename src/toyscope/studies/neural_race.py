@@ -35,6 +35,7 @@ from pydantic import Field, model_validator
 
 from .. import analysis, nets, tasks, theory, train, viz
 from ._base import ConfigError, Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._memory import MemoryEstimate
 
 EXPERIMENTS = ("routing", "xor", "race", "fraction", "init-scale", "mnist")
 N_ITEMS = tasks.N_ROUTING_ITEMS
@@ -66,6 +67,19 @@ class NeuralRaceConfig(StudyConfig):
     mnist_batch_size: int = Field(200, ge=1, description="mnist: minibatch size (SGD)")
     mnist_steps: int = Field(6000, ge=20, description="mnist: SGD steps per run")
     mnist_sigma0_values: list[float] = Field(default_factory=lambda: [0.2, 1.0, 2.5], description="mnist: init scales")
+
+    def peak_memory(self) -> MemoryEstimate:
+        """Estimated peak memory (an upper-ish bound): ``n_reps`` float32 networks of up to M^2
+        pathways (the smallest pathway group) of N_h^2 + 2 d N_h weights each (d = max(M, the MNIST
+        features)), times 20 snapshots and about 10 working copies; MNIST's images (all
+        rotations, float32) for that experiment."""
+        m, n_hidden = self.m, self.n_hidden or 128
+        d = max(m, self.mnist_features)
+        n_params = m * m * (n_hidden ** 2 + 2 * d * n_hidden)
+        parts = {"networks and snapshots": 4 * self.reps * n_params * 30}
+        if self.experiment == "mnist":
+            parts["MNIST images"] = 4 * 2 * self.mnist_images * m * 784
+        return MemoryEstimate(parts)
 
     PRESETS = {
         "default": {},
@@ -105,6 +119,17 @@ class NeuralRaceConfig(StudyConfig):
 
 # ----------------------------------------------------------------------------------------------
 # shared pieces
+
+#: When a run of this study has diverged. The nets are (gated) deep linear networks trained by
+#: full-batch or minibatch GD on the half squared error, from small inits (entries N(0,
+#: sigma0^2 / N_h), sigma0 <= 2.5): the loss starts at about half the targets' squared norm
+#: (O(1)-O(100) for target singular values up to ~14) and GD at a stable rate only lowers it, and
+#: the trained weights stay O(1) per entry (mode strengths ~ the singular values spread over N_h
+#: units). A data loss above 1e6 or a weight above 1e4 is a blow-up. The repetitions are averaged
+#: and compared with the closed-form dynamics, so a study value over a partly diverged set of
+#: repetitions would be wrong: the stated share is 0, any diverged repetition fails the run.
+DIVERGENCE = train.DivergenceRule(max_loss=1e6, max_abs_weight=1e4, max_diverged_share=0.0,
+                                  advice="lower --set learning_rate=... (or sigma0)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,7 +197,7 @@ def _simulate(loss_fn, params, batch, schedule: _Schedule, *, ctx, name: str, sn
     return train.train(loss_fn, params, batch, optimizer=train.Optimizer("sgd", schedule.learning_rate),
                        n_steps=schedule.n_steps,
                        record=train.Record(every=schedule.record_every, snapshot_every=schedule.n_steps // snapshots),
-                       checkpointer=ctx.checkpointer(name), progress=name)
+                       checkpointer=ctx.checkpointer(name), divergence=DIVERGENCE, progress=name)
 
 
 _COMMON_DEVIATIONS = [
@@ -429,7 +454,7 @@ def _run_race(config: NeuralRaceConfig, ctx) -> StudyResult:
                           optimizer=train.Optimizer("sgd", schedule.learning_rate), n_steps=schedule.n_steps,
                           record=train.Record(every=schedule.record_every, chunk_steps=schedule.n_steps // 10,
                                               metrics={"top_hidden_sv": analysis.top_singular_value_metric(hidden_used)}),
-                          checkpointer=ctx.checkpointer(f"race_g{g}"),
+                          checkpointer=ctx.checkpointer(f"race_g{g}"), divergence=DIVERGENCE,
                           progress=f"race P={p_shared}")
         sv = run.metrics["top_hidden_sv"]  # (T, E)
         curves[f"P = {p_shared}"] = {"theory_strength": b_h, "sim_strength": sv, "theory_loss": loss, "sim_loss": run.loss}
@@ -619,7 +644,7 @@ def _train_mnist(setup: _MnistRoutes, k: int, init: _Init, *, key, ctx, name: st
                       optimizer=train.Optimizer("sgd", setup.learning_rate), n_steps=setup.n_steps,
                       batching=train.Minibatch(batch_size, key=jax.random.fold_in(key, 1)),
                       record=train.Record(every=setup.n_steps // 20, chunk_steps=setup.n_steps // 4),
-                      checkpointer=ctx.checkpointer(name), progress=name)
+                      checkpointer=ctx.checkpointer(name), divergence=DIVERGENCE, progress=name)
     evaluation = tasks.transformed_routing_task(*setup.eval_pool, setup.permutations, np.ones((m, m), bool),
                                                 setup.eval_per_route, seed=setup.seed + 1)
     trained, untrained = analysis.route_classification_errors(spec, run.params, evaluation, setup.permutations, routes)

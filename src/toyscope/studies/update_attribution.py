@@ -28,6 +28,7 @@ from pydantic import field_validator, model_validator
 
 from .. import analysis, nets, tasks, train, viz
 from ._base import ConfigError, Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._memory import MemoryEstimate
 
 REFERENCE_SPLIT_SIZE = 60_000  # the paper's windows refer to MNIST's 60,000-image training split
 PAPER_R2 = {"weights": 0.28, "biases": 0.17}
@@ -52,6 +53,18 @@ class UpdateAttributionConfig(StudyConfig):
     fork_examples: int | None = None  # cap on examples per fork (None: all remaining data)
     n_permutations: int = 9999
     fork_engine: Literal["engine", "blocked"] = "blocked"  # blocked: exact per-sample SGD in blocks (faster)
+
+    def peak_memory(self) -> MemoryEstimate:
+        """Estimated peak memory: the images (70,000 of 784 pixels, float32, twice), and
+        ``n_seeds`` float32 784-``hidden``-10 MLPs forked onto every group (groups + 1 forks),
+        each with a tally per group and about 12 working copies (the activation sweep runs one
+        activation at a time)."""
+        n_params = 784 * self.hidden + self.hidden + 10 * self.hidden + 10
+        forks = len(self.groups) + 1
+        return MemoryEstimate({
+            "images": 2 * 4 * 70_000 * 784,
+            "networks, forks and tallies": 4 * self.n_seeds * n_params * forks * (len(self.groups) + 12),
+        })
 
     PRESETS = {
         "default": {},
@@ -96,6 +109,14 @@ class _Recipe(NamedTuple):
     fork_engine: str
 
 
+#: When a phase-1 net counts as diverged: its recorded data loss (per-sample MSE/BCE on 2 outputs
+#: in [0, 1] after a softplus/sigmoid output; at most a few units at initialisation and falling
+#: under SGD at rate 0.1) above 1e3, or a weight above 1e3 (He-initialised weights are below ~1
+#: and 12,000 online steps at rate 0.1 move them by far less than that). Seeds that break it are
+#: left out of the attribution, the forks and every statistic; the run fails when all do.
+DIVERGENCE = train.DivergenceRule(max_loss=1e3, max_abs_weight=1e3, advice="lower --set learning_rate=...")
+
+
 class _ActivationRun(NamedTuple):
     """Phase 1, the forks and the per-seed attribution of one hidden activation."""
 
@@ -104,6 +125,7 @@ class _ActivationRun(NamedTuple):
     forks: train.ForkResult  # params: leaves (4, E, ...)
     members: list[analysis.MemberAttribution]  # one per seed
     accuracy: np.ndarray  # (E,) held-out accuracy of the phase-1 nets
+    n_diverged: int = 0  # seeds left out (broke DIVERGENCE)
 
 
 def run(config: UpdateAttributionConfig, ctx) -> StudyResult:
@@ -139,7 +161,7 @@ def run(config: UpdateAttributionConfig, ctx) -> StudyResult:
     pixel_map = analysis.mean_correlation_map(np.stack([m.pixel_correlation for m in main.members]),
                                               dataset.images.shape[1:])
     fork_length = analysis.r2_against_snapshots(main.phase1.aux, main.forks.snapshot_steps, main.forks.snapshots,
-                                                config.n_seeds)
+                                                config.n_seeds - main.n_diverged)
 
     summary = {
         "dataset": dataset.name,
@@ -163,6 +185,9 @@ def run(config: UpdateAttributionConfig, ctx) -> StudyResult:
         "loss": config.loss, "output_activation": config.output_activation, "learning_rate": config.learning_rate,
         "pixel_correlation": analysis.correlation_map_summary(pixel_map),
     }
+    diverged = {act: r.n_diverged for act, r in runs.items() if r.n_diverged}
+    if diverged:  # only when some seeds diverged, so existing summaries keep their keys
+        summary["diverged_seeds"] = diverged
 
     sections = [
         _setup_section(summary, recipe, dataset, activation=config.activation, phase1_images=config.phase1_images),
@@ -195,7 +220,10 @@ def _run_activation(ctx, act: str, recipe: _Recipe, data: dict, split: tasks.Gro
     phase1 = train.train(loss_fn, params, data, optimizer=sgd, n_steps=len(split.phase1),
                          batching=train.Online(split.phase1), observer=train.group_tally_observer(tally_from),
                          aux=tallies, checkpointer=ctx.checkpointer(f"phase1-{act}"), progress=f"phase 1 ({act})",
-                         fast_path=False)
+                         fast_path=False, divergence=DIVERGENCE)
+    n_diverged = int(phase1.diverged.sum())
+    if n_diverged:  # diverged seeds are left out of the forks and every analysis
+        phase1 = train.keep_members(phase1, ~phase1.diverged)
     record = train.Record(snapshot_every=math.ceil(max(s.size for s in split.forks) / N_FORK_SNAPSHOTS))
     if recipe.fork_engine == "blocked":
         forks = ctx.cached(f"forks-{act}", lambda: train.fork(loss_fn, phase1.params, data, split.forks,
@@ -203,9 +231,10 @@ def _run_activation(ctx, act: str, recipe: _Recipe, data: dict, split: tasks.Gro
     else:
         forks = train.fork(loss_fn, phase1.params, data, split.forks, optimizer=sgd, record=record,
                            checkpointer=ctx.checkpointer(f"forks-{act}"), progress=f"forks ({act})", fast_path=False)
-    members = [analysis.member_attribution(phase1.aux, forks.params, e) for e in range(recipe.n_seeds)]
+    members = [analysis.member_attribution(phase1.aux, forks.params, e) for e in range(recipe.n_seeds - n_diverged)]
     held_out = np.asarray(nets.apply(spec, phase1.params, data["x"][split.rest]))
-    return _ActivationRun(spec, phase1, forks, members, analysis.ensemble_accuracy(held_out, held_out_labels))
+    return _ActivationRun(spec, phase1, forks, members, analysis.ensemble_accuracy(held_out, held_out_labels),
+                          n_diverged)
 
 
 def _stat(members: list[analysis.MemberAttribution], kind: str, field: str) -> list:
@@ -264,7 +293,10 @@ def _setup_section(summary: dict, recipe: _Recipe, dataset: tasks.Dataset, *, ac
     n = summary["n_examples"]
     output = activation if recipe.output_activation == "same" else recipe.output_activation
     text = (
-        f"Data: {dataset.name} {dataset.split} split ({summary['split_size']} images). "
+        (f"Seeds that diverged (loss above {DIVERGENCE.max_loss:g} or a weight above {DIVERGENCE.max_abs_weight:g}) "
+         f"are left out of everything below, by activation: {summary['diverged_seeds']}. "
+         if "diverged_seeds" in summary else "")
+        + f"Data: {dataset.name} {dataset.split} split ({summary['split_size']} images). "
         + ("This is the paper's split: the numbers below are a reproduction." if summary["reproduction"] else
            f"The paper used the {REFERENCE_SPLIT_SIZE:,}-image training split, which is not in the data directory; the "
            f"windows are scaled by {summary['split_size']}/{REFERENCE_SPLIT_SIZE}, so this is NOT a reproduction of "

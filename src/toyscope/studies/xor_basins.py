@@ -41,6 +41,7 @@ from pydantic import Field, field_validator, model_validator
 from .. import analysis, nets, tasks, train, viz
 from ..analysis import ACCURACY_CLASSES, format_fraction
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._memory import MemoryEstimate
 
 #: hidden units of the minimal XOR circuit sought in wider nets (the paper's 5-neuron net)
 MINIMAL_UNITS = 2
@@ -91,6 +92,34 @@ class XorBasinsConfig(StudyConfig):
     splice_noise: float = Field(0.0, ge=0, description="std of the off-block weights at splice time")
     splice_steps: int = Field(5000, ge=10)
 
+    def peak_memory(self) -> MemoryEstimate:
+        """Estimated peak memory of this run (bytes by part), from the config alone.
+
+        Per network of P = 4 w + 1 parameters: the tiny-ensemble trainer holds about 8 float32
+        copies of its parameters (init, state, gradients, the device copy, the result) and the
+        recorded losses (``n_steps / record_every`` float32); the analyses keep float64 flat
+        copies, accuracies, gate labels and circuit tests, about 64 float64 per parameter. The
+        ensembles are trained one after another (the main one stays alive), so the peak is the
+        main ensemble plus the largest of the others. t-SNE and the pair sample grow as the square
+        of ``min(n_networks, analysis_sample)``; trajectories keep their snapshots.
+        """
+        records = self.n_steps // self.record_every
+
+        def ensemble(n_networks, width):
+            n_params = 4 * width + 1
+            return n_networks * (8 * 4 * n_params + 4 * records + 64 * 8 * n_params)
+
+        sample = min(self.n_networks, self.analysis_sample)
+        snapshots = self.n_steps // self.snapshot_every + 1
+        others = max(ensemble(self.n_networks_large or self.n_networks, self.width_large),
+                     ensemble(self.n_networks_per_scale, self.width))
+        return MemoryEstimate({
+            "the main ensemble": ensemble(self.n_networks, self.width),
+            "the width-large or init-scale ensemble": others,
+            "t-SNE and pair samples": 8 * 8 * sample ** 2,
+            "trajectories": 4 * self.n_trajectories * (4 * self.width + 1) * snapshots,
+        })
+
     PRESETS = {
         "default": {},
         "smoke": {"n_networks": 128, "n_steps": 1000, "init_scales": [1.0], "n_networks_per_scale": 128,
@@ -136,12 +165,31 @@ class XorBasinsConfig(StudyConfig):
 
 
 class Recipe(NamedTuple):
-    """How every ensemble of the study is trained: full-batch BCE on the logit."""
+    """How every ensemble of the study is trained: full-batch BCE on the logit, and when a
+    network counts as diverged."""
 
     optimizer: str
     learning_rate: float
     n_steps: int
     record_every: int
+    divergence: train.DivergenceRule | None = None
+
+
+def divergence_rule(config: XorBasinsConfig) -> train.DivergenceRule:
+    """When a net of this study has diverged (finite blow-ups too, not only NaN/Inf).
+
+    The hidden units are sigmoids in (0, 1), so the output logit is at most
+    ``(width + 1) * max|w|`` and the BCE at most that plus log 2. Gradient descent at the default
+    rate starts from the initial weights (about 4 sigma0 at most over 10^4 draws, sigma0 = the
+    largest init scale used, 1 for PyTorch's default) and grows them only like log t on a solved
+    net (max |w| about 12 after 1000 steps, under 40 at the default 5000 steps and scale 8); the
+    loss starts below about 45 sigma0 + 1 (width 8) and GD lowers it. A blow-up (learning rate
+    1e6: loss 4e5 and weights 1e5 by step 50) is orders of magnitude past both bounds below,
+    which scale with sigma0 so that a large init scale is not mistaken for divergence.
+    """
+    scale = max([1.0, config.init_scale or 1.0, *config.init_scales])
+    return train.DivergenceRule(max_loss=1e3 * scale, max_abs_weight=1e3 * scale,
+                                advice="lower --set learning_rate=... (or init_scale / init_scales)")
 
 
 class InitOptions(NamedTuple):
@@ -161,7 +209,17 @@ def train_ensemble(spec, params, data, recipe: Recipe, *, snapshot_every=None, p
     GD on 64 or more nets, the general engine otherwise)."""
     return train.train(train.mlp_objective(spec, "bce"), params, data,
                        optimizer=train.Optimizer(recipe.optimizer, recipe.learning_rate), n_steps=recipe.n_steps,
-                       record=train.Record(every=recipe.record_every, snapshot_every=snapshot_every), progress=progress)
+                       record=train.Record(every=recipe.record_every, snapshot_every=snapshot_every),
+                       divergence=recipe.divergence, progress=progress)
+
+
+def without_diverged(result, init_params):
+    """``(result, init_params, n_diverged)`` with the members that broke the divergence rule left out
+    (unchanged when none did)."""
+    if result.diverged is None or not result.diverged.any():
+        return result, init_params, 0
+    keep = ~result.diverged
+    return train.keep_members(result, keep), _select(init_params, keep), int(result.diverged.sum())
 
 
 class Ensemble(NamedTuple):
@@ -212,7 +270,8 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     rng = np.random.default_rng(config.seed)
     keys = jax.random.split(jax.random.key(config.seed), 6)
     data = tasks.boolean_task(np.array([int(c) for c in config.targets]), 2)
-    recipe = Recipe(config.optimizer, config.learning_rate, config.n_steps, config.record_every)
+    recipe = Recipe(config.optimizer, config.learning_rate, config.n_steps, config.record_every,
+                    divergence_rule(config))
     init = InitOptions(config.init_scheme, config.init_scale)
     report = _Report({"n_networks": config.n_networks, "width": config.width, "targets": config.targets})
 
@@ -224,7 +283,8 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     gates = report.add(*label_gates(main, data["x"]))
 
     clock.stage("clusters_embeddings")
-    sample = np.sort(rng.choice(config.n_networks, min(config.n_networks, config.analysis_sample), replace=False))
+    n_kept = len(main.classes)  # n_networks, less any diverged members
+    sample = np.sort(rng.choice(n_kept, min(n_kept, config.analysis_sample), replace=False))
     clusters = report.add(*cluster_parameters(
         main, gates.labels, sample, ctx, n_clusters=config.n_clusters, canonical_key=config.canonical_key,
         seed=config.seed, perplexity=config.tsne_perplexity, iterations=config.tsne_iterations))
@@ -254,6 +314,8 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
                                n_inputs=config.splice_inputs, noise=config.splice_noise, key=keys[3]))
 
     clock.stage(None)
+    if report.diverged:  # counted only when some members diverged (existing summaries keep their keys)
+        report.summary["diverged_members"] = report.diverged
     report.summary["stage_seconds"] = clock.seconds
     report.summary["wall_seconds_study"] = round(time.perf_counter() - clock.started, 2)
     return StudyResult(summary=report.summary, params=report.tensors, param_docs=report.docs, metrics=report.metrics,
@@ -277,11 +339,14 @@ class _Report:
     def __init__(self, summary: dict):
         self.summary, self.sections = summary, []
         self.tensors, self.docs, self.metrics = {}, {}, {}
+        self.diverged: dict[str, object] = {}  # ensemble -> members left out as diverged
 
     def add(self, *args):
         """Add ``findings`` (the last argument); return the experiment's result (the first, if any)."""
         findings: Findings = args[-1]
-        self.summary.update(findings.numbers)
+        numbers = dict(findings.numbers)
+        self.diverged.update(numbers.pop("_diverged", {}))
+        self.summary.update(numbers)
         if findings.section is not None:
             self.sections.append(findings.section)
         self.tensors.update(findings.tensors)
@@ -300,6 +365,7 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
     init_params = init_ensemble(spec, init, key=key, n_networks=n_networks)
     result = ctx.cached("main_ensemble", lambda: train_ensemble(
         spec, init_params, data, recipe, progress=f"training {n_networks} nets"))
+    result, init_params, n_diverged = without_diverged(result, init_params)
     targets = "".join(str(int(v)) for v in data["y"][:, 0])
     accuracy = analysis.classification_accuracy(spec, result.params, data["x"], data["y"])
     main = Ensemble(spec, init_params, result, analysis.accuracy_classes(accuracy))
@@ -309,6 +375,7 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
         "accuracy_fractions": {k: p.fraction for k, p in fractions.items()},
         "accuracy_fraction_intervals": {k: [p.low, p.high] for k, p in fractions.items()},
         "final_loss_median_by_class": {k: t.final.median for k, t in trends.items()},
+        **({"_diverged": {"main": n_diverged}} if n_diverged else {}),
     }
     n, n_points = len(main.classes), len(data["x"])
     fig = viz.accuracy_and_loss_figure(
@@ -320,7 +387,11 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
     flat = [name for name, t in trends.items() if t.loglog_slope >= FALLING_SLOPE]
     tail = f"last {100 * (1 - LOSS_TAIL_START):.0f}%"
     defaults = XorBasinsConfig.model_fields
-    text = (
+    left_out = (f"{n_diverged} of {n + n_diverged} networks diverged (they broke the study's divergence rule: "
+                f"data loss above {recipe.divergence.max_loss:g} or a weight above "
+                f"{recipe.divergence.max_abs_weight:g}) and are left out of every analysis below. "
+                if n_diverged else "")
+    text = left_out + (
         f"This run ({preset} preset): {n} networks, init '{init.scheme}'"
         f"{'' if init.scale is None else f' (sigma0 = {init.scale})'}, optimiser {recipe.optimizer}, "
         f"learning rate {recipe.learning_rate}, {recipe.n_steps} full-batch steps on the {n_points} points "
@@ -634,10 +705,10 @@ def sweep_init_scale(spec, data, recipe: Recipe, scales, *, n_networks: int, key
     for i, scale in enumerate(scales):
         unit = nets.init(spec, key=jax.random.fold_in(key, i), n_networks=n_networks, scheme="normal", scale=1.0)
         params = jax.tree_util.tree_map(lambda a, s=scale: s * a, unit)  # N(0, scale^2), one compiled init
-        result = train_ensemble(spec, params, data, recipe)
+        result, _, n_diverged = without_diverged(train_ensemble(spec, params, data, recipe), params)
         accuracy = analysis.classification_accuracy(spec, result.params, data["x"], data["y"])
         solved = analysis.class_fractions(analysis.accuracy_classes(accuracy), ["1.0"])["1.0"]
-        rows.append([scale, solved.count, n_networks])
+        rows.append([scale, solved.count, n_networks - n_diverged] + ([n_diverged] if n_diverged else []))
     return rows
 
 
@@ -650,6 +721,9 @@ def predict_success(main: Ensemble, data, recipe: Recipe, ctx, *, scales, n_netw
     auc = analysis.success_auc(flat_init, success, seed=seed, n_folds=AUC_FOLDS)
     numbers = {"init_success_auc": None if auc is None else auc[0],
                "success_by_init_scale": {str(r[0]): r[1] / r[2] for r in scale_rows}}
+    diverged = {str(r[0]): r[3] for r in scale_rows if len(r) > 3}  # scale -> members left out
+    if diverged:
+        numbers["_diverged"] = {"init_scales": diverged}
     rates = [analysis.proportion(r[1], r[2]) for r in scale_rows]
     default = analysis.class_fractions(main.classes, ["1.0"])["1.0"]
     fig = viz.rate_against_scale_figure(
@@ -684,6 +758,7 @@ def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, 
     init_large = init_ensemble(spec_large, init, key=key, n_networks=n_networks)
     result_large = ctx.cached("large_ensemble", lambda: train_ensemble(
         spec_large, init_large, data, recipe, progress=f"training {n_networks} width-{width} nets"))
+    result_large, init_large, n_diverged = without_diverged(result_large, init_large)
     n_steps = recipe.n_steps
     final = result_large.params
     accuracy = analysis.classification_accuracy(spec_large, final, data["x"], data["y"])
@@ -699,6 +774,7 @@ def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, 
         "minimal_subnetwork_count": [counts.minimal, counts.solved],
         "split_computation_count": counts.split,
         "large_final_loss_median": analysis.quantiles(result_large.loss[-1]).median,
+        **({"_diverged": {"large": n_diverged}} if n_diverged else {}),
     }
     rows = [[f"contains a {MINIMAL_UNITS}-unit sub-network with the same classification",
              format_fraction(counts.minimal, counts.solved)],
@@ -710,7 +786,7 @@ def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, 
     fig = viz.loss_histogram_figure(result_large.loss[-1], xlabel=f"final BCE loss, width-{width} nets",
                                     band=(0.3, 0.6), band_label="paper: 0.3-0.6")
     neurons = sum(spec_large.widths)
-    text = (
+    text = (f"{n_diverged} diverged networks are left out. " if n_diverged else "") + (
         f"{len(classes)} sigmoid 2-{width}-1 nets ({neurons} neurons; the paper's '6-neuron' net has width 3), "
         f"trained like the main ensemble. Of the {counts.solved} that reach 100% accuracy, "
         f"{format_fraction(counts.minimal, counts.solved)} contain a {MINIMAL_UNITS}-hidden-unit sub-network "

@@ -3,8 +3,8 @@ SGD, blocked per-sample SGD) and always returns a :class:`TrainResult`; :func:`f
 networks on data subsets; :func:`converge` to take an ensemble to stationary points (gradient
 flow, Newton refinement, saddle escapes). Options travel in small typed objects
 (:class:`Optimizer`, :class:`FullBatch` / :class:`Minibatch` / :class:`Online`, :class:`Record`,
-:class:`Regularizer`, :class:`PeriodicHook`; :class:`GradientFlow`, :class:`NewtonRefinement`,
-:class:`SaddleEscape`).
+:class:`Regularizer`, :class:`PeriodicHook`, :class:`DivergenceRule` with :func:`keep_members`;
+:class:`GradientFlow`, :class:`NewtonRefinement`, :class:`SaddleEscape`).
 
 Deprecated for one release (thin wrappers returning what they always did): ``fit``,
 ``fit_small_ensemble``, ``blocked_online_sgd``, ``blocked_forks``, ``train_forks``,
@@ -13,6 +13,7 @@ keywords of ``train``.
 """
 
 from ._converge import converge, ConvergeRecord, GradientFlow, NewtonRefinement, SaddleEscape
+from ._divergence import DivergenceRule, keep_members
 from ._engine import MODES, NAN_POLICIES, Checkpointer, TrainingDiverged, TrainResult, TrainState
 from ._gradient_flow import SOLVERS, FlowResult, make_gradient_flow
 from ._hooks import map_param_shaped
@@ -29,7 +30,8 @@ from ._update_tallies import group_tally_observer, GroupTallyObserver
 
 __all__ = [
     "bce_with_logits_loss", "blocked_forks", "blocked_online_sgd", "Checkpointer", "converge", "converge_ensemble",
-    "ConvergeRecord", "fit", "fit_small_ensemble", "FlatObjective", "FlowResult", "fork", "ForkResult", "FullBatch",
+    "ConvergeRecord", "DivergenceRule", "keep_members", "fit", "fit_small_ensemble", "FlatObjective", "FlowResult",
+    "fork", "ForkResult", "FullBatch",
     "GradientFlow", "group_tally_observer", "GroupTallyObserver", "loss_function", "LOSSES", "make_gradient_flow",
     "make_optimizer", "map_param_shaped", "MAX_UNROLLED", "MIN_SMALL_ENSEMBLE", "Minibatch", "mlp_loss",
     "mlp_objective", "MLPObjective", "MODES", "mse_loss", "NAN_POLICIES", "NewtonRefinement", "Online",

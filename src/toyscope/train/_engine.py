@@ -39,7 +39,8 @@ NAN_POLICIES = ("raise", "freeze")
 
 
 class TrainingDiverged(RuntimeError):
-    """A loss or parameter became NaN or Inf (names the step and ensemble member)."""
+    """A loss or parameter became NaN or Inf, or broke a :class:`~toyscope.train.DivergenceRule`
+    (names the step, the ensemble member and the value)."""
 
 
 class Checkpointer(Protocol):
@@ -92,6 +93,10 @@ class TrainResult:
         path: which implementation ran: ``"engine"`` (the general engine), ``"small_ensemble"``
             or ``"blocked_online"`` (the fast paths :func:`train` dispatches to; these keep no
             optimiser moments beyond plain SGD's empty state).
+        diverged: ``(E,)`` bool, members that broke the ``divergence=`` rule of :func:`train`
+            (``None`` without a rule); divergence_step: ``(E,)`` the first recorded step (loss
+            record, snapshot or the end) where it was seen, -1 if none; divergence_value:
+            ``(E,)`` the loss or max |weight| that broke it (NaN if none).
     """
 
     params: Any
@@ -104,6 +109,9 @@ class TrainResult:
     snapshots: Any
     frozen_members: list[tuple[int, int]]
     path: str = "engine"
+    diverged: np.ndarray | None = None
+    divergence_step: np.ndarray | None = None
+    divergence_value: np.ndarray | None = None
 
     def squeeze(self) -> "TrainResult":
         """Drop the ensemble axis of a one-member result (used for single networks)."""

@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import nets
 from .._progress import progress_bar
+from ._divergence import DivergenceRule, evaluate_divergence
 from ._engine import MODES, NAN_POLICIES, Checkpointer, TrainingDiverged, TrainResult, run_engine
 from ._objective import MLPObjective
 from ._online_fast import blocked_forks_run, blocked_sgd, fork_order, tile_forks
@@ -57,6 +58,7 @@ def train(
     aux=None,
     checkpointer: Checkpointer | None = None,
     nan_policy: str = "raise",
+    divergence: DivergenceRule | None = None,
     progress: str | None = "training",
     fast_path: bool = True,
     **flat_keywords,
@@ -102,6 +104,11 @@ def train(
         checkpointer: saves the state after every chunk and resumes from a saved one.
         nan_policy: ``raise`` stops with :class:`TrainingDiverged` naming the step and member;
             ``freeze`` keeps a diverged member's last finite params and reports it.
+        divergence: a :class:`DivergenceRule` (bounds on the recorded data loss and on the
+            weights), checked after training on every path: the result's ``diverged``,
+            ``divergence_step`` and ``divergence_value`` flag the members that broke it; one
+            network, all members or more than the rule's share raise :class:`TrainingDiverged`
+            (a non-finite value raising under ``nan_policy="raise"`` then carries the rule's advice).
         progress: progress-bar label, or ``None``.
         fast_path: ``False`` forces the general engine (for benchmarks and cross-checks).
         **flat_keywords: deprecated flat options of the previous ``train`` (``mode``,
@@ -113,7 +120,8 @@ def train(
         A :class:`TrainResult` (``path`` says which implementation ran).
 
     Raises:
-        ValueError: inconsistent arguments (one line naming the argument); TrainingDiverged: see ``nan_policy``.
+        ValueError: inconsistent arguments (one line naming the argument); TrainingDiverged: see
+        ``nan_policy`` and ``divergence``.
 
     Example:
         >>> x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
@@ -136,9 +144,18 @@ def train(
             raise ValueError("train(): pass either the flat keywords or batching=/record=/hook=, not both")
         batching, record, regularizer, hook = options_from_flat(regularizer=regularizer, **flat_keywords)
         fast_path = False  # the flat keywords always ran the general engine
-    return train_with_options(objective, params, data, optimizer=optimizer, n_steps=n_steps, batching=batching,
-                              record=record, regularizer=regularizer, hook=hook, observer=observer, aux=aux,
-                              checkpointer=checkpointer, nan_policy=nan_policy, progress=progress, fast_path=fast_path)
+    if divergence is not None and not isinstance(divergence, DivergenceRule):
+        raise ValueError(f"divergence must be a train.DivergenceRule or None, got {divergence!r}")
+    try:
+        result = train_with_options(objective, params, data, optimizer=optimizer, n_steps=n_steps, batching=batching,
+                                    record=record, regularizer=regularizer, hook=hook, observer=observer, aux=aux,
+                                    checkpointer=checkpointer, nan_policy=nan_policy, progress=progress,
+                                    fast_path=fast_path)
+    except TrainingDiverged as err:
+        if divergence is None:
+            raise
+        raise TrainingDiverged(f"{str(err).split('; ')[0]}; {divergence.advice}") from None
+    return result if divergence is None else evaluate_divergence(divergence, result, n_steps)
 
 
 def options_from_flat(*, mode: str = "full_batch", batch_size=None, key=None, order=None, shared_order=False,
