@@ -71,6 +71,9 @@ BIMT_SMALL = {"preset": "smoke", "n_steps": 200, "n_seeds": 1}
 INTERRUPTIONS = {  # (the demo study's kill mid-training is the test above)
     "xor-basins at a stage boundary": ("xor-basins", XOR_SMALL, "cache/main_ensemble.npz"),  # no checkpointed training
     "bimt mid-training": ("bimt", BIMT_SMALL, "checkpoints/train.npz"),
+    # the first of ten checkpoints of the first pathway group's simulation
+    "neural-race mid-training": ("neural-race", {"preset": "smoke", "experiment": "race", "group_sizes": [2]},
+                                 "checkpoints/race_g2.npz"),
 }
 
 

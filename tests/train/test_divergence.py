@@ -85,3 +85,28 @@ def test_the_loss_bound_reads_a_named_metric_and_the_rule_validates_itself(ensem
     for bad in ({"max_loss": 0.0}, {"max_abs_weight": "big"}, {"max_diverged_share": 1.5}):
         with pytest.raises(ValueError, match="DivergenceRule"):
             train.DivergenceRule(**bad)
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_forks_are_checked_fork_by_fork(fast_path):
+    """On both fork paths: healthy forks are flagged nowhere and keep their numbers; one network whose
+    weights blow past the bound is flagged in every fork it has, and a share of 0 fails the run."""
+    spec = nets.mlp([2, 3, 2], "tanh")
+    params = jax.device_get(nets.init(spec, key=jax.random.key(1), n_networks=3))
+    data = {"x": np.tile(XOR["x"], (4, 1)), "y": np.tile(np.eye(2, dtype=np.float32)[[0, 1, 1, 0]], (4, 1))}
+    subsets = [np.arange(0, 16, 2), np.arange(1, 16, 2), np.arange(16)]
+    options = {"optimizer": train.Optimizer("sgd", 0.05), "record": train.Record(snapshot_every=4), "progress": None,
+               "fast_path": fast_path}
+    objective = train.mlp_objective(spec, "mse")
+    plain = train.fork(objective, params, data, subsets, **options)
+    checked = train.fork(objective, params, data, subsets, divergence=RULE, **options)
+    assert checked.diverged.shape == (3, 3) and not checked.diverged.any()
+    for a, b in zip(jax.tree_util.tree_leaves(plain.params), jax.tree_util.tree_leaves(checked.params)):
+        np.testing.assert_array_equal(a, b)
+    blown = jax.tree_util.tree_map(np.array, params)
+    blown[1]["weight"][1] = 1e5  # network 1's output weights start far past the weight bound
+    flagged = train.fork(objective, blown, data, subsets, divergence=RULE, **options)
+    assert flagged.diverged.tolist() == [[False, True, False]] * 3
+    strict = train.DivergenceRule(max_loss=100.0, max_abs_weight=1e4, max_diverged_share=0.0, advice="lower it")
+    with pytest.raises(train.TrainingDiverged, match=r"max \|weight\| 1e\+05 > 10000 .*\(3 of 9 members diverged\); lower it"):
+        train.fork(objective, blown, data, subsets, divergence=strict, **options)

@@ -115,6 +115,11 @@ class _Recipe(NamedTuple):
 #: and 12,000 online steps at rate 0.1 move them by far less than that). Seeds that break it are
 #: left out of the attribution, the forks and every statistic; the run fails when all do.
 DIVERGENCE = train.DivergenceRule(max_loss=1e3, max_abs_weight=1e3, advice="lower --set learning_rate=...")
+#: The same bounds on every fork (the forks continue the kept phase-1 nets at the same rate). A
+#: seed's four forks are compared with each other, so one diverged fork would spoil the seed's
+#: q = c/(c+d): any diverged fork fails the run (share 0) instead of being analysed.
+FORK_DIVERGENCE = train.DivergenceRule(max_loss=1e3, max_abs_weight=1e3, max_diverged_share=0.0,
+                                       advice="lower --set learning_rate=...")
 
 
 class _ActivationRun(NamedTuple):
@@ -227,10 +232,12 @@ def _run_activation(ctx, act: str, recipe: _Recipe, data: dict, split: tasks.Gro
     record = train.Record(snapshot_every=math.ceil(max(s.size for s in split.forks) / N_FORK_SNAPSHOTS))
     if recipe.fork_engine == "blocked":
         forks = ctx.cached(f"forks-{act}", lambda: train.fork(loss_fn, phase1.params, data, split.forks,
-                                                              optimizer=sgd, record=record, progress=None))
+                                                              optimizer=sgd, record=record, progress=None,
+                                                              divergence=FORK_DIVERGENCE))
     else:
         forks = train.fork(loss_fn, phase1.params, data, split.forks, optimizer=sgd, record=record,
-                           checkpointer=ctx.checkpointer(f"forks-{act}"), progress=f"forks ({act})", fast_path=False)
+                           checkpointer=ctx.checkpointer(f"forks-{act}"), progress=f"forks ({act})", fast_path=False,
+                           divergence=FORK_DIVERGENCE)
     members = [analysis.member_attribution(phase1.aux, forks.params, e) for e in range(recipe.n_seeds - n_diverged)]
     held_out = np.asarray(nets.apply(spec, phase1.params, data["x"][split.rest]))
     return _ActivationRun(spec, phase1, forks, members, analysis.ensemble_accuracy(held_out, held_out_labels),

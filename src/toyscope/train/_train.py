@@ -417,6 +417,7 @@ def fork(
     checkpointer: Checkpointer | None = None,
     progress: str | None = "forks",
     fast_path: bool = True,
+    divergence: DivergenceRule | None = None,
 ) -> TrainResult:
     r"""Continue every network on each of K data subsets with plain per-sample SGD (one run per
     (subset, network), all in one compiled ensemble).
@@ -436,6 +437,9 @@ def fork(
         optimizer: ``Optimizer("sgd", learning_rate)``.
         record: :class:`Record` (``every``, ``snapshot_every``, ``chunk_steps`` of the engine path).
         block_size, checkpointer, progress, fast_path: see :func:`train` and :class:`Online`.
+        divergence: a :class:`DivergenceRule` checked on every (fork, network) as on the members
+            of :func:`train` (they are numbered ``k * E + e`` in its message); ``diverged``,
+            ``divergence_step`` and ``divergence_value`` of the result are then ``(K, E)``.
 
     Returns:
         A :class:`TrainResult` whose ensemble axis is ``(K, E)``: params, aux and opt_state leaves
@@ -445,6 +449,7 @@ def fork(
 
     Raises:
         ValueError: no subsets, an empty subset, an index outside ``[0, N)``, or not plain SGD.
+        TrainingDiverged: a non-finite loss, or more forks than ``divergence`` allows broke it.
 
     Example:
         >>> forks = train.fork(train.mlp_objective(spec, "mse"), trained, data, [idx_a, idx_b],
@@ -476,11 +481,12 @@ def fork(
                            flat_order)
         tiled = tile_forks(params, n_forks)
         split = lambda p: np.asarray(p).reshape(n_forks, n_members, *np.shape(p)[1:])  # noqa: E731
-        return TrainResult(
+        result = TrainResult(
             params=final, opt_state=jax.tree_util.tree_map(split, jax.device_get(jax.vmap(optimizer.build().init)(tiled))),
             aux=np.zeros((n_forks, n_members), np.float32), steps=np.arange(0, longest, record.every),
             loss=np.moveaxis(losses, -1, 0)[::record.every], metrics={}, snapshot_steps=snapshot_steps,
             snapshots=snapshots, frozen_members=[], path="blocked_online")
+        return result if divergence is None else _fork_divergence(divergence, result, longest)
     length, chunk = padded_length(longest, record.chunk_steps or record.snapshot_every, record.every)
     result = train_with_options(
         objective, tile_forks(params, n_forks), data, optimizer=optimizer, n_steps=length,
@@ -489,9 +495,26 @@ def fork(
         fast_path=False, noop_padding=True)
     split = lambda p, lead=0: np.asarray(p).reshape(*np.shape(p)[:lead], n_forks, n_members, *np.shape(p)[lead + 1:])  # noqa: E731
     kept = result.steps < longest
-    return dataclasses.replace(
+    result = dataclasses.replace(
         result, params=jax.tree_util.tree_map(split, result.params),
         opt_state=jax.tree_util.tree_map(split, result.opt_state), aux=jax.tree_util.tree_map(split, result.aux),
         steps=result.steps[kept], loss=split(result.loss, 1)[kept],
         metrics={k: split(v, 1)[kept] for k, v in result.metrics.items()},
         snapshots=None if result.snapshots is None else jax.tree_util.tree_map(lambda p: split(p, 1), result.snapshots))
+    return result if divergence is None else _fork_divergence(divergence, result, longest)
+
+
+def _fork_divergence(rule: DivergenceRule, result: TrainResult, n_steps: int) -> TrainResult:
+    """:func:`evaluate_divergence` on every (fork, network) of a :func:`fork` result, numbered
+    ``k * E + e``; the flags come back ``(K, E)``."""
+    n_forks, n_members = result.loss.shape[1:3]
+    flat = lambda p, lead=0: np.asarray(p).reshape(*np.shape(p)[:lead], n_forks * n_members, *np.shape(p)[lead + 2:])  # noqa: E731
+    view = dataclasses.replace(
+        result, params=jax.tree_util.tree_map(flat, result.params), loss=flat(result.loss, 1),
+        metrics={k: flat(v, 1) for k, v in result.metrics.items()}, frozen_members=[],
+        snapshots=None if result.snapshots is None else jax.tree_util.tree_map(lambda p: flat(p, 1), result.snapshots))
+    checked = evaluate_divergence(rule, view, n_steps)
+    shape = (n_forks, n_members)
+    return dataclasses.replace(result, diverged=checked.diverged.reshape(shape),
+                               divergence_step=checked.divergence_step.reshape(shape),
+                               divergence_value=checked.divergence_value.reshape(shape))
