@@ -37,3 +37,15 @@ def test_only_step_counts_whose_chunk_count_divides_100_pass(n_steps, ok):
 def test_other_step_counts_fail_before_any_training(name, n_steps):
     with pytest.raises(ValueError, match=rf"n_steps must be one of 4,000, 5,000, 10,000, .*, got {n_steps}$"):
         run_benchmark(name, n_steps=n_steps)
+
+
+def test_seed_rate_records_divide_each_rate_by_its_baseline():
+    from toyscope.bench._timing import seed_rate_records
+
+    one, five = seed_rate_records("b", n_steps=1000, steady=(400.0, 100.0), compile_s=(1.0, 2.0), plain_s=0.5,
+                                  plain_compile_s=0.25, shared={"task": "t"}, one_seed={"extra": 1})
+    assert (one["name"], one["value"], one["baseline"], one["ratio"], one["extra"]) == ("b", 400.0, 2000.0, 0.2, 1)
+    assert five["name"] == "b-5-seeds" and five["value"] == 0.5 and five["baseline"] == 2.0
+    assert five["ratio"] == 0.25 and "extra" not in five
+    assert one["task"] == five["task"] == "t" and one["plain_compile_s"] == five["plain_compile_s"] == 0.25
+    assert (one["compile_s"], five["compile_s"]) == (1.0, 2.0)

@@ -16,9 +16,15 @@ import jax.numpy as jnp
 import optax
 
 from .. import bimt, nets, tasks
-from ._timing import check_chunked_steps, chunked_rates, first_and_steady
+from ._timing import check_chunked_steps, chunked_rates, first_and_steady, seed_rate_records
 
 SETUP = bimt.PAPER_SETUPS["symbolic-a"]
+
+
+def _method(n_steps: int) -> bimt.BimtMethod:
+    """The bimt study's method for symbolic-a: the paper's λ schedule scaled to ``n_steps``."""
+    return bimt.BimtMethod("bimt", SETUP.lambdas, bimt.scaled_schedule(SETUP, n_steps), layer_gap=SETUP.layer_gap,
+                           normalization=SETUP.normalization, top_k=SETUP.top_k)
 
 
 def _data() -> dict:
@@ -32,8 +38,7 @@ def _bimt_rates(n_steps: int, n_seeds: int, chunk: int = 1_000) -> tuple[float, 
     data = _data()
     spec = nets.layered_network(list(SETUP.widths), "silu")
     layout = bimt.mlp_layout(spec)
-    method = bimt.BimtMethod("bimt", SETUP.lambdas, bimt.scaled_schedule(SETUP, n_steps), layer_gap=SETUP.layer_gap,
-                             normalization=SETUP.normalization, top_k=SETUP.top_k)
+    method = _method(n_steps)
     loss_fn = bimt.layered_loss(spec, SETUP.loss)
     metrics = bimt.layered_metrics(spec, loss_fn, {k: jnp.asarray(v) for k, v in data["test"].items()}, accuracy=False)
 
@@ -79,15 +84,10 @@ def bench_bimt_symbolic_a(n_steps: int = 20_000) -> list[dict]:
     steady_1, end_to_end_1, compile_1 = _bimt_rates(n_steps, 1)
     steady_5, end_to_end_5, compile_5 = _bimt_rates(n_steps, 5)
     plain_compile, plain = first_and_steady(_plain_adam_scan(n_steps), repeats=2)
-    baseline = n_steps / plain
-    shared = {"n_steps": n_steps, "task": "symbolic-a", "swap_every": 200, "top_k": 6}
-    return [
-        {"name": "bimt-symbolic-a", "value": steady_1, "unit": "steps/s (1 seed, swaps, steady)", "baseline": baseline,
-         "baseline_name": "jit(scan(adam)) without penalty or swaps", "ratio": steady_1 / baseline,
-         "compile_s": compile_1, "end_to_end_steps_per_s": end_to_end_1, "target": 20_000,
-         "reference_notebook_steps_per_s": 780, **shared},
-        {"name": "bimt-symbolic-a-5-seeds", "value": 5 * steady_5 / n_steps, "unit": "seeds/s (5 vmapped, steady)",
-         "baseline": baseline / n_steps, "baseline_name": "plain single-seed runs per second",
-         "ratio": (5 * steady_5 / n_steps) / (baseline / n_steps), "compile_s": compile_5,
-         "end_to_end_seeds_per_s": 5 * end_to_end_5 / n_steps, "plain_compile_s": plain_compile, **shared},
-    ]
+    method = _method(n_steps)
+    return seed_rate_records(
+        "bimt-symbolic-a", n_steps=n_steps, steady=(steady_1, steady_5), compile_s=(compile_1, compile_5),
+        plain_s=plain, plain_compile_s=plain_compile,
+        shared={"n_steps": n_steps, "task": "symbolic-a", "swap_every": method.swap_every, "top_k": method.top_k},
+        one_seed={"end_to_end_steps_per_s": end_to_end_1, "target": 20_000, "reference_notebook_steps_per_s": 780},
+        five_seeds={"end_to_end_seeds_per_s": 5 * end_to_end_5 / n_steps})

@@ -16,7 +16,7 @@ import numpy as np
 import optax
 
 from .. import bimt, nets, tasks
-from ._timing import check_chunked_steps, chunked_rates, first_and_steady
+from ._timing import check_chunked_steps, chunked_rates, first_and_steady, seed_rate_records
 
 SETUP = bimt.PAPER_SETUPS["in-context"]
 D_MODEL, N_LAYERS, N_HEADS, LEARNING_RATE = 32, 2, 1, 1e-3
@@ -31,13 +31,18 @@ def _spec():
     return nets.tiny_transformer(2, 2, d_model=D_MODEL, n_layers=N_LAYERS, n_heads=N_HEADS)
 
 
+def _method(n_steps: int) -> bimt.BimtMethod:
+    """The bimt study's in-context method: the paper's λ schedule scaled to ``n_steps``."""
+    return bimt.BimtMethod("bimt", SETUP.lambdas, bimt.scaled_schedule(SETUP, n_steps), layer_gap=SETUP.layer_gap,
+                           normalization=SETUP.normalization, top_k=SETUP.top_k)
+
+
 def _bimt_rates(n_steps: int, n_seeds: int, chunk: int = 1_000) -> tuple[float, float]:
     """(steady steps/s, compile seconds) of the bimt study's in-context training: the paper's settings
     (λ schedule scaled to ``n_steps``), minibatches of 64 drawn with replacement, A = 2, swaps every 200."""
     data = _data()
     spec = _spec()
-    method = bimt.BimtMethod("bimt", SETUP.lambdas, bimt.scaled_schedule(SETUP, n_steps), layer_gap=SETUP.layer_gap,
-                             normalization=SETUP.normalization, top_k=SETUP.top_k)
+    method = _method(n_steps)
     loss_fn, last_loss = bimt.in_context_losses(spec)
     test = {k: jnp.asarray(v) for k, v in data["test"].items()}
     metrics = {"test_loss": lambda p: last_loss(p, test), "test_loss_all_positions": lambda p: loss_fn(p, test)}
@@ -84,14 +89,9 @@ def bench_bimt_in_context(n_steps: int = 4_000) -> list[dict]:
     steady_1, compile_1 = _bimt_rates(n_steps, 1)
     steady_5, compile_5 = _bimt_rates(n_steps, 5)
     plain_compile, plain = first_and_steady(_plain_adam_scan(n_steps), repeats=2)
-    baseline = n_steps / plain
-    shared = {"n_steps": n_steps, "task": "in-context", "d_model": 32, "batch_size": 64, "swap_every": 200,
-              "top_k": 30}
-    return [
-        {"name": "bimt-in-context", "value": steady_1, "unit": "steps/s (1 seed, swaps, steady)", "baseline": baseline,
-         "baseline_name": "jit(scan(adam)) without penalty or swaps", "ratio": steady_1 / baseline,
-         "compile_s": compile_1, "plain_compile_s": plain_compile, **shared},
-        {"name": "bimt-in-context-5-seeds", "value": 5 * steady_5 / n_steps, "unit": "seeds/s (5 vmapped, steady)",
-         "baseline": baseline / n_steps, "baseline_name": "plain single-seed runs per second",
-         "ratio": 5 * steady_5 / baseline, "compile_s": compile_5, **shared},
-    ]
+    method = _method(n_steps)
+    return seed_rate_records(
+        "bimt-in-context", n_steps=n_steps, steady=(steady_1, steady_5), compile_s=(compile_1, compile_5),
+        plain_s=plain, plain_compile_s=plain_compile,
+        shared={"n_steps": n_steps, "task": "in-context", "d_model": D_MODEL, "batch_size": SETUP.batch_size,
+                "swap_every": method.swap_every, "top_k": method.top_k})

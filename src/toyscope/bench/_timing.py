@@ -59,3 +59,26 @@ def first_and_steady(fn: Callable[[], object], repeats: int = 2) -> tuple[float,
     first = timed(fn)
     steady = min(timed(fn) for _ in range(repeats))
     return max(first - steady, 0.0), steady
+
+
+def seed_rate_records(name: str, *, n_steps: int, steady: tuple[float, float], compile_s: tuple[float, float],
+                      plain_s: float, plain_compile_s: float, shared: dict, one_seed: dict | None = None,
+                      five_seeds: dict | None = None) -> list[dict]:
+    """The two records of a BIMT benchmark: steps/s of one seed and seeds/s of 5 seeds vmapped,
+    each against the plain baseline that ran ``n_steps`` in ``plain_s`` seconds.
+
+    Args:
+        steady, compile_s: ``(one seed, five seeds)`` steady steps/s and compile seconds.
+        shared: settings written into both records; one_seed, five_seeds: extra fields of each.
+    """
+    baseline = n_steps / plain_s
+    five = 5 * steady[1] / n_steps
+    return [
+        {"name": name, "value": steady[0], "unit": "steps/s (1 seed, swaps, steady)", "baseline": baseline,
+         "baseline_name": "jit(scan(adam)) without penalty or swaps", "ratio": steady[0] / baseline,
+         "compile_s": compile_s[0], "plain_compile_s": plain_compile_s, **(one_seed or {}), **shared},
+        {"name": f"{name}-5-seeds", "value": five, "unit": "seeds/s (5 vmapped, steady)",
+         "baseline": baseline / n_steps, "baseline_name": "plain single-seed runs per second",
+         "ratio": five / (baseline / n_steps), "compile_s": compile_s[1], "plain_compile_s": plain_compile_s,
+         **(five_seeds or {}), **shared},
+    ]
