@@ -112,20 +112,25 @@ class RunFolderContext:
         return [(cell.values, cell.summary) for cell in cells]
 
 
-def _holds_work(partial: Path) -> bool:
-    """Whether an unfinished run folder holds more than its config and cached inputs."""
-    return any(p.is_file() and p.name not in _NOT_WORK and not p.name.startswith(".")
-               and p.relative_to(partial).parts[0] != "cache" for p in partial.rglob("*"))
-
-
 ERROR_LOG = "error.log"  # the traceback of an internal error, written by the CLI into the run folder
 _NOT_WORK = ("config.toml", ERROR_LOG, "lock.json", "segments.json")  # bookkeeping, not work
+
+
+def _saved_files(partial: Path):
+    """The files of an unfinished run folder that hold work: everything but its bookkeeping
+    (config, error log, lock, segments) and the hidden temporaries of atomic writes."""
+    return (p for p in partial.rglob("*") if p.is_file() and p.name not in _NOT_WORK and not p.name.startswith("."))
+
+
+def _holds_work(partial: Path) -> bool:
+    """Whether an unfinished run folder holds more than its config and cached inputs."""
+    return any(p.relative_to(partial).parts[0] != "cache" for p in _saved_files(partial))
 
 
 def _holds_only_config(partial: Path) -> bool:
     """Whether an unfinished run folder holds nothing but its config (and an error log): no
     checkpoint, cached stage or cell, so that replacing it loses nothing."""
-    return not any(p.is_file() and p.name not in _NOT_WORK and not p.name.startswith(".") for p in partial.rglob("*"))
+    return not any(True for _ in _saved_files(partial))
 
 
 class RunInterrupted(KeyboardInterrupt):
