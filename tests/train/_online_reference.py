@@ -1,8 +1,9 @@
-"""A plain float64 numpy reference for per-sample SGD of a one-hidden-layer MLP (shared by the
-tally and blocked-SGD tests)."""
+"""Shared by the train tests: a plain float64 numpy reference for per-sample SGD of a
+one-hidden-layer MLP (the tally and blocked-SGD tests), and a bit-for-bit pytree comparison."""
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 
 _DERIVATIVES = {"softplus": lambda z: 1 / (1 + np.exp(-z)), "tanh": lambda z: 1 - np.tanh(z) ** 2}
@@ -33,3 +34,12 @@ def hand_sgd(spec, params, data, order, lr, tally_from=None):
         p = new
         history.append(p)
     return history, tallies
+
+
+def assert_same_tree(a, b):
+    """Bit-identical pytrees (same structure, shapes, dtypes and bits; NaN equal to NaN)."""
+    assert jax.tree_util.tree_structure(a) == jax.tree_util.tree_structure(b)
+    for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)):
+        x, y = np.asarray(x), np.asarray(y)
+        assert x.dtype == y.dtype and x.shape == y.shape
+        np.testing.assert_array_equal(x, y)

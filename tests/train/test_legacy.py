@@ -15,17 +15,10 @@ import pytest
 
 from toyscope import nets, train
 
+from _online_reference import assert_same_tree
+
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
 XOR_Y = np.array([[0], [1], [1], [0]], np.float32)
-
-
-def _same(a, b):
-    """Bit-identical pytrees (same structure, shapes, dtypes and bits; NaN equal to NaN)."""
-    assert jax.tree_util.tree_structure(a) == jax.tree_util.tree_structure(b)
-    for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)):
-        x, y = np.asarray(x), np.asarray(y)
-        assert x.dtype == y.dtype and x.shape == y.shape
-        np.testing.assert_array_equal(x, y)
 
 
 def _task(n, d_in, seed):
@@ -61,7 +54,7 @@ def test_flat_keywords_warn_and_run_the_same_engine():
                       batching=train.Minibatch(4, key=jax.random.key(5)),
                       regularizer=train.Regularizer(lambda p: jnp.sum(p[0]["weight"] ** 2), 0.1),
                       hook=train.PeriodicHook(hook, 5), record=train.Record(every=2, snapshot_every=10), progress=None)
-    _same((old.params, old.loss, old.snapshots, old.aux), (new.params, new.loss, new.snapshots, new.aux))
+    assert_same_tree((old.params, old.loss, old.snapshots, old.aux), (new.params, new.loss, new.snapshots, new.aux))
     np.testing.assert_array_equal(new.aux, [4, 4])
     with pytest.raises(TypeError, match="unexpected keyword"):
         train.train(train.mlp_objective(spec), params, data, optimizer=optax.sgd(0.1), n_steps=2, record_evry=1)
@@ -77,7 +70,7 @@ def test_deprecated_wrappers_warn_and_equal_their_replacements():
                             record_every=2, progress=None)
     new_fit = train.train(train.mlp_objective(spec), params, data, optimizer=train.Optimizer("momentum", 0.1),
                           n_steps=10, record=train.Record(every=2), progress=None)
-    _same((old_fit.params, old_fit.loss), (new_fit.params, new_fit.loss))
+    assert_same_tree((old_fit.params, old_fit.loss), (new_fit.params, new_fit.loss))
     with _warns_once("toyscope.train.online_sgd_with_tallies is deprecated; use train.train("):
         old = train.online_sgd_with_tallies(train.mlp_objective(spec), params, data, learning_rate=0.5, order=order,
                                             tally_from=4, progress=None)
@@ -85,22 +78,22 @@ def test_deprecated_wrappers_warn_and_equal_their_replacements():
     new = train.train(train.mlp_objective(spec), params, data, optimizer=train.Optimizer("sgd", 0.5), n_steps=11,
                       batching=train.Online(order), observer=train.group_tally_observer(4), aux=aux, progress=None,
                       fast_path=False)
-    _same((old.params, old.aux, old.loss), (new.params, new.aux, new.loss))
+    assert_same_tree((old.params, old.aux, old.loss), (new.params, new.aux, new.loss))
     with _warns_once("toyscope.train.blocked_online_sgd is deprecated; use train.train("):
         blocked = train.blocked_online_sgd(spec, params, data, order, learning_rate=0.5, n_groups=2, tally_from=4)
     dispatched = train.train(train.mlp_objective(spec), params, data, optimizer=train.Optimizer("sgd", 0.5), n_steps=11,
                              batching=train.Online(order), observer=train.group_tally_observer(4), aux=aux, progress=None)
     assert len(blocked) == 4 and blocked[2] is None
-    _same((dispatched.params, dispatched.aux), jax.device_get(blocked[:2]))
+    assert_same_tree((dispatched.params, dispatched.aux), jax.device_get(blocked[:2]))
     subsets = [np.arange(0, 6), np.arange(6, 9)]
     with _warns_once("toyscope.train.train_forks is deprecated; use train.fork("):
         old_forks = train.train_forks(train.mlp_objective(spec), params, data, subsets, learning_rate=0.3,
                                       snapshot_every=3, progress=None)
     new_forks = train.fork(train.mlp_objective(spec), params, data, subsets, optimizer=train.Optimizer("sgd", 0.3),
                            record=train.Record(snapshot_every=3), progress=None, fast_path=False)
-    _same((old_forks.params, old_forks.snapshots, old_forks.snapshot_steps),
+    assert_same_tree((old_forks.params, old_forks.snapshots, old_forks.snapshot_steps),
           (new_forks.params, new_forks.snapshots, new_forks.snapshot_steps))
-    _same(old_forks.losses[:, :, :6], np.moveaxis(new_forks.loss, 0, -1))
+    assert_same_tree(old_forks.losses[:, :, :6], np.moveaxis(new_forks.loss, 0, -1))
     assert old_forks.losses.shape == (2, 2, 6)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
@@ -119,7 +112,7 @@ def test_mlp_loss_fit_small_ensemble_and_blocked_forks_warn_and_equal_their_repl
                       optimizer=train.Optimizer("sgd", 0.5), n_steps=20, record=train.Record(every=5, snapshot_every=10),
                       progress=None)
     assert new.path == old.path == "small_ensemble"
-    _same((old.params, old.loss, old.steps, old.snapshots, old.snapshot_steps),
+    assert_same_tree((old.params, old.loss, old.steps, old.snapshots, old.snapshot_steps),
           (new.params, new.loss, new.steps, new.snapshots, new.snapshot_steps))
 
     spec = nets.mlp([4, 3, 2], "softplus", "softplus")
@@ -131,7 +124,7 @@ def test_mlp_loss_fit_small_ensemble_and_blocked_forks_warn_and_equal_their_repl
     new = train.fork(train.mlp_objective(spec), params, data, subsets, optimizer=train.Optimizer("sgd", 0.3),
                      record=train.Record(snapshot_every=3), progress=None)
     assert isinstance(old, train.ForkResult) and old.losses.shape == (2, 2, 0)
-    _same((old.params, old.snapshots), jax.device_get((new.params, new.snapshots)))
+    assert_same_tree((old.params, old.snapshots), jax.device_get((new.params, new.snapshots)))
     np.testing.assert_array_equal(old.snapshot_steps, new.snapshot_steps)
 
 

@@ -17,19 +17,10 @@ from toyscope import nets, train
 from toyscope.train import _online_fast, _small
 
 sys.path.insert(0, str(Path(__file__).parent))  # the shared reference loop, under any pytest import mode
-from _online_reference import _FUNCTIONS, hand_sgd  # noqa: E402
+from _online_reference import _FUNCTIONS, assert_same_tree, hand_sgd  # noqa: E402
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
 XOR_Y = np.array([[0], [1], [1], [0]], np.float32)
-
-
-def _same(a, b):
-    """Bit-identical pytrees (same structure, shapes, dtypes and bits; NaN equal to NaN)."""
-    assert jax.tree_util.tree_structure(a) == jax.tree_util.tree_structure(b)
-    for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)):
-        x, y = np.asarray(x), np.asarray(y)
-        assert x.dtype == y.dtype and x.shape == y.shape
-        np.testing.assert_array_equal(x, y)
 
 
 def _close(a, b, rtol=1e-5, atol=1e-6):
@@ -58,7 +49,7 @@ def test_full_batch_sgd_on_a_large_tiny_ensemble_dispatches_bit_identically_to_t
     direct = _small.small_ensemble_descent(spec, params, XOR_X, XOR_Y, loss="bce", learning_rate=1.0, n_steps=300,
                                            record_every=10, snapshot_every=100, progress=None)
     assert result.path == "small_ensemble"
-    _same((result.params, result.loss, result.snapshots, result.steps, result.snapshot_steps),
+    assert_same_tree((result.params, result.loss, result.snapshots, result.steps, result.snapshot_steps),
           (direct.params, direct.loss, direct.snapshots, direct.steps, direct.snapshot_steps))
     engine = train.train(train.mlp_objective(spec, "bce"), params, {"x": XOR_X, "y": XOR_Y},
                          optimizer=train.Optimizer("sgd", 1.0), n_steps=300, record=record, progress=None,
@@ -82,7 +73,7 @@ def test_requests_the_small_ensemble_path_cannot_serve_go_to_the_engine(change):
     auto = train.train(train.mlp_objective(spec, loss), params, data, **kwargs)
     forced = train.train(train.mlp_objective(spec, loss), params, data, fast_path=False, **kwargs)
     assert auto.path == "engine"
-    _same((auto.params, auto.loss), (forced.params, forced.loss))
+    assert_same_tree((auto.params, auto.loss), (forced.params, forced.loss))
 
 
 # --- blocked online dispatch -------------------------------------------------------------------
@@ -110,9 +101,9 @@ def test_online_sgd_with_a_tally_observer_dispatches_bit_identically_to_the_bloc
     assert result.path == "blocked_online"
     direct_params, direct_tallies, _, snapshots, _ = _online_fast.blocked_sgd(
         spec, params, data, order, learning_rate=0.3, block_size=8, n_groups=2, tally_from=20, snapshot_every=16)
-    _same(result.params, jax.device_get(direct_params))
-    _same(result.aux, jax.device_get(direct_tallies))
-    _same(result.snapshots, snapshots)
+    assert_same_tree(result.params, jax.device_get(direct_params))
+    assert_same_tree(result.aux, jax.device_get(direct_tallies))
+    assert_same_tree(result.snapshots, snapshots)
     assert list(result.snapshot_steps) == [0, 16, 32, 45]  # the padded block end is labelled n_steps
     # against independent truth: a float64 hand loop (params, tallies and the recorded losses)
     for e in range(2):
@@ -139,7 +130,7 @@ def test_blocked_loss_output_leaves_the_updates_unchanged():
                                      n_groups=2, snapshot_every=16)
     with_loss = _online_fast.blocked_sgd(spec, params, data, order, learning_rate=0.2, loss="softmax_ce", block_size=16,
                                          n_groups=2, snapshot_every=16, with_loss=True)
-    _same(plain[:4], with_loss[:4])
+    assert_same_tree(plain[:4], with_loss[:4])
     assert plain[4] is None and with_loss[4].shape == (3, 40) and np.isfinite(with_loss[4]).all()
 
 
@@ -185,7 +176,7 @@ def test_fork_dispatches_to_the_blocked_path_and_both_paths_equal_separate_hand_
     assert (fast.path, engine.path) == ("blocked_online", "engine")
     direct = _online_fast.blocked_forks_run(spec, params, data, subsets, learning_rate=0.3, block_size=2,
                                             snapshot_every=2)
-    _same((fast.params, fast.snapshot_steps, fast.snapshots), direct[:3])
+    assert_same_tree((fast.params, fast.snapshot_steps, fast.snapshots), direct[:3])
     for result in (fast, engine):
         assert result.loss.shape == (7, 3, 2) and list(result.steps) == list(range(7))
         assert list(result.snapshot_steps) == [0, 2, 4, 6, 8]
