@@ -132,20 +132,22 @@ def test_cli_trains_bimt_on_a_typed_formula(tmp_path):
 
 
 def test_bimt_on_an_npz_classification_uses_cross_entropy_and_records_the_file(tmp_path):
+    from toyscope.studies import NullContext
+
     x = np.random.default_rng(0).normal(size=(60, 3))
     np.savez(tmp_path / "points.npz", x=x, y=(x[:, 0] * x[:, 1] > 0).astype(np.int64))
     study = get_study("bimt")
     config = study.config_class.resolve({"preset": "smoke", "n_steps": 100, "n_seeds": 1, "n_snapshots": 1,
                                          "task": "file", "data": str(tmp_path / "points.npz"), "hidden_widths": [5]})
-    folder = execute(study, config, out=tmp_path / "run")
-    summary = json.loads((folder / "summary.json").read_text())
+    ctx = NullContext()
+    result = study.run(config, ctx)
+    summary = result.summary
     assert summary["kind"] == "classification" and summary["widths"] == [3, 5, 2]
     assert summary["data_file"] == str(tmp_path / "points.npz")
-    meta = json.loads((folder / "meta.json").read_text())
-    assert meta["data_files"]["points.npz"]["path"] == str(tmp_path / "points.npz")
+    assert ctx.files == {"points.npz": str(tmp_path / "points.npz")}  # checksummed into meta.json by runs
     # test loss is the softmax cross-entropy and accuracy the argmax, by hand on the same split
     test = tasks.array_task(tmp_path / "points.npz", seed=0)["test"]
-    logits = _numpy_forward(load_file(str(folder / "params.safetensors")), 0, test["x"], 2)
+    logits = _numpy_forward(result.params, 0, test["x"], 2)
     log_softmax = logits - np.log(np.exp(logits).sum(1, keepdims=True))
     assert -log_softmax[np.arange(len(test["y"])), test["y"]].mean() == pytest.approx(summary["test_loss"], rel=1e-4)
     assert np.mean(logits.argmax(1) == test["y"]) == pytest.approx(summary["test_accuracy"])
