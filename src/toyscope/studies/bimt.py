@@ -175,13 +175,13 @@ def _check_own_task(config: BimtConfig) -> tuple | None:
     if not hidden or min(hidden) < 1:
         raise ValueError(f"hidden_widths must be one or more widths >= 1, e.g. [20, 20], got {hidden}")
     data = load_task(config.task, n_train=config.n_train, n_test=config.n_test, seed=config.seed,
-                     **own_task_values(config))
+                     **_own_task_values(config))
     kind, n_in = data["kind"], data["train"]["x"].shape[1]
     n_out = data["n_outputs"] if kind == "classification" else data["train"]["y"].shape[1]
     return kind, (n_in, *hidden, n_out), len(data["train"]["x"]), len(data["test"]["x"])
 
 
-def own_task_values(config: BimtConfig) -> dict:
+def _own_task_values(config: BimtConfig) -> dict:
     """The config values that make a task of your own (formula, n_inputs, data, test_fraction)."""
     return {"formula": config.formula, "n_inputs": config.n_inputs, "data": config.data,
             "test_fraction": config.test_fraction}
@@ -271,7 +271,7 @@ def run(config: BimtConfig, ctx) -> StudyResult:
         settings = resolve_settings(config)
         return run_in_context(config, settings, method_settings(config, settings), ctx)
     data = ctx.cached("data", lambda: load_task(config.task, n_train=config.n_train, n_test=config.n_test,
-                                                 seed=config.seed, **own_task_values(config)))
+                                                 seed=config.seed, **_own_task_values(config)))
     if "files" in data:
         ctx.data_files(data["files"])
     settings = resolve_settings(config)
@@ -347,8 +347,8 @@ def run(config: BimtConfig, ctx) -> StudyResult:
     ], caption=f"{n_seeds} seeds; intervals are Student-t 95% intervals of the mean over seeds.")
     sections = [
         Section("Result", (
-            f"Task {_task_label(config, data, setup)}, method {config.method}, {n_seeds} seed(s) trained at once for {settings.n_steps} "
-            f"steps (Adam, lr {config.learning_rate}, λ {settings.lambdas} for {settings.lambda_steps} steps, A = "
+            f"Task {_task_label(config, data, setup)}, method {config.method}, {n_seeds} seed(s) trained at once for "
+            f"{settings.n_steps} steps (Adam, lr {config.learning_rate}, λ {settings.lambdas} for {settings.lambda_steps} steps, A = "
             f"{config.extent}, y* = {settings.layer_gap}, k = {settings.top_k}, S = {config.swap_every}, "
             f"{config.norm} distances, cost normalization '{settings.normalization}'). Modularity: Newman Q of the "
             "|w|-weighted neuron graph with networkx greedy_modularity_communities (weight='weight', resolution=1)."
