@@ -106,7 +106,7 @@ from ._training_outcomes import (
     quantiles,
     value_counts,
 )
-from ._trajectories import flat_snapshots, trajectory_plane
+from ._trajectories import flat_snapshots, trajectory_plane, trajectory_tsne
 from ._update_attribution import (
     block_permutation_test,
     correlation_map_summary,
@@ -157,7 +157,7 @@ __all__ = [
     "relative_difference", "relative_share", "relative_updating", "route_classification_errors",
     "route_error_means", "route_errors", "route_output_grid", "routing_spectra", "RoutingSpectra",
     "row_correlations", "sample_pairs", "select_members", "spliced_block_units", "success_auc",
-    "top_singular_value_metric", "top_singular_values", "trajectory_plane", "tsne_embedding", "twin_cluster_split",
+    "top_singular_value_metric", "top_singular_values", "trajectory_plane", "trajectory_tsne", "tsne_embedding", "twin_cluster_split",
     "unit_activations", "unit_features", "unit_masks", "unit_truth_tables", "value_counts", "WidthClasses",
     "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
 ]

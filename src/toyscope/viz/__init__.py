@@ -8,7 +8,7 @@ from ._connectivity import (
     penalised_training_figure,
     pruning_frontier_figure,
 )
-from ._covariance import covariance_spectrum_figure
+from ._covariance import covariance_spectrum_figure, singular_vectors_figure
 from ._decision import decision_boundaries_figure, DECISION_CMAP, decision_grid, plot_decision
 from ._decision_snapshots import decision_snapshots_figure, softmax_grid
 from ._ensemble_figures import (
@@ -63,7 +63,7 @@ __all__ = [
     "quantile_band", "r2_against_steps_figure", "r2_by_setting_figure", "rate_against_scale_figure",
     "regime_map_figure",
     "relative_scatter_figure", "route_error_figure", "routing_spectra_figure", "running_loss_figure",
-    "scatter_by_label", "scatter_panels_figure", "ScatterPanel", "similarity_outputs_figure",
+    "scatter_by_label", "scatter_panels_figure", "singular_vectors_figure", "ScatterPanel", "similarity_outputs_figure",
     "similarity_panels_figure", "softmax_grid", "trajectories_figure", "transformer_connectivity_figure",
     "transformer_evolution_figure", "xor_learning_figure"
 ]
