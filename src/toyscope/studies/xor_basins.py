@@ -51,6 +51,8 @@ BARRIER_POINTS = 25
 CONNECTED_BELOW = 1e-3
 #: folds of the cross-validated success prediction
 AUC_FOLDS = 5
+#: at most this many snapshot points (trajectories x snapshots) go into the trajectory t-SNE
+TSNE_TRAJECTORY_POINTS = 1200
 #: singular values above this fraction of the largest count as large
 LARGE_SINGULAR_VALUE = 0.01
 #: the loss trend of each accuracy class is fitted over the steps after this fraction of training
@@ -692,11 +694,12 @@ def follow_trajectories(main: Ensemble, clusters: Clusters, sample, data, recipe
     figure = Figure("trajectories", fig, f"Training trajectories (snapshots every {snapshot_every} steps) "
                     "projected on the top two principal axes of all snapshot points; dots mark the ends, coloured "
                     "by final accuracy.")
+    n_tsne = max(2, min(flat.shape[1], TSNE_TRAJECTORY_POINTS // flat.shape[0]))  # t-SNE cost grows with points
     embedded = ctx.cached("trajectories_tsne", lambda: analysis.trajectory_tsne(
-        flat, seed=seed, perplexity=perplexity, iterations=iterations))
-    tsne_fig = viz.trajectories_figure(embedded, main.classes[members], ACCURACY_CLASSES,
-                                       title=f"the same {flat.shape[1]} trajectories in one t-SNE of all "
-                                             f"{flat.shape[0] * flat.shape[1]} snapshot points")
+        flat[:, :n_tsne], seed=seed, perplexity=perplexity, iterations=iterations))
+    tsne_fig = viz.trajectories_figure(embedded, main.classes[members[:n_tsne]], ACCURACY_CLASSES,
+                                       title=f"{n_tsne} of these trajectories in one t-SNE of their "
+                                             f"{flat.shape[0] * n_tsne} snapshot points")
     tsne_figure = Figure("trajectories_tsne", tsne_fig, "The same trajectories embedded with t-SNE as the paper "
                          f"did (perplexity {perplexity:g}, {iterations} iterations, seeded); t-SNE keeps "
                          "neighbourhoods, not distances, so lines crossing here need not cross in parameter space.")
