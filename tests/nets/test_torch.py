@@ -95,6 +95,24 @@ def test_ensembles_in_and_out_as_module_lists_and_stacked_state():
 
 
 @needs_torch
+@pytest.mark.parametrize("activations, bias", [(["gelu_tanh", "softplus"], False), (["relu", "linear"], [False, True])])
+def test_ensemble_members_hold_their_own_weights_and_load_strictly(activations, bias):
+    spec = nets.mlp([3, 4, 2], activations, bias=bias)
+    params = nets.init(spec, key=jax.random.key(5), n_networks=3)
+    models = nets.to_torch(spec, params)
+    x = _x(3)
+    expected = np.asarray(nets.apply(spec, params, x))
+    fresh = nets.to_torch(spec, nets.ensemble_member(params, 0))  # one network: the ordinary constructors
+    for member, model in enumerate(models):
+        assert repr(model) == repr(fresh)
+        fresh.load_state_dict(model.state_dict(), strict=True)
+        np.testing.assert_allclose(_torch_out(model, x), expected[member], **TOL)
+        np.testing.assert_allclose(_torch_out(fresh, x), expected[member], **TOL)
+    models[1][0].weight.data.zero_()  # each member holds its own weights
+    np.testing.assert_allclose(_torch_out(models[2], x), expected[2], **TOL)
+
+
+@needs_torch
 def test_state_dicts_need_their_activations():
     model = _members(1)[0]
     with pytest.raises(ValueError, match="activations="):

@@ -167,17 +167,8 @@ def from_torch(obj, *, activations: str | Sequence[str] | None = None):
         return _from_layers(linear_layers(stacked, where="the stacked state", lead=1), activations,
                             "the stacked state")
     if isinstance(obj, (list, tuple)):
-        if not obj:
-            raise ValueError("from_torch got an empty list of modules")
-        members = [from_torch(module, activations=activations) for module in obj]
-        spec = members[0][0]
-        for index, (other, _) in enumerate(members):
-            if other != spec:
-                raise ValueError(f"ensemble member {index} is {other}, member 0 is {spec}: one architecture needed")
-        params = [{key: np.stack([m[1][i][key] for m in members]) for key in members[0][1][i]}
-                  for i in range(spec.n_layers)]
-        return spec, params
-    return _from_module(obj, activations)
+        return _from_modules(list(obj), activations)
+    return _from_modules([obj], activations, one=True)
 
 
 def _flatten(torch, module):
@@ -203,18 +194,16 @@ def _activation_name(torch, module) -> str | None:
     return None
 
 
-def _from_module(model, activations):
-    torch = import_torch()
+def _structure(torch, model):
+    """``(linear modules, activation names)`` of an ``nn.Sequential`` (see :data:`SUPPORTED`)."""
     nn = torch.nn
     if not isinstance(model, nn.Sequential):
         raise ValueError(f"from_torch takes an nn.Sequential, got {type(model).__name__}: put its layers in an "
                          "nn.Sequential, or pass its state_dict() with activations=")
-    state, acts = {}, []
+    linears, acts = [], []
     for position, module in enumerate(_flatten(torch, model)):
         if isinstance(module, nn.Linear):
-            state[f"{len(acts)}.weight"] = module.weight
-            if module.bias is not None:
-                state[f"{len(acts)}.bias"] = module.bias
+            linears.append(module)
             acts.append(None)
             continue
         name = _activation_name(torch, module)
@@ -230,13 +219,36 @@ def _from_module(model, activations):
                 raise ValueError(f"{type(module).__name__} at position {position} is a second activation after one "
                                  f"nn.Linear: supported: {SUPPORTED}")
             acts[-1] = name
-    if not acts:
+    if not linears:
         raise ValueError(f"the nn.Sequential holds no nn.Linear; supported: {SUPPORTED}")
-    names = [a or "linear" for a in acts]
-    if activations is not None and tuple(parse_activations(activations, len(names))) != tuple(names):
+    return linears, tuple(a or "linear" for a in acts)
+
+
+def _from_modules(models: list, activations, one: bool = False):
+    """One ``nn.Sequential`` (``one``) or an ensemble of them with one architecture: each member's
+    structure is checked, then each layer's weights are stacked in one torch call."""
+    if not models:
+        raise ValueError("from_torch got an empty list of modules")
+    torch = import_torch()
+    structures = [_structure(torch, model) for model in models]
+    first, names = structures[0]
+    shapes = [(tuple(m.weight.shape), m.bias is not None) for m in first]
+    for index, (linears, other) in enumerate(structures[1:], start=1):
+        if other != names or [(tuple(m.weight.shape), m.bias is not None) for m in linears] != shapes:
+            raise ValueError(f"ensemble member {index} has another architecture than member 0: one architecture "
+                             "needed")
+    if activations is not None and tuple(parse_activations(activations, len(names))) != names:
         raise ValueError(f"activations={activations!r} disagree with the modules' {','.join(names)}")
+    state = {}
     with torch.no_grad():
-        return _from_layers(linear_layers(state, where="the nn.Sequential"), names, "the nn.Sequential")
+        for i in range(len(first)):
+            weights = [linears[i].weight for linears, _ in structures]
+            state[f"{i}.weight"] = weights[0] if one else torch.stack(weights)
+            if shapes[i][1]:
+                biases = [linears[i].bias for linears, _ in structures]
+                state[f"{i}.bias"] = biases[0] if one else torch.stack(biases)
+        layers = linear_layers(state, where="the nn.Sequential", lead=0 if one else 1)
+    return _from_layers(layers, names, "the nn.Sequential")
 
 
 def _sequential(torch, spec: MLP, device=None):
@@ -310,13 +322,56 @@ def to_torch(spec, params, *, stacked: bool = False):
         model = _sequential(torch, spec, device="meta")
         model.load_state_dict(state, strict=True, assign=True)
         return model
-    models = []
     template = _sequential(torch, spec, device="meta")
-    for member in range(lead[0]):
-        model = _sequential(torch, spec, device="meta") if member else template
-        model.load_state_dict({k: v[member] for k, v in state.items()}, strict=True, assign=True)
-        models.append(model)
+    template.load_state_dict({k: v[0] for k, v in state.items()}, strict=True, assign=True)
+    models = [template]
+    fast = _fast_copy_works(torch, spec, template)
+    for member in range(1, lead[0]):
+        if fast:
+            models.append(_fast_copy(torch, spec, {k: v[member] for k, v in state.items()}))
+        else:
+            model = _sequential(torch, spec, device="meta")
+            model.load_state_dict({k: v[member] for k, v in state.items()}, strict=True, assign=True)
+            models.append(model)
     return models
+
+
+def _bare_linear(torch, weight, bias):
+    """An ``nn.Linear`` holding ``weight`` / ``bias`` without its initialisation (which would draw
+    weights only to overwrite them: most of the time of building E small modules)."""
+    nn = torch.nn
+    layer = nn.Linear.__new__(nn.Linear)
+    nn.Module.__init__(layer)
+    layer.in_features, layer.out_features = int(weight.shape[1]), int(weight.shape[0])
+    layer.weight = nn.Parameter(weight)
+    if bias is None:
+        layer.register_parameter("bias", None)
+    else:
+        layer.bias = nn.Parameter(bias)
+    return layer
+
+
+def _fast_copy(torch, spec: MLP, state):
+    """A new ``nn.Sequential`` of ``spec`` (as :func:`_sequential` builds it) holding ``state``."""
+    modules = []
+    for layer, name in enumerate(spec.activations):
+        modules.append(_bare_linear(torch, state[f"{2 * layer}.weight"], state.get(f"{2 * layer}.bias")))
+        cls, kwargs = TORCH_ACTIVATIONS[name]
+        modules.append(getattr(torch.nn, cls)(**kwargs))
+    return torch.nn.Sequential(*modules)
+
+
+def _fast_copy_works(torch, spec: MLP, template) -> bool:
+    """Whether :func:`_fast_copy` builds modules equal in every attribute to the normally built
+    ``template`` under this torch version (else members are built the normal way)."""
+    copy = _fast_copy(torch, spec, template.state_dict())
+    for mine, theirs in zip(copy, template):
+        if type(mine) is not type(theirs) or vars(mine).keys() != vars(theirs).keys() or repr(mine) != repr(theirs):
+            return False
+        if isinstance(mine, torch.nn.Linear) and (mine.in_features, mine.out_features) != (theirs.in_features,
+                                                                                           theirs.out_features):
+            return False
+    return list(copy.state_dict()) == list(template.state_dict())
 
 
 _ZIP = b"PK\x03\x04"
