@@ -220,6 +220,8 @@ def test_load_model_dispatches_on_what_the_path_is(tmp_path):
     ("fake.safetensors", b"hello, not tensors", ["not a safetensors file"]),
     ("fake.pt", b"hello, not torch", ["not a PyTorch file", "state_dict()"]),
     ("net.onnx", b"", ["unsupported model file", ".safetensors"]),
+    ("zip.safetensors", b"PK\x03\x04 a zip", ["not a safetensors file", "name it .pt"]),
+    ("tensors.pt", b"\x10\x00\x00\x00\x00\x00\x00\x00{}", ["not a PyTorch file", "name it .safetensors"]),
     ("missing.safetensors", None, ["no model at"]),
 ])
 def test_load_model_refuses_files_that_are_not_what_they_claim(tmp_path, name, content, words):

@@ -5,6 +5,11 @@ Every network type answers the same verbs, dispatched on its spec: :func:`init` 
 ``n_networks=``), :func:`apply`, :func:`activations`, :func:`param_shapes`, and tensor naming
 for saving (:func:`named_tensors` / :func:`from_named_tensors`); :func:`is_ensemble`,
 :func:`ensemble_size` and :func:`ensemble_member` work on the params of any type.
+
+Files: :func:`save` / :func:`load` write and read self-describing ``.safetensors`` (a versioned
+spec per network and a doc per tensor in the header), :func:`load_model` opens any model file
+(toyscope, PyTorch-named ``.safetensors``, ``.pt`` state dicts, run folders), and
+:func:`from_torch` / :func:`to_torch` convert PyTorch ``nn.Sequential`` MLPs (torch optional).
 """
 
 from ._activations import ACTIVATIONS, activation, erf_activation

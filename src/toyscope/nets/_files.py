@@ -237,7 +237,8 @@ def _read_safetensors(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]
     with open(path, "rb") as handle:
         head = handle.read(9)
     if len(head) < 9 or head[8:9] != b"{" or struct.unpack("<Q", head[:8])[0] > path.stat().st_size:
-        raise ValueError(f"{path} is not a safetensors file (no safetensors header)")
+        hint = " (it looks like a PyTorch file: name it .pt)" if head[:4] == b"PK\x03\x04" or head[:1] == b"\x80" else ""
+        raise ValueError(f"{path} is not a safetensors file (no safetensors header){hint}")
     try:
         with safe_open(str(path), framework="np") as handle:
             metadata = dict(handle.metadata() or {})
@@ -304,14 +305,20 @@ def load(path, *, spec=None, prefix: str | None = None):
             (naming the tensor) or with ``spec``, a newer spec version, several networks and no
             ``prefix``, no spec and none given.
     """
-    path = Path(path)
+    spec, params, notice = _load(Path(path), spec, prefix)
+    if notice:
+        warnings.warn(notice, UserWarning, stacklevel=2)
+    return spec, params
+
+
+def _load(path: Path, spec, prefix):
+    """``(spec, params, notice or "")`` of a ``.safetensors`` file (the notice for an inferred spec)."""
     if not path.is_file():
         raise ValueError(f"no file at {path}")
     tensors, metadata = _read_safetensors(path)
-    return _pick(str(path), tensors, metadata, spec, prefix)
-
-
-def _pick(where: str, tensors, metadata, spec, prefix):
+    where = str(path)
+    if not tensors:
+        raise ValueError(f"{where} holds no tensors")
     declared = read_networks(metadata, where=where)
     if not declared:
         return _undeclared(where, tensors, spec, prefix)
@@ -333,7 +340,7 @@ def _pick(where: str, tensors, metadata, spec, prefix):
     if list(lead) != list(entry.get("leading_axes", lead)):
         raise ValueError(f"{where}: network {prefix!r} field 'leading_axes' is {entry['leading_axes']}, "
                          f"its tensors have {list(lead)}")
-    return entry["spec"], params
+    return entry["spec"], params, ""
 
 
 _TORCH_NAME = re.compile(r"^.+\.(weight|bias)$")
@@ -356,15 +363,13 @@ def _undeclared(where: str, tensors, spec, prefix):
             params = interface.from_named_tensors(chosen, tensors, prefix)
         except ValueError as err:
             raise ValueError(f"{where}: network {prefix!r} does not fit the given spec: {err}") from None
-        if spec is None:
-            warnings.warn(f"{where} has no toyscope spec (written before specs were saved): network {prefix!r} "
-                          f"inferred from its tensor names as {_describe(guess)}"
-                          + (f", assuming {assumed}: pass spec= to give them" if assumed else ""),
-                          UserWarning, stacklevel=3)
-        return chosen, params
+        notice = "" if spec is not None else (
+            f"{where} has no toyscope spec (written before specs were saved): network {prefix!r} inferred from its "
+            f"tensor names as {_describe(guess)}" + (f", assuming {assumed}: pass spec= to give them" if assumed else ""))
+        return chosen, params, notice
     if tensors and all(_TORCH_NAME.match(name) for name in tensors):
         ordered = {name: tensors[name] for name in sorted(tensors, key=_natural)}
-        return _from_state(where, ordered, spec)
+        return (*_from_state(where, ordered, spec), "")
     raise ValueError(f"{where} holds no network toyscope can read: no 'toyscope.networks' header, and tensor "
                      f"names ({', '.join(sorted(tensors)[:4])}, ...) are neither toyscope's (layer0.weight) nor "
                      "PyTorch's (0.weight)")
@@ -553,12 +558,15 @@ def load_model(path, *, spec=None, network: str | None = None):
         params_file = path / "params.safetensors"
         if not params_file.is_file():
             raise ValueError(f"{path} is a folder without params.safetensors: not a toyscope run folder")
-        return load(params_file, spec=spec, prefix=network)
-    if not path.is_file():
+        path = params_file
+    elif not path.is_file():
         raise ValueError(f"no model at {path}")
     suffix = path.suffix.lower()
     if suffix == ".safetensors":
-        return load(path, spec=spec, prefix=network)
+        spec, params, notice = _load(path, spec, network)
+        if notice:
+            warnings.warn(notice, UserWarning, stacklevel=2)
+        return spec, params
     if suffix in _TORCH_SUFFIXES:
         state = load_torch_file(path)
         if network:

@@ -390,10 +390,11 @@ def load_torch_file(path) -> dict[str, np.ndarray]:
     """
     path = Path(path)
     with open(path, "rb") as handle:
-        head = handle.read(4)
-    if head != _ZIP and head[:1] != b"\x80":
-        raise ValueError(f"{path} is not a PyTorch file (its suffix {path.suffix} claims one): save weights with "
-                         "torch.save(model.state_dict(), path)")
+        head = handle.read(9)
+    if head[:4] != _ZIP and head[:1] != b"\x80":
+        hint = " (it looks like a safetensors file: name it .safetensors)" if head[8:9] == b"{" else ""
+        raise ValueError(f"{path} is not a PyTorch file (its suffix {path.suffix} claims one){hint}: save weights "
+                         "with torch.save(model.state_dict(), path)")
     torch = import_torch()
     try:
         state = torch.load(str(path), map_location="cpu", weights_only=True)
