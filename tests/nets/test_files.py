@@ -52,7 +52,7 @@ SPECS = [
     nets.layered_network([4, 6, 5], "tanh", n_tokens=2, vocab_size=5),
     nets.xor_path_net(3),
     nets.pathway_net(2, 2, 3, 4, 2, group_size=1),
-    nets.tiny_transformer(3, 2, d_model=8, n_layers=2, n_heads=2, d_mlp=6, activation="relu"),
+    nets.tiny_transformer(3, 2, d_model=4, n_layers=1, n_heads=2, d_mlp=3, activation="relu"),
 ]
 IDS = ["mlp", "mlp-mixed", "layered", "layered-tokens", "xor-path", "pathway", "transformer"]
 
@@ -237,3 +237,11 @@ def test_load_model_refuses_files_that_are_not_what_they_claim(tmp_path, name, c
     empty.mkdir(exist_ok=True)
     with pytest.raises(ValueError, match="not a toyscope run folder"):
         nets.load_model(empty)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from toyscope.nets import _files
+
+    assert doctest.testmod(_files).failed == 0

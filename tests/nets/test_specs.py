@@ -70,3 +70,11 @@ def test_parse_architecture_refuses_bad_input_in_one_line(arch, activation, word
     with pytest.raises(ValueError) as info:
         nets.parse_architecture(arch, activation)
     assert word in str(info.value) and "\n" not in str(info.value)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from toyscope.nets import _specs
+
+    assert doctest.testmod(_specs).failed == 0

@@ -174,6 +174,23 @@ def test_pt_files_load_as_state_dicts_and_pickled_modules_are_refused(tmp_path):
 
 
 @needs_torch
+def test_a_stacked_ensemble_loads_from_pt_and_safetensors_files(tmp_path):
+    from safetensors.torch import save_file
+
+    members = _members(4, seed=6)
+    stacked, _ = torch.func.stack_module_state(members)
+    stacked = {k: v.detach() for k, v in stacked.items()}
+    torch.save(stacked, tmp_path / "ensemble.pt")
+    save_file(stacked, str(tmp_path / "ensemble.safetensors"))
+    spec = nets.parse_architecture("2-3-1", "sigmoid")
+    expected = np.stack([_torch_out(m, _x(2)) for m in members])
+    for name in ("ensemble.pt", "ensemble.safetensors"):
+        loaded_spec, params = nets.load_model(tmp_path / name, spec=spec)
+        assert loaded_spec == spec and params[0]["weight"].shape == (4, 2, 3)
+        np.testing.assert_allclose(np.asarray(nets.apply(spec, params, _x(2))), expected, **TOL)
+
+
+@needs_torch
 def test_pytorch_safetensors_round_trip(tmp_path):
     from safetensors.torch import save_file
 
@@ -209,3 +226,12 @@ def test_a_missing_torch_is_one_line_with_the_install_command(monkeypatch, tmp_p
     # numpy state dicts need no torch
     spec_back, _ = nets.from_torch({"0.weight": np.ones((1, 2), np.float32)}, activations=["linear"])
     assert spec_back == nets.mlp([2, 1], "linear", bias=False)
+
+
+@needs_torch
+def test_docstring_examples_run():
+    import doctest
+
+    from toyscope.nets import _torch
+
+    assert doctest.testmod(_torch).failed == 0

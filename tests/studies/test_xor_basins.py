@@ -32,7 +32,7 @@ def smoke_run(tmp_path_factory):
 def test_smoke_params_are_self_describing(smoke_run):
     networks = assert_self_describing(smoke_run)
     assert sorted(networks) == ["final", "init", "large", "splice"]
-    assert networks["final"].activations == ("sigmoid", "sigmoid")
+    assert networks["final"].activations == ("sigmoid", "linear")  # logits: the loss is BCE with logits
 
 
 def test_smoke_run_writes_a_complete_folder(smoke_run):

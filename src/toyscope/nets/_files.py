@@ -31,6 +31,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import jax
 import numpy as np
 
 from . import _interface as interface
@@ -113,7 +114,7 @@ def network_docs(prefix: str, spec, leading_axes: Sequence[int], axes: Sequence[
         "layer0.weight of network 'final' (MLP 2-3-1 (relu,linear)); axes (member=8, d_in=2, d_out=3)"
     """
     axes = tuple(axes) if axes is not None else _default_axes(len(leading_axes))
-    shapes = [tuple(leaf.shape) for leaf in _leaves(interface.param_shapes(spec))]
+    shapes = [tuple(leaf.shape) for leaf in jax.tree_util.tree_leaves(interface.param_shapes(spec))]
     docs = {}
     for name, shape in zip(interface.tensor_names(spec), shapes):
         names = (*axes, *_leaf_axes(name, len(shape)))
@@ -121,12 +122,6 @@ def network_docs(prefix: str, spec, leading_axes: Sequence[int], axes: Sequence[
         label = ", ".join(f"{a}={s}" for a, s in zip(names, sizes))
         docs[_join(prefix, name)] = (f"{name} of network {prefix!r} ({_describe(spec)}); axes ({label})")
     return docs
-
-
-def _leaves(tree):
-    import jax
-
-    return jax.tree_util.tree_leaves(tree)
 
 
 def header_metadata(tensors: Mapping[str, np.ndarray], networks: Mapping[str, object] | None = None,
@@ -376,14 +371,17 @@ def _undeclared(where: str, tensors, spec, prefix):
 
 
 def _from_state(where: str, state, spec):
-    """``(spec, params)`` of a PyTorch-named state dict (numpy arrays, in layer order)."""
+    """``(spec, params)`` of a PyTorch-named state dict (numpy arrays, in layer order); weights
+    with a leading axis (``torch.func.stack_module_state``'s ``(E, d_out, d_in)``) are an ensemble."""
+    lead = 1 if all(np.ndim(v) == 3 for k, v in state.items() if k.endswith(".weight")) else 0
     if spec is None:
-        layers = linear_layers(state, where=where)
+        layers = linear_layers(state, where=where, lead=lead)
         arch = "-".join(str(w) for w in [layers[0][1].shape[-1], *(w.shape[-2] for _, w, _ in layers)])
         raise ValueError(f"{where} holds PyTorch tensors, which do not say their activations: give the architecture "
                          f"(spec=nets.parse_architecture({arch!r}, 'relu'); CLI --arch {arch} --activation NAME)")
     try:
-        got, params = from_torch(state, activations=_mlp_of(spec, where).activations)
+        activations = _mlp_of(spec, where).activations
+        got, params = from_torch((state, {}) if lead else state, activations=activations)
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
     if got != spec:
