@@ -18,6 +18,14 @@ needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed (
 TOL = {"rtol": 1e-5, "atol": 1e-6}
 
 
+def _params(spec, n_networks=None, seed=0):
+    """Random params drawn with numpy (nets.init would compile an initialiser for every shape)."""
+    rng = np.random.default_rng(seed)
+    lead = () if n_networks is None else (n_networks,)
+    return jax.tree_util.tree_map(lambda leaf: rng.standard_normal((*lead, *leaf.shape)).astype(np.float32),
+                                  nets.param_shapes(spec))
+
+
 def _x(d_in, n=9, seed=0):
     return np.random.default_rng(seed).standard_normal((n, d_in)).astype(np.float32)
 
@@ -51,7 +59,7 @@ def test_from_torch_gives_the_modules_outputs(name):
 @pytest.mark.parametrize("activations", [["sigmoid", "sigmoid"], ["tanh", "linear"], ["gelu", "relu"]])
 def test_to_torch_loads_strictly_and_gives_toyscopes_outputs(activations):
     spec = nets.mlp([2, 3, 1], activations)
-    params = nets.init(spec, key=jax.random.key(3))
+    params = _params(spec, seed=3)
     model = nets.to_torch(spec, params)
     fresh = torch.nn.Sequential(torch.nn.Linear(2, 3), ACTIVATION_MODULES.get(activations[0], torch.nn.Identity)(),
                                 torch.nn.Linear(3, 1), ACTIVATION_MODULES.get(activations[1], torch.nn.Identity)())
@@ -98,7 +106,7 @@ def test_ensembles_in_and_out_as_module_lists_and_stacked_state():
 @pytest.mark.parametrize("activations, bias", [(["gelu_tanh", "softplus"], False), (["relu", "linear"], [False, True])])
 def test_ensemble_members_hold_their_own_weights_and_load_strictly(activations, bias):
     spec = nets.mlp([3, 4, 2], activations, bias=bias)
-    params = nets.init(spec, key=jax.random.key(5), n_networks=3)
+    params = _params(spec, 3, seed=5)
     models = nets.to_torch(spec, params)
     x = _x(3)
     expected = np.asarray(nets.apply(spec, params, x))
@@ -204,20 +212,20 @@ def test_pytorch_safetensors_round_trip(tmp_path):
 
 def test_to_torch_refuses_what_pytorch_cannot_hold():
     with pytest.raises(ValueError, match="takes an MLP spec"):
-        nets.to_torch(nets.xor_path_net(2), nets.init(nets.xor_path_net(2), key=jax.random.key(0)))
+        nets.to_torch(nets.xor_path_net(2), _params(nets.xor_path_net(2)))
     spec = nets.mlp([2, 3, 1], "erf")
     if torch is not None:
         with pytest.raises(ValueError, match="'erf' has no PyTorch module"):
-            nets.to_torch(spec, nets.init(spec, key=jax.random.key(0)))
+            nets.to_torch(spec, _params(spec))
     with pytest.raises(ValueError, match="stacked=True needs an ensemble"):
-        nets.to_torch(nets.mlp([2, 1]), nets.init(nets.mlp([2, 1]), key=jax.random.key(0)), stacked=True)
+        nets.to_torch(nets.mlp([2, 1]), _params(nets.mlp([2, 1])), stacked=True)
 
 
 def test_a_missing_torch_is_one_line_with_the_install_command(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
     spec = nets.mlp([2, 1])
     with pytest.raises(nets.TorchMissing) as info:
-        nets.to_torch(spec, nets.init(spec, key=jax.random.key(0)))
+        nets.to_torch(spec, _params(spec))
     assert "pip install toyscope[torch]" in str(info.value) and "\n" not in str(info.value)
     assert isinstance(info.value, ValueError)  # the CLI prints it as error: ... and exits 2
     (tmp_path / "m.pt").write_bytes(b"PK\x03\x04rest")

@@ -68,8 +68,10 @@ def test_params_keep_values_dtypes_and_docs(tmp_path):
 
 def test_params_carry_the_specs_of_their_networks_and_refuse_undocumented_tensors(tmp_path):
     spec = nets.mlp([2, 3, 1], "sigmoid", "sigmoid")
-    net = {k: np.asarray(v) for k, v in nets.named_tensors(spec, nets.init(spec, key=jax.random.key(0), n_networks=4),
-                                                           "final").items()}
+    rng = np.random.default_rng(0)
+    ensemble = jax.tree_util.tree_map(lambda leaf: rng.standard_normal((4, *leaf.shape)).astype(np.float32),
+                                      nets.param_shapes(spec))
+    net = {k: np.asarray(v) for k, v in nets.named_tensors(spec, ensemble, "final").items()}
     forks = {k.replace("final", "forks"): np.stack([v, 2 * v]) for k, v in net.items()}
     params = {**net, **forks, "table": np.ones((4, 3))}
     networks = {"final": spec, "forks": nets.StoredNetwork(spec, axes=("fork", "member"))}
