@@ -245,3 +245,19 @@ def test_docstring_examples_run():
     from toyscope.nets import _files
 
     assert doctest.testmod(_files).failed == 0
+
+
+def test_a_run_folder_written_before_specs_loads_with_a_notice(tmp_path):
+    spec = nets.mlp([2, 2, 1], "sigmoid")
+    params = _params(spec, 6)
+    folder = tmp_path / "old-run"
+    folder.mkdir()
+    tensors = {**nets.named_tensors(spec, params, "final"), "trajectory.steps": np.arange(3)}
+    save_file({k: np.asarray(v) for k, v in tensors.items()}, str(folder / "params.safetensors"))
+    with pytest.warns(UserWarning, match="network 'final' inferred .* MLP 2-2-1 .*pass spec="):
+        inferred, _ = nets.load_model(folder)  # the one network among the tensors
+    assert inferred.widths == (2, 2, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        given, loaded = nets.load_model(folder, spec=spec, network="final")
+    assert given == spec and loaded[0]["weight"].tobytes() == np.asarray(params[0]["weight"]).tobytes()

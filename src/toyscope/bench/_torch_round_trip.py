@@ -31,8 +31,15 @@ def _best(fn, repeats: int) -> tuple[float, object]:
 
 
 def bench_torch_round_trip(n_networks: int = 1_000, repeats: int = 3) -> list[dict]:
-    """Seconds for PyTorch -> toyscope -> PyTorch on ``n_networks`` 2-3-1 sigmoid nets (target < 1 s)."""
-    import torch
+    """Seconds for PyTorch -> toyscope -> PyTorch on ``n_networks`` 2-3-1 sigmoid nets (target < 1 s).
+
+    Raises:
+        toyscope.nets.TorchMissing: torch is not installed.
+    """
+    try:
+        import torch
+    except ImportError:
+        raise nets.TorchMissing("the torch-round-trip benchmark needs PyTorch: pip install toyscope[torch]") from None
 
     torch.manual_seed(0)
     models = [torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 1), torch.nn.Sigmoid())
