@@ -45,6 +45,10 @@ def test_bad_spec_dicts_are_refused_naming_the_field():
     _one_line_error({**good, "widths": [2, 0, 1]}, "width")
     _one_line_error({**good, "activations": ["relu", "swish"]}, "swish")
     _one_line_error("not a dict", "object")
+    _one_line_error({**good, "biases": ["no", True]}, "'biases'", "true/false")
+    _one_line_error({**good, "widths": [2, 3.5, 1]}, "'widths'", "integers")
+    _one_line_error({**good, "version": True}, "'version'")
+    _one_line_error({**nets.spec_to_dict(nets.tiny_transformer()), "d_model": "32"}, "tiny_transformer")
 
 
 def test_parse_architecture_single_name_is_hidden_layers_then_linear_output():

@@ -259,7 +259,7 @@ def read_networks(metadata: Mapping[str, str], *, where: str = "file") -> dict[s
     if not isinstance(header, dict) or not isinstance(header.get("networks"), dict):
         raise ValueError(f"{where}: header field {HEADER_KEY!r} lacks a 'networks' object")
     version = header.get("version")
-    if not isinstance(version, int) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ValueError(f"{where}: header field {HEADER_KEY!r}.version must be an integer >= 1, got {version!r}")
     if version > HEADER_VERSION:
         raise ValueError(f"{where}: header field {HEADER_KEY!r}.version is {version}, newer than this toyscope "

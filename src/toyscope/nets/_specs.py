@@ -118,9 +118,12 @@ def spec_from_dict(data: dict, *, where: str = "spec"):
 
 
 def _mlp_from(data: dict) -> MLP:
-    for name in ("widths", "activations", "biases"):
-        if not isinstance(data[name], list):
-            raise ValueError(f"field {name!r} must be a list, got {data[name]!r}")
+    kinds = {"widths": (int, "integers"), "activations": (str, "names"), "biases": (bool, "true/false")}
+    for name, (kind, what) in kinds.items():
+        value = data[name]
+        if not isinstance(value, list) or not all(isinstance(v, kind) and (kind is bool or not isinstance(v, bool))
+                                                  for v in value):
+            raise ValueError(f"field {name!r} must be a list of {what}, got {value!r}")
     return MLP(tuple(data["widths"]), tuple(data["activations"]), tuple(data["biases"]))
 
 
