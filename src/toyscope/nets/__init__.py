@@ -15,7 +15,6 @@ spec per network and a doc per tensor in the header), :func:`load_model` opens a
 from ._activations import ACTIVATIONS, activation, erf_activation
 from ._files import (
     header_metadata,
-    infer_networks,
     load,
     load_model,
     network_docs,
@@ -39,6 +38,7 @@ from ._gated_linear import (
     init_gated_linear,
     path_gates,
 )
+from ._inferred_specs import infer_networks
 from ._init import BIAS_SCHEMES, SCHEMES, dense_init
 from ._interface import (
     activations,
