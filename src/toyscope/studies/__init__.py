@@ -12,9 +12,25 @@ from ._base import (
     Table,
 )
 from ._context import NullContext
+from ._headlines import (
+    AtLeast,
+    AtMost,
+    Equals,
+    evaluate_headlines,
+    Headline,
+    HeadlineRow,
+    InRange,
+    IntervalAbove,
+    measured_value,
+    NotComparable,
+    PaperInInterval,
+    Within,
+)
 from ._registry import STUDIES, get_study, study_names
 
 __all__ = [
-    "STUDIES", "ConfigError", "Deviation", "Figure", "NullContext", "RunContext", "Section", "Study",
-    "StudyConfig", "StudyResult", "Table", "get_study", "study_names",
+    "STUDIES", "AtLeast", "AtMost", "ConfigError", "Deviation", "Equals", "Figure", "Headline", "HeadlineRow",
+    "InRange", "IntervalAbove", "NotComparable", "NullContext", "PaperInInterval", "RunContext", "Section",
+    "Study", "StudyConfig", "StudyResult", "Table", "Within", "evaluate_headlines", "get_study", "measured_value",
+    "study_names",
 ]

@@ -204,10 +204,13 @@ class RunContext(Protocol):
 
 @dataclasses.dataclass(frozen=True)
 class Study:
-    """A registered study: name, one-line description, config class and ``run``."""
+    """A registered study: name, one-line description, config class and ``run``; the paper it
+    reproduces and its headline quantities (:class:`toyscope.studies.Headline`: what the report's
+    "measured vs paper" table shows, each with the rule that decides its verdict)."""
 
     name: str
     description: str
     config_class: type[StudyConfig]
     run: Callable[[StudyConfig, RunContext], StudyResult]
     paper: str = ""
+    headlines: tuple = ()

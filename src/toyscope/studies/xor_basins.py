@@ -41,6 +41,7 @@ from pydantic import Field, field_validator, model_validator
 from .. import analysis, nets, tasks, train, viz
 from ..analysis import ACCURACY_CLASSES, format_fraction
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._headlines import AtLeast, AtMost, Equals, Headline, InRange, IntervalAbove, NotComparable, PaperInInterval
 from ._memory import MemoryEstimate
 
 #: hidden units of the minimal XOR circuit sought in wider nets (the paper's 5-neuron net)
@@ -920,10 +921,38 @@ def deviations(config: XorBasinsConfig, summary) -> list[Deviation]:
     ]
 
 
+# What the report's first table compares with the paper, and the rule of each verdict (fixed before
+# measuring; the paper's words, where it gives no number, are read as stated in each rule).
+HEADLINES = (
+    Headline("2-2-1 nets at 100% accuracy", ("accuracy_fractions", "1.0"), paper_text="'only rarely' (100 runs)",
+             rule=AtMost(0.25, "'only rarely' read as at most a quarter of runs"), section="Training and accuracy",
+             interval_key=("accuracy_fraction_intervals", "1.0")),
+    Headline("2-2-1 nets at 75% accuracy", ("accuracy_fractions", "0.75"), paper_text="'consistently' (100 runs)",
+             rule=AtLeast(0.5, "'consistently only 75%' read as most runs"), section="Training and accuracy",
+             interval_key=("accuracy_fraction_intervals", "0.75")),
+    Headline("K-means clusters agree with the t-SNE picture (ARI)", "kmeans_tsne_ari", paper_text="'verified'",
+             rule=NotComparable("the paper states agreement without a number"),
+             section="Parameter space: clusters and embeddings"),
+    Headline("close initialisations end close (Spearman rho)", "init_final_distance_spearman",
+             paper_text="'seems to suggest'", rule=IntervalAbove(0.0, "a positive rank correlation"),
+             section="Trajectories"),
+    Headline("width-3 nets holding a minimal 2-unit XOR net", "minimal_subnetwork_fraction", 0.7,
+             paper_spread="14 of 20", rule=PaperInInterval(), section="Minimal circuits in width-3 nets",
+             interval_key="minimal_subnetwork_interval"),
+    Headline("width-3 final BCE (median)", "large_final_loss_median", paper_text="0.3-0.6",
+             rule=InRange(0.3, 0.6), section="Minimal circuits in width-3 nets"),
+    Headline("spliced blocks still compute XOR (accuracy)", "splice_accuracy", 1.0, paper_text="yes (one try)",
+             rule=AtLeast(1.0), section="Splicing XOR nets and the activation covariance"),
+    Headline("large covariance singular values (of 9)", "covariance_effective_rank", 5, rule=Equals(),
+             section="Splicing XOR nets and the activation covariance"),
+)
+
+
 STUDY = Study(
     name="xor-basins",
     description="Loss basins, logic gates and minimal circuits of small sigmoid XOR networks",
     config_class=XorBasinsConfig,
     run=run,
     paper="xor-basins.txt",
+    headlines=HEADLINES,
 )
