@@ -24,7 +24,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Union
 
-from ..analysis import format_number
+from ..analysis import format_number, seed_interval
 
 REPRODUCED, DIFFERS, NOT_COMPARABLE = "reproduced", "differs", "not comparable"
 
@@ -74,11 +74,13 @@ class Within:
 
     tolerance: float
     relative: bool = False
+    basis: str = ""  # where the tolerance comes from ("two of the paper's seed stds")
 
     def describe(self, headline: "Headline") -> str:
+        basis = f" ({self.basis})" if self.basis else ""
         if self.relative:
-            return f"reproduced if within {format_number(100 * self.tolerance)}% of the paper's value"
-        return f"reproduced if within ±{format_number(self.tolerance)} of the paper's value"
+            return f"reproduced if within {format_number(100 * self.tolerance)}% of the paper's value{basis}"
+        return f"reproduced if within ±{format_number(self.tolerance)} of the paper's value{basis}"
 
     def decide(self, measured: Measured, headline: "Headline") -> tuple[str, str]:
         bound = self.tolerance * abs(headline.paper) if self.relative else self.tolerance
@@ -191,6 +193,15 @@ class Headline:
         interval_key: where the interval is when it is not with the value (a ``[low, high]``).
         when: config values the headline applies to (``{"experiment": "routing"}``); others skip it.
         paper_text: how the paper's value is written when not a plain number (``"only rarely"``).
+        paper_key: where the summary holds the paper's value when it depends on the config (the
+            theory's ``sqrt(M)`` for the run's ``M``); it replaces ``paper``.
+        values_key: where the summary holds the per-seed values of the quantity: then the shown
+            value and interval are :func:`toyscope.analysis.seed_interval` of them for ``support``
+            (no interval below three seeds).
+        support: the quantity's range for ``values_key`` (``"real"``, ``"positive"``, ``"fraction"``,
+            ``"correlation"``).
+        optional: leave the row out when the run did not measure it (a study whose config picks
+            which quantities exist, e.g. the tasks of a table), instead of "not measured".
 
     Example:
         >>> h = Headline("accuracy", "acc", 0.9, rule=Within(0.05), section="Training")
@@ -207,6 +218,10 @@ class Headline:
     interval_key: str | tuple[str, ...] | None = None
     when: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     paper_text: str = ""
+    paper_key: str | tuple[str, ...] | None = None
+    values_key: str | tuple[str, ...] | None = None
+    support: str = "real"
+    optional: bool = False
 
     def applies_to(self, config: Mapping[str, Any]) -> bool:
         return all(config.get(k) == v for k, v in self.when.items())
@@ -269,6 +284,17 @@ def measured_value(summary: Mapping[str, Any], key, interval_key=None) -> Measur
     return Measured(value, low, high, n)
 
 
+def _measure(summary: Mapping[str, Any], headline: Headline) -> Measured:
+    try:
+        values = None if headline.values_key is None else _lookup(summary, headline.values_key)
+    except KeyError:
+        values = None
+    if values is None:
+        return measured_value(summary, headline.key, headline.interval_key)
+    interval = seed_interval([v for v in values if v is not None], headline.support)
+    return Measured(interval.estimate, interval.low, interval.high, interval.n)
+
+
 def _paper_text(headline: Headline) -> str:
     text = headline.paper_text or ("-" if headline.paper is None else format_number(headline.paper))
     return f"{text} ({headline.paper_spread})" if headline.paper_spread else text
@@ -290,10 +316,17 @@ def evaluate_headlines(headlines: Sequence[Headline], summary: Mapping[str, Any]
     for headline in headlines:
         if not headline.applies_to(config):
             continue
+        if headline.paper_key is not None:
+            try:
+                headline = dataclasses.replace(headline, paper=_lookup(summary, headline.paper_key))
+            except KeyError:
+                headline = dataclasses.replace(headline, paper=None)
         rule = headline.rule.describe(headline)
         try:
-            measured = measured_value(summary, headline.key, headline.interval_key)
+            measured = _measure(summary, headline)
         except KeyError:
+            if headline.optional:
+                continue
             rows.append(HeadlineRow(headline.name, _paper_text(headline), "not measured in this run",
                                     NOT_COMPARABLE, rule, headline.section))
             continue

@@ -18,8 +18,9 @@ from pydantic import field_validator
 from .. import bimt
 from .. import tasks as task_data
 from ._base import Deviation, Section, Study, StudyConfig, StudyResult, Table
+from ._headlines import Equals, Headline
 from ._memory import BASELINE_BYTES, MemoryEstimate
-from .bimt import METHODS, TASK_NAMES, TASK_SETUPS, BimtConfig
+from .bimt import METHODS, TASK_NAMES, TASK_SETUPS, BimtConfig, paper_headlines
 
 PAPER_TABLE1, PAPER_TABLE2 = bimt.PAPER_TABLE1, bimt.PAPER_TABLE2
 CLASSIFICATION = {task for task in TASK_NAMES if TASK_SETUPS[task].accuracy}
@@ -109,6 +110,7 @@ def _paper(task: str, table: dict, method: str) -> str:
 
 def run(config: BimtTableConfig, ctx) -> StudyResult:
     cells_dir = Path(config.cells_dir) if config.cells_dir else Path(ctx.out_dir) / "cells"
+    cells_shown = config.cells_dir or "cells/ in this run folder"  # not the unfinished folder's name
     if "mnist" in config.tasks:
         task_data.load_dataset("mnist", "test")  # missing data fails here, before any cell runs
     base = {"n_seeds": config.n_seeds, "seed": config.seed}
@@ -165,7 +167,7 @@ def run(config: BimtTableConfig, ctx) -> StudyResult:
             f"Test loss (regression) or test accuracy (classification), mean ± std over {config.n_seeds} seeds "
             f"(per-task seed counts: {config.seeds_by_task or 'none'}) "
             "(population std, as the paper's ± is presumably), each cell a `bimt` run folder under "
-            f"{cells_dir}. Within the paper's spread: |ours - paper| <= 2 sqrt(std_paper² + std² / seeds) plus "
+            f"{cells_shown}. Within the paper's spread: |ours - paper| <= 2 sqrt(std_paper² + std² / seeds) plus "
             f"half the paper's last printed digit; {len(compared) - len(outside)} of {len(compared)} cells are. "
             f"Outside: {', '.join(outside) or 'none'} (the reasons are in docs/results/bimt.md)."),
             tables=[Table("table1", ["task", "method", "metric", "ours", "paper", "ours vs paper", "within paper's spread?"],
@@ -191,5 +193,9 @@ def run(config: BimtTableConfig, ctx) -> StudyResult:
     return StudyResult(summary=summary_out, sections=sections, deviations=deviations)
 
 
+HEADLINES = paper_headlines("{task}/{method}/{metric}", "Table 1: performance", "Table 2: modularity", optional=True) + tuple(
+    Headline(f"{task}: BIMT the most modular", f"{task}/bimt_most_modular", True, paper_text="yes",
+             rule=Equals(), section="Table 2: modularity", optional=True) for task in TASK_NAMES)
+
 STUDY = Study(name="bimt-table", description="BIMT Tables 1 and 2: vanilla, L1 and BIMT over seeds on every task",
-              config_class=BimtTableConfig, run=run, paper="bimt-modular-training.txt")
+              config_class=BimtTableConfig, run=run, paper="bimt-modular-training.txt", headlines=HEADLINES)
