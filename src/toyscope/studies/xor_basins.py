@@ -31,6 +31,7 @@ statistics) and ``viz`` (ensemble, decision-boundary and covariance figures).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Literal, NamedTuple
 
@@ -39,6 +40,7 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from .. import analysis, nets, tasks, train, viz
+from .._progress import stage as progress_stage
 from ..analysis import ACCURACY_CLASSES, format_fraction
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
 from ._headlines import AtLeast, AtMost, Equals, Headline, InRange, IntervalAbove, NotComparable, PaperInInterval
@@ -247,18 +249,23 @@ def _tensors(spec, params, prefix: str) -> dict[str, np.ndarray]:
 
 
 class _StageClock:
-    """Wall-clock seconds of each named stage of the run (for ``summary["stage_seconds"]``)."""
+    """Wall-clock seconds of each named stage of the run (for ``summary["stage_seconds"]``), with
+    the running stage's name and elapsed time on screen (a spinner; none when quiet)."""
 
     def __init__(self):
         self.seconds: dict[str, float] = {}
         self.started = self._t = time.perf_counter()
         self._name = None
+        self._shown = contextlib.ExitStack()
 
     def stage(self, name: str | None) -> None:
         """Close the running stage's timer and start ``name``'s."""
         now = time.perf_counter()
         if self._name:
             self.seconds[self._name] = round(now - self._t, 2)
+        self._shown.close()
+        if name:
+            self._shown.enter_context(progress_stage(f"xor-basins: {name.replace('_', ' ')}"))
         self._name, self._t = name, now
 
 
@@ -268,6 +275,13 @@ class _StageClock:
 
 def run(config: XorBasinsConfig, ctx) -> StudyResult:
     clock = _StageClock()
+    try:
+        return _run_stages(config, ctx, clock)
+    finally:
+        clock.stage(None)  # a stage that failed takes its spinner off the screen
+
+
+def _run_stages(config: XorBasinsConfig, ctx, clock: _StageClock) -> StudyResult:
     rng = np.random.default_rng(config.seed)
     keys = jax.random.split(jax.random.key(config.seed), 6)
     data = tasks.boolean_task(np.array([int(c) for c in config.targets]), 2)
