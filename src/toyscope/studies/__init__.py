@@ -12,6 +12,7 @@ from ._base import (
     Table,
 )
 from ._context import NullContext
+from ._options import config_options, ConfigOption, preset_changes
 from ._headlines import (
     AtLeast,
     AtMost,
@@ -29,8 +30,8 @@ from ._headlines import (
 from ._registry import STUDIES, get_study, study_names
 
 __all__ = [
-    "STUDIES", "AtLeast", "AtMost", "ConfigError", "Deviation", "Equals", "Figure", "Headline", "HeadlineRow",
+    "STUDIES", "AtLeast", "AtMost", "ConfigError", "ConfigOption", "Deviation", "Equals", "Figure", "Headline", "HeadlineRow",
     "InRange", "IntervalAbove", "NotComparable", "NullContext", "PaperInInterval", "RunContext", "Section",
-    "Study", "StudyConfig", "StudyResult", "Table", "Within", "evaluate_headlines", "get_study", "measured_value",
-    "study_names",
+    "Study", "StudyConfig", "StudyResult", "Table", "Within", "config_options", "evaluate_headlines", "get_study",
+    "measured_value", "preset_changes", "study_names",
 ]

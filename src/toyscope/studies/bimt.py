@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Literal
+from typing import ClassVar, Literal
 
 import jax
 import jax.numpy as jnp
@@ -48,6 +48,35 @@ TASK_SETUPS: dict[str, TaskSetup] = bimt.PAPER_SETUPS
 
 class BimtConfig(StudyConfig):
     """One task, one method, ``n_seeds`` seeds vmapped. ``None`` means the task's paper value."""
+
+    # one-line descriptions of the keys (``toyscope config bimt``); none = the task's paper value
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "task": "task of the paper (Sections 3.1-3.5)",
+        "method": "training method (vanilla, L1, L1 with locality, L1 with swaps, BIMT)",
+        "n_seeds": "initialisation seeds, vmapped",
+        "n_steps": "training steps (none: the task's paper value)",
+        "learning_rate": "Adam learning rate",
+        "lambdas": "penalty strength of each phase (none: the task's schedule)",
+        "lambda_steps": "steps of each phase (none: the task's schedule)",
+        "extent": "width A of the neuron layout",
+        "layer_gap": "distance y* between layers (none: the task's)",
+        "top_k": "neurons per layer tried for swaps (none: the task's)",
+        "swap_every": "steps between swap rounds",
+        "norm": "weight norm of the connection cost",
+        "normalization": "cost summed or averaged per layer (none: the task's)",
+        "penalize_bias": "include biases in the cost",
+        "swap_inputs": "allow swapping input neurons",
+        "swap_outputs": "allow swapping output neurons",
+        "n_snapshots": "snapshots of the connectivity during training",
+        "active_threshold": "a weight counts as active above this |w|",
+        "n_train": "training examples (symbolic and two-moons tasks)",
+        "n_test": "test examples (symbolic and two-moons tasks)",
+        "n_sequences": "in-context: sequences (80/20 split)",
+        "w_range": "in-context: w ~ U[w_range]",
+        "x_range": "in-context: x ~ U[x_range]",
+        "d_model": "in-context: transformer width (MLP 4x)",
+        "mlp_activation": "in-context: the MLPs' GELU (authors' code: gelu_tanh)",
+    }
 
     task: Literal["symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "in-context",
                   "mnist"] = "symbolic-a"

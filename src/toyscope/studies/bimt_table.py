@@ -11,6 +11,7 @@ Reference: Liu, Gan & Tegmark, Entropy 26 (2024) 41, Tables 1 and 2.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from pydantic import field_validator
@@ -39,6 +40,17 @@ def _known_names(value: list[str], valid, what: str) -> list[str]:
 class BimtTableConfig(StudyConfig):
     """The grid of the tables. ``cells_dir`` (default: ``cells/`` inside the run folder) lets
     several table runs share finished cells."""
+
+    # one-line descriptions of the keys (``toyscope config bimt-table``)
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "tasks": "tasks of the tables (bimt's task names)",
+        "methods": "methods compared on every task",
+        "n_seeds": "seeds of every cell",
+        "seeds_by_task": "seeds for some tasks instead (task -> seeds)",
+        "n_steps": "training steps of every cell (none: each task's paper value)",
+        "cells_dir": "folder of the cells, shared between table runs (none: cells/ in the run folder)",
+        "workers": "cells run at once, each in its own process",
+    }
 
     tasks: list[str] = list(TASK_NAMES)
     methods: list[str] = ["vanilla", "l1", "bimt"]

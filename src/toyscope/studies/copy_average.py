@@ -20,7 +20,7 @@ checks ``theory.copy_average_critical_points``, the figures ``viz.neuron_alignme
 from __future__ import annotations
 
 import time
-from typing import Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -44,6 +44,31 @@ class CopyAverageConfig(StudyConfig):
     ``copy-average`` run folder of the sweep runner (under ``cells_dir``, default ``cells/`` in the
     run folder; every group is padded to its own widest student and compiled once), and combine
     their rows into one phase diagram. Seeds are then drawn per group."""
+
+    # one-line descriptions of the keys (``toyscope config copy-average``)
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "dtype": "float64 only (gradient norms of 1e-10 are below float32 resolution)",
+        "k": "teacher width: orthonormal teacher neurons (>= 1)",
+        "d": "input dimension (none: k + 1; >= k)",
+        "n_values": "student widths n (none: 1..k; each <= k unless allow_wider_students)",
+        "n_seeds": "initialisations per width, vmapped (>= 1)",
+        "activation": "activation of teacher and students",
+        "allow_wider_students": "allow student widths n > k",
+        "flow_solver": "diffrax solver of the gradient-flow stage",
+        "flow_gtol": "gradient-flow stage stops at this max-abs gradient (> 0)",
+        "flow_max_steps": "most solver steps of the gradient-flow stage",
+        "flow_rtol": "relative tolerance of the flow solver",
+        "flow_atol": "absolute tolerance of the flow solver",
+        "gtol": "convergence: max-abs gradient after Newton refinement (> 0)",
+        "eig_tol": "a Hessian eigenvalue below -eig_tol is a saddle (escaped)",
+        "max_escapes": "most saddle escapes per student",
+        "escape_step": "step along the negative-curvature direction of a saddle escape (> 0)",
+        "dense_limit": "largest parameter count with a dense Hessian (else iterative eigensolver)",
+        "exact_tol": "neuron class tolerance for exact copies/averages, 1 - cosine (> 0)",
+        "approx_tol": "neuron class tolerance for approximate copies/averages, 1 - cosine (> 0)",
+        "widths_per_cell": "run the widths in groups of this many, each a resumable cell (none: all at once; >= 1)",
+        "cells_dir": "folder of those cells (none: cells/ in the run folder)",
+    }
 
     dtype: Literal["float32", "float64"] = "float64"
     k: int = 20

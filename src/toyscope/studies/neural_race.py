@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -44,6 +44,13 @@ N_ITEMS = tasks.N_ROUTING_ITEMS
 
 class NeuralRaceConfig(StudyConfig):
     """Options of ``toyscope run neural-race`` (``None`` = the experiment's paper value)."""
+
+    # one-line descriptions of the keys without a Field(description=...) (``toyscope config neural-race``)
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "experiment": "which experiment of the paper (Figs. 3-7)",
+        "init": "random init of the weights (normal or orthogonal)",
+        "sigma0_values": "init-scale: the sigma0 values swept",
+    }
 
     experiment: Literal["routing", "xor", "race", "fraction", "init-scale", "mnist"] = "routing"
     n_domains: int | None = Field(None, ge=2, le=16, description="M (routing: 7, race/fraction/init-scale: 10)")

@@ -19,7 +19,7 @@ tallies and the four forks for each activation (``train``), r against q per seed
 from __future__ import annotations
 
 import math
-from typing import Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -38,6 +38,25 @@ N_FORK_SNAPSHOTS = 8  # fork params kept at 1/8, 2/8, ... of the fork length (R^
 
 class UpdateAttributionConfig(StudyConfig):
     """Config of the update-attribution study (defaults = the default run)."""
+
+    # one-line descriptions of the keys (``toyscope config update-attribution``)
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "dataset": "image dataset (10 classes)",
+        "split": "which split to read (auto: train if in the data dir, else test)",
+        "groups": "two class groups, each split into halves for the forks (classes 0-9)",
+        "phase1_images": "phase-1 window in images of a 60,000-image split (paper 12,000 or 1,200; 2 to 59,999)",
+        "tally_window": "which part of phase 1 tallies the updates (paper: the second half)",
+        "hidden": "hidden units of the 784-hidden-10 MLP (>= 1)",
+        "activation": "hidden activation",
+        "output_activation": "output activation (same: as the hidden layer; linear for bce/softmax_ce)",
+        "loss": "training loss",
+        "learning_rate": "per-sample SGD learning rate (> 0)",
+        "n_seeds": "initialisation seeds, trained at once (>= 2, for the interval)",
+        "sweep_activations": "hidden activations of the activation sweep",
+        "fork_examples": "cap on examples per fork (none: all the remaining data; >= 1)",
+        "n_permutations": "permutations of each permutation test (>= 1)",
+        "fork_engine": "forks on the exact blocked per-sample path, or the general engine",
+    }
 
     dataset: Literal["mnist", "fashion-mnist", "digits"] = "mnist"
     split: Literal["auto", "train", "test"] = "auto"  # auto: train if in the data dir, else test

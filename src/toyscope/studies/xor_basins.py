@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple
 
 import jax
 import numpy as np
@@ -67,6 +67,24 @@ CANONICAL_ORDER = {"outgoing": "their outgoing weight", "incoming_norm": "the no
 
 class XorBasinsConfig(StudyConfig):
     """Options of ``toyscope run xor-basins`` (defaults = the default run)."""
+
+    # one-line descriptions of the keys without a Field(description=...) (``toyscope config xor-basins``)
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "optimizer": "optimiser of every training (sgd = plain full-batch gradient descent)",
+        "learning_rate": "learning rate of every training",
+        "n_steps": "full-batch training steps of the main and width_large ensembles",
+        "record_every": "steps between recorded losses",
+        "snapshot_every": "steps between parameter snapshots of the trajectories",
+        "tsne_perplexity": "t-SNE perplexity of the parameter-space embedding",
+        "tsne_iterations": "t-SNE optimisation iterations",
+        "n_clusters": "K-means clusters in parameter space ('auto': chosen by silhouette)",
+        "canonical_key": "how hidden units are sorted before clustering (permutation symmetry)",
+        "n_trajectories": "networks whose training trajectories are drawn",
+        "init_scales": "sigma0 values of the init-scale sweep (init_scheme='normal')",
+        "n_networks_per_scale": "networks per init scale in that sweep",
+        "splice_inputs": "inputs of the spliced network (XOR blocks on pairs of them)",
+        "splice_steps": "training steps of the spliced network",
+    }
 
     n_networks: int = Field(1000, ge=10, description="networks in the main ensemble")
     width: int = Field(2, ge=1, le=8, description="hidden width of the main ensemble (paper: 2, the 5-neuron net)")
