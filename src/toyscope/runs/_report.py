@@ -197,10 +197,11 @@ def _banner(config: dict[str, Any], defaults: dict[str, Any] | None) -> str:
     return f'<div class="banner" role="note">{lead}{_esc(where)}</div>'
 
 
-def _headline_table(rows: list[HeadlineRow], anchors: dict[str, str]) -> str:
+def _headline_table(rows: list[HeadlineRow], anchors: dict[str, str], declared: bool) -> str:
     """The "measured vs paper" table: quantity (linked to its section), paper, ours, verdict, rule."""
     if not rows:
-        return "<p class='muted'>This study declares no headline quantities.</p>"
+        return ("<p class='muted'>No headline quantity of this study applies to this configuration.</p>" if declared
+                else "<p class='muted'>This study declares no headline quantities.</p>")
     body = []
     for row in rows:
         anchor = anchors.get(row.section)
@@ -315,7 +316,7 @@ def render_report(run_dir: Path, name: str | None = None) -> Path:
 
     parts = [_header(study_name, run_name, body.get("description", ""), study, config, meta),
              _banner(config, defaults),
-             '<section id="measured-vs-paper"><h2>Measured vs paper</h2>', _headline_table(rows, anchors), "</section>",
+             '<section id="measured-vs-paper"><h2>Measured vs paper</h2>', _headline_table(rows, anchors, bool(study and study.headlines)), "</section>",
              _contents([("Measured vs paper", "measured-vs-paper"),
                         *((s["title"], a) for s, a in zip(sections, section_anchors)),
                         ("Deviations from the paper", "deviations"), ("Full summary", "full-summary")])]

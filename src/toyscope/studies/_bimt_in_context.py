@@ -158,7 +158,7 @@ def run_in_context(config, settings, method: bimt.BimtMethod, ctx) -> StudyResul
                "0.083 ± 0.010, 0.161 ± 0.013.")
     sections = [Section("Result", (
         f"In-context linear regression (d = n = 1; w ~ U{tuple(config.w_range)}, x ~ U{tuple(config.x_range)}, "
-        f"{config.n_sequences} sequences split 80/20), method {config.method}, {n_seeds} seed(s) for {settings.n_steps} "
+        f"{config.n_sequences:,} sequences split 80/20), method {config.method}, {n_seeds} seed(s) for {settings.n_steps:,} "
         f"steps (Adam lr {config.learning_rate}, minibatches of {settings.setup.batch_size}, λ {settings.lambdas} for "
         f"{settings.lambda_steps} steps, A = {config.extent}, y* = {settings.layer_gap}, k = {settings.top_k}, "
         f"S = {config.swap_every}, cost '{settings.normalization}'). 2-layer, 1-head, width-32 transformer without "

@@ -315,7 +315,7 @@ def run(config: BimtConfig, ctx) -> StudyResult:
                "below 3 seeds).")
     sections = [
         Section("Result", (
-            f"Task {config.task}, method {config.method}, {n_seeds} seed(s) trained at once for {settings.n_steps} "
+            f"Task {config.task}, method {config.method}, {n_seeds} seed(s) trained at once for {settings.n_steps:,} "
             f"steps (Adam, lr {config.learning_rate}, λ {settings.lambdas} for {settings.lambda_steps} steps, A = "
             f"{config.extent}, y* = {settings.layer_gap}, k = {settings.top_k}, S = {config.swap_every}, "
             f"{config.norm} distances, cost normalization '{settings.normalization}'). Modularity: Newman Q of the "

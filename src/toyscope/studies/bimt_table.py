@@ -201,7 +201,7 @@ def run(config: BimtTableConfig, ctx) -> StudyResult:
         deviations.append(Deviation("seeds per task", "five", f"{config.seeds_by_task} (others {config.n_seeds})",
                                     "compute budget on a shared machine"))
     if config.n_steps is not None:
-        deviations.append(Deviation("training length", "20,000 steps", f"{config.n_steps} steps", "shorter run"))
+        deviations.append(Deviation("training length", "20,000 steps", f"{config.n_steps:,} steps", "shorter run"))
     return StudyResult(summary=summary_out, sections=sections, deviations=deviations)
 
 

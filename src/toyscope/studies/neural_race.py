@@ -706,7 +706,7 @@ def _run_mnist(config: NeuralRaceConfig, ctx) -> StudyResult:
     text = (f"Input domain i rotates the MNIST test-split images by 360 i / {m} degrees (PCA to "
             f"{config.mnist_features} dims fitted on the rotated training half); output domain o permutes the "
             f"labels. {config.mnist_train_per_route} training images per trained route, minibatch SGD "
-            f"({config.mnist_batch_size} per step, {config.mnist_steps} steps, lr = {lr}), {config.reps} reps; "
+            f"({config.mnist_batch_size} per step, {config.mnist_steps:,} steps, lr = {lr}), {config.reps} reps; "
             f"errors on {config.mnist_eval_per_route} held-out images per route. First K/M with untrained error "
             f"within 2x of trained: {first} (paper: about 0.4).")
     table = Table("mnist", ["setting", "sigma0", "trained error", "untrained error", "final loss"], rows,

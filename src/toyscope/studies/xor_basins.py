@@ -414,7 +414,7 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
     fig = viz.accuracy_and_loss_figure(
         [p.count for p in fractions.values()], [p.low for p in fractions.values()],
         [p.high for p in fractions.values()], list(fractions), result.steps, result.loss, main.classes,
-        title=f"{n} sigmoid 2-{spec.widths[1]}-1 nets, {recipe.n_steps} steps of full-batch "
+        title=f"{n} sigmoid 2-{spec.widths[1]}-1 nets, {recipe.n_steps:,} steps of full-batch "
               f"{'GD' if recipe.optimizer == 'sgd' else recipe.optimizer}")
     falling = [name for name, t in trends.items() if t.loglog_slope < FALLING_SLOPE]
     flat = [name for name, t in trends.items() if t.loglog_slope >= FALLING_SLOPE]
@@ -427,7 +427,7 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
     text = left_out + (
         f"This run ({preset} preset): {n} networks, init '{init.scheme}'"
         f"{'' if init.scale is None else f' (sigma0 = {init.scale})'}, optimiser {recipe.optimizer}, "
-        f"learning rate {recipe.learning_rate}, {recipe.n_steps} full-batch steps on the {n_points} points "
+        f"learning rate {recipe.learning_rate}, {recipe.n_steps:,} full-batch steps on the {n_points} points "
         f"(truth table {targets}), BCE on the logit. The defaults (init '{defaults['init_scheme'].default}', "
         "PyTorch's default initialisation as the paper's code most likely used, and plain gradient descent "
         f"('{defaults['optimizer'].default}') at rate {defaults['learning_rate'].default:g}) were chosen before "
@@ -603,7 +603,7 @@ def probe_basins(main: Ensemble, clusters: Clusters, data, sample, rng, *, n_pai
         "aligned to the first's (exact Hungarian matching over unit features), then the loss is evaluated on "
         f"the straight path between them ({BARRIER_POINTS} points). The barrier is the largest excess over the "
         f"linear interpolation of the endpoint losses; 'connected' means barrier < {CONNECTED_BELOW:g}. "
-        f"(2) Sharpness: the Hessian of the loss at the point where training stopped (step {n_steps}), with the "
+        f"(2) Sharpness: the Hessian of the loss at the point where training stopped (step {n_steps:,}), with the "
         "gradient norm there. Sigmoid + BCE on XOR has no finite minimum for solved nets, so these are not minima: "
         "the gradient is small but non-zero and the curvature keeps shrinking as the weights grow."
     )
@@ -826,7 +826,7 @@ def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, 
         f"(remove the other units) that classifies all {len(data['x'])} points as the full net does (paper: 14 of "
         f"20, about 46-88%). {counts.split} more need the split-computation repair: two units with the same truth "
         "table, one removed and its outgoing weight added to the other. Median final loss of the width-"
-        f"{width} nets: {numbers['large_final_loss_median']:.3g} after {n_steps} steps (the paper got 0.3-0.6)."
+        f"{width} nets: {numbers['large_final_loss_median']:.3g} after {n_steps:,} steps (the paper got 0.3-0.6)."
     )
     section = Section(f"Minimal circuits in width-{width} nets", text,
                       [Figure("large_loss", fig, f"Final loss of the width-{width} nets.")],
@@ -893,7 +893,7 @@ def splice_xor_nets(main: Ensemble, pairs, recipe: Recipe, ctx, *, n_inputs: int
         f"{n_blocks} XOR nets that reached 100% accuracy (the first {n_blocks} such nets of the main ensemble) are "
         f"placed as blocks of one {d}-{h}-{o} net reading input pairs {one_based} (1-based), off-block weights "
         f"starting at {'0' if not noise else f'N(0, {noise}^2)'}, then the whole net is retrained on "
-        f"the {n_blocks} XOR targets over all {n_x} binary inputs for {recipe.n_steps} steps (same optimiser and "
+        f"the {n_blocks} XOR targets over all {n_x} binary inputs for {recipe.n_steps:,} steps (same optimiser and "
         f"rate). Accuracy of the large net: {big_acc:.3f}. Largest off-block weight after retraining: "
         f"{numbers['splice_max_off_block_weight']:.2e}. Extracted blocks still computing XOR: {sum(still)} of "
         f"{len(still)} (paper: all).\n\n"
