@@ -323,8 +323,9 @@ def _setup_section(summary: dict, recipe: _Recipe, dataset: tasks.Dataset, *, ac
         (f"Seeds that diverged (loss above {DIVERGENCE.max_loss:g} or a weight above {DIVERGENCE.max_abs_weight:g}) "
          f"are left out of everything below, by activation: {summary['diverged_seeds']}. "
          if "diverged_seeds" in summary else "")
-        + f"Data: {dataset.name} {dataset.split} split ({summary['split_size']} images). "
-        + ("This is the paper's split: the numbers below are a reproduction." if summary["reproduction"] else
+        + f"Data: {dataset.name} {dataset.split} split ({summary['split_size']:,} images). "
+        + ("This is the paper's split, so with the paper's sizes (the default preset) the numbers below reproduce its "
+           "setting." if summary["reproduction"] else
            f"The paper used the {REFERENCE_SPLIT_SIZE:,}-image training split, which is not in the data directory; the "
            f"windows are scaled by {summary['split_size']}/{REFERENCE_SPLIT_SIZE}, so this is NOT a reproduction of "
            "the paper's numbers, only of its method on less data.")
@@ -343,7 +344,8 @@ def _q_vs_r_section(summary: dict, members: list[analysis.MemberAttribution], p_
                     n_permutations: int) -> Section:
     w, b = summary["r2_weights"], summary["r2_biases"]
     text = (
-        f"R^2 of q on r, over {len(members)} seeds with its 95% interval (Student t on the logit scale; R^2 lies in [0, 1]): weights {_fmt(w)} (paper "
+        f"R^2 of q on r over the {len(members)} seeds, with its 95% interval where 3 or more seeds give one (Student t "
+        f"on the logit scale, as R^2 lies in [0, 1]): weights {_fmt(w)} (paper "
         f"{PAPER_R2['weights']}), biases {_fmt(b)} (paper {PAPER_R2['biases']}). Slopes: weights "
         f"{_fmt(summary['slope_weights'])}, biases {_fmt(summary['slope_biases'])}. Block permutation p-values (r "
         f"shuffled between whole hidden units, {n_permutations} permutations), per seed: weights "
