@@ -111,3 +111,11 @@ def test_quiet_stage_is_a_no_op(loud, capsys):
     with _progress.quiet_while(True), _progress.stage("t-SNE") as spinner:
         assert spinner._progress is None
     assert capsys.readouterr().err == ""
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module("toyscope._progress"))
+    assert result.attempted > 0 and result.failed == 0

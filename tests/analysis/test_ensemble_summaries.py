@@ -93,4 +93,4 @@ def test_accuracy_summary_wilson_intervals_match_the_formula():
     text = analysis.format_accuracy_summary(got)
     widest = max(h - l for l, h in got["wilson_per_seed"]) / 2
     assert text == f"0.825 (seeds 0.750 to 0.900, each +-{widest:.3f} Wilson 95%)"
-    assert analysis.format_interval_summary({"mean": 0.5, "low": 0.25, "high": 0.75}) == "0.5 [0.25, 0.75]"
+    assert analysis.format_interval_summary({"mean": 0.5, "low": 0.25, "high": 0.75}) == "0.500 [0.250, 0.750]"

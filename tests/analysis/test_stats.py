@@ -100,7 +100,10 @@ def test_bootstrap_interval_of_other_statistics_and_degenerate_samples():
 
 def test_formatting():
     half = 2.7764451051977987 * math.sqrt(2.5) / math.sqrt(5)
-    assert analysis.format_mean_interval([1, 2, 3, 4, 5]) == f"3 [{3 - half:.3g}, {3 + half:.3g}]"
+    assert analysis.format_mean_interval([1, 2, 3, 4, 5]) == f"3.00 [{3 - half:#.3g}, {3 + half:#.3g}]"
+    assert analysis.format_interval(0.9631, 0.96, 0.9658) == "0.963 [0.960, 0.966]"
+    assert analysis.format_interval(2.6244, 2.6196, 2.6272) == "2.624 [2.620, 2.627]"  # 4 digits to tell them apart
+    assert analysis.format_interval(1.18e-6, 7.21e-7, 1.92e-6) == "1.18e-06 [7.21e-07, 1.92e-06]"
     assert analysis.format_mean_interval([0.25]) == "0.25 (1 seeds: spread cannot be estimated)"
     assert analysis.format_mean_interval([0.25, 0.75]) == "0.5 (2 seeds: spread cannot be estimated)"
     assert analysis.format_mean_interval([1, 2, 3], "{:.1f}").startswith("2.0 [")
@@ -182,3 +185,11 @@ def test_format_number():
     assert analysis.format_number(2.4e-7) == "2.4e-07"
     assert analysis.format_number(True) == "true" and analysis.format_number(None) == "-"
     assert analysis.format_number("AND") == "AND"
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module("toyscope.analysis._stats"))
+    assert result.attempted > 0 and result.failed == 0

@@ -80,8 +80,7 @@ def test_when_optional_paper_key_and_per_seed_values():
     per_seed = Headline("loss", "loss", 2e-3, values_key=("per_seed", "loss"), support="positive")
     row = evaluate_headlines([per_seed], {"loss": 2.33e-3, "per_seed": {"loss": values}}, {})[0]
     expected = analysis.seed_interval(values, "positive")
-    assert row.measured == (f"{analysis.format_number(expected.estimate)} [{analysis.format_number(expected.low)}, "
-                            f"{analysis.format_number(expected.high)}]")
+    assert row.measured == analysis.format_interval(expected.estimate, expected.low, expected.high)
     assert row.verdict == "reproduced"
 
 
@@ -94,3 +93,11 @@ def test_every_study_declares_headlines_with_rules_and_sections(name):
         assert headline.support in analysis.SUPPORTS
         assert headline.rule.describe(headline)
         assert set(headline.when) <= set(study.config_class.model_fields), headline.when
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module("toyscope.studies._headlines"))
+    assert result.attempted > 0 and result.failed == 0

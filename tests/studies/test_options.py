@@ -42,3 +42,11 @@ def test_every_key_of_every_study_is_described_and_defaults_validate(name):
     assert set(config_class.FIELD_DOCS) <= set(config_class.model_fields), "FIELD_DOCS names a key that does not exist"
     defaults = config_class().model_dump()
     assert {o.name: o.default for o in options} == defaults
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module("toyscope.studies._options"))
+    assert result.attempted > 0 and result.failed == 0

@@ -19,7 +19,7 @@ import jax
 import numpy as np
 
 from ..train import TrainResult
-from ._stats import format_number, proportion_interval, seed_interval
+from ._stats import format_interval, format_number, proportion_interval, seed_interval
 
 
 def mean_ci95_summary(values, support: str = "real") -> dict:
@@ -177,20 +177,20 @@ def accuracy_summary(accuracy: Sequence[float], n_examples: int) -> dict:
 
 
 def format_interval_summary(summary: Mapping) -> str:
-    """``"0.28 [0.25, 0.31]"``: an :func:`interval_summary` (or :func:`mean_ci95_summary`) as its
+    """``"0.280 [0.250, 0.310]"``: an :func:`interval_summary` (or :func:`mean_ci95_summary`) as its
     centre and interval, 3 significant figures; ``"0.28 (2 seeds: spread cannot be estimated)"``
     when it has no interval.
 
     Example:
         >>> format_interval_summary({"mean": 0.28, "low": 0.25, "high": 0.31})
-        '0.28 [0.25, 0.31]'
+        '0.280 [0.250, 0.310]'
     """
     centre = summary.get("centre", summary["mean"])
     low, high = summary["ci95"] if summary.get("ci95") is not None else (summary.get("low"), summary.get("high"))
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
         n = summary.get("n")
         return f"{format_number(centre)} ({n if n is not None else 'too few'} seeds: spread cannot be estimated)"
-    return f"{format_number(centre)} [{format_number(low)}, {format_number(high)}]"
+    return format_interval(centre, low, high)
 
 
 def format_accuracy_summary(summary: Mapping) -> str:

@@ -113,7 +113,7 @@ class Interval:
 
     Example:
         >>> seed_interval([0.1, 0.2, 0.4], "positive").format()
-        '0.2 [0.0357, 1.12] (3 seeds, Student t on log scale)'
+        '0.200 [0.0357, 1.12] (3 seeds, Student t on log scale)'
     """
 
     estimate: float
@@ -137,7 +137,7 @@ class Interval:
         :data:`MIN_VALUES_FOR_SPREAD` values; numbers to 3 significant figures."""
         if not self.spread_known:
             return f"{format_number(self.estimate)} ({self.n} {unit}: spread cannot be estimated)"
-        text = f"{format_number(self.estimate)} [{format_number(self.low)}, {format_number(self.high)}]"
+        text = format_interval(self.estimate, self.low, self.high)
         return f"{text} ({self.n} {unit}, {self.method})" if method else text
 
 
@@ -206,12 +206,32 @@ def fraction_interval(successes: int, trials: int, confidence: float = 0.95) -> 
 
     Example:
         >>> fraction_interval(14, 20).format("trials")
-        '0.7 [0.481, 0.855] (20 trials, Wilson)'
+        '0.700 [0.481, 0.855] (20 trials, Wilson)'
     """
     low, high = proportion_interval(successes, trials, confidence)
     if trials == 0:
         return Interval(math.nan, None, None, 0, "Wilson")
     return Interval(successes / trials, low, high, trials, "Wilson")
+
+
+def format_interval(centre: float, low: float, high: float, digits: int = 3) -> str:
+    """``"0.963 [0.960, 0.966]"``: a centre and its interval to the same significant figures (3, or
+    as many more, up to 6, as it takes for bounds that differ to print differently); trailing
+    zeros kept so that the three numbers read at one precision.
+
+    Example:
+        >>> format_interval(0.9631, 0.9600, 0.9658), format_interval(2.6244, 2.6196, 2.6272)
+        ('0.963 [0.960, 0.966]', '2.624 [2.620, 2.627]')
+    """
+    values = [float(centre), float(low), float(high)]
+    if not all(math.isfinite(v) for v in values):
+        return f"{format_number(centre)} [{format_number(low)}, {format_number(high)}]"
+    for d in range(digits, 7):
+        texts = [f"{v:#.{d}g}".rstrip(".") if "e" not in f"{v:#.{d}g}" else f"{v:.{d}g}" for v in values]
+        distinct = all(texts[i] != texts[j] or values[i] == values[j] for i in range(3) for j in range(i + 1, 3))
+        if distinct:
+            break
+    return f"{texts[0]} [{texts[1]}, {texts[2]}]"
 
 
 def format_number(value, digits: int = 3) -> str:

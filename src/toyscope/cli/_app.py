@@ -343,18 +343,32 @@ def run(
 @app.command()
 @_guard
 def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
-    """Show a run's summary as a table."""
+    """Show a run's headline quantities against the paper, then its summary as a table."""
     from rich.console import Console
     from rich.table import Table
 
+    from ..analysis import format_number
     from ..runs import load_run
+    from ..studies import ConfigError, evaluate_headlines, get_study
 
     data = load_run(run_dir)
+    console = Console()
+    try:
+        headlines = get_study(data.study).headlines
+    except ConfigError:
+        headlines = ()
+    rows = evaluate_headlines(headlines, data.summary, data.config)
+    if rows:
+        verdicts = Table("quantity", "paper", "this run (95% interval)", "verdict", "rule",
+                         title=f"{data.study}: measured vs paper (preset {data.config.get('preset', 'default')})")
+        for row in rows:
+            verdicts.add_row(row.name, row.paper, row.measured, row.verdict, row.rule)
+        console.print(verdicts)
     table = Table("quantity", "value", title=f"{data.study}: {run_dir}")
     for key, value in data.summary.items():
-        text = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+        text = json.dumps(value) if isinstance(value, (dict, list)) else format_number(value)
         table.add_row(key, text if len(text) < 200 else text[:197] + "...")
-    Console().print(table)
+    console.print(table)
 
 
 @app.command()

@@ -24,7 +24,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Union
 
-from ..analysis import format_number, seed_interval
+from ..analysis import format_interval, format_number, seed_interval
 
 REPRODUCED, DIFFERS, NOT_COMPARABLE = "reproduced", "differs", "not comparable"
 
@@ -47,8 +47,8 @@ class Measured:
     def text(self) -> str:
         """``"0.862 [0.839, 0.882]"``, ``"0.197 (2 seeds: spread cannot be estimated)"`` or ``"0.862"``."""
         shown = format_number(self.value)
-        if self.has_interval:
-            return f"{shown} [{format_number(self.low)}, {format_number(self.high)}]"
+        if self.has_interval and isinstance(self.value, (int, float)) and not isinstance(self.value, bool):
+            return format_interval(self.value, self.low, self.high)
         if self.n is not None and self.n < 3:
             return f"{shown} ({self.n} seed{'s' if self.n != 1 else ''}: spread cannot be estimated)"
         return shown
@@ -261,7 +261,7 @@ def measured_value(summary: Mapping[str, Any], key, interval_key=None) -> Measur
 
     Example:
         >>> measured_value({"e": {"mean": 2.0, "ci95": [1.0, 3.0], "n": 5}}, ("e",)).text()
-        '2 [1, 3]'
+        '2.00 [1.00, 3.00]'
     """
     value = _lookup(summary, key)
     low = high = n = None
