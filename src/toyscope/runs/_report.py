@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis import format_number
-from ..studies import ConfigError, HeadlineRow, Study, evaluate_headlines, get_study
+from ..studies import ConfigError, HeadlineRow, Study, evaluate_headlines, get_study, measured_value
 from ._files import PARTIAL, atomic_write_text, read_config, read_json
 
 _CSS = """
@@ -35,7 +35,7 @@ h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
 .banner{background:#fff4d6;border:1px solid #e7c65b;border-left:6px solid #d9a400;padding:.6em 1em;margin:1em 0;border-radius:4px}
 .banner b{color:#7a5a00}
 .wrap{overflow-x:auto;max-width:100%}
-.scroll{max-height:28em;overflow:auto;border:1px solid #eee}
+.scroll{max-height:40em;overflow:auto;border:1px solid #eee}
 table{border-collapse:collapse;margin:.8em 0;font-size:.9em}
 th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#f5f5f5}
@@ -246,9 +246,11 @@ def _value_html(value: Any, depth: int = 0) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
+        interval = _interval_line(value)
+        if interval is not None:
+            return _esc(interval)
         items = list(value.items())
-        rows = "".join(f"<tr><th>{_esc(k)}</th><td{' class=num' if _is_number(v) else ''}>{_value_html(v, depth + 1)}"
-                       f"</td></tr>" for k, v in items[:_MAX_ITEMS])
+        rows = "".join(f"<tr><th>{_esc(k)}</th><td>{_value_html(v, depth + 1)}</td></tr>" for k, v in items[:_MAX_ITEMS])
         more = (f"<tr><td colspan=2 class=muted>{len(items) - _MAX_ITEMS} more entries in summary.json</td></tr>"
                 if len(items) > _MAX_ITEMS else "")
         return f"<table>{rows}{more}</table>"
@@ -264,6 +266,25 @@ def _value_html(value: Any, depth: int = 0) -> str:
         more = f", … ({len(value) - _MAX_ITEMS} more)" if len(value) > _MAX_ITEMS else ""
         return f"[{shown}{more}]"
     return _esc("null" if value is None else format_number(value))
+
+
+def _interval_line(value: dict) -> str | None:
+    """An interval summary (``{"mean", "ci95", "n", "method", ...}`` or ``{"mean", "low", "high", ...}``)
+    as one line, ``"2.63 [2.62, 2.63] (mean 2.63; 10 values, Student t on log scale)"``; else ``None``."""
+    if "mean" not in value or not ("ci95" in value or {"low", "high"} <= set(value)):
+        return None
+    simple = {"mean", "ci95", "low", "high", "n", "method", "centre", "std", "per_seed"}
+    if set(value) - simple or not _is_number(value["mean"]):
+        return None
+    measured = measured_value({"v": value}, "v")
+    details = [f"mean {format_number(value['mean'])}"] if "centre" in value else []
+    if "std" in value and _is_number(value["std"]):
+        details.append(f"std {format_number(value['std'])}")
+    if value.get("n") is not None:
+        details.append(f"{value['n']} values" + (f", {value['method']}" if value.get("method") else ""))
+    if value.get("per_seed"):
+        details.append("per seed " + ", ".join(format_number(v) for v in value["per_seed"][:12]))
+    return measured.text() + (f" ({'; '.join(details)})" if details else "")
 
 
 def _summary_details(summary: dict[str, Any]) -> str:
