@@ -8,7 +8,6 @@ import types
 import typing
 from typing import Any, Literal
 
-import annotated_types
 from pydantic_core import PydanticUndefined
 
 from ._base import StudyConfig
@@ -50,9 +49,9 @@ def _choices(annotation) -> list[Any]:
     return []
 
 
-_BOUNDS = ((annotated_types.Ge, "ge", ">="), (annotated_types.Gt, "gt", ">"), (annotated_types.Le, "le", "<="),
-           (annotated_types.Lt, "lt", "<"), (annotated_types.MinLen, "min_length", "length >="),
-           (annotated_types.MaxLen, "max_length", "length <="))
+# pydantic's constraint objects (annotated_types.Ge, ...) by the attribute each carries
+_BOUNDS = (("Ge", "ge", ">="), ("Gt", "gt", ">"), ("Le", "le", "<="), ("Lt", "lt", "<"),
+           ("MinLen", "min_length", "length >="), ("MaxLen", "max_length", "length <="))
 
 
 def _allowed_text(field) -> str:
@@ -62,7 +61,7 @@ def _allowed_text(field) -> str:
         parts.append("one of " + ", ".join(str(c) for c in choices))
     for item in field.metadata:
         for kind, attribute, symbol in _BOUNDS:
-            if isinstance(item, kind):
+            if type(item).__name__ == kind and getattr(item, attribute, None) is not None:
                 parts.append(f"{symbol} {getattr(item, attribute)}")
     if not parts:
         return "any"
