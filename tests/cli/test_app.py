@@ -196,9 +196,16 @@ def test_bench_help_names_every_benchmark():
 
 
 def test_preset_option_and_a_conflicting_set(tmp_path, monkeypatch, demo_registered):
-    monkeypatch.chdir(tmp_path)
-    result = _invoke("run", "demo", "--preset", "smoke", "--quiet", "--out", "r")
+    import toyscope.runs
+
+    seen = []
+    monkeypatch.setattr(toyscope.runs, "execute", lambda study, config, out, resume=None: seen.append(config) or out)
+    result = _invoke("run", "demo", "--preset", "smoke", "--set", "seed=3", "--quiet", "--out", str(tmp_path / "r"))
     assert result.exit_code == 0, result.output
-    assert 'preset = "smoke"' in (tmp_path / "r" / "config.toml").read_text()
+    (config,) = seen
+    smoke = type(config).PRESETS["smoke"]
+    assert config.preset == "smoke" and config.seed == 3 and all(getattr(config, k) == v for k, v in smoke.items())
     clash = _invoke("run", "demo", "--preset", "smoke", "--set", "preset=default")
     assert clash.exit_code == 2 and "disagree" in clash.output
+    unknown = _invoke("run", "demo", "--preset", "huge")
+    assert unknown.exit_code == 2 and "unknown preset 'huge'" in unknown.output

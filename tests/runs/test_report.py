@@ -76,7 +76,9 @@ def _xor_folder(folder, preset="smoke", **overrides):
                                                                                             "0.75": [0.005, 0.017]},
         "minimal_subnetwork_fraction": 0.803, "minimal_subnetwork_interval": [0.777, 0.826],
         "init_final_distance_spearman": [0.22, 0.16, 0.28], "covariance_effective_rank": 5,
-        "signature_counts": {f"S{i}": i for i in range(60)}})
+        "signature_counts": {f"S{i}": i for i in range(60)},
+        "slope": {"mean": 0.3, "std": 0.1, "low": 0.2, "high": 0.4, "n": 3, "method": "Student t",
+                  "per_seed": [0.2, 0.3, 0.4]}})
     write_json(folder / "meta.json", {"finished": "2026-12-01T11:00:00", "wall_time_s": 125.0,
                                       "segments": [{"wall_time_s": 100.0}, {"wall_time_s": 25.0}]})
     (folder / "figures").mkdir()
@@ -117,6 +119,8 @@ def test_report_opens_on_the_answer_named_by_its_final_name(tmp_path):
     assert '<div class="wrap"><table><thead><tr><th>c0</th>' in page and ".wrap{overflow-x:auto" in page
     summary = page[page.index('<details id="full-summary">'):]
     assert "20 more entries in summary.json" in summary  # 60 signatures, 40 shown
+    # an interval summary reads as one line, at one precision
+    assert "0.300 [0.200, 0.400] (std 0.1; 3 values, Student t; per seed 0.2, 0.3, 0.4)" in summary
 
 
 def test_default_run_has_no_banner_and_changed_settings_do(tmp_path):
