@@ -87,3 +87,35 @@ def test_quiet_or_nameless_bar_is_a_no_op(loud, quiet, description, capsys):
         bar.update(3)  # no error, nothing drawn
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_stage_spinner_and_nested_bars_share_one_display(loud):
+    loud()
+    with _progress.stage("t-SNE") as spinner:
+        live = spinner._progress
+        assert live is not None and [t.description for t in live.tasks] == ["t-SNE"]
+        assert live.tasks[0].total is None  # a spinner: no count
+        with _progress.progress_bar("training", total=4) as bar:
+            assert bar._progress is live  # one live display (rich allows no second)
+            assert [t.description for t in live.tasks] == ["t-SNE", "training"]
+            bar.advance(4)
+        with _progress.stage("inner stage") as inner:
+            assert inner._progress is live
+        assert [t.description for t in live.tasks] == ["t-SNE"]  # finished lines are removed
+    with _progress.progress_bar("next", total=1) as bar:
+        assert bar._progress is not live  # the display closed with its outermost stage
+
+
+def test_quiet_stage_is_a_no_op(loud, capsys):
+    loud()
+    with _progress.quiet_while(True), _progress.stage("t-SNE") as spinner:
+        assert spinner._progress is None
+    assert capsys.readouterr().err == ""
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module("toyscope._progress"))
+    assert result.attempted > 0 and result.failed == 0

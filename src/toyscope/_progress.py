@@ -1,7 +1,10 @@
-"""Progress reporting: rich progress bars that a caller can silence.
+"""Progress reporting: rich progress bars and stage spinners that a caller can silence.
 
-Long work (training chunks, sweeps) reports through :func:`progress_bar`; the CLI's
-``--quiet`` and tests switch it off with :func:`set_quiet`.
+Long work with a count (training steps, sweep cells, figures) reports through
+:func:`progress_bar`; long work without one (an analysis stage, t-SNE, a cached stage) through
+:func:`stage`, a spinner with the stage's name and elapsed time. Bars and spinners opened inside
+one another share one live display (rich allows one at a time), each its own line. The CLI's
+``--quiet`` and tests switch them off with :func:`set_quiet`.
 """
 
 from __future__ import annotations
@@ -48,6 +51,41 @@ class _Bar:
             self._progress.update(self._task, completed=completed)
 
 
+_LIVE: ContextVar[object | None] = ContextVar("toyscope_live_progress", default=None)
+
+
+def _columns():
+    from rich.progress import BarColumn, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.text import Text
+
+    class _Count(ProgressColumn):  # "3/10", or nothing for a stage without a count
+        def render(self, task):
+            return Text("" if task.total is None else f"{task.completed:g}/{task.total:g}", style="progress.download")
+
+    return (SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), _Count(), TimeElapsedColumn())
+
+
+@contextlib.contextmanager
+def _task(description: str, total: float | None) -> Iterator[_Bar]:
+    live = _LIVE.get()
+    if live is not None:  # inside another bar or stage: a line of the same display
+        task = live.add_task(description, total=total)
+        try:
+            yield _Bar(live, task)
+        finally:
+            live.remove_task(task)
+        return
+    from rich.progress import Progress
+
+    with Progress(*_columns(), transient=not sys.stderr.isatty(), console=None) as progress:
+        token = _LIVE.set(progress)
+        try:
+            task = progress.add_task(description, total=total)
+            yield _Bar(progress, task)
+        finally:
+            _LIVE.reset(token)
+
+
 @contextlib.contextmanager
 def progress_bar(description: str | None, total: float) -> Iterator[_Bar]:
     """A rich progress bar as a context manager; a no-op when quiet or ``description`` is None.
@@ -57,15 +95,22 @@ def progress_bar(description: str | None, total: float) -> Iterator[_Bar]:
     if description is None or is_quiet():
         yield _Bar(None, None)
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    with _task(description, total) as bar:
+        yield bar
 
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=not sys.stderr.isatty(),
-        console=None,
-    ) as progress:
-        task = progress.add_task(description, total=total)
-        yield _Bar(progress, task)
+
+@contextlib.contextmanager
+def stage(description: str | None) -> Iterator[_Bar]:
+    """A spinner with ``description`` and the elapsed time while the ``with`` block runs (a stage of
+    work without a count); a no-op when quiet or ``description`` is None. Bars opened inside it show
+    below it.
+
+    Example:
+        >>> with stage("t-SNE of 1,000 networks"):
+        ...     pass
+    """
+    if description is None or is_quiet():
+        yield _Bar(None, None)
+        return
+    with _task(description, None) as bar:
+        yield bar

@@ -63,7 +63,12 @@ def test_interval_summary_equals_the_t_interval_formula_and_skips_nan_seeds():
     # the textbook value for 1, 2, 3: t(0.975, 2) = 4.3027, s = 1
     assert analysis.interval_summary([1, 2, 3])["high"] == pytest.approx(2 + 4.302653 / math.sqrt(3), rel=1e-6)
     one = analysis.interval_summary([0.5])
-    assert one["mean"] == 0.5 and math.isnan(one["std"]) and math.isnan(one["low"])
+    assert one["mean"] == 0.5 and math.isnan(one["std"]) and one["low"] is None
+    two = analysis.interval_summary([0.5, 0.7], "fraction")  # two seeds estimate no spread
+    assert two["low"] is None and two["high"] is None and two["n"] == 2
+    assert analysis.format_interval_summary(two) == "0.604 (2 seeds: spread cannot be estimated)"  # logit-scale centre
+    positive = analysis.interval_summary([1e-3, 1e-2, 1e-1], "positive")
+    assert positive["centre"] == pytest.approx(1e-2) and 0 < positive["low"] < 1e-2 < positive["high"]
 
 
 def test_ensemble_accuracy_equals_a_loop():

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from toyscope import analysis
 
@@ -99,8 +100,96 @@ def test_bootstrap_interval_of_other_statistics_and_degenerate_samples():
 
 def test_formatting():
     half = 2.7764451051977987 * math.sqrt(2.5) / math.sqrt(5)
-    assert analysis.format_mean_interval([1, 2, 3, 4, 5]) == f"3 [{3 - half:.3g}, {3 + half:.3g}]"
-    assert analysis.format_mean_interval([0.25]) == "0.25"
+    assert analysis.format_mean_interval([1, 2, 3, 4, 5]) == f"3.00 [{3 - half:#.3g}, {3 + half:#.3g}]"
+    assert analysis.format_interval(0.9631, 0.96, 0.9658) == "0.963 [0.960, 0.966]"
+    assert analysis.format_interval(2.6244, 2.6196, 2.6272) == "2.624 [2.620, 2.627]"  # 4 digits to tell them apart
+    assert analysis.format_interval(1.18e-6, 7.21e-7, 1.92e-6) == "1.18e-06 [7.21e-07, 1.92e-06]"
+    assert analysis.format_mean_interval([0.25]) == "0.25 (1 seeds: spread cannot be estimated)"
+    assert analysis.format_mean_interval([0.25, 0.75]) == "0.5 (2 seeds: spread cannot be estimated)"
     assert analysis.format_mean_interval([1, 2, 3], "{:.1f}").startswith("2.0 [")
     assert analysis.format_fraction(14, 20) == "14/20 = 70.0% [48.1%, 85.5%]"
     assert analysis.format_fraction(0, 0) == "0/0"
+
+
+# --- the interval vocabulary: coverage by simulation (fixed seeds), support, too few seeds -----
+
+def test_wilson_coverage_exact_and_simulated():
+    """Exact coverage from the binomial pmf, and a seeded simulation agreeing with it."""
+    p, n = 0.2, 50
+    covered = np.array([lo <= p <= hi for lo, hi in (analysis.proportion_interval(k, n) for k in range(n + 1))])
+    exact = float((stats.binom.pmf(np.arange(n + 1), n, p) * covered).sum())
+    assert 0.93 <= exact <= 0.97
+    draws = np.random.default_rng(3).binomial(n, p, size=4000)
+    simulated = covered[draws].mean()
+    assert simulated == pytest.approx(exact, abs=0.015)
+    assert analysis.fraction_interval(10, 50).contains(0.2)
+
+
+def test_fisher_z_coverage_for_one_correlation():
+    rho, n, reps = 0.6, 30, 1500
+    rng = np.random.default_rng(4)
+    cov = [[1, rho], [rho, 1]]
+    hits = 0
+    for _ in range(reps):
+        x = rng.multivariate_normal([0, 0], cov, size=n)
+        r = np.corrcoef(x.T)[0, 1]
+        low, high = analysis.correlation_interval(r, n)
+        hits += low <= rho <= high
+    assert 0.93 <= hits / reps <= 0.97
+
+
+@pytest.mark.parametrize("support, back", [("real", lambda z: z), ("positive", np.exp),
+                                           ("fraction", lambda z: 1 / (1 + np.exp(-z))),
+                                           ("correlation", np.tanh)])
+def test_seed_interval_covers_the_back_transformed_centre(support, back):
+    """Values normal on the transformed scale: the interval covers the back-transformed mean 95%
+    of the time, and never leaves the support."""
+    mu, sigma, n, reps = 0.7, 0.8, 5, 3000
+    z = np.random.default_rng(5).normal(mu, sigma, size=(reps, n))
+    values = back(z)
+    truth = float(back(mu))
+    intervals = [analysis.seed_interval(v, support) for v in values]
+    coverage = np.mean([iv.low <= truth <= iv.high for iv in intervals])
+    assert 0.935 <= coverage <= 0.965
+    edges = {"real": (-np.inf, np.inf), "positive": (0, np.inf), "fraction": (0, 1), "correlation": (-1, 1)}[support]
+    assert all(edges[0] <= iv.low <= iv.high <= edges[1] for iv in intervals)
+
+
+def test_seed_interval_stays_in_the_support_where_the_t_interval_does_not():
+    cosines = [0.62, 0.94, 0.80, 0.55]
+    _, t_low, t_high = analysis.mean_interval(cosines)
+    assert t_high > 1  # the plain interval is impossible for a cosine
+    got = analysis.seed_interval(cosines, "correlation")
+    assert -1 < got.low < got.estimate < got.high < 1
+    errors = [1e-6, 3e-5, 2e-4]
+    assert analysis.mean_interval(errors)[1] < 0
+    assert analysis.seed_interval(errors, "positive").low > 0
+    assert analysis.seed_interval([0.0, 0.5, 1.0], "fraction").low >= 0  # edges are moved inside
+
+
+def test_seed_interval_needs_three_values_and_values_in_the_support():
+    two = analysis.seed_interval([0.778, 0.9], "correlation")
+    assert two.low is None and two.high is None and not two.spread_known and two.n == 2
+    assert "spread cannot be estimated" in two.format()
+    assert analysis.seed_interval([], "real").n == 0
+    with pytest.raises(ValueError, match="support must be one of"):
+        analysis.seed_interval([1, 2, 3], "angle")
+    with pytest.raises(ValueError, match=r"must lie in \[-1.0, 1.0\]"):
+        analysis.seed_interval([0.5, 1.5, 0.2], "correlation")
+
+
+def test_format_number():
+    assert analysis.format_number(5000) == "5,000"
+    assert analysis.format_number(1000.0) == "1,000"
+    assert analysis.format_number(0.123456) == "0.123"
+    assert analysis.format_number(2.4e-7) == "2.4e-07"
+    assert analysis.format_number(True) == "true" and analysis.format_number(None) == "-"
+    assert analysis.format_number("AND") == "AND"
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module("toyscope.analysis._stats"))
+    assert result.attempted > 0 and result.failed == 0

@@ -143,3 +143,69 @@ def test_out_of_memory_says_how_much_was_asked(error, asked):
     from toyscope.runs import out_of_memory
 
     assert out_of_memory(error) and _memory_message(error) == f"out of memory{asked}; lower the sizes in the config"
+
+
+# --- discoverable options (in-process: typer's runner) ---------------------------------------
+
+def _invoke(*args):
+    from typer.testing import CliRunner
+
+    from toyscope.cli._app import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_version():
+    from toyscope._version import __version__
+
+    result = _invoke("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"toyscope {__version__}"
+
+
+@pytest.mark.parametrize("how", [("config",), ("run", "--help")])
+def test_config_lists_every_key_with_default_and_every_preset(how):
+    from toyscope.studies import get_study
+
+    config_class = get_study("xor-basins").config_class
+    result = _invoke(how[0], "xor-basins", *how[1:])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    for name, field in config_class.model_fields.items():
+        row = next((line for line in lines if line.split()[:1] == [name]), None)
+        assert row is not None, name
+    n_networks = next(line for line in lines if line.startswith("n_networks "))
+    assert n_networks.split()[1:5] == ["int", "1000", ">=", "10"] and "networks in the main" in n_networks
+    presets = result.stdout[result.stdout.index("presets"):]
+    assert "default: nothing" in presets and "n_networks = 128 (default 1000)" in " ".join(presets.split())
+    if how[0] == "run":
+        assert "--preset" in result.stdout  # the command's own help comes first
+
+
+def test_config_of_an_unknown_study_is_one_line():
+    result = _invoke("config", "nope")
+    assert result.exit_code == 2 and "unknown study 'nope'" in result.output
+
+
+def test_bench_help_names_every_benchmark():
+    from toyscope.bench import BENCHMARKS
+
+    result = _invoke("bench", "--help")
+    assert result.exit_code == 0
+    for name in BENCHMARKS:
+        assert f"{name}:" in result.stdout, name
+
+
+def test_preset_option_and_a_conflicting_set(tmp_path, monkeypatch, demo_registered):
+    import toyscope.runs
+
+    seen = []
+    monkeypatch.setattr(toyscope.runs, "execute", lambda study, config, out, resume=None: seen.append(config) or out)
+    result = _invoke("run", "demo", "--preset", "smoke", "--set", "seed=3", "--quiet", "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    (config,) = seen
+    smoke = type(config).PRESETS["smoke"]
+    assert config.preset == "smoke" and config.seed == 3 and all(getattr(config, k) == v for k, v in smoke.items())
+    clash = _invoke("run", "demo", "--preset", "smoke", "--set", "preset=default")
+    assert clash.exit_code == 2 and "disagree" in clash.output
+    unknown = _invoke("run", "demo", "--preset", "huge")
+    assert unknown.exit_code == 2 and "unknown preset 'huge'" in unknown.output

@@ -58,9 +58,9 @@ def test_report_prose_and_tables_come_from_the_run(smoke_run):
     summary = json.loads((smoke_run / "summary.json").read_text())
     text = _section(smoke_run, "Training")["text"]
     assert f"This run (smoke preset): {config['n_networks']} networks" in text
-    assert f"{config['n_steps']} full-batch steps on the 4 points" in text
+    assert f"{config['n_steps']:,} full-batch steps on the 4 points" in text
     splice = _section(smoke_run, "Splicing")["text"]
-    assert f"for {config['splice_steps']} steps" in splice
+    assert f"for {config['splice_steps']:,} steps" in splice
     assert f"{summary['covariance_effective_rank']} singular values above 1% of the largest" in splice
     # the accuracy table counts networks: count / n_networks is the summary's fraction
     with open(smoke_run / "tables" / "accuracy_fractions.csv") as f:

@@ -1,9 +1,9 @@
 r"""Summaries of a statistic over the members (seeds) of an ensemble, as JSON-ready dicts.
 
-* :func:`interval_summary`: mean, standard deviation and Student-t 95% interval over the finite
-  per-seed values, :math:`\bar x \pm t_{0.975, n-1}\, s/\sqrt n` (:func:`mean_interval`), every
-  value kept; :func:`mean_ci95_summary`: the same mean and interval as ``{"mean", "ci95"}``
-  (the layout neural-race's ``summary.json`` uses);
+* :func:`interval_summary`: mean, standard deviation and the 95% interval of :func:`seed_interval`
+  over the finite per-seed values (Student t on the scale of the quantity's support; none below
+  three values), every value kept; :func:`mean_ci95_summary`: the same mean and interval as
+  ``{"mean", "ci95", ...}`` (the layout neural-race's ``summary.json`` uses);
 * :func:`ensemble_accuracy`: per-member accuracy of argmax predictions; :func:`accuracy_summary`:
   per-member accuracies with each member's Wilson 95% interval (:func:`proportion_interval`);
 * :func:`geometric_mean`; :func:`select_members`, a slice of the members of a training result.
@@ -19,12 +19,16 @@ import jax
 import numpy as np
 
 from ..train import TrainResult
-from ._stats import mean_interval, proportion_interval
+from ._stats import format_interval, format_number, proportion_interval, seed_interval
 
 
-def mean_ci95_summary(values) -> dict:
-    r"""``{"mean": m, "ci95": [low, high]}``: the mean of the finite ``values`` with its Student-t
-    95% interval (:func:`toyscope.analysis.mean_interval`; NaN bounds for fewer than two values).
+def mean_ci95_summary(values, support: str = "real") -> dict:
+    r"""``{"mean", "ci95", "n", "method"}``: the mean of the finite ``values`` and the 95% interval
+    of :func:`toyscope.analysis.seed_interval` for their ``support`` (``"real"``: Student t around
+    the mean; ``"positive"``, ``"fraction"``, ``"correlation"``: on the log, logit or Fisher-z
+    scale, so the interval stays inside the support; then ``"centre"`` is the value the interval
+    is centred on, e.g. the geometric mean). ``ci95`` is ``None`` for fewer than three values:
+    the spread cannot be estimated.
 
     Args:
         values: ``(n,)``, e.g. one number per ensemble member.
@@ -33,9 +37,18 @@ def mean_ci95_summary(values) -> dict:
         >>> from toyscope import analysis
         >>> analysis.mean_ci95_summary([1.0, 2.0, 3.0])["mean"]
         2.0
+        >>> analysis.mean_ci95_summary([1e-3, 2e-3], "positive")["ci95"] is None
+        True
     """
-    mean, low, high = mean_interval(values)
-    return {"mean": float(mean), "ci95": [float(low), float(high)]}
+    finite = np.asarray(values, dtype=float).ravel()
+    finite = finite[np.isfinite(finite)]
+    interval = seed_interval(finite, support)
+    out = {"mean": float(finite.mean()) if finite.size else math.nan,
+           "ci95": [interval.low, interval.high] if interval.spread_known else None,
+           "n": interval.n, "method": interval.method}
+    if support != "real":
+        out["centre"] = interval.estimate
+    return out
 
 
 def geometric_mean(values, axis: int | None = None):
@@ -84,17 +97,21 @@ def _take(tree, axis, members):
     return jax.tree_util.tree_map(lambda a: np.asarray(a)[(slice(None),) * axis + (members,)], tree)
 
 
-def interval_summary(values: Sequence[float]) -> dict:
-    r"""Mean, sample std (ddof 1) and 95% t-interval over the finite values; every value kept in ``per_seed``.
+def interval_summary(values: Sequence[float], support: str = "real") -> dict:
+    r"""Mean, sample std (ddof 1) and the 95% interval of :func:`toyscope.analysis.seed_interval`
+    for the ``support`` over the finite values; every value kept in ``per_seed``.
 
     Non-finite values (seeds whose statistic is undefined) are listed in ``per_seed`` but not used.
 
     Args:
         values: ``(E,)`` one value per seed.
+        support: ``"real"`` (Student t), ``"positive"``, ``"fraction"`` or ``"correlation"``.
 
     Returns:
-        ``{"mean", "std", "low", "high", "n", "per_seed"}``; ``std`` is NaN for fewer than 2
-        finite values, ``low``/``high`` too (and ``mean`` for none).
+        ``{"mean", "std", "low", "high", "n", "method", "per_seed"}`` (and ``"centre"``, the value
+        the interval is centred on, for a support other than ``"real"``); ``std`` is NaN for
+        fewer than 2 finite values, ``low``/``high`` are ``None`` for fewer than 3 (the spread
+        cannot be estimated).
 
     Example:
         >>> d = interval_summary([1.0, 2.0, 3.0, float("nan")])
@@ -103,9 +120,14 @@ def interval_summary(values: Sequence[float]) -> dict:
     """
     values = [float(v) for v in values]
     finite = np.asarray([v for v in values if math.isfinite(v)])
-    mean, low, high = mean_interval(finite)
-    return {"mean": mean, "std": float(np.std(finite, ddof=1)) if finite.size > 1 else math.nan,
-            "low": low, "high": high, "n": int(finite.size), "per_seed": values}
+    interval = seed_interval(finite, support)
+    out = {"mean": float(finite.mean()) if finite.size else math.nan,
+           "std": float(np.std(finite, ddof=1)) if finite.size > 1 else math.nan,
+           "low": interval.low, "high": interval.high, "n": int(finite.size), "method": interval.method}
+    if support != "real":
+        out["centre"] = interval.estimate
+    out["per_seed"] = values
+    return out
 
 
 def ensemble_accuracy(outputs, labels) -> np.ndarray:
@@ -155,13 +177,20 @@ def accuracy_summary(accuracy: Sequence[float], n_examples: int) -> dict:
 
 
 def format_interval_summary(summary: Mapping) -> str:
-    """``"0.281 [0.250, 0.312]"``: an :func:`interval_summary` as mean [low, high].
+    """``"0.280 [0.250, 0.310]"``: an :func:`interval_summary` (or :func:`mean_ci95_summary`) as its
+    centre and interval, 3 significant figures; ``"0.28 (2 seeds: spread cannot be estimated)"``
+    when it has no interval.
 
     Example:
         >>> format_interval_summary({"mean": 0.28, "low": 0.25, "high": 0.31})
         '0.280 [0.250, 0.310]'
     """
-    return f"{summary['mean']:.3f} [{summary['low']:.3f}, {summary['high']:.3f}]"
+    centre = summary.get("centre", summary["mean"])
+    low, high = summary["ci95"] if summary.get("ci95") is not None else (summary.get("low"), summary.get("high"))
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        n = summary.get("n")
+        return f"{format_number(centre)} ({n if n is not None else 'too few'} seeds: spread cannot be estimated)"
+    return format_interval(centre, low, high)
 
 
 def format_accuracy_summary(summary: Mapping) -> str:

@@ -1,4 +1,4 @@
-"""The ``toyscope`` command line: list, run, show, report, sweep, bench.
+"""The ``toyscope`` command line: list, config, run, show, report, sweep, bench (and ``--version``).
 
 Every failure is one line on stderr:
 
@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import sys
 import tomllib
 import traceback
@@ -28,6 +29,22 @@ from .._host import configure_host_devices
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="toyscope: a laboratory for mechanistic interpretability of small networks.")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from .._version import __version__
+
+        typer.echo(f"toyscope {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="print the version and exit")] = False,
+) -> None:
+    """toyscope: a laboratory for mechanistic interpretability of small networks."""
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -213,26 +230,94 @@ def list_studies() -> None:
     Console().print(table)
 
 
-@app.command()
+def describe_config(study_name: str) -> str:
+    """The text of ``toyscope config STUDY``: every key with its type, default, allowed values and
+    description, then each preset and the keys it changes.
+
+    Raises:
+        ConfigError: an unknown study.
+    """
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..studies import config_options, get_study, preset_changes
+
+    study = get_study(study_name)
+    options = config_options(study.config_class)
+    defaults = {o.name: o.default for o in options}
+
+    def shown(value):  # as it would be written after --set (TOML values, none for no value)
+        if isinstance(value, list):
+            return "[" + ", ".join(shown(v) for v in value) + "]"
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{k} = {shown(v)}" for k, v in value.items()) + "}"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return "none" if value is None else repr(value) if isinstance(value, float) else str(value)
+
+    out = io.StringIO()
+    width = shutil.get_terminal_size((120, 24)).columns
+    console = Console(file=out, width=max(width, 120), highlight=False, soft_wrap=False)
+    console.print(f"[bold]{study.name}[/bold]: {study.description}" + (f" (paper: {study.paper})" if study.paper else ""))
+    console.print("Set keys with --set key=value (or a --config TOML file); --preset NAME applies a preset first.\n")
+    table = Table(box=None, pad_edge=False)
+    table.add_column("key", no_wrap=True)
+    table.add_column("type", max_width=16)
+    table.add_column("default", max_width=20, overflow="fold")
+    table.add_column("allowed", max_width=22)
+    table.add_column("description", min_width=40, ratio=1, overflow="fold")
+    for option in options:
+        table.add_row(option.name, option.type, shown(option.default), "" if option.allowed == "any" else option.allowed,
+                      option.description)
+    console.print(table)
+    console.print("\n[bold]presets[/bold] (each changes these keys from their defaults):")
+    for name, changes in preset_changes(study.config_class).items():
+        if not changes:
+            console.print(f"  {name}: nothing (the defaults: the paper-sized run)" if name == "default"
+                          else f"  {name}: nothing")
+            continue
+        listed = ", ".join(f"{k} = {shown(v)} (default {shown(defaults.get(k))})" for k, v in changes.items())
+        console.print(f"  {name}: {listed}")
+    return out.getvalue()
+
+
+@app.command("config")
+@_guard
+def config_command(study: Annotated[str, typer.Argument(help="study name (see `toyscope list`)")]) -> None:
+    """List a study's config keys (type, default, allowed values, description) and its presets."""
+    typer.echo(describe_config(study), nl=False)
+
+
+@app.command(context_settings={"help_option_names": []})
 @_guard
 def run(
-    study: Annotated[Optional[str], typer.Argument(help="study name (see `toyscope list`)")] = None,
+    ctx: typer.Context,
+    study: Annotated[Optional[str], typer.Argument(help="study name (see `toyscope list`); with --help, its config keys")] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="TOML file of config values")] = None,
+    preset: Annotated[Optional[str], typer.Option("--preset", help="preset to apply first (e.g. smoke)")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="key=value, repeatable")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="run folder (default runs/<study>-<time>)")] = None,
     resume: Annotated[Optional[Path], typer.Option("--resume", help="continue an unfinished DIR.partial")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress bars")] = False,
+    help_: Annotated[bool, typer.Option("--help", "-h", help="show this message (and STUDY's config keys) and exit")] = False,
 ) -> None:
-    """Run a study into a run folder."""
+    """Run a study into a run folder. `toyscope run STUDY --help` lists the study's config keys and presets."""
     from .._progress import set_quiet
     from ..runs import execute, load_partial_config
     from ..studies import get_study
     from ..train import TrainingDiverged
 
+    if help_:
+        typer.echo(ctx.get_help())
+        if study is not None:
+            typer.echo("\n" + describe_config(study), nl=False)
+        raise typer.Exit()
     set_quiet(quiet)
     if resume is not None:
-        if config is not None or set_ or out is not None:
-            raise BadInput("--resume uses the unfinished run's saved config; drop --config/--set/--out")
+        if config is not None or set_ or out is not None or preset is not None:
+            raise BadInput("--resume uses the unfinished run's saved config; drop --config/--preset/--set/--out")
         study_obj, config_obj = load_partial_config(resume)
         if study is not None and study != study_obj.name:
             raise BadInput(f"{resume} is a run of {study_obj.name!r}, not {study!r}")
@@ -242,6 +327,10 @@ def run(
         study_obj = get_study(study)
         values = _load_config_file(config, study) if config is not None else {}
         values.update(parse_sets(set_ or []))
+        if preset is not None:
+            if "preset" in values and values["preset"] != preset:
+                raise BadInput(f"--preset {preset} and preset = {values['preset']!r} disagree; give one")
+            values["preset"] = preset
         config_obj = study_obj.config_class.resolve(values)
     try:
         folder = execute(study_obj, config_obj, out, resume=resume)
@@ -254,18 +343,32 @@ def run(
 @app.command()
 @_guard
 def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
-    """Show a run's summary as a table."""
+    """Show a run's headline quantities against the paper, then its summary as a table."""
     from rich.console import Console
     from rich.table import Table
 
+    from ..analysis import format_number
     from ..runs import load_run
+    from ..studies import ConfigError, evaluate_headlines, get_study
 
     data = load_run(run_dir)
+    console = Console()
+    try:
+        headlines = get_study(data.study).headlines
+    except ConfigError:
+        headlines = ()
+    rows = evaluate_headlines(headlines, data.summary, data.config)
+    if rows:
+        verdicts = Table("quantity", "paper", "this run (95% interval)", "verdict", "rule",
+                         title=f"{data.study}: measured vs paper (preset {data.config.get('preset', 'default')})")
+        for row in rows:
+            verdicts.add_row(row.name, row.paper, row.measured, row.verdict, row.rule)
+        console.print(verdicts)
     table = Table("quantity", "value", title=f"{data.study}: {run_dir}")
     for key, value in data.summary.items():
-        text = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+        text = json.dumps(value) if isinstance(value, (dict, list)) else format_number(value)
         table.add_row(key, text if len(text) < 200 else text[:197] + "...")
-    Console().print(table)
+    console.print(table)
 
 
 @app.command()
@@ -309,13 +412,19 @@ def sweep(
     typer.echo(f"wrote {path}")
 
 
-@app.command()
+def _bench_help() -> str:
+    from ..bench import BENCHMARKS  # the registry only: no benchmark module is imported
+
+    listed = "\n\n".join(f"{name}: {description}" for name, (_, _, description) in BENCHMARKS.items())
+    return f"Run benchmarks; each reports its figure beside a same-process baseline.\n\nBenchmarks:\n\n{listed}"
+
+
+@app.command(help=_bench_help())
 @_guard
 def bench(
-    names: Annotated[Optional[list[str]], typer.Argument(help="benchmarks (default: all)")] = None,
+    names: Annotated[Optional[list[str]], typer.Argument(help="benchmarks (default: all; names listed below)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
-    """Run benchmarks; each reports its figure beside a same-process baseline."""
     from ..bench import BENCHMARKS, run_benchmark
 
     names = names or list(BENCHMARKS)

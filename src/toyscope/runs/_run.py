@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 
-from .._progress import is_quiet, progress_bar, quiet_while
+from .._progress import is_quiet, progress_bar, quiet_while, stage
 from .._version import __version__
 from ..studies import ConfigError, Study, StudyConfig, StudyResult, get_study
 from ._executors import Executor, ProcessExecutor, SerialExecutor
@@ -93,7 +93,8 @@ class RunFolderContext:
         path = self.out_dir / "cache" / f"{name}.npz"
         if path.exists():
             return read_tree(path)
-        value = compute()
+        with stage(name.replace("_", " ")):
+            value = compute()
         write_tree(path, value)
         return value
 
@@ -258,7 +259,8 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
         context = RunFolderContext(partial)
         with lock, precision_scope(config):  # x64 for float64 configs, restored afterwards
             try:
-                result = study.run(config, context)
+                with stage(f"{study.name} ({config.preset})"):
+                    result = study.run(config, context)
             except Exception as err:
                 if not (isinstance(err, ValueError) or out_of_memory(err)):
                     raise
@@ -334,13 +336,17 @@ def _write_result(folder: Path, study: Study, config: StudyConfig, result: Study
     figures_dir, tables_dir = folder / "figures", folder / "tables"
     figures_dir.mkdir(exist_ok=True)
     sections = []
+    n_figures = sum(len(section.figures) for section in result.sections)
+    with progress_bar(f"saving {n_figures} figures (PNG and SVG)" if n_figures else None, n_figures) as bar:
+        for section in result.sections:
+            for fig in section.figures:
+                # A figure with a layout engine (constrained/tight) is already laid out; "tight" bbox
+                # would render it a second time per file.
+                bbox = None if fig.figure.get_layout_engine() is not None else "tight"
+                fig.figure.savefig(figures_dir / f"{fig.name}.png", dpi=110, bbox_inches=bbox)
+                fig.figure.savefig(figures_dir / f"{fig.name}.svg", bbox_inches=bbox)
+                bar.advance()
     for section in result.sections:
-        for fig in section.figures:
-            # A figure with a layout engine (constrained/tight) is already laid out; "tight" bbox
-            # would render it a second time per file.
-            bbox = None if fig.figure.get_layout_engine() is not None else "tight"
-            fig.figure.savefig(figures_dir / f"{fig.name}.png", dpi=110, bbox_inches=bbox)
-            fig.figure.savefig(figures_dir / f"{fig.name}.svg", bbox_inches=bbox)
         for table in section.tables:
             write_table_csv(tables_dir / f"{table.name}.csv", table.columns, table.rows)
         sections.append({
@@ -369,7 +375,8 @@ def _write_result(folder: Path, study: Study, config: StudyConfig, result: Study
             "data_files": {name: {"path": path, "md5": file_md5(Path(path))}
                            for name, path in context.files.items() if Path(path).exists()}}
     write_json(folder / "meta.json", meta)
-    render_report(folder)
+    with stage("writing report.html"):
+        render_report(folder)
 
 
 def grid_cells(grid: dict[str, list[Any]], seeds: int | None) -> list[dict[str, Any]]:

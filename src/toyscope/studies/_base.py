@@ -24,7 +24,8 @@ class StudyConfig(BaseModel):
     """Base of every study's config: ``preset``, ``seed`` and ``dtype``.
 
     Subclasses add fields (with defaults = the study's default run) and fill ``PRESETS``:
-    name -> field overrides. ``smoke`` must exist and run in under 20 s.
+    name -> field overrides. ``smoke`` must exist and run in under 20 s. Every field has a one-line
+    description, in ``Field(description=...)`` or in the class's ``FIELD_DOCS`` (name -> text).
 
     Every float of every field, inside lists and dicts too, must be finite (``allow_inf_nan``
     is off for the whole model); a field that means to admit NaN or Inf says so with
@@ -34,11 +35,13 @@ class StudyConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
 
-    preset: str = "default"
-    seed: int = Field(0, ge=0)
-    dtype: Literal["float32", "float64"] = "float32"
+    preset: str = Field("default", description="named set of values applied first (see the presets)")
+    seed: int = Field(0, ge=0, description="seed of every random draw of the run")
+    dtype: Literal["float32", "float64"] = Field("float32", description="floating-point precision of the run")
 
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = {"default": {}, "smoke": {}}
+    #: one-line descriptions of keys declared without ``Field(description=...)`` (``toyscope config``)
+    FIELD_DOCS: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def resolve(cls, values: dict[str, Any] | None = None) -> "StudyConfig":
@@ -209,10 +212,13 @@ class RunContext(Protocol):
 
 @dataclasses.dataclass(frozen=True)
 class Study:
-    """A registered study: name, one-line description, config class and ``run``."""
+    """A registered study: name, one-line description, config class and ``run``; the paper it
+    reproduces and its headline quantities (:class:`toyscope.studies.Headline`: what the report's
+    "measured vs paper" table shows, each with the rule that decides its verdict)."""
 
     name: str
     description: str
     config_class: type[StudyConfig]
     run: Callable[[StudyConfig, RunContext], StudyResult]
     paper: str = ""
+    headlines: tuple = ()

@@ -24,8 +24,9 @@ training recipe, the paper's settings and its Section 3.3 measurements), ``toysc
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import jax
 import jax.numpy as jnp
@@ -33,7 +34,9 @@ import numpy as np
 from pydantic import field_validator, model_validator, PrivateAttr
 
 from .. import analysis, bimt, nets, tasks, viz
+from ..analysis import format_number
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._headlines import Headline, Within
 from ._memory import MemoryEstimate
 from ._bimt_in_context import DIVERGENCE, member, run_in_context, slot_names, without_diverged
 
@@ -50,6 +53,40 @@ TASK_SETUPS: dict[str, TaskSetup] = bimt.PAPER_SETUPS
 
 class BimtConfig(StudyConfig):
     """One task, one method, ``n_seeds`` seeds vmapped. ``None`` means the task's paper value."""
+
+    # one-line descriptions of the keys (``toyscope config bimt``); none = the task's paper value
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "task": "task of the paper (Sections 3.1-3.5), or your own: formula, file",
+        "method": "training method (vanilla, L1, L1 with locality, L1 with swaps, BIMT)",
+        "n_seeds": "initialisation seeds, vmapped",
+        "n_steps": "training steps (none: the task's paper value)",
+        "learning_rate": "Adam learning rate",
+        "lambdas": "penalty strength of each phase (none: the task's schedule)",
+        "lambda_steps": "steps of each phase (none: the task's schedule)",
+        "extent": "width A of the neuron layout",
+        "layer_gap": "distance y* between layers (none: the task's)",
+        "top_k": "neurons per layer tried for swaps (none: the task's)",
+        "swap_every": "steps between swap rounds",
+        "norm": "weight norm of the connection cost",
+        "normalization": "cost summed or averaged per layer (none: the task's)",
+        "penalize_bias": "include biases in the cost",
+        "swap_inputs": "allow swapping input neurons",
+        "swap_outputs": "allow swapping output neurons",
+        "n_snapshots": "snapshots of the connectivity during training",
+        "active_threshold": "a weight counts as active above this |w|",
+        "n_train": "training examples (symbolic and two-moons tasks)",
+        "n_test": "test examples (symbolic and two-moons tasks)",
+        "n_sequences": "in-context: sequences (80/20 split)",
+        "w_range": "in-context: w ~ U[w_range]",
+        "x_range": "in-context: x ~ U[x_range]",
+        "d_model": "in-context: transformer width (MLP 4x)",
+        "mlp_activation": "in-context: the MLPs' GELU (authors' code: gelu_tanh)",
+        "formula": "task=formula: outputs as formulas of x1..xn, e.g. \"y1 = x1*x3; y2 = x2 + x4**2\"",
+        "n_inputs": "task=formula: number of inputs (none: the highest index the formula uses)",
+        "data": "task=file: an .npz file with arrays x and y (integer y: classification, float y: regression)",
+        "test_fraction": "task=file: share of the examples held out (none: 0.2)",
+        "hidden_widths": "task=formula/file: hidden layer widths (none: [20, 20] as the symbolic tasks)",
+    }
 
     task: Literal["symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "in-context",
                   "mnist", "formula", "file"] = "symbolic-a"
@@ -339,16 +376,22 @@ def run(config: BimtConfig, ctx) -> StudyResult:
 
     metric_name = "test accuracy" if classification else "test loss"
     metric_values = final_accuracy if classification else final_test_loss
-    headline = Table("headline", ["quantity", "mean [95% t-interval]", "per seed"], [
-        [metric_name, analysis.format_mean_interval(metric_values), ", ".join(f"{v:.3g}" for v in metric_values)],
+    metric_support = "fraction" if classification else "positive"
+    headline = Table("headline", ["quantity", "centre [95% interval]", "per seed"], [
+        [metric_name, analysis.format_mean_interval(metric_values, support=metric_support),
+         ", ".join(f"{v:.3g}" for v in metric_values)],
         ["modularity Q", analysis.format_mean_interval(modularity), ", ".join(f"{v:.3f}" for v in modularity)],
-        [f"active weights (|w| > {config.active_threshold})", analysis.format_mean_interval(n_active), ", ".join(map(str, n_active))],
+        [f"active weights (|w| > {config.active_threshold})", analysis.format_mean_interval(n_active, support="positive"),
+         ", ".join(map(str, n_active))],
         ["swaps", analysis.format_mean_interval(n_swaps), ", ".join(map(str, n_swaps))],
-    ], caption=f"{n_seeds} seeds; intervals are Student-t 95% intervals of the mean over seeds.")
+    ], caption=f"{n_seeds} seeds; 95% intervals over seeds (Student t; for the {metric_name} and the active "
+               f"weights on the {'logit' if classification else 'log'} and log scale, so they stay in range; none "
+               "below 3 seeds).")
     sections = [
         Section("Result", (
             f"Task {_task_label(config, data, setup)}, method {config.method}, {n_seeds} seed(s) trained at once for "
-            f"{settings.n_steps} steps (Adam, lr {config.learning_rate}, λ {settings.lambdas} for {settings.lambda_steps} steps, A = "
+            f"{settings.n_steps:,} steps (Adam, lr {config.learning_rate}, λ {settings.lambdas} for "
+            f"{settings.lambda_steps} steps, A = "
             f"{config.extent}, y* = {settings.layer_gap}, k = {settings.top_k}, S = {config.swap_every}, "
             f"{config.norm} distances, cost normalization '{settings.normalization}'). Modularity: Newman Q of the "
             "|w|-weighted neuron graph with networkx greedy_modularity_communities (weight='weight', resolution=1)."
@@ -472,5 +515,36 @@ def _deviations(config: BimtConfig, settings: Resolved) -> list[Deviation]:
     return rows
 
 
+def paper_headlines(key: str, section_metric: str, section_modularity: str, *, optional: bool) -> tuple[Headline, ...]:
+    """Headlines for the paper's Tables 1 and 2: per task and method, the test loss or accuracy and the
+    modularity Q, each reproduced when within two of the paper's seed stds of its mean (plus half its
+    last printed digit). ``key`` formats the summary key from ``task``, ``method`` and ``metric``; a
+    single-cell run (``bimt``) selects its row by ``when``, a table (``bimt-table``) by ``optional``."""
+    rows = []
+    for task, by_method in bimt.PAPER_TABLE1.items():
+        classification = TASK_SETUPS[task].accuracy
+        for method, (mean, std) in by_method.items():
+            when = {} if optional else {"task": task, "method": method}
+            label = f"{task}, {method}: " if optional else ""
+            if classification:
+                metric, paper, spread, unit, support = "test_accuracy", mean / 100, std / 100, 0.001, "fraction"
+                name = "test accuracy"
+            else:
+                metric, paper, spread, support = "test_loss", mean, std, "positive"
+                unit, name = 0.1 * 10.0 ** math.floor(math.log10(mean)), "test loss"
+            q_mean, q_std = bimt.PAPER_TABLE2[task][method]
+            basis = "two of the paper's seed stds, plus half its last digit"
+            rows.append(Headline(label + name, key.format(task=task, method=method, metric=metric), paper,
+                                 f"± {format_number(spread)}, 5 seeds", Within(2 * spread + unit / 2, basis=basis),
+                                 section_metric, when=when, optional=optional,
+                                 values_key=None if optional else ("per_seed", metric), support=support))
+            rows.append(Headline(label + "modularity Q", key.format(task=task, method=method, metric="modularity"),
+                                 q_mean, f"± {format_number(q_std)}, 5 seeds", Within(2 * q_std + 0.0005, basis=basis),
+                                 section_modularity, when=when, optional=optional,
+                                 values_key=None if optional else ("per_seed", "modularity")))
+    return tuple(rows)
+
+
 STUDY = Study(name="bimt", description="Brain-inspired modular training: connection cost, swaps, modularity",
-              config_class=BimtConfig, run=run, paper="bimt-modular-training.txt")
+              config_class=BimtConfig, run=run, paper="bimt-modular-training.txt",
+              headlines=paper_headlines("{metric}", "Result", "Result", optional=False))

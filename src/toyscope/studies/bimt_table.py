@@ -11,6 +11,7 @@ Reference: Liu, Gan & Tegmark, Entropy 26 (2024) 41, Tables 1 and 2.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from pydantic import field_validator
@@ -18,8 +19,9 @@ from pydantic import field_validator
 from .. import bimt
 from .. import tasks as task_data
 from ._base import Deviation, Section, Study, StudyConfig, StudyResult, Table
+from ._headlines import Equals, Headline
 from ._memory import BASELINE_BYTES, MemoryEstimate
-from .bimt import METHODS, TASK_NAMES, TASK_SETUPS, BimtConfig
+from .bimt import METHODS, TASK_NAMES, TASK_SETUPS, BimtConfig, paper_headlines
 
 PAPER_TABLE1, PAPER_TABLE2 = bimt.PAPER_TABLE1, bimt.PAPER_TABLE2
 CLASSIFICATION = {task for task in TASK_NAMES if TASK_SETUPS[task].accuracy}
@@ -38,6 +40,17 @@ def _known_names(value: list[str], valid, what: str) -> list[str]:
 class BimtTableConfig(StudyConfig):
     """The grid of the tables. ``cells_dir`` (default: ``cells/`` inside the run folder) lets
     several table runs share finished cells."""
+
+    # one-line descriptions of the keys (``toyscope config bimt-table``)
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "tasks": "tasks of the tables (bimt's task names)",
+        "methods": "methods compared on every task",
+        "n_seeds": "seeds of every cell",
+        "seeds_by_task": "seeds for some tasks instead (task -> seeds)",
+        "n_steps": "training steps of every cell (none: each task's paper value)",
+        "cells_dir": "folder of the cells, shared between table runs (none: cells/ in the run folder)",
+        "workers": "cells run at once, each in its own process",
+    }
 
     tasks: list[str] = list(TASK_NAMES)
     methods: list[str] = ["vanilla", "l1", "bimt"]
@@ -109,6 +122,7 @@ def _paper(task: str, table: dict, method: str) -> str:
 
 def run(config: BimtTableConfig, ctx) -> StudyResult:
     cells_dir = Path(config.cells_dir) if config.cells_dir else Path(ctx.out_dir) / "cells"
+    cells_shown = config.cells_dir or "cells/ in this run folder"  # not the unfinished folder's name
     if "mnist" in config.tasks:
         task_data.load_dataset("mnist", "test")  # missing data fails here, before any cell runs
     base = {"n_seeds": config.n_seeds, "seed": config.seed}
@@ -165,7 +179,7 @@ def run(config: BimtTableConfig, ctx) -> StudyResult:
             f"Test loss (regression) or test accuracy (classification), mean ± std over {config.n_seeds} seeds "
             f"(per-task seed counts: {config.seeds_by_task or 'none'}) "
             "(population std, as the paper's ± is presumably), each cell a `bimt` run folder under "
-            f"{cells_dir}. Within the paper's spread: |ours - paper| <= 2 sqrt(std_paper² + std² / seeds) plus "
+            f"{cells_shown}. Within the paper's spread: |ours - paper| <= 2 sqrt(std_paper² + std² / seeds) plus "
             f"half the paper's last printed digit; {len(compared) - len(outside)} of {len(compared)} cells are. "
             f"Outside: {', '.join(outside) or 'none'} (the reasons are in docs/results/bimt.md)."),
             tables=[Table("table1", ["task", "method", "metric", "ours", "paper", "ours vs paper", "within paper's spread?"],
@@ -187,9 +201,13 @@ def run(config: BimtTableConfig, ctx) -> StudyResult:
         deviations.append(Deviation("seeds per task", "five", f"{config.seeds_by_task} (others {config.n_seeds})",
                                     "compute budget on a shared machine"))
     if config.n_steps is not None:
-        deviations.append(Deviation("training length", "20,000 steps", f"{config.n_steps} steps", "shorter run"))
+        deviations.append(Deviation("training length", "20,000 steps", f"{config.n_steps:,} steps", "shorter run"))
     return StudyResult(summary=summary_out, sections=sections, deviations=deviations)
 
 
+HEADLINES = paper_headlines("{task}/{method}/{metric}", "Table 1: performance", "Table 2: modularity", optional=True) + tuple(
+    Headline(f"{task}: BIMT the most modular", f"{task}/bimt_most_modular", True, paper_text="yes",
+             rule=Equals(), section="Table 2: modularity", optional=True) for task in TASK_NAMES)
+
 STUDY = Study(name="bimt-table", description="BIMT Tables 1 and 2: vanilla, L1 and BIMT over seeds on every task",
-              config_class=BimtTableConfig, run=run, paper="bimt-modular-training.txt")
+              config_class=BimtTableConfig, run=run, paper="bimt-modular-training.txt", headlines=HEADLINES)

@@ -20,7 +20,7 @@ checks ``theory.copy_average_critical_points``, the figures ``viz.neuron_alignme
 from __future__ import annotations
 
 import time
-from typing import Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -29,6 +29,7 @@ from pydantic import field_validator, model_validator
 
 from .. import analysis, theory, train, viz
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._headlines import AtMost, Equals, Headline, Within
 from ._memory import MemoryEstimate
 
 PAPER_GAMMAS = {"gamma1": 0.46, "gamma2": 0.6, "gamma3": 0.75}
@@ -43,6 +44,31 @@ class CopyAverageConfig(StudyConfig):
     ``copy-average`` run folder of the sweep runner (under ``cells_dir``, default ``cells/`` in the
     run folder; every group is padded to its own widest student and compiled once), and combine
     their rows into one phase diagram. Seeds are then drawn per group."""
+
+    # one-line descriptions of the keys (``toyscope config copy-average``)
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "dtype": "float64 only (gradient norms of 1e-10 are below float32 resolution)",
+        "k": "teacher width: orthonormal teacher neurons (>= 1)",
+        "d": "input dimension (none: k + 1; >= k)",
+        "n_values": "student widths n (none: 1..k; each <= k unless allow_wider_students)",
+        "n_seeds": "initialisations per width, vmapped (>= 1)",
+        "activation": "activation of teacher and students",
+        "allow_wider_students": "allow student widths n > k",
+        "flow_solver": "diffrax solver of the gradient-flow stage",
+        "flow_gtol": "gradient-flow stage stops at this max-abs gradient (> 0)",
+        "flow_max_steps": "most solver steps of the gradient-flow stage",
+        "flow_rtol": "relative tolerance of the flow solver",
+        "flow_atol": "absolute tolerance of the flow solver",
+        "gtol": "convergence: max-abs gradient after Newton refinement (> 0)",
+        "eig_tol": "a Hessian eigenvalue below -eig_tol is a saddle (escaped)",
+        "max_escapes": "most saddle escapes per student",
+        "escape_step": "step along the negative-curvature direction of a saddle escape (> 0)",
+        "dense_limit": "largest parameter count with a dense Hessian (else iterative eigensolver)",
+        "exact_tol": "neuron class tolerance for exact copies/averages, 1 - cosine (> 0)",
+        "approx_tol": "neuron class tolerance for approximate copies/averages, 1 - cosine (> 0)",
+        "widths_per_cell": "run the widths in groups of this many, each a resumable cell (none: all at once; >= 1)",
+        "cells_dir": "folder of those cells (none: cells/ in the run folder)",
+    }
 
     dtype: Literal["float32", "float64"] = "float64"
     k: int = 20
@@ -363,12 +389,12 @@ def _losses_section(rows, students: _Students | None, gammas: analysis.PhaseDiag
                       "Fraction of seeds per width in each class, with Wilson 95% intervals.")
     figures = [Figure("losses", viz.convergence_losses_figure(
         [r["n"] for r in rows], [r["loss"] for r in rows], [r["class"] for r in rows], k, measured, gammas.pnc_fit,
-        ca_optimal_losses), "Fig. 2 analogue: loss at convergence against student width n, coloured by network class; "
-        "solid line the C-A optimal loss L(k-n+1), dashed the linear fit of P-n-C losses, vertical lines gamma*k.")]
+        ca_optimal_losses), _losses_caption(gammas, measured, has_ca_line=ca_optimal_losses is not None))]
     if students is not None:
         figures.append(Figure("flow_curves", viz.flow_curves_figure(
             [r.curve_times for r in students.records], [r.curve_losses for r in students.records],
-            [r["class"] for r in rows]), "Loss during the gradient-flow stage, every student."))
+            [r["class"] for r in rows]), "Loss during the gradient-flow stage, every student, coloured by its final "
+            "network class (legend)."))
     paper = ", ".join(f"{PAPER_GAMMAS[name]:g}" for name in measured)
     return Section(
         "Losses at convergence (Fig. 2)",
@@ -377,6 +403,21 @@ def _losses_section(rows, students: _Students | None, gammas: analysis.PhaseDiag
         + ", ".join(f"{name} = {value}" for name, value in measured.items())
         + f" (paper: about {paper}).",
         figures, [gamma_table, per_width, member_table])
+
+
+def _losses_caption(gammas: analysis.PhaseDiagramGammas, measured: dict, *, has_ca_line: bool) -> str:
+    """The caption of the Fig. 2 analogue, naming only what the figure draws."""
+    parts = ["Fig. 2 analogue: loss at convergence against student width n, coloured by network class"]
+    if has_ca_line:
+        parts.append("solid line the C-A optimal loss L(k-n+1)")
+    if gammas.pnc_fit is not None:
+        parts.append("dashed the linear fit of P-n-C losses")
+    drawn = [name for name, value in measured.items() if value is not None]
+    if drawn:
+        parts.append(f"vertical lines at gamma*k for {', '.join(drawn)}")
+    missing = ([] if gammas.pnc_fit is not None else ["no P-n-C fit (too few P-n-C widths)"]) + [
+        f"{name} not observed" for name, value in measured.items() if value is None]
+    return "; ".join(parts) + "." + (f" Not drawn: {', '.join(missing)}." if missing else "")
 
 
 def _sensitivity_section(sensitivity: dict, *, exact_tol: float, approx_tol: float) -> Section:
@@ -437,7 +478,7 @@ def _deviations(converge: ConvergeOptions, *, k: int, n_seeds: int) -> list[Devi
         Deviation("data", "finite samples / exact Gaussian integrals", "exact closed-form population loss",
                   "the arcsine kernel makes sampling unnecessary"),
         Deviation("loss normalisation", "E[(f - f*)^2]/2 in some texts", "E[(f - f*)^2] (no 1/2)",
-                  "as the issue fixes; halves nothing but the loss scale"),
+                  "fixed before the runs; halves nothing but the loss scale"),
         Deviation("seeds and widths", "many seeds, k up to 100", f"k = {k}, {n_seeds} seed(s) per n",
                   "2-core budget; gammas have grid resolution 1/k and few seeds"),
         Deviation("gamma definitions", "read off Fig. 2 by eye", "rules in the gammas table, on the measured classes",
@@ -445,6 +486,19 @@ def _deviations(converge: ConvergeOptions, *, k: int, n_seeds: int) -> list[Devi
     ]
 
 
+_LOSSES = "Losses at convergence (Fig. 2)"
+_CRITICAL = "Copy-average configurations are critical points; L(ℓ) is concave"
+# the blog's phase boundaries are read off its Fig. 2 (k = 100): within one grid step of 1/k = 0.05 at k = 20
+HEADLINES = (
+    *(Headline(name, name, value, paper_text=f"~{value:g}", rule=Within(0.05, basis="one grid step 1/k at k = 20"),
+               section=_LOSSES) for name, value in PAPER_GAMMAS.items()),
+    Headline("copy-average configurations are critical (max-abs gradient)", "ca_configurations_max_grad",
+             paper_text="proved (erf)", rule=AtMost(1e-8, "zero up to float64 round-off"), section=_CRITICAL),
+    Headline("one-neuron loss L(ℓ) discretely concave", "one_neuron_loss_concave", True, paper_text="proved (erf)",
+             rule=Equals(), section=_CRITICAL),
+)
+
+
 STUDY = Study(name="copy-average", description="Teacher-student copy/average: closed-form Gaussian losses, "
               "gradient flow to convergence", config_class=CopyAverageConfig, run=run,
-              paper="teacher-student-copy-average.txt")
+              paper="teacher-student-copy-average.txt", headlines=HEADLINES)

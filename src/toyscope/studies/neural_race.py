@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -35,6 +35,7 @@ from pydantic import Field, model_validator
 
 from .. import analysis, nets, tasks, theory, train, viz
 from ._base import ConfigError, Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._headlines import AtLeast, AtMost, Equals, Headline, Within
 from ._memory import MemoryEstimate
 
 EXPERIMENTS = ("routing", "xor", "race", "fraction", "init-scale", "mnist")
@@ -43,6 +44,13 @@ N_ITEMS = tasks.N_ROUTING_ITEMS
 
 class NeuralRaceConfig(StudyConfig):
     """Options of ``toyscope run neural-race`` (``None`` = the experiment's paper value)."""
+
+    # one-line descriptions of the keys without a Field(description=...) (``toyscope config neural-race``)
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "experiment": "which experiment of the paper (Figs. 3-7)",
+        "init": "random init of the weights (normal or orthogonal)",
+        "sigma0_values": "init-scale: the sigma0 values swept",
+    }
 
     experiment: Literal["routing", "xor", "race", "fraction", "init-scale", "mnist"] = "routing"
     n_domains: int | None = Field(None, ge=2, le=16, description="M (routing: 7, race/fraction/init-scale: 10)")
@@ -202,8 +210,8 @@ def _simulate(loss_fn, params, batch, schedule: _Schedule, *, ctx, name: str, sn
 
 _COMMON_DEVIATIONS = [
     Deviation("loss normalisation", "not stated (Sigma^yx singular values 13.6, 6.4, 3, 3 suggest sums over items)",
-              "L = 1/2 sum_t ||y - y_hat||^2 averaged over all examples (issue 7)",
-              "the issue fixes it; theory and simulation share it, so only the time axis scales"),
+              "L = 1/2 sum_t ||y - y_hat||^2 averaged over all examples",
+              "fixed before the runs; theory and simulation share it, so only the time axis scales"),
     Deviation("random init scale", "sigma0 (per-entry meaning not stated)",
               "entries N(0, sigma0^2 / N_h); decoupled init has mode strengths b = sigma0",
               "keeps the random spectrum ~sigma0 for any width; sigma0 = 2.5 is then NTK-like"),
@@ -275,16 +283,16 @@ def _run_routing(config: NeuralRaceConfig, ctx) -> StudyResult:
         "theory_max_rel_gap_definition": "max_t |L_decoupled(t) - L_theory(t)| / L_theory(0)",
         "decoupled_mode_strength_max_rel_gap": strength_gap,
         "reduction_off_diagonal": modes.off_diagonal,
-        "hidden_to_input_sv_ratio": analysis.mean_ci95_summary(ratio),
-        "hidden_to_output_sv_ratio": analysis.mean_ci95_summary(ratio_out),
+        "hidden_to_input_sv_ratio": analysis.mean_ci95_summary(ratio, "positive"),
+        "hidden_to_output_sv_ratio": analysis.mean_ci95_summary(ratio_out, "positive"),
         "sqrt_M": math.sqrt(m),
         "theory_hidden_to_input_ratio": float(strengths[-1, hidden_edge, 0] / strengths[-1, input_edge, 0]),
         "fixed_point_b_in_b_h": [list(map(float, f[:2])) for f in fixed],
-        "trained_route_error": analysis.mean_ci95_summary(trained_err),
-        "untrained_route_error": analysis.mean_ci95_summary(untrained_err),
-        "cross_domain_same_item_similarity": analysis.mean_ci95_summary(same_item),
-        "cross_domain_different_item_similarity": analysis.mean_ci95_summary(diff_item),
-        "final_loss_random": analysis.mean_ci95_summary(run_rand.loss[-1]),
+        "trained_route_error": analysis.mean_ci95_summary(trained_err, "positive"),
+        "untrained_route_error": analysis.mean_ci95_summary(untrained_err, "positive"),
+        "cross_domain_same_item_similarity": analysis.mean_ci95_summary(same_item, "correlation"),
+        "cross_domain_different_item_similarity": analysis.mean_ci95_summary(diff_item, "correlation"),
+        "final_loss_random": analysis.mean_ci95_summary(run_rand.loss[-1], "positive"),
         "final_loss_decoupled": float(run_dec.loss[-1, 0]),
         "time_to_half_loss": half_time,
     }
@@ -299,16 +307,16 @@ def _run_routing(config: NeuralRaceConfig, ctx) -> StudyResult:
             f"loss of the theory at every recorded time (mode strengths within {100 * strength_gap:.2f}%); the gap is "
             f"the Euler error of GD at lr = {schedule.learning_rate}. Random init reaches half the initial loss at "
             f"t = {half_time['random_mean']:.1f} (theory {half_time['theory']:.1f}). Final hidden/input top singular "
-            f"value ratio {fmt(ratio)} vs sqrt(M) = {sqrt_m:.2f}. Error (||Y_hat - Y||^2 / ||Y||^2) on trained routes "
-            f"{fmt(trained_err)}, on untrained routes {fmt(untrained_err)}. Cosine similarity of hidden-1 codes "
-            f"across domains: same item {fmt(same_item)}, different items {fmt(diff_item)}.")
-    table = Table("routing_summary", ["quantity", "measured (mean [95% CI])", "paper"], [
+            f"value ratio {fmt(ratio, support='positive')} vs sqrt(M) = {sqrt_m:.2f}. Error (||Y_hat - Y||^2 / ||Y||^2) on trained routes "
+            f"{fmt(trained_err, support='positive')}, on untrained routes {fmt(untrained_err, support='positive')}. Cosine similarity of hidden-1 codes "
+            f"across domains: same item {fmt(same_item, support='correlation')}, different items {fmt(diff_item, support='correlation')}.")
+    table = Table("routing_summary", ["quantity", "measured (centre [95% CI] over reps)", "paper"], [
         ["theory_max_rel_gap (decoupled vs ODE)", f"{max_rel_gap:.4f}", "exact match (Fig. 4e)"],
-        ["hidden/input top SV ratio", fmt(ratio), f"sqrt(M) = {sqrt_m:.2f} (Fig. 4f)"],
-        ["hidden/output top SV ratio", fmt(ratio_out), f"sqrt(M) = {sqrt_m:.2f}"],
-        ["trained route error", fmt(trained_err), "~0 (Fig. 4h)"],
-        ["untrained route error", fmt(untrained_err), "~0: perfect zero-shot (Fig. 4h)"],
-        ["same-item cross-domain similarity", fmt(same_item), "high (Fig. 4g)"],
+        ["hidden/input top SV ratio", fmt(ratio, support="positive"), f"sqrt(M) = {sqrt_m:.2f} (Fig. 4f)"],
+        ["hidden/output top SV ratio", fmt(ratio_out, support="positive"), f"sqrt(M) = {sqrt_m:.2f}"],
+        ["trained route error", fmt(trained_err, support="positive"), "~0 (Fig. 4h)"],
+        ["untrained route error", fmt(untrained_err, support="positive"), "~0: perfect zero-shot (Fig. 4h)"],
+        ["same-item cross-domain similarity", fmt(same_item, support="correlation"), "high (Fig. 4g)"],
     ], "Routing task: measured vs paper")
     figures = [
         Figure("routing_loss", viz.loss_against_theory_figure(times, run_rand.loss, run_dec.loss[:, 0], theory_loss,
@@ -394,7 +402,7 @@ def _run_xor(config: NeuralRaceConfig, ctx) -> StudyResult:
                                           "definition": "active = |a_j| |w_j| > 10% of the rep's max; type = "
                                                         "within 15 degrees of a diagonal (+-1, +-1)"},
         "relu_active_units_per_quadrant_mean": cells.quadrant_counts.mean(0).tolist(),
-        "final_relu_loss": analysis.mean_ci95_summary(relu_run.loss[-1]),
+        "final_relu_loss": analysis.mean_ci95_summary(relu_run.loss[-1], "positive"),
         "effective_u0_geomean": float(analysis.geometric_mean(u0)),
     }
 
@@ -465,16 +473,16 @@ def _run_race(config: NeuralRaceConfig, ctx) -> StudyResult:
         times_sim = {f: analysis.first_time_below(times, run.loss, f) for f in (0.5, 0.1)}
         t_mode, sim_mode = analysis.first_time_above(times, b_h, 0.5), analysis.first_time_above(times, sv, 0.5)
         sim_fraction = float(analysis.loss_fraction(run.loss)[-1])
-        rows.append([p_shared, n_pathways, f"{times_theory[0.5]:.1f}", analysis.format_mean_interval(times_sim[0.5]),
-                     f"{times_theory[0.1]:.1f}", analysis.format_mean_interval(times_sim[0.1]), f"{t_mode:.1f}",
-                     analysis.format_mean_interval(sim_mode), f"{sim_fraction:.2g}"])
+        rows.append([p_shared, n_pathways, f"{times_theory[0.5]:.1f}", analysis.format_mean_interval(times_sim[0.5], support="positive"),
+                     f"{times_theory[0.1]:.1f}", analysis.format_mean_interval(times_sim[0.1], support="positive"), f"{t_mode:.1f}",
+                     analysis.format_mean_interval(sim_mode, support="positive"), f"{sim_fraction:.2g}"])
         summary_p[str(p_shared)] = {
             "pathways": n_pathways, "trained_edges": len(used), "of_edges": len(spec.edges),
-            "theory_time_to_half_loss": times_theory[0.5], "sim_time_to_half_loss": analysis.mean_ci95_summary(times_sim[0.5]),
+            "theory_time_to_half_loss": times_theory[0.5], "sim_time_to_half_loss": analysis.mean_ci95_summary(times_sim[0.5], "positive"),
             "theory_time_to_tenth_loss": times_theory[0.1],
-            "sim_time_to_tenth_loss": analysis.mean_ci95_summary(times_sim[0.1]),
+            "sim_time_to_tenth_loss": analysis.mean_ci95_summary(times_sim[0.1], "positive"),
             "theory_time_top_hidden_mode_half_max": t_mode,
-            "sim_time_top_hidden_sv_half_max": analysis.mean_ci95_summary(sim_mode),
+            "sim_time_top_hidden_sv_half_max": analysis.mean_ci95_summary(sim_mode, "positive"),
             "sim_final_loss_fraction": sim_fraction, "theory_final_loss_fraction": float(loss[-1] / loss[0]),
             "fixed_point_b_h": float(b_target)}
 
@@ -553,13 +561,14 @@ def _run_fraction(config: NeuralRaceConfig, ctx) -> StudyResult:
                                   ctx=ctx, name=f"fraction_k{k}")
         trained_all.append(band.trained)
         untrained_all.append(band.untrained)
-        rows.append([k, k / m, analysis.format_mean_interval(band.trained), analysis.format_mean_interval(band.untrained),
-                     analysis.format_mean_interval(band.run.loss[-1])])
+        rows.append([k, k / m, analysis.format_mean_interval(band.trained, support="positive"),
+                     analysis.format_mean_interval(band.untrained, support="positive"),
+                     analysis.format_mean_interval(band.run.loss[-1], support="positive")])
     first_k = analysis.first_zero_shot(values, trained_all, untrained_all, floor=1e-3)
     first = None if first_k is None else first_k / m
     summary = {"experiment": "fraction", "M": m, "K_values": values,
-               "trained_error": {str(k): analysis.mean_ci95_summary(t) for k, t in zip(values, trained_all)},
-               "untrained_error": {str(k): analysis.mean_ci95_summary(u) for k, u in zip(values, untrained_all)},
+               "trained_error": {str(k): analysis.mean_ci95_summary(t, "positive") for k, t in zip(values, trained_all)},
+               "untrained_error": {str(k): analysis.mean_ci95_summary(u, "positive") for k, u in zip(values, untrained_all)},
                "first_K_over_M_untrained_within_2x_trained": first,
                "criterion": "mean untrained error <= 2 x max(mean trained error, 1e-3)", "paper_K_over_M": 0.4}
     lr_text = f"lr = {config.learning_rate}" if config.learning_rate else "lr = 0.05/K"
@@ -587,11 +596,13 @@ def _run_init_scale(config: NeuralRaceConfig, ctx) -> StudyResult:
         same, diff = analysis.cross_domain_similarity(band.similarity, m, N_ITEMS)
         losses.append(band.run.loss)
         similarities.append(band.similarity[0])
-        rows.append([sigma0, analysis.format_mean_interval(band.trained), analysis.format_mean_interval(band.untrained),
-                     analysis.format_mean_interval(same), analysis.format_mean_interval(diff)])
-        summary_s[str(sigma0)] = {"trained_error": analysis.mean_ci95_summary(band.trained),
-                                  "untrained_error": analysis.mean_ci95_summary(band.untrained),
-                                  "cross_domain_same_item_similarity": analysis.mean_ci95_summary(same)}
+        rows.append([sigma0, analysis.format_mean_interval(band.trained, support="positive"),
+                     analysis.format_mean_interval(band.untrained, support="positive"),
+                     analysis.format_mean_interval(same, support="correlation"),
+                     analysis.format_mean_interval(diff, support="correlation")])
+        summary_s[str(sigma0)] = {"trained_error": analysis.mean_ci95_summary(band.trained, "positive"),
+                                  "untrained_error": analysis.mean_ci95_summary(band.untrained, "positive"),
+                                  "cross_domain_same_item_similarity": analysis.mean_ci95_summary(same, "correlation")}
     summary = {"experiment": "init-scale", "M": m, "K": k, "lr": schedule.learning_rate, "by_sigma0": summary_s}
     text = (f"M = {m}, K = {k}, lr = {schedule.learning_rate:.4g}, t up to {schedule.duration}, {config.reps} reps "
             f"per scale; entries {_Init(config.init, scales[0], config.reps).entries}.")
@@ -674,8 +685,9 @@ def _run_mnist(config: NeuralRaceConfig, ctx) -> StudyResult:
         tr, un, run = _train_mnist(setup, k, _Init(config.init, sigma_small, config.reps),
                                    key=jax.random.key(config.seed + 200 + k), ctx=ctx, name=f"mnist_k{k}")
         errors_k.append((tr, un))
-        by_k[str(k)] = {"trained_error": analysis.mean_ci95_summary(tr), "untrained_error": analysis.mean_ci95_summary(un)}
-        rows.append([f"K = {k} (K/M = {k / m:.1f})", sigma_small, fmt(tr), fmt(un), fmt(run.loss[-1])])
+        by_k[str(k)] = {"trained_error": analysis.mean_ci95_summary(tr, "fraction"), "untrained_error": analysis.mean_ci95_summary(un, "fraction")}
+        rows.append([f"K = {k} (K/M = {k / m:.1f})", sigma_small, fmt(tr, support="fraction"), fmt(un, support="fraction"),
+                     fmt(run.loss[-1], support="positive")])
 
     # against sigma0 at fixed K (Fig. 7d)
     k_fixed = min(4, m)
@@ -683,8 +695,9 @@ def _run_mnist(config: NeuralRaceConfig, ctx) -> StudyResult:
     for si, sigma0 in enumerate(config.mnist_sigma0_values):
         tr, un, run = _train_mnist(setup, k_fixed, _Init(config.init, sigma0, config.reps),
                                    key=jax.random.key(config.seed + 300 + si), ctx=ctx, name=f"mnist_s{si}")
-        by_s[str(sigma0)] = {"trained_error": analysis.mean_ci95_summary(tr), "untrained_error": analysis.mean_ci95_summary(un)}
-        rows.append([f"K = {k_fixed}", sigma0, fmt(tr), fmt(un), fmt(run.loss[-1])])
+        by_s[str(sigma0)] = {"trained_error": analysis.mean_ci95_summary(tr, "fraction"), "untrained_error": analysis.mean_ci95_summary(un, "fraction")}
+        rows.append([f"K = {k_fixed}", sigma0, fmt(tr, support="fraction"), fmt(un, support="fraction"),
+                     fmt(run.loss[-1], support="positive")])
 
     first_k = analysis.first_zero_shot(ks, [e[0] for e in errors_k], [e[1] for e in errors_k],
                                        ceiling=0.45)  # trained well below chance (0.9)
@@ -695,7 +708,7 @@ def _run_mnist(config: NeuralRaceConfig, ctx) -> StudyResult:
     text = (f"Input domain i rotates the MNIST test-split images by 360 i / {m} degrees (PCA to "
             f"{config.mnist_features} dims fitted on the rotated training half); output domain o permutes the "
             f"labels. {config.mnist_train_per_route} training images per trained route, minibatch SGD "
-            f"({config.mnist_batch_size} per step, {config.mnist_steps} steps, lr = {lr}), {config.reps} reps; "
+            f"({config.mnist_batch_size} per step, {config.mnist_steps:,} steps, lr = {lr}), {config.reps} reps; "
             f"errors on {config.mnist_eval_per_route} held-out images per route. First K/M with untrained error "
             f"within 2x of trained: {first} (paper: about 0.4).")
     table = Table("mnist", ["setting", "sigma0", "trained error", "untrained error", "final loss"], rows,
@@ -734,10 +747,45 @@ def run(config: NeuralRaceConfig, ctx) -> StudyResult:
     return result
 
 
+_ROUTING, _XOR, _RACE = ({"experiment": "routing"}, "Routing task (Fig. 4)"), ({"experiment": "xor"}, "XOR (Fig. 3)"), (
+    {"experiment": "race"}, "Pathway race (Fig. 5a-b)")
+_FRACTION, _MNIST = ({"experiment": "fraction"}, "Fraction of trained routes (Fig. 5c)"), (
+    {"experiment": "mnist"}, "Naturalistic routes: rotated MNIST (Fig. 7)")
+# the paper's claims per experiment and the rule of each verdict, fixed before measuring
+HEADLINES = (
+    Headline("decoupled simulation vs reduced dynamics (max gap / L(0))", "theory_max_rel_gap",
+             paper_text="'matches exactly'", rule=AtMost(0.05, "'matches' read as within 5% of the initial loss"),
+             when=_ROUTING[0], section=_ROUTING[1]),
+    Headline("hidden / input top singular value", "hidden_to_input_sv_ratio", paper_key="sqrt_M",
+             paper_spread="sqrt(M)", rule=Within(0.05, relative=True), when=_ROUTING[0], section=_ROUTING[1]),
+    Headline("trained route error", "trained_route_error", paper_text="~0",
+             rule=AtMost(1e-3, "'~0' read as below 1e-3"), when=_ROUTING[0], section=_ROUTING[1]),
+    Headline("untrained (zero-shot) route error", "untrained_route_error", paper_text="~0 ('generalizes perfectly')",
+             rule=AtMost(1e-3, "'~0' read as below 1e-3"), when=_ROUTING[0], section=_ROUTING[1]),
+    Headline("same-item cross-domain cosine similarity", "cross_domain_same_item_similarity",
+             paper_text="high (shared representation)", rule=AtLeast(0.8, "'shared' read as cosine >= 0.8"),
+             when=_ROUTING[0], section=_ROUTING[1]),
+    Headline("ReLU net vs GDLN closed form (max gap / L(0))", "relu_vs_theory_max_gap", paper_text="'closely tracks'",
+             rule=AtMost(0.1, "'closely' read as within 10% of the initial loss"), when=_XOR[0], section=_XOR[1]),
+    Headline("active ReLU units in the four cell types", "relu_units_in_four_cell_types",
+             paper_text="four functional cell types", rule=AtLeast(0.9, "'four types' read as 90% of active units"),
+             when=_XOR[0], section=_XOR[1]),
+    Headline("more sharing learns faster (simulation)", "more_sharing_learns_faster_sim", True, paper_text="yes",
+             rule=Equals(), when=_RACE[0], section=_RACE[1]),
+    Headline("first K/M with zero-shot error within 2x of trained", "first_K_over_M_untrained_within_2x_trained",
+             0.4, paper_text="about 0.4", rule=Within(0.1, basis="one step of K/M at M = 10"), when=_FRACTION[0],
+             section=_FRACTION[1]),
+    Headline("first K/M with zero-shot error within 2x of trained", "first_K_over_M_untrained_within_2x_trained",
+             0.4, paper_text="about 0.4", rule=Within(0.1, basis="one step of K/M at M = 10"), when=_MNIST[0],
+             section=_MNIST[1]),
+)
+
+
 STUDY = Study(
     name="neural-race",
     description="Gated deep linear networks: exact reduced dynamics against simulation",
     config_class=NeuralRaceConfig,
     run=run,
     paper="neural-race-gated-linear-networks.txt",
+    headlines=HEADLINES,
 )

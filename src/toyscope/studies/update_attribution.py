@@ -19,7 +19,7 @@ tallies and the four forks for each activation (``train``), r against q per seed
 from __future__ import annotations
 
 import math
-from typing import Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -28,6 +28,7 @@ from pydantic import field_validator, model_validator
 
 from .. import analysis, nets, tasks, train, viz
 from ._base import ConfigError, Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._headlines import AtLeast, Headline, IntervalAbove, PaperInInterval
 from ._memory import MemoryEstimate
 
 REFERENCE_SPLIT_SIZE = 60_000  # the paper's windows refer to MNIST's 60,000-image training split
@@ -37,6 +38,25 @@ N_FORK_SNAPSHOTS = 8  # fork params kept at 1/8, 2/8, ... of the fork length (R^
 
 class UpdateAttributionConfig(StudyConfig):
     """Config of the update-attribution study (defaults = the default run)."""
+
+    # one-line descriptions of the keys (``toyscope config update-attribution``)
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "dataset": "image dataset (10 classes)",
+        "split": "which split to read (auto: train if in the data dir, else test)",
+        "groups": "two class groups, each split into halves for the forks (classes 0-9)",
+        "phase1_images": "phase-1 window in images of a 60,000-image split (paper 12,000 or 1,200; 2 to 59,999)",
+        "tally_window": "which part of phase 1 tallies the updates (paper: the second half)",
+        "hidden": "hidden units of the 784-hidden-10 MLP (>= 1)",
+        "activation": "hidden activation",
+        "output_activation": "output activation (same: as the hidden layer; linear for bce/softmax_ce)",
+        "loss": "training loss",
+        "learning_rate": "per-sample SGD learning rate (> 0)",
+        "n_seeds": "initialisation seeds, trained at once (>= 2, for the interval)",
+        "sweep_activations": "hidden activations of the activation sweep",
+        "fork_examples": "cap on examples per fork (none: all the remaining data; >= 1)",
+        "n_permutations": "permutations of each permutation test (>= 1)",
+        "fork_engine": "forks on the exact blocked per-sample path, or the general engine",
+    }
 
     dataset: Literal["mnist", "fashion-mnist", "digits"] = "mnist"
     split: Literal["auto", "train", "test"] = "auto"  # auto: train if in the data dir, else test
@@ -185,8 +205,8 @@ def run(config: UpdateAttributionConfig, ctx) -> StudyResult:
         "held_out_accuracy": analysis.accuracy_summary(main.accuracy, int(split.rest.size)),
         "r2_against_fork_length": {
             "fork_steps": fork_length["steps"],
-            "weights": [analysis.interval_summary(v) for v in fork_length["weights"]],
-            "biases": [analysis.interval_summary(v) for v in fork_length["biases"]]},
+            "weights": [analysis.interval_summary(v, "fraction") for v in fork_length["weights"]],
+            "biases": [analysis.interval_summary(v, "fraction") for v in fork_length["biases"]]},
         "loss": config.loss, "output_activation": config.output_activation, "learning_rate": config.learning_rate,
         "pixel_correlation": analysis.correlation_map_summary(pixel_map),
     }
@@ -253,8 +273,8 @@ def _stat(members: list[analysis.MemberAttribution], kind: str, field: str) -> l
 def _attribution_summary(members: list[analysis.MemberAttribution], p_perm: dict, n_permutations: int) -> dict:
     """The summary keys of the main activation's q-against-r fits."""
     return {
-        "r2_weights": {**analysis.interval_summary(_stat(members, "weight", "r2")), "paper": PAPER_R2["weights"]},
-        "r2_biases": {**analysis.interval_summary(_stat(members, "bias", "r2")), "paper": PAPER_R2["biases"]},
+        "r2_weights": {**analysis.interval_summary(_stat(members, "weight", "r2"), "fraction"), "paper": PAPER_R2["weights"]},
+        "r2_biases": {**analysis.interval_summary(_stat(members, "bias", "r2"), "fraction"), "paper": PAPER_R2["biases"]},
         "slope_weights": analysis.interval_summary(_stat(members, "weight", "slope")),
         "slope_biases": analysis.interval_summary(_stat(members, "bias", "slope")),
         "p_weights": {"block_permutation_by_hidden_unit": p_perm["weight"],
@@ -270,8 +290,8 @@ def _attribution_summary(members: list[analysis.MemberAttribution], p_perm: dict
 
 def _activation_summary(run: _ActivationRun, n_held_out: int) -> dict:
     """One activation's entry of ``summary["r2_by_activation"]``."""
-    return {"weights": analysis.interval_summary(_stat(run.members, "weight", "r2")),
-            "biases": analysis.interval_summary(_stat(run.members, "bias", "r2")),
+    return {"weights": analysis.interval_summary(_stat(run.members, "weight", "r2"), "fraction"),
+            "biases": analysis.interval_summary(_stat(run.members, "bias", "r2"), "fraction"),
             "held_out_accuracy": analysis.accuracy_summary(run.accuracy, n_held_out),
             "seeds_with_r2": int(np.isfinite(_stat(run.members, "weight", "r2")).sum()),
             "excluded_weights": _stat(run.members, "weight", "n_excluded"),
@@ -309,8 +329,9 @@ def _setup_section(summary: dict, recipe: _Recipe, dataset: tasks.Dataset, *, ac
         (f"Seeds that diverged (loss above {DIVERGENCE.max_loss:g} or a weight above {DIVERGENCE.max_abs_weight:g}) "
          f"are left out of everything below, by activation: {summary['diverged_seeds']}. "
          if "diverged_seeds" in summary else "")
-        + f"Data: {dataset.name} {dataset.split} split ({summary['split_size']} images). "
-        + ("This is the paper's split: the numbers below are a reproduction." if summary["reproduction"] else
+        + f"Data: {dataset.name} {dataset.split} split ({summary['split_size']:,} images). "
+        + ("This is the paper's split, so with the paper's sizes (the default preset) the numbers below reproduce its "
+           "setting." if summary["reproduction"] else
            f"The paper used the {REFERENCE_SPLIT_SIZE:,}-image training split, which is not in the data directory; the "
            f"windows are scaled by {summary['split_size']}/{REFERENCE_SPLIT_SIZE}, so this is NOT a reproduction of "
            "the paper's numbers, only of its method on less data.")
@@ -329,7 +350,8 @@ def _q_vs_r_section(summary: dict, members: list[analysis.MemberAttribution], p_
                     n_permutations: int) -> Section:
     w, b = summary["r2_weights"], summary["r2_biases"]
     text = (
-        f"R^2 of q on r, mean over {len(members)} seeds with 95% t-interval: weights {_fmt(w)} (paper "
+        f"R^2 of q on r over the {len(members)} seeds, with its 95% interval where 3 or more seeds give one (Student t "
+        f"on the logit scale, as R^2 lies in [0, 1]): weights {_fmt(w)} (paper "
         f"{PAPER_R2['weights']}), biases {_fmt(b)} (paper {PAPER_R2['biases']}). Slopes: weights "
         f"{_fmt(summary['slope_weights'])}, biases {_fmt(summary['slope_biases'])}. Block permutation p-values (r "
         f"shuffled between whole hidden units, {n_permutations} permutations), per seed: weights "
@@ -378,13 +400,14 @@ def _activation_sweep_section(summary: dict, activations: list[str], *, output_a
              float(np.mean(by_act[act]["excluded_biases"]))] for act in activations]
     table = Table("activation_sweep", ["activation", "r2_weights", "r2_biases", "held_out_accuracy",
                                        "excluded_weights_mean", "excluded_biases_mean"], rows,
-                  f"R^2 mean [95% t-interval] over the same seeds; paper: softplus works ({PAPER_R2['weights']} / "
+                  f"R^2 over the same seeds with its 95% interval (Student t on the logit scale; none below 3 seeds); paper: softplus works ({PAPER_R2['weights']} / "
                   f"{PAPER_R2['biases']}), sigmoid shows 'nothing like this'.")
     return Section(
         "Activation sweep", f"The same seeds and data with each hidden activation (outputs follow "
         f"output_activation={output_activation!r}).",
         [Figure("activation_sweep", viz.r2_by_setting_figure(by_act, {"softplus": PAPER_R2}),
-                "R^2 per activation: dots are seeds, bars the mean with its 95% interval; crosses the paper's "
+                "R^2 per activation: dots are seeds, bars the 95% interval over seeds around its centre (logit scale; none "
+                "below 3 seeds); crosses the paper's "
                 "softplus values.")], [table])
 
 
@@ -394,7 +417,8 @@ def _fork_length_section(summary: dict) -> Section:
         "R^2 against fork length", "The forks' params were also kept at fractions of their length (same runs, "
         "earlier stopping): if the test split's shorter forks were what lowers R^2, it would rise with fork length.",
         [Figure("r2_vs_fork_length", viz.r2_against_steps_figure(fork_length["fork_steps"], fork_length, PAPER_R2),
-                "R^2 of q on r against the number of fork steps (mean over seeds, 95% interval).")])
+                "R^2 of q on r against the number of fork steps (centre over seeds with its 95% interval on the logit "
+                "scale; no band below 3 seeds).")])
 
 
 def _phase1_section(losses: dict[str, np.ndarray]) -> Section:
@@ -414,10 +438,10 @@ def _deviations(summary: dict, recipe: _Recipe, dataset: tasks.Dataset, *,
                   "only the test split is available offline" if not summary["reproduction"] else "same"),
         Deviation("windows", "phase 1 = four-digit examples among the first 12,000 (or 1,200) of 60,000; forks on the rest",
                   f"first {summary['phase1_window_images']} images ({n['phase1']} examples); forks {n['forks']} examples",
-                  "windows scaled by the split's size, as the issue asks"),
+                  "windows scaled by the split's size, keeping the paper's proportions"),
         Deviation("loss, output, learning rate", "not stated",
                   f"{recipe.loss} on {recipe.output_activation} outputs, SGD lr {recipe.learning_rate}",
-                  "fixed before measuring (MSE on softplus outputs as the issue says; lr 0.1, then checked that "
+                  "fixed before measuring (MSE on softplus outputs; lr 0.1, then checked that "
                   "the phase-1 loss levels off within phase 1 as the paper reports); all three are options"),
         Deviation("networks", "one network", f"{recipe.n_seeds} seeds (initialisations), same data order",
                   "R^2 of one net has no error bar"),
@@ -440,10 +464,24 @@ def _deviations(summary: dict, recipe: _Recipe, dataset: tasks.Dataset, *,
     return rows
 
 
+_QVR = "Relative updating against relative fork difference"
+# the paper's numbers (one network, 60k training split) and the rule of each verdict, fixed before measuring
+HEADLINES = (
+    Headline("R^2 of q on r, weights", "r2_weights", PAPER_R2["weights"], rule=PaperInInterval(), section=_QVR),
+    Headline("R^2 of q on r, biases", "r2_biases", PAPER_R2["biases"], paper_spread="p < 0.0001", rule=PaperInInterval(),
+             section=_QVR),
+    Headline("slope of q on r, weights", "slope_weights", paper_text="positive (plot)",
+             rule=IntervalAbove(0.0, "a positive slope"), section=_QVR),
+    Headline("pixels with positive corr(r, q)", ("pixel_correlation", "fraction_positive"), paper_text="mostly > 0",
+             rule=AtLeast(0.5, "'mostly' read as more than half"), section="Per-pixel correlation"),
+)
+
+
 STUDY = Study(
     name="update-attribution",
     description="Per-sample SGD on MNIST with per-parameter update tallies by class group",
     config_class=UpdateAttributionConfig,
     run=run,
     paper="update-attribution-mnist.txt",
+    headlines=HEADLINES,
 )

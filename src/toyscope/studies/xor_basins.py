@@ -31,16 +31,19 @@ statistics) and ``viz`` (ensemble, decision-boundary and covariance figures).
 
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple
 
 import jax
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from .. import analysis, nets, tasks, train, viz
+from .._progress import stage as progress_stage
 from ..analysis import ACCURACY_CLASSES, format_fraction
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._headlines import AtLeast, AtMost, Equals, Headline, InRange, IntervalAbove, NotComparable, PaperInInterval
 from ._memory import MemoryEstimate
 
 #: hidden units of the minimal XOR circuit sought in wider nets (the paper's 5-neuron net)
@@ -66,6 +69,24 @@ CANONICAL_ORDER = {"outgoing": "their outgoing weight", "incoming_norm": "the no
 
 class XorBasinsConfig(StudyConfig):
     """Options of ``toyscope run xor-basins`` (defaults = the default run)."""
+
+    # one-line descriptions of the keys without a Field(description=...) (``toyscope config xor-basins``)
+    FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "optimizer": "optimiser of every training (sgd = plain full-batch gradient descent)",
+        "learning_rate": "learning rate of every training",
+        "n_steps": "full-batch training steps of the main and width_large ensembles",
+        "record_every": "steps between recorded losses",
+        "snapshot_every": "steps between parameter snapshots of the trajectories",
+        "tsne_perplexity": "t-SNE perplexity of the parameter-space embedding",
+        "tsne_iterations": "t-SNE optimisation iterations",
+        "n_clusters": "K-means clusters in parameter space ('auto': chosen by silhouette)",
+        "canonical_key": "how hidden units are sorted before clustering (permutation symmetry)",
+        "n_trajectories": "networks whose training trajectories are drawn",
+        "init_scales": "sigma0 values of the init-scale sweep (init_scheme='normal')",
+        "n_networks_per_scale": "networks per init scale in that sweep",
+        "splice_inputs": "inputs of the spliced network (XOR blocks on pairs of them)",
+        "splice_steps": "training steps of the spliced network",
+    }
 
     n_networks: int = Field(1000, ge=10, description="networks in the main ensemble")
     width: int = Field(2, ge=1, le=8, description="hidden width of the main ensemble (paper: 2, the 5-neuron net)")
@@ -248,18 +269,23 @@ def _tensors(spec, params, prefix: str) -> dict[str, np.ndarray]:
 
 
 class _StageClock:
-    """Wall-clock seconds of each named stage of the run (for ``summary["stage_seconds"]``)."""
+    """Wall-clock seconds of each named stage of the run (for ``summary["stage_seconds"]``), with
+    the running stage's name and elapsed time on screen (a spinner; none when quiet)."""
 
     def __init__(self):
         self.seconds: dict[str, float] = {}
         self.started = self._t = time.perf_counter()
         self._name = None
+        self._shown = contextlib.ExitStack()
 
     def stage(self, name: str | None) -> None:
         """Close the running stage's timer and start ``name``'s."""
         now = time.perf_counter()
         if self._name:
             self.seconds[self._name] = round(now - self._t, 2)
+        self._shown.close()
+        if name:
+            self._shown.enter_context(progress_stage(f"xor-basins: {name.replace('_', ' ')}"))
         self._name, self._t = name, now
 
 
@@ -269,6 +295,13 @@ class _StageClock:
 
 def run(config: XorBasinsConfig, ctx) -> StudyResult:
     clock = _StageClock()
+    try:
+        return _run_stages(config, ctx, clock)
+    finally:
+        clock.stage(None)  # a stage that failed takes its spinner off the screen
+
+
+def _run_stages(config: XorBasinsConfig, ctx, clock: _StageClock) -> StudyResult:
     rng = np.random.default_rng(config.seed)
     keys = jax.random.split(jax.random.key(config.seed), 6)
     data = tasks.boolean_task(np.array([int(c) for c in config.targets]), 2)
@@ -387,7 +420,7 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
     fig = viz.accuracy_and_loss_figure(
         [p.count for p in fractions.values()], [p.low for p in fractions.values()],
         [p.high for p in fractions.values()], list(fractions), result.steps, result.loss, main.classes,
-        title=f"{n} sigmoid 2-{spec.widths[1]}-1 nets, {recipe.n_steps} steps of full-batch "
+        title=f"{n} sigmoid 2-{spec.widths[1]}-1 nets, {recipe.n_steps:,} steps of full-batch "
               f"{'GD' if recipe.optimizer == 'sgd' else recipe.optimizer}")
     falling = [name for name, t in trends.items() if t.loglog_slope < FALLING_SLOPE]
     flat = [name for name, t in trends.items() if t.loglog_slope >= FALLING_SLOPE]
@@ -400,7 +433,7 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
     text = left_out + (
         f"This run ({preset} preset): {n} networks, init '{init.scheme}'"
         f"{'' if init.scale is None else f' (sigma0 = {init.scale})'}, optimiser {recipe.optimizer}, "
-        f"learning rate {recipe.learning_rate}, {recipe.n_steps} full-batch steps on the {n_points} points "
+        f"learning rate {recipe.learning_rate}, {recipe.n_steps:,} full-batch steps on the {n_points} points "
         f"(truth table {targets}), BCE on the logit. The defaults (init '{defaults['init_scheme'].default}', "
         "PyTorch's default initialisation as the paper's code most likely used, and plain gradient descent "
         f"('{defaults['optimizer'].default}') at rate {defaults['learning_rate'].default:g}) were chosen before "
@@ -577,7 +610,7 @@ def probe_basins(main: Ensemble, clusters: Clusters, data, sample, rng, *, n_pai
         "aligned to the first's (exact Hungarian matching over unit features), then the loss is evaluated on "
         f"the straight path between them ({BARRIER_POINTS} points). The barrier is the largest excess over the "
         f"linear interpolation of the endpoint losses; 'connected' means barrier < {CONNECTED_BELOW:g}. "
-        f"(2) Sharpness: the Hessian of the loss at the point where training stopped (step {n_steps}), with the "
+        f"(2) Sharpness: the Hessian of the loss at the point where training stopped (step {n_steps:,}), with the "
         "gradient norm there. Sigmoid + BCE on XOR has no finite minimum for solved nets, so these are not minima: "
         "the gradient is small but non-zero and the curvature keeps shrinking as the weights grow."
     )
@@ -826,7 +859,7 @@ def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, 
         f"(remove the other units) that classifies all {len(data['x'])} points as the full net does (paper: 14 of "
         f"20, about 46-88%). {counts.split} more need the split-computation repair: two units with the same truth "
         "table, one removed and its outgoing weight added to the other. Median final loss of the width-"
-        f"{width} nets: {numbers['large_final_loss_median']:.3g} after {n_steps} steps (the paper got 0.3-0.6)."
+        f"{width} nets: {numbers['large_final_loss_median']:.3g} after {n_steps:,} steps (the paper got 0.3-0.6)."
     )
     section = Section(f"Minimal circuits in width-{width} nets", text,
                       [Figure("large_loss", fig, f"Final loss of the width-{width} nets.")],
@@ -894,7 +927,7 @@ def splice_xor_nets(main: Ensemble, pairs, recipe: Recipe, ctx, *, n_inputs: int
         f"{n_blocks} XOR nets that reached 100% accuracy (the first {n_blocks} such nets of the main ensemble) are "
         f"placed as blocks of one {d}-{h}-{o} net reading input pairs {one_based} (1-based), off-block weights "
         f"starting at {'0' if not noise else f'N(0, {noise}^2)'}, then the whole net is retrained on "
-        f"the {n_blocks} XOR targets over all {n_x} binary inputs for {recipe.n_steps} steps (same optimiser and "
+        f"the {n_blocks} XOR targets over all {n_x} binary inputs for {recipe.n_steps:,} steps (same optimiser and "
         f"rate). Accuracy of the large net: {big_acc:.3f}. Largest off-block weight after retraining: "
         f"{numbers['splice_max_off_block_weight']:.2e}. Extracted blocks still computing XOR: {sum(still)} of "
         f"{len(still)} (paper: all).\n\n"
@@ -963,10 +996,38 @@ def deviations(config: XorBasinsConfig, summary) -> list[Deviation]:
     ]
 
 
+# What the report's first table compares with the paper, and the rule of each verdict (fixed before
+# measuring; the paper's words, where it gives no number, are read as stated in each rule).
+HEADLINES = (
+    Headline("2-2-1 nets at 100% accuracy", ("accuracy_fractions", "1.0"), paper_text="'only rarely' (100 runs)",
+             rule=AtMost(0.25, "'only rarely' read as at most a quarter of runs"), section="Training and accuracy",
+             interval_key=("accuracy_fraction_intervals", "1.0")),
+    Headline("2-2-1 nets at 75% accuracy", ("accuracy_fractions", "0.75"), paper_text="'consistently' (100 runs)",
+             rule=AtLeast(0.5, "'consistently only 75%' read as most runs"), section="Training and accuracy",
+             interval_key=("accuracy_fraction_intervals", "0.75")),
+    Headline("K-means clusters agree with the t-SNE picture (ARI)", "kmeans_tsne_ari", paper_text="'verified'",
+             rule=NotComparable("the paper states agreement without a number"),
+             section="Parameter space: clusters and embeddings"),
+    Headline("close initialisations end close (Spearman rho)", "init_final_distance_spearman",
+             paper_text="'seems to suggest'", rule=IntervalAbove(0.0, "a positive rank correlation"),
+             section="Trajectories"),
+    Headline("width-3 nets holding a minimal 2-unit XOR net", "minimal_subnetwork_fraction", 0.7,
+             paper_spread="14 of 20", rule=PaperInInterval(), section="Minimal circuits in width-3 nets",
+             interval_key="minimal_subnetwork_interval"),
+    Headline("width-3 final BCE (median)", "large_final_loss_median", paper_text="0.3-0.6",
+             rule=InRange(0.3, 0.6), section="Minimal circuits in width-3 nets"),
+    Headline("spliced blocks still compute XOR (accuracy)", "splice_accuracy", 1.0, paper_text="yes (one try)",
+             rule=AtLeast(1.0), section="Splicing XOR nets and the activation covariance"),
+    Headline("large covariance singular values (of 9)", "covariance_effective_rank", 5, rule=Equals(),
+             section="Splicing XOR nets and the activation covariance"),
+)
+
+
 STUDY = Study(
     name="xor-basins",
     description="Loss basins, logic gates and minimal circuits of small sigmoid XOR networks",
     config_class=XorBasinsConfig,
     run=run,
     paper="xor-basins.txt",
+    headlines=HEADLINES,
 )

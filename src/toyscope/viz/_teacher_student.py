@@ -111,7 +111,8 @@ def convergence_losses_figure(widths, losses, classes: Sequence[str], k: int, ga
 
 
 def flow_curves_figure(times: Sequence[np.ndarray], losses: Sequence[np.ndarray], classes: Sequence[str]):
-    """Loss against gradient-flow time, one log-log curve per student coloured by its final class.
+    """Loss against gradient-flow time, one log-log curve per student coloured by its final class,
+    with a legend naming each class drawn.
 
     Args:
         times, losses: per student, ``(T_e,)`` arrays (non-finite entries are dropped).
@@ -128,10 +129,15 @@ def flow_curves_figure(times: Sequence[np.ndarray], losses: Sequence[np.ndarray]
         [1.0, 10.0]
     """
     fig, ax = new_figure(6, 3.6)
+    labelled = set()
     for t, loss, name in zip(times, losses, classes):
         t, loss = np.asarray(t), np.asarray(loss)
         keep = np.isfinite(t) & np.isfinite(loss)
-        ax.loglog(t[keep], loss[keep], lw=0.8, color=NETWORK_CLASS_COLOURS.get(name, PALETTE[8]), alpha=0.7)
+        ax.loglog(t[keep], loss[keep], lw=0.8, color=NETWORK_CLASS_COLOURS.get(name, PALETTE[8]), alpha=0.7,
+                  label=None if name in labelled else name)
+        labelled.add(name)
+    if labelled:
+        ax.legend(fontsize=8, title="final class", title_fontsize=8)
     ax.set_xlabel("gradient-flow time t")
     ax.set_ylabel("loss")
     ax.set_title("gradient-flow stage (colour = final class)", fontsize=9)

@@ -44,7 +44,9 @@ def r2_by_setting_figure(stats: Mapping[str, Mapping[str, Mapping]], reference: 
     """R^2 per setting for weights and biases: seeds as dots, mean with its interval as a bar.
 
     Args:
-        stats: setting -> {"weights"|"biases" -> {"mean", "low", "high", "per_seed"}}.
+        stats: setting -> {"weights"|"biases" -> {"mean", "low", "high", "per_seed"}} (an
+            :func:`toyscope.analysis.interval_summary`; its ``"centre"``, when given, is the point drawn
+            with the interval).
         reference: setting -> {"weights"|"biases" -> value} drawn as red crosses (e.g. the paper's).
     """
     settings = list(stats)
@@ -53,8 +55,9 @@ def r2_by_setting_figure(stats: Mapping[str, Mapping[str, Mapping]], reference: 
         for i, setting in enumerate(settings):
             d = stats[setting][kind]
             ax.scatter(np.full(len(d["per_seed"]), i), d["per_seed"], s=12, c="tab:gray")
+            centre = d.get("centre", d["mean"])  # the value the interval is built around
             if d["low"] is not None and np.isfinite(d["low"]):
-                ax.errorbar(i + 0.15, d["mean"], yerr=[[d["mean"] - d["low"]], [d["high"] - d["mean"]]], fmt="o", c="k")
+                ax.errorbar(i + 0.15, centre, yerr=[[centre - d["low"]], [d["high"] - centre]], fmt="o", c="k")
         marked = [s for s in settings if s in reference]
         if marked:
             ax.scatter([settings.index(s) for s in marked], [reference[s][kind] for s in marked], marker="x",
@@ -67,12 +70,13 @@ def r2_by_setting_figure(stats: Mapping[str, Mapping[str, Mapping]], reference: 
 
 def r2_against_steps_figure(steps: Sequence[int], stats: Mapping[str, Sequence[Mapping]],
                             reference: Mapping[str, float], xlabel: str = "fork steps"):
-    """Mean R^2 with its interval band against training steps, for weights and biases."""
+    """R^2 (the centre of each interval summary) with its interval band against training steps, for
+    weights and biases (no band where the spread cannot be estimated)."""
     fig, ax = new_figure(5, 3.2)
     for kind, colour in (("weights", "tab:blue"), ("biases", "tab:orange")):
-        mean = np.array([d["mean"] for d in stats[kind]], dtype=float)
-        low = np.array([d["low"] for d in stats[kind]], dtype=float)
-        high = np.array([d["high"] for d in stats[kind]], dtype=float)
+        mean = np.array([d.get("centre", d["mean"]) for d in stats[kind]], dtype=float)
+        low = np.array([np.nan if d["low"] is None else d["low"] for d in stats[kind]], dtype=float)
+        high = np.array([np.nan if d["high"] is None else d["high"] for d in stats[kind]], dtype=float)
         ax.plot(steps, mean, "o-", c=colour, label=f"{kind} (paper {reference[kind]})")
         ax.fill_between(steps, low, high, color=colour, alpha=0.2)
     ax.set(xlabel=xlabel, ylabel="R$^2$", ylim=(0, None))

@@ -9,13 +9,15 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..analysis import mean_interval
+from ..analysis import seed_interval
 from ._plots import new_figure
 
 
 def route_error_figure(fractions, trained: Sequence, untrained: Sequence, *, title: str, paper_fraction: float = 0.4):
-    """Mean error with its 95% t-interval on trained (blue) and untrained (red) routes against
-    K/M, on a symlog axis, with the paper's threshold dotted (Fig. 5c).
+    """Error on trained (blue) and untrained (red) routes against K/M: the geometric mean over
+    members with its 95% interval on the log scale (:func:`toyscope.analysis.seed_interval`,
+    ``"positive"``; no bar where fewer than three members give no spread), on a symlog axis,
+    with the paper's threshold dotted (Fig. 5c).
 
     Args:
         fractions: ``(S,)`` K/M per setting. trained, untrained: ``S`` arrays ``(E,)`` of per-member errors.
@@ -31,9 +33,11 @@ def route_error_figure(fractions, trained: Sequence, untrained: Sequence, *, tit
     fig, ax = new_figure(5.0, 3.6)
     x = np.asarray(fractions)
     for series, color, label in ((trained, "tab:blue", "trained"), (untrained, "tab:red", "untrained")):
-        stats = np.array([mean_interval(s) for s in series])
-        ax.errorbar(x, stats[:, 0], yerr=[stats[:, 0] - stats[:, 1], stats[:, 2] - stats[:, 0]], color=color,
-                    marker="o", capsize=3, label=label)
+        intervals = [seed_interval(s, "positive") for s in series]
+        centre = np.array([iv.estimate for iv in intervals])
+        low = np.array([iv.low if iv.spread_known else iv.estimate for iv in intervals])
+        high = np.array([iv.high if iv.spread_known else iv.estimate for iv in intervals])
+        ax.errorbar(x, centre, yerr=[centre - low, high - centre], color=color, marker="o", capsize=3, label=label)
     ax.set(xlabel="K / M", ylabel="error ||Y_hat - Y||^2 / ||Y||^2", title=title, yscale="symlog")
     ax.axvline(paper_fraction, color="gray", ls=":", lw=0.8)
     ax.legend()
