@@ -8,6 +8,7 @@ import types
 import typing
 from typing import Any, Literal
 
+from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from ._base import StudyConfig
@@ -69,9 +70,9 @@ def _allowed_text(field) -> str:
 
 
 def _default(field) -> Any:
-    if field.default_factory is not None:
-        return field.default_factory()
-    return None if field.default is PydanticUndefined else field.default
+    value = field.default_factory() if field.default_factory is not None else (
+        None if field.default is PydanticUndefined else field.default)
+    return value.model_dump() if isinstance(value, BaseModel) else value  # a nested setting, as a dict
 
 
 def config_options(config_class: type[StudyConfig]) -> list[ConfigOption]:

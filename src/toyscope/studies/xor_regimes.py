@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .. import analysis, nets, tasks, train, viz
 from ..analysis import format_fraction
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
+from ._headlines import AtLeast, Headline, InRange, NotComparable
 from ._memory import MemoryEstimate
 
 #: the accuracy classes mapped (of 4 XOR points: all, 3, 2 correct)
@@ -75,8 +76,9 @@ class XorRegimesConfig(StudyConfig):
                     "the default); the 75% class and the route-around prediction are measured there")
     paper_loss_band: list[float] = Field(default_factory=lambda: [0.3, 0.6],
                                          description="the paper's width-3 loss 'around 0.3-0.6'")
-    init_scales: list[float] = Field(default_factory=lambda: [0.25, 0.5, 1.0, 2.0, 4.0, 8.0])
-    n_networks_per_scale: int = Field(1000, ge=10)
+    init_scales: list[float] = Field(default_factory=lambda: [0.25, 0.5, 1.0, 2.0, 4.0, 8.0],
+                                     description="sigma0 of the init-scale sweep (every weight and bias ~ N(0, sigma0^2))")
+    n_networks_per_scale: int = Field(1000, ge=10, description="width-2 networks per init scale and budget")
     route_around_prediction: Literal["grown_at_least_fresh"] = Field(
         "grown_at_least_fresh",
         description="named before the run: width-2 nets stuck at 75%, grown by one fresh unit, solve at least as "
@@ -538,10 +540,32 @@ def deviations(config: XorRegimesConfig, summary) -> list[Deviation]:
     return out
 
 
+#: fixed before any run; the paper's qualitative claims read as in xor-basins' headlines
+HEADLINES = (
+    Headline("2-2-1 nets at 75%, paper-like budget", ("paper_like_budget_cell", "width2", "0.75"),
+             paper_text="'consistently' (100 runs)", rule=AtLeast(0.5, "'consistently only 75%' read as most runs"),
+             section="The map: accuracy classes over the training budget",
+             interval_key=("paper_like_budget_cell", "width2_intervals", "0.75")),
+    Headline("2-3-1 median BCE, paper-like budget", ("paper_like_budget_cell", "width3_median_loss"),
+             paper_text="0.3-0.6", rule=InRange(0.3, 0.6), section="The map: accuracy classes over the training budget"),
+    Headline("map cells where the paper's whole description holds", "paper_like_cell_count",
+             rule=NotComparable("the paper gives one unstated setting; the map shows where its description holds"),
+             section="The map: accuracy classes over the training budget"),
+    Headline("75% nets with the nor-nor-nor circuit", ("class_75", "nor_nor_nor_fraction"), paper_text="all the points",
+             rule=AtLeast(0.5, "'all the points' read as most of the 75% class"), section="The 75% class, measured",
+             interval_key=("class_75", "nor_nor_nor_interval"), optional=True),
+    Headline("grown stuck nets minus fresh width-3 nets (solved)", ("route_around", "difference"),
+             rule=NotComparable("the paper only guesses ('route around ridges'); the prediction's verdict is in its "
+                                "section"), section="Route around ridges: a prediction",
+             interval_key=("route_around", "difference_interval"), optional=True),
+)
+
+
 STUDY = Study(
     name="xor-regimes",
     description="Where the xor-basins findings hold: accuracy classes over training budget, optimiser and init scale",
     config_class=XorRegimesConfig,
     run=run,
     paper="xor-basins.txt",
+    headlines=HEADLINES,
 )
