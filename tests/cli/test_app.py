@@ -57,8 +57,9 @@ def test_list_run_show_report(tmp_path):
     assert listing.returncode == 0 and "xor-basins" in listing.stdout
     run = _cli("run", "demo", "--set", "preset=smoke", "--quiet", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    (folder,) = (tmp_path / "runs").iterdir()
+    (folder,) = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
     assert folder.name.startswith("demo-")
+    assert "demo" in (tmp_path / "runs" / "index.html").read_text()  # the runs index lists it
     show = _cli("show", str(folder), cwd=tmp_path)
     assert show.returncode == 0 and "final_loss_mean" in show.stdout
     (folder / "report.html").unlink()

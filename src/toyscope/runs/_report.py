@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ._files import atomic_write_text, read_config, read_json
+from ._interactive import FIGURE_CSS, interactive_figure_html, page_scripts
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
@@ -58,8 +59,9 @@ def _figure(run_dir: Path, name: str, caption: str) -> str:
     if not png.exists():
         return f"<p><em>figure {_esc(name)} is missing</em></p>"
     data = base64.b64encode(png.read_bytes()).decode("ascii")
-    return (f'<figure><img alt="{_esc(name)}" src="data:image/png;base64,{data}">'
-            f"<figcaption><b>{_esc(name)}.</b> {_esc(caption)}</figcaption></figure>")
+    image = f'<img alt="{_esc(name)}" src="data:image/png;base64,{data}">'
+    body = interactive_figure_html(run_dir, name, image) or image
+    return f"<figure>{body}<figcaption><b>{_esc(name)}.</b> {_esc(caption)}</figcaption></figure>"
 
 
 def _flatten(prefix: str, value: Any, out: list[list[Any]], max_items: int = 10) -> None:
@@ -113,8 +115,10 @@ def render_report(run_dir: Path) -> Path:
     else:
         parts.append("<p>None recorded.</p>")
 
+    body_html = "".join(parts)
+    scripts = page_scripts(run_dir, plotly='class="ts-plot"' in body_html)
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>toyscope: {_esc(study)}</title>"
-            f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")
+            f"<style>{_CSS}{FIGURE_CSS}</style></head><body>{body_html}{scripts}</body></html>")
     path = run_dir / "report.html"
     atomic_write_text(path, page)
     return path

@@ -58,6 +58,8 @@ from ._files import (
     write_params,
     write_table_csv,
 )
+from ._index import update_index
+from ._interactive import interactive_path, write_interactive_figure, write_shared_assets
 from ._lock import RunLock, close_segment, lock_holder
 from ._report import render_report
 from ._tree_file import read_tree, write_tree
@@ -106,6 +108,7 @@ class RunFolderContext:
         default ``cells/`` in this run folder); the finished cells, in grid order (see
         :func:`toyscope.runs.sweep_cells`)."""
         executor = SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+        write_shared_assets(self.out_dir)  # the cells' reports link this run's plotly.js
         # cells in other processes run quiet (a bar here counts them); in this process they show their bars
         cells = sweep_cells(study, base_values, grid, Path(out) if out is not None else self.out_dir / "cells",
                             executor=executor, quiet=is_quiet() or workers > 1)
@@ -293,6 +296,7 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
     (partial / "segments.json").unlink(missing_ok=True)
     os.replace(partial, final)  # the lock moves with the folder, so nobody can take it in between
     lock.release(final)
+    update_index(final)  # the runs index of the folder it finished in (not for a sweep's cell)
     return final
 
 
@@ -341,6 +345,8 @@ def _write_result(folder: Path, study: Study, config: StudyConfig, result: Study
             bbox = None if fig.figure.get_layout_engine() is not None else "tight"
             fig.figure.savefig(figures_dir / f"{fig.name}.png", dpi=110, bbox_inches=bbox)
             fig.figure.savefig(figures_dir / f"{fig.name}.svg", bbox_inches=bbox)
+            if fig.interactive is not None:
+                write_interactive_figure(interactive_path(folder, fig.name), fig.interactive)
         for table in section.tables:
             write_table_csv(tables_dir / f"{table.name}.csv", table.columns, table.rows)
         sections.append({
