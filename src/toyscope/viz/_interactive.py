@@ -468,3 +468,53 @@ def grid_scatter_figure(cells: Sequence[Mapping[str, Any]], key: str, quantity: 
             xaxis=dict(title=key, type="category", categoryorder="array", categoryarray=levels),
             yaxis=dict(title=quantity))
     return fig
+
+
+def training_curves_figure(steps, train_loss, test_loss, schedule_boundaries: Sequence[int] = (), *,
+                           ylabel: str = "loss (no penalty)", title: str | None = None):
+    """Train and test loss of every seed on a log scale (as :func:`toyscope.viz.penalised_training_figure`),
+    one legend entry each for train and test (click to toggle), dotted lines where the penalty
+    schedule changes.
+
+    Args:
+        steps: ``(T,)``; train_loss, test_loss: ``(T,)`` or ``(T, E)``.
+
+    Example:
+        >>> from toyscope import viz
+        >>> fig = viz.training_curves_figure(np.arange(3), np.ones((3, 2)), np.ones(3), [1])
+        >>> [t.legendgroup for t in fig.data], len(fig.layout.shapes)
+        (['train loss', 'train loss', 'test loss'], 1)
+    """
+    steps = np.asarray(steps, np.float64).reshape(-1)
+    curves = []
+    for group, loss, colour in (("train loss", train_loss, COLOURS[0]), ("test loss", test_loss, COLOURS[1])):
+        loss = np.asarray(loss, np.float64).reshape(len(steps), -1)
+        curves += [Curve(f"{group}, seed {i}", steps, loss[:, i], group=group, colour=colour) for i in range(loss.shape[1])]
+    fig = curves_figure(curves, xlabel="step", ylabel=ylabel, log_y=True, title=title)
+    for boundary in schedule_boundaries:
+        fig.add_vline(x=float(boundary), line=dict(color="grey", dash="dot", width=1))
+    return fig
+
+
+def theory_and_simulation_figure(times, simulations: Mapping[str, Any], theories: Mapping[str, Any], *,
+                                 xlabel: str = "t", ylabel: str = "training loss", log_y: bool = False,
+                                 title: str | None = None):
+    """Simulated curves (each ``(T,)`` or ``(T, E)``: one line per member, one legend entry per
+    name) against closed-form curves (``(T,)``, dashed), zoomable, each series toggled from the legend.
+
+    Example:
+        >>> from toyscope import viz
+        >>> fig = viz.theory_and_simulation_figure(np.arange(3.0), {"random init": np.ones((3, 2))},
+        ...                                        {"theory": np.ones(3)})
+        >>> [(t.legendgroup, t.line.dash) for t in fig.data]
+        [('random init', None), ('random init', None), ('theory', 'dash')]
+    """
+    times = np.asarray(times, np.float64).reshape(-1)
+    curves = []
+    for name, values in simulations.items():
+        values = np.asarray(values, np.float64).reshape(len(times), -1)
+        suffix = values.shape[1] > 1
+        curves += [Curve(f"{name}, member {i}" if suffix else name, times, values[:, i], group=name)
+                   for i in range(values.shape[1])]
+    curves += [Curve(name, times, values, group=name, dash="dash") for name, values in theories.items()]
+    return curves_figure(curves, xlabel=xlabel, ylabel=ylabel, log_y=log_y, title=title)
