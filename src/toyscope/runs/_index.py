@@ -142,7 +142,11 @@ def _holds_pickles(folder: Path) -> bool:
 def _run_entry(folder: Path) -> IndexEntry:
     name = folder.name
     if _holds_pickles(folder):
-        return IndexEntry(name, "run", "older format", reason="holds pickled files (an earlier toyscope): rerun it")
+        entry = IndexEntry(name, "run", "older format", reason="holds pickled files (an earlier toyscope): rerun it")
+        with contextlib.suppress(RunFolderError):  # config.toml is plain TOML, safe to read
+            entry.study, entry.config = read_config(folder / "config.toml")
+            entry.preset = str(entry.config.get("preset", ""))
+        return entry
     try:
         study, config = read_config(folder / "config.toml")
     except RunFolderError as err:

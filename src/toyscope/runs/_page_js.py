@@ -87,6 +87,8 @@ REPORT_JS = r"""
     }
     return h;
   }
+  // a member's outputs at one input, for tests and the console: toyscopeForward(view, id, [x1, x2])
+  window.toyscopeForward = function (view, id, input) { return forward(view, view.members[String(id)], input); };
   function mix(a, b, t) { return a.map(function (v, i) { return Math.round(v + (b[i] - v) * t); }); }
   var GREEN = [46, 158, 91], WHITE = [244, 244, 244], PINK = [231, 84, 128], BLUE = [31, 79, 209], RED = [214, 39, 40];
   function drawDecision(canvas, view, layers) {
