@@ -101,7 +101,7 @@ def _relative(target: Path, start: Path) -> str:
 def page_scripts(run_dir: Path, *, plotly: bool) -> str:
     """The ``<script>`` tags a report in ``run_dir`` ends with, after making sure their files
     exist: its own ``assets/toyscope.js`` and, when ``plotly``, the nearest ``assets/plotly.min.js``
-    (own folder, parent, grandparent; else written into ``run_dir/assets``)."""
+    (own folder, then its three nearest parents; else written into ``run_dir/assets``)."""
     run_dir = Path(run_dir)
     _ensure(run_dir / ASSETS / PAGE_JS, _page_js())
     tags = []
@@ -142,13 +142,16 @@ def interactive_path(run_dir: Path, name: str) -> Path:
     return Path(run_dir) / "figures" / f"{name}{INTERACTIVE_SUFFIX}"
 
 
-def interactive_figure_html(run_dir: Path, name: str, fallback: str) -> str | None:
+def interactive_figure_html(run_dir: Path, name: str, fallback: str | None = None) -> str | None:
     """The report's HTML for figure ``name``'s interactive version, or ``None`` when it has none:
-    a ``div.ts-plot`` holding ``fallback`` (the static image, shown until plotly.js draws, and
-    for good without JavaScript), the figure's JSON inlined, and links to the PNG and SVG."""
+    a ``div.ts-plot`` holding ``fallback`` (default: the static ``figures/<name>.png``, loaded
+    lazily, shown until plotly.js draws and for good without JavaScript), the figure's JSON
+    inlined, and links to the PNG and SVG."""
     path = interactive_path(run_dir, name)
     if not path.is_file():
         return None
+    if fallback is None:
+        fallback = f'<img alt="{html.escape(name)}" loading="lazy" src="figures/{html.escape(name)}.png">'
     text = path.read_text(encoding="utf-8").replace("</", "<\\/")  # cannot close the script element
     ident = "ts-fig-" + "".join(c if c.isalnum() else "-" for c in name)
     links = " · ".join(f'<a href="figures/{html.escape(name)}.{ext}">{ext.upper()}</a>'

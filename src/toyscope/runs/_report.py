@@ -58,9 +58,10 @@ def _figure(run_dir: Path, name: str, caption: str) -> str:
     png = run_dir / "figures" / f"{name}.png"
     if not png.exists():
         return f"<p><em>figure {_esc(name)} is missing</em></p>"
-    data = base64.b64encode(png.read_bytes()).decode("ascii")
-    image = f'<img alt="{_esc(name)}" src="data:image/png;base64,{data}">'
-    body = interactive_figure_html(run_dir, name, image) or image
+    body = interactive_figure_html(run_dir, name)  # plotly, with figures/<name>.png until drawn
+    if body is None:
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        body = f'<img alt="{_esc(name)}" src="data:image/png;base64,{data}">'
     return f"<figure>{body}<figcaption><b>{_esc(name)}.</b> {_esc(caption)}</figcaption></figure>"
 
 
