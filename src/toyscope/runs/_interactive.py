@@ -36,7 +36,7 @@ _SEARCHED_PARENTS = 3  # a sweep's cell, a study's sub-sweep cell (RUN/cells/CEL
 #: CSS for the interactive parts of a page
 FIGURE_CSS = """
 .ts-plot{width:100%;min-height:200px;text-align:center}
-.ts-plot img{max-width:100%}
+.ts-plot img{max-width:100%;max-height:100%}
 .ts-member{display:inline-block;margin:.5em auto;text-align:center;border:1px solid #ddd;padding:.4em}
 .ts-member canvas{display:block;margin:0 auto;border:1px solid #eee}
 .ts-member-caption{font-size:.85em;color:#444}
@@ -152,10 +152,15 @@ def interactive_figure_html(run_dir: Path, name: str, fallback: str | None = Non
         return None
     if fallback is None:
         fallback = f'<img alt="{html.escape(name)}" loading="lazy" src="figures/{html.escape(name)}.png">'
-    text = path.read_text(encoding="utf-8").replace("</", "<\\/")  # cannot close the script element
+    text = path.read_text(encoding="utf-8")
+    try:  # the plot's height, reserved before it is drawn: only the plots on screen are drawn at once
+        height = int(json.loads(text).get("layout", {}).get("height") or 450)
+    except (ValueError, AttributeError, TypeError):
+        height = 450
+    text = text.replace("</", "<\\/")  # cannot close the script element
     ident = "ts-fig-" + "".join(c if c.isalnum() else "-" for c in name)
     links = " · ".join(f'<a href="figures/{html.escape(name)}.{ext}">{ext.upper()}</a>'
                        for ext in ("png", "svg") if (Path(run_dir) / "figures" / f"{name}.{ext}").is_file())
-    return (f'<div class="ts-plot" id="{ident}" data-spec="{ident}-json">{fallback}</div>'
+    return (f'<div class="ts-plot" id="{ident}" data-spec="{ident}-json" style="height:{height}px">{fallback}</div>'
             f'<script type="application/json" id="{ident}-json">{text}</script>'
             f'<div class="ts-static">interactive: hover, zoom, click the legend{"; static " + links if links else ""}</div>')

@@ -7,7 +7,9 @@ click reverses). ``REPORT_JS``: draws each ``div.ts-plot`` from the plotly JSON 
 member view (``toyscope.viz.mlp_member_view``) draws the clicked member on a canvas beside it:
 the MLP's output on a grid, ``h = act(h W + b)`` layer by layer, as its decision boundary (2
 inputs, 1 output), else its weight matrices. ``INDEX_JS``: the runs index's study filter and its
-side-by-side comparison of two selected runs. When the page is ready, ``<html data-ts-ready="1">``.
+side-by-side comparison of two selected runs. When the page is ready, ``<html data-ts-ready="1">``
+(and ``data-ts-ready-ms``: milliseconds since navigation began); the plots off screen are then
+drawn one by one when the browser is idle (``data-ts-all-drawn="1"`` after the last).
 """
 
 from __future__ import annotations
@@ -185,9 +187,14 @@ REPORT_JS = r"""
       var next = divs.filter(function (d) { return !drawn(d); })[0];
       if (!next) { root.dataset.tsAllDrawn = '1'; return; }
       observer.unobserve(next);
-      render(next).then(function () { setTimeout(background, 0); });
+      render(next).then(idle);
     }
-    function ready() { root.dataset.tsReady = '1'; setTimeout(background, 0); }
+    function idle() { (window.requestIdleCallback || setTimeout)(background, {timeout: 1000}); }
+    function ready() {
+      root.dataset.tsReadyMs = String(Math.round(performance.now()));  // since navigation started
+      root.dataset.tsReady = '1';
+      setTimeout(idle, 200);
+    }
     var observer = new IntersectionObserver(function (entries) {
       var batch = entries.filter(function (e) { return e.isIntersecting && !drawn(e.target); }).map(function (e) {
         observer.unobserve(e.target); return render(e.target);
