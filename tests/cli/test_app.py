@@ -144,3 +144,12 @@ def test_out_of_memory_says_how_much_was_asked(error, asked):
     from toyscope.runs import out_of_memory
 
     assert out_of_memory(error) and _memory_message(error) == f"out of memory{asked}; lower the sizes in the config"
+
+
+def test_index_writes_the_runs_page_and_refuses_a_missing_folder(tmp_path):
+    (tmp_path / "runs" / "stray").mkdir(parents=True)
+    done = _cli("index", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "not a run folder" in (tmp_path / "runs" / "index.html").read_text()
+    missing = _cli("index", "nowhere", cwd=tmp_path)
+    assert missing.returncode == 2 and "no folder at nowhere" in missing.stderr

@@ -64,8 +64,10 @@ def test_every_folder_is_listed_with_its_status_and_reason(runs_root):
     assert sweep.kind == "sweep" and sweep.status == "finished" and sweep.headline[0]["text"] == "2 of 2"
     # headline numbers without a declaration: the summary's first numeric entries
     summary = json.loads((runs_root / "large" / "summary.json").read_text())
+    config = entries["large"].config  # settings repeated in the summary are not headline numbers
     assert [(h["name"], h["value"]) for h in entries["large"].headline] == [
-        (k, v) for k, v in summary.items() if isinstance(v, (int, float))][:4]
+        (k, v) for k, v in summary.items() if isinstance(v, (int, float)) and config.get(k) != v][:4]
+    assert [h["name"] for h in entries["large"].headline] == ["mean_accuracy"]
     assert entries["large"].duration_s == json.loads((runs_root / "large" / "meta.json").read_text())["wall_time_s"]
 
 
@@ -78,7 +80,13 @@ def test_a_declared_headline_wins_and_a_cell_leaves_the_index_to_its_sweep(runs_
     (entry,) = index_entries(tmp_path)
     assert entry.headline == [{"name": "accuracy", "value": 0.5, "text": "0.5 (reproduced)"}]
     assert index_root(runs_root / "sweep" / "scale=0.5") is None
-    assert index_root(runs_root / "small") == runs_root
+    if not (runs_root / "index.html").exists():
+        assert index_root(runs_root / "small") is None  # a stray folder in it, and no index yet
+        write_index(runs_root)
+    assert index_root(runs_root / "small") == runs_root  # it holds index.html
+    (tmp_path / "elsewhere" / "unrelated").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "run").mkdir()
+    assert index_root(tmp_path / "elsewhere" / "run") is None  # a folder of other things is not indexed
     assert sweep_command({"study": "s", "grid": {"k": ["1", "2"]}, "seeds": 2, "base": {"n": 3}}, "out") == \
         "toyscope sweep s --grid k=1,2 --seeds 2 --set n=3 --out out"
 
@@ -148,7 +156,9 @@ def test_sweep_page_plots_its_cells_in_a_browser(browser, runs_root):
     try:
         assert opened.errors == [] and opened.outside == []
         page.evaluate("() => window.toyscopeRenderAll()")
-        assert page.locator(".ts-plot.ts-drawn").count() >= 2  # a plot per headline number against 'scale'
+        # a plot per headline number (mean_accuracy) against the grid key: one point per cell
+        xs = page.evaluate("() => Array.from(document.querySelectorAll('.ts-plot.ts-drawn')).map(d => d.data[0].x)")
+        assert xs == [["0.5", "1.5"]]
         cells = page.locator("table tbody tr td:first-child").all_text_contents()
         assert cells == ["scale=0.5", "scale=1.5"]
     finally:

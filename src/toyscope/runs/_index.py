@@ -83,12 +83,12 @@ def _read_json(path: Path) -> Any:
         raise RunFolderError(f"{path.name} is not valid JSON ({type(err).__name__})") from None
 
 
-def headline_numbers(folder: Path, summary: dict[str, Any] | None = None, *, limit: int = _HEADLINE_SCALARS
-                     ) -> list[dict[str, Any]]:
+def headline_numbers(folder: Path, summary: dict[str, Any] | None = None, *, config: dict[str, Any] | None = None,
+                     limit: int = _HEADLINE_SCALARS) -> list[dict[str, Any]]:
     """A run's headline numbers as ``[{"name", "value", "text"}]``: its declared headline rows
     (``report.json``'s ``"headline"``) when present, else the first ``limit`` numeric (non-bool)
-    top-level entries of ``summary`` (read from ``summary.json`` when not given). Never raises:
-    unreadable files give ``[]``.
+    top-level entries of ``summary`` (read from ``summary.json`` when not given) that are not
+    settings repeated from ``config``. Never raises: unreadable files give ``[]``.
 
     Example:
         >>> import tempfile
@@ -122,7 +122,9 @@ def headline_numbers(folder: Path, summary: dict[str, Any] | None = None, *, lim
             return []
     if not isinstance(summary, dict):
         return []
-    scalars = [(k, v) for k, v in summary.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    settings = config or {}
+    scalars = [(k, v) for k, v in summary.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+               and not (k in settings and settings[k] == v)]
     return [{"name": k, "value": v, "text": _fmt(v)} for k, v in scalars[:limit]]
 
 
@@ -172,7 +174,7 @@ def _run_entry(folder: Path) -> IndexEntry:
     entry.duration_s = float(wall) if isinstance(wall, (int, float)) else None
     if meta.get("resumed"):
         entry.reason = f"resumed ({len(meta.get('segments', []))} segments)"
-    entry.headline = headline_numbers(folder, summary)
+    entry.headline = headline_numbers(folder, summary, config=config)
     entry.figures = sorted(p.stem for p in (folder / "figures").glob("*.png"))
     entry.page = "report.html" if (folder / "report.html").is_file() else ""
     return entry
@@ -393,13 +395,20 @@ def write_index(root: Path | str = "runs", *, sweep_pages: bool = True) -> Path:
 
 
 def index_root(folder: Path) -> Path | None:
-    """The folder whose index lists ``folder``: its parent, or ``None`` when ``folder`` is a cell
-    of a sweep or of a study's sub-sweep (within three levels of a sweep or run folder), which the
-    enclosing sweep's page lists instead."""
+    """The folder whose index lists a finished ``folder``: its parent when that is a runs folder
+    (named ``runs``, holding an ``index.html`` already, or holding only run and sweep folders), else
+    ``None``: a cell of a sweep or of a study's sub-sweep (within three levels of a sweep or run
+    folder) is listed by its sweep's page, and a run written into some other folder (``--out
+    /tmp/x``) does not index that folder's unrelated contents (``toyscope index`` still can)."""
     for ancestor in list(Path(folder).resolve().parents)[:_NESTING]:
         if _is_run(ancestor) or (ancestor / SWEEP_FILE).is_file() or (ancestor / SWEEP_CSV).is_file():
             return None
-    return Path(folder).parent
+    parent = Path(folder).parent
+    if parent.name == "runs" or (parent / INDEX_FILE).is_file():
+        return parent
+    runs_only = all(_is_run(c) or c.name.endswith(PARTIAL) or (c / SWEEP_FILE).is_file() or (c / SWEEP_CSV).is_file()
+                    for c in _subfolders(parent))
+    return parent if runs_only else None
 
 
 def update_index(folder: Path) -> Path | None:
