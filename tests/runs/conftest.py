@@ -1,4 +1,4 @@
-"""Fixtures of the runs tests: the scatter-demo study registered, and one headless Chromium per
+"""Fixtures of the runs tests: one finished scatter-demo run folder, and one headless Chromium per
 session (Debian's /usr/bin/chromium driven by Playwright; the browser tests skip, with the reason,
 when either is missing: no browser is ever downloaded)."""
 
@@ -11,16 +11,6 @@ import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS
 
 TESTS = Path(__file__).parents[1]
-
-
-@pytest.fixture
-def scatter_registered(monkeypatch):
-    """Register the scatter-demo study (tests/scatter_study.py) in this process."""
-    from toyscope.studies import _registry
-
-    monkeypatch.syspath_prepend(str(TESTS))
-    monkeypatch.setitem(_registry.STUDIES, "scatter-demo", ("scatter_study", "scatter demo"))
-    return "scatter-demo"
 
 
 @pytest.fixture(scope="session")

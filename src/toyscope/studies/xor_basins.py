@@ -588,7 +588,12 @@ def probe_basins(main: Ensemble, clusters: Clusters, data, sample, rng, *, n_pai
     section = Section("Basins: mode connectivity and sharpness", text,
                       [Figure("basins", fig, "Left: loss barriers within and between clusters (barriers <= 1e-8, "
                               "including exact zeros, are drawn at -8). Right: gradient norm vs top "
-                              "Hessian eigenvalue at the final point, per accuracy class.")],
+                              "Hessian eigenvalue at the final point, per accuracy class.",
+                              interactive=viz.sharpness_scatter_figure(
+                                  grad_norm, top, main.classes, {"K-means cluster (canonical)": clusters.labels},
+                                  class_names=ACCURACY_CLASSES, member_view=viz.mlp_member_view(
+                                      main.spec, main.final, np.arange(len(main.classes)), data["x"], data["y"]),
+                                  title="sharpness at the end (interactive: right panel; click a network)"))],
                       [Table("barriers", ["pairs", "n", "median barrier", "90% quantile", "connected [95% CI]"],
                              barrier_rows),
                        Table("sharpness_per_cluster", ["cluster", "networks", "accuracy classes", "median loss",

@@ -31,6 +31,7 @@ from ._interactive import (
     MEMBER_VIEW_KEY,
     mlp_member_view,
     phase_diagram_figure,
+    sharpness_scatter_figure,
     theory_and_simulation_figure,
     training_curves_figure,
 )
@@ -76,7 +77,7 @@ __all__ = [
     "penalised_training_figure", "phase_diagram_figure", "plane_positions", "plot_decision",
     "prediction_probe_figure", "pruning_frontier_figure", "quantile_band", "r2_against_steps_figure",
     "r2_by_setting_figure", "rate_against_scale_figure", "relative_scatter_figure", "route_error_figure",
-    "routing_spectra_figure", "running_loss_figure", "scatter_by_label", "scatter_panels_figure", "ScatterPanel",
+    "routing_spectra_figure", "running_loss_figure", "scatter_by_label", "sharpness_scatter_figure", "scatter_panels_figure", "ScatterPanel",
     "similarity_outputs_figure", "similarity_panels_figure", "softmax_grid", "theory_and_simulation_figure", "training_curves_figure", "trajectories_figure",
     "transformer_connectivity_figure", "transformer_evolution_figure", "xor_learning_figure"
 ]

@@ -518,3 +518,30 @@ def theory_and_simulation_figure(times, simulations: Mapping[str, Any], theories
                    for i in range(values.shape[1])]
     curves += [Curve(name, times, values, group=name, dash="dash") for name, values in theories.items()]
     return curves_figure(curves, xlabel=xlabel, ylabel=ylabel, log_y=log_y, title=title)
+
+
+def sharpness_scatter_figure(gradient_norm, top_eigenvalue, classes, hover: Mapping[str, Sequence] | None = None, *,
+                             class_names: Sequence[str] | None = None, member_view: dict | None = None,
+                             floor: float = 1e-12, title: str | None = None):
+    r"""Per network, :math:`\log_{10}\|\nabla L\|` against :math:`\log_{10}|\lambda_{max}|` (values
+    below ``floor`` drawn at ``log10(floor)``), coloured by class, as the right panel of
+    :func:`toyscope.viz.barriers_and_sharpness_figure`; member ids are the indices ``0..E-1``
+    (hover: id, class and ``hover``; click: ``member_view``).
+
+    Example:
+        >>> from toyscope import viz
+        >>> fig = viz.sharpness_scatter_figure([1e-3, 0.0], [10.0, -1.0], ["1.0", "0.5"], class_names=["1.0", "0.5"])
+        >>> fig.data[0].x.tolist(), fig.data[1].y.tolist()
+        ([-3.0], [0.0])
+    """
+    from ._ensemble_figures import ScatterPanel
+
+    classes = np.asarray(classes)
+    points = np.stack([np.log10(np.maximum(np.asarray(gradient_norm, np.float64), floor)),
+                       np.log10(np.maximum(np.abs(np.asarray(top_eigenvalue, np.float64)), floor))], axis=1)
+    fig = member_scatter_figure([ScatterPanel(points, classes, "gradient norm against top Hessian eigenvalue",
+                                              class_names)], np.arange(len(classes)),
+                                {"accuracy": classes, **(hover or {})}, member_view=member_view, ncols=1, title=title)
+    fig.update_xaxes(title="log10 gradient norm at the end", showticklabels=True)
+    fig.update_yaxes(title="log10 top Hessian eigenvalue", showticklabels=True)
+    return fig
