@@ -163,3 +163,32 @@ def test_sweep_page_plots_its_cells_in_a_browser(browser, runs_root):
         assert cells == ["scale=0.5", "scale=1.5"]
     finally:
         page.close()
+
+
+def test_a_studys_declared_headlines_are_its_index_numbers(runs_root, monkeypatch):
+    """With headline declarations (toyscope.studies.evaluate_headlines over Study.headlines), the
+    index shows each measured value with its verdict, and the number behind it for sweep plots."""
+    import dataclasses
+    import types
+
+    from toyscope import studies
+
+    headline = types.SimpleNamespace(name="accuracy", key="mean_accuracy", interval_key=None)
+    fake = types.SimpleNamespace(headlines=(headline,))
+    monkeypatch.setattr(studies, "get_study", lambda name: fake, raising=True)
+
+    @dataclasses.dataclass
+    class Row:
+        name: str
+        measured: str
+        verdict: str
+
+    def evaluate(declared, summary, config):
+        return [Row(h.name, f"{summary[h.key]:.2f}", "differs") for h in declared]
+
+    monkeypatch.setattr(studies, "evaluate_headlines", evaluate, raising=False)
+    monkeypatch.setattr(studies, "measured_value", lambda summary, key, interval: types.SimpleNamespace(value=summary[key]),
+                        raising=False)
+    entries = {e.name: e for e in index_entries(runs_root)}
+    value = json.loads((runs_root / "small" / "summary.json").read_text())["mean_accuracy"]
+    assert entries["small"].headline == [{"name": "accuracy", "value": value, "text": f"{value:.2f} (differs)"}]

@@ -83,10 +83,37 @@ def _read_json(path: Path) -> Any:
         raise RunFolderError(f"{path.name} is not valid JSON ({type(err).__name__})") from None
 
 
+def _declared_headlines(study_name: str, summary: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The study's declared headlines measured on this run (``toyscope.studies.evaluate_headlines``
+    over ``Study.headlines``), or ``None`` when the study declares none or this toyscope has no
+    headline declarations."""
+    from .. import studies
+
+    evaluate, measure = getattr(studies, "evaluate_headlines", None), getattr(studies, "measured_value", None)
+    if evaluate is None or not study_name:
+        return None
+    try:
+        declared = {h.name: h for h in (getattr(studies.get_study(study_name), "headlines", ()) or ())}
+        if not declared:
+            return None
+        rows = []
+        for row in evaluate(tuple(declared.values()), summary, config):
+            value = None
+            with contextlib.suppress(Exception):  # a number for the sweep pages' plots, where there is one
+                found = measure(summary, declared[row.name].key, declared[row.name].interval_key).value
+                value = found if isinstance(found, (int, float)) and not isinstance(found, bool) else None
+            rows.append({"name": row.name, "value": value,
+                         "text": f"{row.measured} ({row.verdict})" if row.verdict else str(row.measured)})
+        return rows
+    except Exception:  # noqa: BLE001 - an index row falls back to summary numbers, it never fails
+        return None
+
+
 def headline_numbers(folder: Path, summary: dict[str, Any] | None = None, *, config: dict[str, Any] | None = None,
-                     limit: int = _HEADLINE_SCALARS) -> list[dict[str, Any]]:
-    """A run's headline numbers as ``[{"name", "value", "text"}]``: its declared headline rows
-    (``report.json``'s ``"headline"``) when present, else the first ``limit`` numeric (non-bool)
+                     study: str = "", limit: int = _HEADLINE_SCALARS) -> list[dict[str, Any]]:
+    """A run's headline numbers as ``[{"name", "value", "text"}]``: the study's declared headlines
+    measured on it (text: measured value and verdict) when the study declares them, else rows of
+    ``report.json``'s ``"headline"`` when present, else the first ``limit`` numeric (non-bool)
     top-level entries of ``summary`` (read from ``summary.json`` when not given) that are not
     settings repeated from ``config``. Never raises: unreadable files give ``[]``.
 
@@ -97,6 +124,13 @@ def headline_numbers(folder: Path, summary: dict[str, Any] | None = None, *, con
         [{'name': 'loss', 'value': 0.12345, 'text': '0.123'}, {'name': 'n', 'value': 3, 'text': '3'}]
     """
     folder = Path(folder)
+    if summary is None:
+        with contextlib.suppress(RunFolderError):
+            summary = _read_json(folder / "summary.json")
+    if isinstance(summary, dict) and study:
+        declared = _declared_headlines(study, summary, config or {})
+        if declared:
+            return declared
     try:
         report = _read_json(folder / "report.json") if (folder / "report.json").is_file() else {}
     except RunFolderError:
@@ -115,11 +149,6 @@ def headline_numbers(folder: Path, summary: dict[str, Any] | None = None, *, con
                          "text": text})
         if rows:
             return rows
-    if summary is None:
-        try:
-            summary = _read_json(folder / "summary.json")
-        except RunFolderError:
-            return []
     if not isinstance(summary, dict):
         return []
     settings = config or {}
@@ -174,7 +203,7 @@ def _run_entry(folder: Path) -> IndexEntry:
     entry.duration_s = float(wall) if isinstance(wall, (int, float)) else None
     if meta.get("resumed"):
         entry.reason = f"resumed ({len(meta.get('segments', []))} segments)"
-    entry.headline = headline_numbers(folder, summary, config=config)
+    entry.headline = headline_numbers(folder, summary, config=config, study=study)
     entry.figures = sorted(p.stem for p in (folder / "figures").glob("*.png"))
     entry.page = "report.html" if (folder / "report.html").is_file() else ""
     return entry
