@@ -66,6 +66,7 @@ from ._modularity import graph_modularity, modularity, neuron_graph
 from ._phase_diagram import classes_by_width, phase_diagram_gammas, PhaseDiagramGammas, WidthClasses
 from ._probe import linear_probe
 from ._pruning import count_active, knock_out_neurons, prune_below, pruning_frontier
+from ._regimes import binary_cross_entropy, BudgetOutcome, outcomes_at_steps, proportion_difference_interval
 from ._route_errors import (
     first_zero_shot,
     route_classification_errors,
@@ -105,7 +106,7 @@ from ._training_outcomes import (
     quantiles,
     value_counts,
 )
-from ._trajectories import flat_snapshots, trajectory_plane
+from ._trajectories import flat_snapshots, trajectory_plane, trajectory_tsne
 from ._update_attribution import (
     block_permutation_test,
     correlation_map_summary,
@@ -136,7 +137,7 @@ def __getattr__(name: str):
 __all__ = [
     "ACCURACY_CLASSES", "accuracy_classes", "accuracy_summary", "activation_covariance", "adjusted_rand",
     "align_hidden_units", "aligned_pair_barriers", "alignment_permutation", "barrier_statistics",
-    "BarrierStatistics", "block_drifts", "block_permutation_test", "block_structure_baseline",
+    "BarrierStatistics", "binary_cross_entropy", "BudgetOutcome", "block_drifts", "block_permutation_test", "block_structure_baseline",
     "block_structure_score", "blocks_still_solve", "bootstrap_interval", "canonical_permutation",
     "canonicalize_hidden_units", "circuit_labels", "CircuitLabels", "class_fractions", "classes_by_width",
     "classification_accuracy", "cluster_representatives", "consistent_gates", "correlation_interval",
@@ -147,15 +148,16 @@ __all__ = [
     "format_mean_interval", "fraction_true", "gate_name", "GATE_NAMES", "GATE_TABLES", "geometric_mean",
     "gradient_norms", "graph_modularity", "group_medians", "hessian_eigenvalues", "hidden_unit_blocks",
     "interval_summary", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "linear_probe", "LinearFit",
-    "loss_barriers", "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "max_off_block_weight",
+    "loss_barriers", "loss_fraction", "loss_trends", "LossTrend", "masked_predictions",
+    "outcomes_at_steps", "max_off_block_weight",
     "mean_ci95_summary", "mean_correlation_map", "mean_interval", "member_attribution", "MemberAttribution",
     "minimal_circuits", "MinimalCircuitCounts", "MinimalCircuits", "modularity", "neuron_graph", "path_losses",
     "pca_embedding", "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion",
-    "proportion_interval", "prune_below", "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots",
+    "proportion_difference_interval", "proportion_interval", "prune_below", "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots",
     "relative_difference", "relative_share", "relative_updating", "route_classification_errors",
     "route_error_means", "route_errors", "route_output_grid", "routing_spectra", "RoutingSpectra",
     "row_correlations", "sample_pairs", "select_members", "spliced_block_units", "success_auc",
-    "top_singular_value_metric", "top_singular_values", "trajectory_plane", "tsne_embedding", "twin_cluster_split",
+    "top_singular_value_metric", "top_singular_values", "trajectory_plane", "trajectory_tsne", "tsne_embedding", "twin_cluster_split",
     "unit_activations", "unit_features", "unit_masks", "unit_truth_tables", "value_counts", "WidthClasses",
     "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
 ]
