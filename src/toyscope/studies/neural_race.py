@@ -504,7 +504,11 @@ def _run_race(config: NeuralRaceConfig, ctx) -> StudyResult:
     figure = Figure("race", viz.pathway_race_figure(times, curves),
                     "Fig. 5b: strength of the top hidden mode of the fastest pathway (theory solid; simulation "
                     "dotted: top singular value of the fastest trained hidden matrix, mean over reps) and loss, for "
-                    "pathways shared by P routes.")
+                    "pathways shared by P routes.",
+                    interactive=viz.theory_and_simulation_figure(
+                        times, {f"{label}: simulation (top SV)": c["sim_strength"] for label, c in curves.items()},
+                        {f"{label}: theory": c["theory_strength"] for label, c in curves.items()},
+                        ylabel="top hidden mode strength / singular value", title="Fig. 5b: pathway race"))
     theory_left = max(p["theory_final_loss_fraction"] for p in summary_p.values())
     sim_left = ", ".join(f"P = {p}: {v['sim_final_loss_fraction']:.2g}" for p, v in summary_p.items())
     deviations = [Deviation("training length", "not stated",
