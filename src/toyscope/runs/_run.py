@@ -454,8 +454,11 @@ class SweepCell(NamedTuple):
 
 def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, list[Any]], out: Path, *,
                 seeds: int | None = None, executor: Executor | None = None, quiet: bool = True,
-                parse_value: Callable[[Any], Any] = lambda value: value) -> list[SweepCell]:
+                parse_value: Callable[[Any], Any] = lambda value: value,
+                on_start: Callable[[], None] | None = None) -> list[SweepCell]:
     """Run every cell of ``grid`` over ``base_values`` into ``out/<cell name>/``, resumably.
+    ``on_start`` is called once every cell's config is valid and ``out`` exists, before any cell
+    runs (the sweep runner writes ``sweep.json`` there).
 
     Every cell's config is validated before any cell runs (a bad value fails the whole sweep
     with nothing written). A cell whose training diverges is recorded with the summary
@@ -483,6 +486,8 @@ def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, li
         jobs.append((study_name, {**base_values, **values}, str(out / cell_name(cell)), quiet))
         parsed.append(values)
     _make_folder(out)
+    if on_start is not None:
+        on_start()
     # quiet cells report nothing themselves: then one bar counts the finished cells
     statuses = []
     with progress_bar(f"{study_name}: {len(jobs)} cells" if quiet else None, len(jobs)) as bar:

@@ -39,9 +39,9 @@ def run_sweep(study_name: str, base_values: dict[str, Any], grid: dict[str, list
               parse_value: Callable[[Any], Any] = lambda value: value) -> Path:
     """:func:`sweep_cells`, then ``out/sweep.csv``: each cell's grid values and the scalar entries
     of its ``summary.json``. Returns the path of ``sweep.csv``."""
-    write_sweep_marker(out, study_name, base_values, grid, seeds)
     cells = sweep_cells(study_name, base_values, grid, out, seeds=seeds, executor=executor, quiet=quiet,
-                        parse_value=parse_value)
+                        parse_value=parse_value,
+                        on_start=lambda: write_sweep_marker(out, study_name, base_values, grid, seeds))
     grid_keys = list(grid_cells(grid, seeds)[0])
     scalar_keys = sorted({k for c in cells for k, v in c.summary.items()
                           if (isinstance(v, (int, float, str, bool)) or v is None) and k not in grid_keys})
