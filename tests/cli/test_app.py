@@ -57,8 +57,9 @@ def test_list_run_show_report(tmp_path):
     assert listing.returncode == 0 and "xor-basins" in listing.stdout
     run = _cli("run", "demo", "--set", "preset=smoke", "--quiet", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    (folder,) = (tmp_path / "runs").iterdir()
+    (folder,) = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
     assert folder.name.startswith("demo-")
+    assert "demo" in (tmp_path / "runs" / "index.html").read_text()  # the runs index lists it
     show = _cli("show", str(folder), cwd=tmp_path)
     assert show.returncode == 0 and "final_loss_mean" in show.stdout
     (folder / "report.html").unlink()
@@ -209,3 +210,12 @@ def test_preset_option_and_a_conflicting_set(tmp_path, monkeypatch, demo_registe
     assert clash.exit_code == 2 and "disagree" in clash.output
     unknown = _invoke("run", "demo", "--preset", "huge")
     assert unknown.exit_code == 2 and "unknown preset 'huge'" in unknown.output
+
+
+def test_index_writes_the_runs_page_and_refuses_a_missing_folder(tmp_path):
+    (tmp_path / "runs" / "stray").mkdir(parents=True)
+    done = _cli("index", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "not a run folder" in (tmp_path / "runs" / "index.html").read_text()
+    missing = _cli("index", "nowhere", cwd=tmp_path)
+    assert missing.returncode == 2 and "no folder at nowhere" in missing.stderr

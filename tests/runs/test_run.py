@@ -173,7 +173,7 @@ def test_context_sweep_matches_running_each_cell(tmp_path, demo_registered):
         assert values == values_disk == {"width": width}
         assert summary["final_loss_mean"] == pytest.approx(direct.summary["final_loss_mean"], rel=1e-6)
         assert summary_disk["final_loss_mean"] == pytest.approx(direct.summary["final_loss_mean"], rel=1e-6)
-    assert sorted(p.name for p in (tmp_path / "cells").iterdir()) == ["width=2", "width=4"]
+    assert sorted(p.name for p in (tmp_path / "cells").iterdir() if p.is_dir()) == ["width=2", "width=4"]
 
 
 def test_float64_runs_in_an_x64_scope_that_is_restored(tmp_path, demo_registered):

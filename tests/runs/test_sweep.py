@@ -11,7 +11,7 @@ def test_sweep_runs_cells_and_resumes(tmp_path, demo_registered):
                     parse_value=int)
     lines = csv.read_text().strip().splitlines()
     assert len(lines) == 5 and lines[0].startswith("cell,width,seed,final_loss_mean")
-    cells = sorted(p for p in out.iterdir() if p.is_dir())
+    cells = sorted(p for p in out.iterdir() if p.is_dir() and p.name != "assets")  # assets: the cells' shared plotly.js
     assert len(cells) == 4
     stamp = (cells[0] / "summary.json").stat().st_mtime_ns
     from toyscope._progress import _QUIET, set_quiet
@@ -31,7 +31,7 @@ def test_cell_folders_are_named_by_their_values_so_growing_a_grid_reuses_them(tm
     run_sweep("demo", {"preset": "smoke", "n_steps": 40}, {"width": [4]}, out, executor=SerialExecutor())
     stamp = (out / "width=4" / "summary.json").stat().st_mtime_ns
     run_sweep("demo", {"preset": "smoke", "n_steps": 40}, {"width": [2, 4]}, out, executor=SerialExecutor())
-    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["width=2", "width=4"]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["assets", "width=2", "width=4"]
     assert (out / "width=4" / "summary.json").stat().st_mtime_ns == stamp
     long_a, long_b = {"x": "a" * 100 + "1"}, {"x": "a" * 100 + "2"}
     names = {cell_name(c) for c in (long_a, long_b, {"x": "a b"}, {"x": "a/b"}, {"x": "a-b"})}

@@ -421,6 +421,20 @@ def _bench_help() -> str:
 
 @app.command(help=_bench_help())
 @_guard
+def index(
+    folder: Annotated[Path, typer.Argument(help="folder of run and sweep folders")] = Path("runs"),
+) -> None:
+    """Write DIR/index.html: every run and sweep (study, preset, date, status, duration, headline
+    numbers), sortable and filterable, two runs side by side; and each sweep's sweep.html."""
+    from ..runs import write_index
+
+    if not folder.is_dir():
+        raise BadInput(f"no folder at {folder} to index; give a folder of run folders (default runs/)")
+    typer.echo(f"wrote {write_index(folder)}")
+
+
+@app.command()
+@_guard
 def bench(
     names: Annotated[Optional[list[str]], typer.Argument(help="benchmarks (default: all; names listed below)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,

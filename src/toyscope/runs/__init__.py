@@ -4,11 +4,14 @@ Modules, each importing only those before it: ``_files`` (file formats, folder n
 ``_tree_file`` (cached stages and checkpoints as arrays + JSON, never pickles), ``_lock`` (one
 writer per run folder, heartbeat, stale takeover, the segments of a resumed run), ``_report`` (HTML), ``_executors`` (serial / process pool), ``_run`` (execute a study into a
 folder, with the sub-sweeps a study asks its context for), ``_load`` (read folders back),
-``_sweep`` (grids from the command line, ``sweep.csv``).
+``_sweep`` (grids from the command line, ``sweep.csv``); ``_interactive`` (plotly figures and page
+assets), ``_page_js`` (the pages' JavaScript) and ``_index`` (the runs index, sweep pages).
 """
 
 from ._executors import Executor, ProcessExecutor, SerialExecutor
 from ._files import PARTIAL, RunFolderError, file_md5, partial_path, read_config
+from ._index import IndexEntry, headline_numbers, index_entries, read_entry, write_index, write_sweep_page
+from ._interactive import write_shared_assets
 from ._load import RunData, load_partial_config, load_run
 from ._report import render_report
 from ._run import (
@@ -27,8 +30,9 @@ from ._run import (
 from ._sweep import parse_grid, run_sweep
 
 __all__ = [
-    "ERROR_LOG", "PARTIAL", "RunInterrupted", "out_of_memory", "Executor", "ProcessExecutor", "RunData", "RunFolderContext", "RunFolderError",
-    "SerialExecutor", "SweepCell", "configure_dtype", "default_run_dir", "execute", "file_md5", "grid_cells",
-    "load_partial_config", "load_run", "parse_grid", "partial_path", "precision_scope", "read_config",
-    "render_report", "run_sweep", "sweep_cells",
+    "ERROR_LOG", "PARTIAL", "RunInterrupted", "out_of_memory", "Executor", "IndexEntry", "ProcessExecutor", "RunData",
+    "RunFolderContext", "RunFolderError", "SerialExecutor", "SweepCell", "configure_dtype", "default_run_dir", "execute",
+    "file_md5", "grid_cells", "headline_numbers", "index_entries", "load_partial_config", "load_run", "parse_grid",
+    "partial_path", "precision_scope", "read_config", "read_entry", "render_report", "run_sweep", "sweep_cells",
+    "write_index", "write_shared_assets", "write_sweep_page",
 ]

@@ -24,6 +24,7 @@ from typing import Any
 from ..analysis import format_number
 from ..studies import ConfigError, HeadlineRow, Study, evaluate_headlines, get_study, measured_value
 from ._files import PARTIAL, atomic_write_text, read_config, read_json
+from ._interactive import FIGURE_CSS, interactive_figure_html, page_scripts
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
@@ -101,9 +102,11 @@ def _figure(run_dir: Path, name: str, caption: str) -> str:
     png = run_dir / "figures" / f"{name}.png"
     if not png.exists():
         return f"<p><em>figure {_esc(name)} is missing</em></p>"
-    data = base64.b64encode(png.read_bytes()).decode("ascii")
-    return (f'<figure><img alt="{_esc(name)}" src="data:image/png;base64,{data}">'
-            f"<figcaption><b>{_esc(name)}.</b> {_esc(caption)}</figcaption></figure>")
+    body = interactive_figure_html(run_dir, name)  # plotly, with figures/<name>.png until drawn
+    if body is None:
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        body = f'<img alt="{_esc(name)}" src="data:image/png;base64,{data}">'
+    return f"<figure>{body}<figcaption><b>{_esc(name)}.</b> {_esc(caption)}</figcaption></figure>"
 
 
 def _figure_files(run_dir: Path, name: str) -> str:
@@ -346,10 +349,12 @@ def render_report(run_dir: Path, name: str | None = None) -> Path:
                  + _deviations(body.get("deviations", [])) + "</section>")
     parts += [_summary_details(summary), _config_details(config, defaults), _environment_details(meta)]
 
+    body_html = "".join(parts)
+    scripts = page_scripts(run_dir, plotly='class="ts-plot"' in body_html)
     page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{_esc(study_name)}: {_esc(run_name)} (toyscope)</title>"
-            f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")
+            f"<style>{_CSS}{FIGURE_CSS}</style></head><body>{body_html}{scripts}</body></html>")
     path = run_dir / "report.html"
     atomic_write_text(path, page)
     return path

@@ -58,6 +58,8 @@ from ._files import (
     write_params,
     write_table_csv,
 )
+from ._index import update_index
+from ._interactive import interactive_path, write_interactive_figure, write_shared_assets
 from ._lock import RunLock, close_segment, lock_holder
 from ._report import render_report
 from ._tree_file import read_tree, write_tree
@@ -107,6 +109,7 @@ class RunFolderContext:
         default ``cells/`` in this run folder); the finished cells, in grid order (see
         :func:`toyscope.runs.sweep_cells`)."""
         executor = SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+        write_shared_assets(self.out_dir)  # the cells' reports link this run's plotly.js
         # cells in other processes run quiet (a bar here counts them); in this process they show their bars
         cells = sweep_cells(study, base_values, grid, Path(out) if out is not None else self.out_dir / "cells",
                             executor=executor, quiet=is_quiet() or workers > 1)
@@ -295,6 +298,7 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
     (partial / "segments.json").unlink(missing_ok=True)
     os.replace(partial, final)  # the lock moves with the folder, so nobody can take it in between
     lock.release(final)
+    update_index(final)  # the runs index of the folder it finished in (not for a sweep's cell)
     return final
 
 
@@ -345,6 +349,8 @@ def _write_result(folder: Path, study: Study, config: StudyConfig, result: Study
                 bbox = None if fig.figure.get_layout_engine() is not None else "tight"
                 fig.figure.savefig(figures_dir / f"{fig.name}.png", dpi=110, bbox_inches=bbox)
                 fig.figure.savefig(figures_dir / f"{fig.name}.svg", bbox_inches=bbox)
+                if fig.interactive is not None:
+                    write_interactive_figure(interactive_path(folder, fig.name), fig.interactive)
                 bar.advance()
     for section in result.sections:
         for table in section.tables:
@@ -455,8 +461,11 @@ class SweepCell(NamedTuple):
 
 def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, list[Any]], out: Path, *,
                 seeds: int | None = None, executor: Executor | None = None, quiet: bool = True,
-                parse_value: Callable[[Any], Any] = lambda value: value) -> list[SweepCell]:
+                parse_value: Callable[[Any], Any] = lambda value: value,
+                on_start: Callable[[], None] | None = None) -> list[SweepCell]:
     """Run every cell of ``grid`` over ``base_values`` into ``out/<cell name>/``, resumably.
+    ``on_start`` is called once every cell's config is valid and ``out`` exists, before any cell
+    runs (the sweep runner writes ``sweep.json`` there).
 
     Every cell's config is validated before any cell runs (a bad value fails the whole sweep
     with nothing written). A cell whose training diverges is recorded with the summary
@@ -484,6 +493,8 @@ def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, li
         jobs.append((study_name, {**base_values, **values}, str(out / cell_name(cell)), quiet))
         parsed.append(values)
     _make_folder(out)
+    if on_start is not None:
+        on_start()
     # quiet cells report nothing themselves: then one bar counts the finished cells
     statuses = []
     with progress_bar(f"{study_name}: {len(jobs)} cells" if quiet else None, len(jobs)) as bar:

@@ -4,7 +4,8 @@ Cells run through an :class:`Executor` (default a local process pool; a Dask exe
 implement the same two-method interface). Each worker process runs one cell with
 :func:`toyscope.runs.execute`, so a cell's folder is whole or ``.partial``, and a rerun of the
 sweep skips finished cells and resumes partial ones. ``sweep.csv`` joins every cell's grid
-values with the scalar entries of its ``summary.json``.
+values with the scalar entries of its ``summary.json``; ``sweep.json`` (written first) what the sweep runs, and ``sweep.html`` its
+headline numbers against its grid keys (``_index``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from ..studies import ConfigError
 from ._executors import Executor
 from ._files import write_table_csv
+from ._index import update_index, write_sweep_marker, write_sweep_page
 from ._run import grid_cells, sweep_cells
 
 
@@ -38,7 +40,8 @@ def run_sweep(study_name: str, base_values: dict[str, Any], grid: dict[str, list
     """:func:`sweep_cells`, then ``out/sweep.csv``: each cell's grid values and the scalar entries
     of its ``summary.json``. Returns the path of ``sweep.csv``."""
     cells = sweep_cells(study_name, base_values, grid, out, seeds=seeds, executor=executor, quiet=quiet,
-                        parse_value=parse_value)
+                        parse_value=parse_value,
+                        on_start=lambda: write_sweep_marker(out, study_name, base_values, grid, seeds))
     grid_keys = list(grid_cells(grid, seeds)[0])
     scalar_keys = sorted({k for c in cells for k, v in c.summary.items()
                           if (isinstance(v, (int, float, str, bool)) or v is None) and k not in grid_keys})
@@ -46,4 +49,6 @@ def run_sweep(study_name: str, base_values: dict[str, Any], grid: dict[str, list
     rows = [[c.folder.name, *c.values.values(), *(c.summary.get(k) for k in scalar_keys)] for c in cells]
     path = out / "sweep.csv"
     write_table_csv(path, columns, rows)
+    write_sweep_page(out)
+    update_index(out)
     return path

@@ -126,11 +126,17 @@ def _one_line(err: ValidationError) -> str:
 
 @dataclasses.dataclass
 class Figure:
-    """A matplotlib figure to save as ``figures/<name>.png`` and ``.svg``, with a caption."""
+    """A matplotlib figure to save as ``figures/<name>.png`` and ``.svg``, with a caption.
+
+    ``interactive``, optional: the same figure as a plotly ``Figure`` (built by
+    ``toyscope.viz``'s interactive builders) or a JSON-able ``{"data", "layout"}`` dict, saved as
+    ``figures/<name>.plotly.json`` and drawn in the report beside the static image.
+    """
 
     name: str
     figure: Any
     caption: str
+    interactive: Any = None
 
 
 @dataclasses.dataclass

@@ -169,7 +169,9 @@ def run_in_context(config, settings, method: bimt.BimtMethod, ctx) -> StudyResul
         [Figure("graph", graph_fig, "Final connectivity graph of seed 0 (Figure 7 left; blue positive, red negative, "
                 "width ∝ |w|/max|w| per linear layer; attention line: q, k below v)."),
          Figure("evolution", evolution_fig, "Seed 0's graph over training (values only on the attention lines)."),
-         Figure("loss", loss_fig, "Train and test loss per seed (dotted: λ schedule changes)."),
+         Figure("loss", loss_fig, "Train and test loss per seed (dotted: λ schedule changes).",
+                interactive=viz.training_curves_figure(result.steps, result.loss, result.metrics["test_loss"],
+                                                       np.cumsum(settings.lambda_steps)[:-1], ylabel="MSE (no penalty)")),
          Figure("prediction", probe_fig, "Seed 0: predicted vs true y; the two res2 neurons most correlated with w, "
                 "alone and as a pair coloured by w (Figure 7 right)."),
          Figure("pruning", frontier_fig, "Pruning frontier: surviving parameters vs last-token test loss.")],

@@ -397,9 +397,14 @@ def run(config: BimtConfig, ctx) -> StudyResult:
             "|w|-weighted neuron graph with networkx greedy_modularity_communities (weight='weight', resolution=1)."
             + (f" {n_diverged} of {config.n_seeds} seeds diverged (test loss above {DIVERGENCE.max_loss:g} or a "
                f"weight above {DIVERGENCE.max_abs_weight:g}) and are left out." if n_diverged else "")),
-            [Figure("graph", graph_fig, "Final connectivity graph of seed 0 (blue positive, red negative, width ∝ |w|/max|w| per layer)."),
+            [Figure("graph", graph_fig, "Final connectivity graph of seed 0 (blue positive, red negative, width ∝ |w|/max|w| per layer).",
+                    interactive=viz.connectivity_graph_figure(bimt.network_weights(layout, best), coords,
+                                                              title=f"{config.task}, {config.method} (seed 0)",
+                                                              **_draw_kwargs(spec, data, best))),
              Figure("evolution", evolution_fig, "Connectivity graph of seed 0 over training."),
-             Figure("loss", loss_fig, "Train and test loss per seed (dotted lines: λ schedule changes)."),
+             Figure("loss", loss_fig, "Train and test loss per seed (dotted lines: λ schedule changes).",
+                    interactive=viz.training_curves_figure(result.steps, result.loss, result.metrics["test_loss"],
+                                                           np.cumsum(settings.lambda_steps)[:-1])),
              Figure("pruning", frontier_fig, "Pruning frontier: surviving parameters vs test loss (Appendix A).")],
             [headline]),
     ]

@@ -389,12 +389,23 @@ def _losses_section(rows, students: _Students | None, gammas: analysis.PhaseDiag
                       "Fraction of seeds per width in each class, with Wilson 95% intervals.")
     figures = [Figure("losses", viz.convergence_losses_figure(
         [r["n"] for r in rows], [r["loss"] for r in rows], [r["class"] for r in rows], k, measured, gammas.pnc_fit,
-        ca_optimal_losses), _losses_caption(gammas, measured, has_ca_line=ca_optimal_losses is not None))]
+        ca_optimal_losses), _losses_caption(gammas, measured, has_ca_line=ca_optimal_losses is not None),
+        interactive=viz.phase_diagram_figure(
+            [r["n"] for r in rows], k, [r["loss"] for r in rows], [r["class"] for r in rows],
+            [r["grad_max"] for r in rows], colours=viz.NETWORK_CLASS_COLOURS,
+            reference=None if ca_optimal_losses is None else (np.arange(1, k + 1), ca_optimal_losses),
+            title=f"loss at convergence against n / k (k = {k}); hover a student"))]
     if students is not None:
         figures.append(Figure("flow_curves", viz.flow_curves_figure(
             [r.curve_times for r in students.records], [r.curve_losses for r in students.records],
             [r["class"] for r in rows]), "Loss during the gradient-flow stage, every student, coloured by its final "
-            "network class (legend)."))
+            "network class (legend).",
+            interactive=viz.curves_figure(
+                [viz.Curve(f"n = {r['n']}, seed {r['seed']}", record.curve_times, record.curve_losses, group=r["class"],
+                           colour=viz.NETWORK_CLASS_COLOURS.get(r["class"]))
+                 for r, record in zip(rows, students.records)],
+                xlabel="gradient-flow time t", ylabel="loss", log_x=True, log_y=True,
+                title="gradient-flow stage (legend: final class; click to toggle)")))
     paper = ", ".join(f"{PAPER_GAMMAS[name]:g}" for name in measured)
     return Section(
         "Losses at convergence (Fig. 2)",

@@ -322,7 +322,10 @@ def _run_routing(config: NeuralRaceConfig, ctx) -> StudyResult:
         Figure("routing_loss", viz.loss_against_theory_figure(times, run_rand.loss, run_dec.loss[:, 0], theory_loss,
                                                               title=f"M={m}, K={k}: loss"),
                "Fig. 4e: training loss from small random init (red, each rep), from decoupled init (green) and the "
-               "reduced ODE (blue dashed)."),
+               "reduced ODE (blue dashed).",
+               interactive=viz.theory_and_simulation_figure(
+                   times, {"random init": run_rand.loss, "decoupled init": run_dec.loss[:, 0]},
+                   {"theory (reduced ODE)": theory_loss}, title=f"M={m}, K={k}: loss")),
         Figure("routing_singular_values",
                viz.routing_spectra_figure(snap_times, spectra, times, strengths[:, hidden_edge], strengths[:, input_edge],
                                           fixed, n_domains=m),
@@ -416,7 +419,10 @@ def _run_xor(config: NeuralRaceConfig, ctx) -> StudyResult:
     figure = Figure("xor", viz.xor_learning_figure(times, relu_run.loss, gdln_run.loss, theory_loss, final_w,
                                                    cells.active, xor["inputs"], xor["targets"]),
                     "Fig. 3: loss of ReLU nets from small weights (red), the XOR GDLN (green) and its closed form "
-                    "(blue); final input weights of active ReLU units with the four inputs (x, red = positive).")
+                    "(blue); final input weights of active ReLU units with the four inputs (x, red = positive).",
+                    interactive=viz.theory_and_simulation_figure(
+                        times, {"ReLU nets": relu_run.loss, "XOR GDLN": gdln_run.loss},
+                        {"closed form": theory_loss}, title="XOR: loss against the closed form"))
     deviations = [Deviation("XOR inputs", "not stated", "x in {+-1}^2, y = -x1 x2, no biases",
                             "with +-1 inputs a ReLU unit along x_p is active on example p alone: four cell types")]
     metrics = {"t": times, "loss_theory": theory_loss, "loss_relu_mean": relu_mean, "loss_gdln_mean": gdln_mean}
@@ -508,7 +514,11 @@ def _run_race(config: NeuralRaceConfig, ctx) -> StudyResult:
     figure = Figure("race", viz.pathway_race_figure(times, curves),
                     "Fig. 5b: strength of the top hidden mode of the fastest pathway (theory solid; simulation "
                     "dotted: top singular value of the fastest trained hidden matrix, mean over reps) and loss, for "
-                    "pathways shared by P routes.")
+                    "pathways shared by P routes.",
+                    interactive=viz.theory_and_simulation_figure(
+                        times, {f"{label}: simulation (top SV)": c["sim_strength"] for label, c in curves.items()},
+                        {f"{label}: theory": c["theory_strength"] for label, c in curves.items()},
+                        ylabel="top hidden mode strength / singular value", title="Fig. 5b: pathway race"))
     theory_left = max(p["theory_final_loss_fraction"] for p in summary_p.values())
     sim_left = ", ".join(f"P = {p}: {v['sim_final_loss_fraction']:.2g}" for p, v in summary_p.items())
     deviations = [Deviation("training length", "not stated",

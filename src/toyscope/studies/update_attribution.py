@@ -379,7 +379,9 @@ def _q_vs_r_section(summary: dict, members: list[analysis.MemberAttribution], p_
     figure = Figure("q_vs_r", viz.relative_scatter_figure(*first.weight_blocks, first.r_bias, first.q_bias,
                                                           first.weight, first.bias),
                     "q against r for seed 0: weights (colour = hidden unit the weight enters or leaves, small "
-                    "markers) and biases, with the least-squares line.")
+                    "markers) and biases, with the least-squares line.",
+                    interactive=viz.attribution_scatter_figure(*first.weight_blocks, first.r_bias, first.q_bias,
+                                                               first.weight, first.bias, seed=0))
     return Section("Relative updating against relative fork difference", text, [figure], [paper_table, seed_table])
 
 
@@ -426,7 +428,10 @@ def _phase1_section(losses: dict[str, np.ndarray]) -> Section:
         "Phase-1 training", "Per-step loss of phase 1 (mean over seeds); the paper says the loss reaches its minimum "
         "early in the first epoch.",
         [Figure("phase1_loss", viz.running_loss_figure(losses),
-                "Phase-1 per-sample loss, running mean over 50 steps.")])
+                "Phase-1 per-sample loss, running mean over 50 steps.",
+                interactive=viz.curves_figure([viz.Curve(name, np.arange(len(loss)), loss) for name, loss in losses.items()],
+                                              xlabel="step", ylabel="per-sample loss", log_y=True,
+                                              title="phase-1 loss (raw, not smoothed)"))])
 
 
 def _deviations(summary: dict, recipe: _Recipe, dataset: tasks.Dataset, *,

@@ -322,7 +322,7 @@ def _run_stages(config: XorBasinsConfig, ctx, clock: _StageClock) -> StudyResult
     sample = np.sort(rng.choice(n_kept, min(n_kept, config.analysis_sample), replace=False))
     clusters = report.add(*cluster_parameters(
         main, gates.labels, sample, ctx, n_clusters=config.n_clusters, canonical_key=config.canonical_key,
-        seed=config.seed, perplexity=config.tsne_perplexity, iterations=config.tsne_iterations))
+        seed=config.seed, perplexity=config.tsne_perplexity, iterations=config.tsne_iterations, data=data))
 
     clock.stage("basins")
     report.add(probe_basins(main, clusters, data, sample, rng, n_pairs=config.n_pairs, n_steps=recipe.n_steps))
@@ -452,7 +452,11 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
     section = Section(
         "Training and accuracy", text,
         [Figure("accuracy_and_loss", fig, "Left: fraction of networks at each training accuracy with 95% Wilson "
-                "intervals. Right: BCE loss over training per accuracy class (median and 10-90% band), log-log.")],
+                "intervals. Right: BCE loss over training per accuracy class (median and 10-90% band), log-log.",
+                interactive=viz.curves_figure(
+                    [viz.Curve(f"{name} ({t.n} nets)", result.steps + 1, t.median_curve) for name, t in trends.items()],
+                    xlabel="step + 1", ylabel="median BCE loss", log_x=True, log_y=True,
+                    title="median loss per accuracy class"))],
         [Table("accuracy_fractions", ["accuracy", "networks", "fraction [95% CI]"], fraction_rows,
                f"Final training accuracy on the {n_points} points."),
          Table("final_loss_by_class", ["accuracy", "networks", "median loss", "10%", "90%",
@@ -511,7 +515,7 @@ class Clusters(NamedTuple):
 
 
 def cluster_parameters(main: Ensemble, labels, sample, ctx, *, n_clusters, canonical_key: str, seed: int,
-                       perplexity: float, iterations: int):
+                       perplexity: float, iterations: int, data=None):
     """K-means on raw and canonical parameters, t-SNE and PCA of a sample; section and numbers."""
     flat = np.asarray(nets.flatten_params(main.final), np.float64)
     canonical = analysis.canonicalize_hidden_units(main.spec, main.final, key=canonical_key)
@@ -535,7 +539,7 @@ def cluster_parameters(main: Ensemble, labels, sample, ctx, *, n_clusters, canon
     pca_raw, var_raw = analysis.pca_embedding(flat[sample])
     pca_can, var_can = analysis.pca_embedding(flat_canonical[sample])
     classes = main.classes[sample]
-    fig = viz.scatter_panels_figure([
+    panels = [
         viz.ScatterPanel(tsne, classes, "t-SNE of final params, coloured by accuracy", ACCURACY_CLASSES),
         viz.ScatterPanel(tsne, km_raw[sample], f"t-SNE, coloured by K-means (k={k_raw}) in parameter space",
                          names={i: f"cluster {i}" for i in range(k_raw)}),
@@ -543,7 +547,12 @@ def cluster_parameters(main: Ensemble, labels, sample, ctx, *, n_clusters, canon
                          ACCURACY_CLASSES),
         viz.ScatterPanel(pca_can, classes, f"PCA after sorting hidden units ({100 * var_can.sum():.0f}% variance)",
                          ACCURACY_CLASSES),
-    ])
+    ]
+    fig = viz.scatter_panels_figure(panels)
+    interactive = viz.member_scatter_figure(
+        panels, sample, {"accuracy": classes, "circuit signature": labels.signatures[sample],
+                         "K-means cluster": km_raw[sample]},
+        member_view=viz.mlp_member_view(main.spec, main.final, sample, *(() if data is None else (data["x"], data["y"]))))
     order = CANONICAL_ORDER[canonical_key]
     n = len(main.classes)
     text = (
@@ -563,7 +572,9 @@ def cluster_parameters(main: Ensemble, labels, sample, ctx, *, n_clusters, canon
     )
     section = Section("Parameter space: clusters and embeddings", text,
                       [Figure("embeddings", fig, "Final parameters in t-SNE and PCA, coloured by accuracy class and "
-                              f"by K-means cluster. Canonical = hidden units sorted by {order}.")])
+                              f"by K-means cluster. Canonical = hidden units sorted by {order}. Interactive: hover "
+                              "a point for its network, click it for that network's decision boundary.",
+                              interactive=interactive)])
     return clusters, Findings(section, numbers)
 
 
@@ -617,7 +628,12 @@ def probe_basins(main: Ensemble, clusters: Clusters, data, sample, rng, *, n_pai
     section = Section("Basins: mode connectivity and sharpness", text,
                       [Figure("basins", fig, "Left: loss barriers within and between clusters (barriers <= 1e-8, "
                               "including exact zeros, are drawn at -8). Right: gradient norm vs top "
-                              "Hessian eigenvalue at the final point, per accuracy class.")],
+                              "Hessian eigenvalue at the final point, per accuracy class.",
+                              interactive=viz.sharpness_scatter_figure(
+                                  grad_norm, top, main.classes, {"K-means cluster (canonical)": clusters.labels},
+                                  class_names=ACCURACY_CLASSES, member_view=viz.mlp_member_view(
+                                      main.spec, main.final, np.arange(len(main.classes)), data["x"], data["y"]),
+                                  title="sharpness at the end (interactive: right panel; click a network)"))],
                       [Table("barriers", ["pairs", "n", "median barrier", "90% quantile", "connected [95% CI]"],
                              barrier_rows),
                        Table("sharpness_per_cluster", ["cluster", "networks", "accuracy classes", "median loss",
@@ -726,11 +742,16 @@ def follow_trajectories(main: Ensemble, clusters: Clusters, sample, data, recipe
     trajectories = ctx.cached("trajectories", lambda: train_ensemble(
         main.spec, _select(main.init, members), data, recipe, snapshot_every=snapshot_every))
     flat = analysis.flat_snapshots(trajectories.snapshots, len(trajectories.snapshot_steps))  # (T, M, P)
-    fig = viz.trajectories_figure(analysis.trajectory_plane(flat), main.classes[members], ACCURACY_CLASSES,
+    plane = analysis.trajectory_plane(flat)
+    fig = viz.trajectories_figure(plane, main.classes[members], ACCURACY_CLASSES,
                                   title=f"{flat.shape[1]} trajectories in the PCA plane of their own snapshots")
+    interactive = viz.curves_figure(
+        [viz.Curve(f"member {m}", plane[:, i, 0], plane[:, i, 1], group=str(main.classes[m]))
+         for i, m in enumerate(members)], xlabel="PC 1", ylabel="PC 2",
+        title="trajectories (click a class in the legend to hide it)")
     figure = Figure("trajectories", fig, f"Training trajectories (snapshots every {snapshot_every} steps) "
                     "projected on the top two principal axes of all snapshot points; dots mark the ends, coloured "
-                    "by final accuracy.")
+                    "by final accuracy.", interactive=interactive)
     n_tsne = max(2, min(flat.shape[1], TSNE_TRAJECTORY_POINTS // flat.shape[0]))  # t-SNE cost grows with points
     embedded = ctx.cached("trajectories_tsne", lambda: analysis.trajectory_tsne(
         flat[:, :n_tsne], seed=seed, perplexity=perplexity, iterations=iterations))

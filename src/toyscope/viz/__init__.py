@@ -1,11 +1,12 @@
 """Figures: decision boundaries, labelled scatters, quantile bands, heatmaps, connectivity graphs,
-update-attribution plots."""
+update-attribution plots; interactive (plotly) versions of them in ``_interactive``."""
 
 from ._connectivity import (
     connectivity_evolution_figure,
     connectivity_figure,
     draw_connectivity,
     penalised_training_figure,
+    plane_positions,
     pruning_frontier_figure,
 )
 from ._covariance import covariance_spectrum_figure, singular_vectors_figure
@@ -21,6 +22,20 @@ from ._ensemble_figures import (
     trajectories_figure,
 )
 from ._regime_maps import fractions_against_scale_figure, regime_map_figure
+from ._interactive import (
+    attribution_scatter_figure,
+    connectivity_graph_figure,
+    Curve,
+    curves_figure,
+    grid_scatter_figure,
+    member_scatter_figure,
+    MEMBER_VIEW_KEY,
+    mlp_member_view,
+    phase_diagram_figure,
+    sharpness_scatter_figure,
+    theory_and_simulation_figure,
+    training_curves_figure,
+)
 from ._learning_dynamics import (
     loss_against_theory_figure,
     pathway_race_figure,
@@ -52,18 +67,20 @@ from ._update_attribution import (
 from ._zero_shot import classification_error_figure, init_scale_figure, route_error_figure
 
 __all__ = [
-    "accuracy_and_loss_figure", "barriers_and_sharpness_figure", "classification_error_figure",
-    "connectivity_evolution_figure", "connectivity_figure", "convergence_losses_figure", "correlation_map_figure",
-    "fractions_against_scale_figure",
-    "covariance_spectrum_figure", "decision_boundaries_figure", "DECISION_CMAP", "decision_grid",
-    "decision_snapshots_figure", "draw_connectivity", "draw_transformer_connectivity", "flow_curves_figure",
-    "heatmap", "init_scale_figure", "loss_against_theory_figure", "loss_histogram_figure", "NETWORK_CLASS_COLOURS",
-    "neuron_alignment_figure", "new_figure", "one_neuron_loss_figure", "PALETTE", "pathway_race_figure",
-    "penalised_training_figure", "plot_decision", "prediction_probe_figure", "pruning_frontier_figure",
-    "quantile_band", "r2_against_steps_figure", "r2_by_setting_figure", "rate_against_scale_figure",
-    "regime_map_figure",
+    "accuracy_and_loss_figure", "attribution_scatter_figure", "barriers_and_sharpness_figure",
+    "classification_error_figure", "connectivity_evolution_figure", "connectivity_figure",
+    "connectivity_graph_figure", "convergence_losses_figure", "correlation_map_figure",
+    "covariance_spectrum_figure", "Curve", "curves_figure", "decision_boundaries_figure", "DECISION_CMAP",
+    "decision_grid", "decision_snapshots_figure", "draw_connectivity", "draw_transformer_connectivity",
+    "flow_curves_figure", "fractions_against_scale_figure", "grid_scatter_figure", "heatmap", "init_scale_figure",
+    "loss_against_theory_figure", "loss_histogram_figure", "member_scatter_figure", "MEMBER_VIEW_KEY",
+    "mlp_member_view", "NETWORK_CLASS_COLOURS", "neuron_alignment_figure", "new_figure", "one_neuron_loss_figure",
+    "PALETTE", "pathway_race_figure", "penalised_training_figure", "phase_diagram_figure", "plane_positions",
+    "plot_decision", "prediction_probe_figure", "pruning_frontier_figure", "quantile_band",
+    "r2_against_steps_figure", "r2_by_setting_figure", "rate_against_scale_figure", "regime_map_figure",
     "relative_scatter_figure", "route_error_figure", "routing_spectra_figure", "running_loss_figure",
-    "scatter_by_label", "scatter_panels_figure", "singular_vectors_figure", "ScatterPanel", "similarity_outputs_figure",
-    "similarity_panels_figure", "softmax_grid", "trajectories_figure", "transformer_connectivity_figure",
-    "transformer_evolution_figure", "xor_learning_figure"
+    "scatter_by_label", "scatter_panels_figure", "ScatterPanel", "sharpness_scatter_figure",
+    "similarity_outputs_figure", "similarity_panels_figure", "singular_vectors_figure", "softmax_grid",
+    "theory_and_simulation_figure", "training_curves_figure", "trajectories_figure",
+    "transformer_connectivity_figure", "transformer_evolution_figure", "xor_learning_figure"
 ]

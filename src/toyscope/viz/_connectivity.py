@@ -23,7 +23,7 @@ POSITIVE, NEGATIVE = "#1f4fd1", "#d62728"
 RASTERIZE_ABOVE = 5000  # line segments per layer drawn as an image inside vector (SVG) output
 
 
-def _plane_positions(coordinates: Sequence[np.ndarray], n_tokens: int) -> list[np.ndarray]:
+def plane_positions(coordinates: Sequence[np.ndarray], n_tokens: int) -> list[np.ndarray]:
     """2-D drawing positions per neuron layer; token groups of layer 0 stacked just below."""
     extent = max(float(np.ptp(np.concatenate([c[:, 0] for c in coordinates]))), 1e-9)
     positions = []
@@ -60,7 +60,7 @@ def draw_connectivity(ax, weights: Sequence[np.ndarray], coordinates: Sequence[n
     """
     if len(coordinates) != len(weights) + 1:
         raise ValueError(f"need one coordinate array per neuron layer ({len(weights) + 1}), got {len(coordinates)}")
-    positions = _plane_positions(coordinates, n_tokens)
+    positions = plane_positions(coordinates, n_tokens)
     for index, weight in enumerate(weights):
         if weight.shape != (len(positions[index]), len(positions[index + 1])):
             raise ValueError(f"weights[{index}] has shape {weight.shape}, the coordinates give "

@@ -22,7 +22,9 @@ def relative_scatter_figure(r_blocks, q_blocks, r_biases, q_biases, fit_weights,
     fig, (ax_w, ax_b) = new_figure(10, 4.2, ncols=2)
     r_blocks, q_blocks = np.asarray(r_blocks), np.asarray(q_blocks)
     units = np.broadcast_to(np.arange(r_blocks.shape[1]), r_blocks.shape)
-    ax_w.scatter(r_blocks.ravel(), q_blocks.ravel(), s=0.3, c=units.ravel(), cmap="hsv", alpha=0.5, linewidths=0)
+    # tens of thousands of markers: an image inside the SVG (a vector copy of each made it 12 MB)
+    ax_w.scatter(r_blocks.ravel(), q_blocks.ravel(), s=0.3, c=units.ravel(), cmap="hsv", alpha=0.5, linewidths=0,
+                 rasterized=True)
     ax_b.scatter(r_biases, q_biases, s=8, c="tab:blue")
     for ax, fit, title in ((ax_w, fit_weights, "weights"), (ax_b, fit_biases, "biases")):
         _fit_line(ax, fit)
