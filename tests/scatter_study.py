@@ -48,6 +48,7 @@ def run(config: ScatterConfig, ctx) -> StudyResult:
     return StudyResult(
         summary={"mean_accuracy": float(accuracy.mean()), "n_networks": config.n_networks, "scale": config.scale},
         params={"layer0.weight": params[0]["weight"]},
+        param_docs={"layer0.weight": "(E, 2, 2) first-layer weights of each member"},
         sections=[Section("Members", "Points are networks.",
                           [Figure("members", fig, "weights", interactive=interactive),
                            Figure("loss", curve, "a curve", interactive=curves)],

@@ -419,7 +419,7 @@ def _bench_help() -> str:
     return f"Run benchmarks; each reports its figure beside a same-process baseline.\n\nBenchmarks:\n\n{listed}"
 
 
-@app.command(help=_bench_help())
+@app.command()
 @_guard
 def index(
     folder: Annotated[Path, typer.Argument(help="folder of run and sweep folders")] = Path("runs"),
@@ -433,7 +433,7 @@ def index(
     typer.echo(f"wrote {write_index(folder)}")
 
 
-@app.command()
+@app.command(help=_bench_help())
 @_guard
 def bench(
     names: Annotated[Optional[list[str]], typer.Argument(help="benchmarks (default: all; names listed below)")] = None,
