@@ -25,6 +25,7 @@ from ._basins import (
     sample_pairs,
     twin_cluster_split,
 )
+from ._circuits import gate_labels, GateLabels, MAX_BELOW_WIDTH
 from ._covariance import (
     activation_covariance,
     block_structure_baseline,
@@ -50,6 +51,7 @@ from ._ensemble_summaries import (
     mean_ci95_summary,
     select_members,
 )
+from ._gate_names import boolean_function_name, input_names, MAX_GATE_INPUTS
 from ._gates import (
     circuit_labels,
     CircuitLabels,
@@ -137,17 +139,17 @@ __all__ = [
     "ACCURACY_CLASSES", "accuracy_classes", "accuracy_summary", "activation_covariance", "adjusted_rand",
     "align_hidden_units", "aligned_pair_barriers", "alignment_permutation", "barrier_statistics",
     "BarrierStatistics", "block_drifts", "block_permutation_test", "block_structure_baseline",
-    "block_structure_score", "blocks_still_solve", "bootstrap_interval", "canonical_permutation",
+    "block_structure_score", "blocks_still_solve", "boolean_function_name", "bootstrap_interval", "canonical_permutation",
     "canonicalize_hidden_units", "circuit_labels", "CircuitLabels", "class_fractions", "classes_by_width",
     "classification_accuracy", "cluster_representatives", "consistent_gates", "correlation_interval",
     "correlation_map_summary", "cosine_similarity", "count_active", "count_minimal_circuits", "covariance_spectrum",
     "cross_domain_similarity", "curve_gap", "distance_rank_correlation", "domain_codes", "effective_rank",
     "ensemble_accuracy", "first_time_above", "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss",
     "flat_snapshots", "format_accuracy_summary", "format_fraction", "format_interval_summary",
-    "format_mean_interval", "fraction_true", "gate_name", "GATE_NAMES", "GATE_TABLES", "geometric_mean",
+    "format_mean_interval", "fraction_true", "gate_labels", "gate_name", "GATE_NAMES", "GateLabels", "GATE_TABLES", "geometric_mean",
     "gradient_norms", "graph_modularity", "group_medians", "hessian_eigenvalues", "hidden_unit_blocks",
-    "interval_summary", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "linear_probe", "LinearFit",
-    "loss_barriers", "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "max_off_block_weight",
+    "input_names", "interval_summary", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "linear_probe", "LinearFit",
+    "loss_barriers", "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "MAX_BELOW_WIDTH", "MAX_GATE_INPUTS", "max_off_block_weight",
     "mean_ci95_summary", "mean_correlation_map", "mean_interval", "member_attribution", "MemberAttribution",
     "minimal_circuits", "MinimalCircuitCounts", "MinimalCircuits", "modularity", "neuron_graph", "path_losses",
     "pca_embedding", "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion",
