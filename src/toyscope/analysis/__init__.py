@@ -64,6 +64,16 @@ from ._gates import (
 )
 from ._landscape import flat_mlp_loss, gradient_norms, hessian_eigenvalues, loss_barriers, path_losses
 from ._learning_curves import curve_gap, first_time_above, first_time_below, loss_fraction
+from ._modules import (
+    input_sensitivity,
+    Leak,
+    Module,
+    MODULE_THRESHOLD,
+    module_report,
+    ModuleReport,
+    network_modules,
+    path_strength,
+)
 from ._modularity import graph_modularity, modularity, neuron_graph
 from ._phase_diagram import classes_by_width, phase_diagram_gammas, PhaseDiagramGammas, WidthClasses
 from ._probe import linear_probe
@@ -148,10 +158,11 @@ __all__ = [
     "flat_snapshots", "format_accuracy_summary", "format_fraction", "format_interval_summary",
     "format_mean_interval", "fraction_true", "gate_labels", "gate_name", "GATE_NAMES", "GateLabels", "GATE_TABLES", "geometric_mean",
     "gradient_norms", "graph_modularity", "group_medians", "hessian_eigenvalues", "hidden_unit_blocks",
-    "input_names", "interval_summary", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "linear_probe", "LinearFit",
-    "loss_barriers", "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "MAX_BELOW_WIDTH", "MAX_GATE_INPUTS", "max_off_block_weight",
+    "input_names", "input_sensitivity", "interval_summary", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "linear_probe", "LinearFit",
+    "Leak", "loss_barriers", "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "MAX_BELOW_WIDTH", "MAX_GATE_INPUTS", "max_off_block_weight",
     "mean_ci95_summary", "mean_correlation_map", "mean_interval", "member_attribution", "MemberAttribution",
-    "minimal_circuits", "MinimalCircuitCounts", "MinimalCircuits", "modularity", "neuron_graph", "path_losses",
+    "minimal_circuits", "MinimalCircuitCounts", "MinimalCircuits", "modularity", "Module", "MODULE_THRESHOLD", "module_report", "ModuleReport",
+    "network_modules", "neuron_graph", "path_losses", "path_strength",
     "pca_embedding", "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion",
     "proportion_interval", "prune_below", "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots",
     "relative_difference", "relative_share", "relative_updating", "route_classification_errors",
