@@ -62,6 +62,13 @@ from ._gates import (
     layer_truth_tables,
     unit_truth_tables,
 )
+from ._hessian import (
+    DENSE_HESSIAN_LIMIT,
+    hessian_spectrum,
+    hessian_vector_product,
+    HessianSpectrum,
+    LANCZOS_EIGENVALUES,
+)
 from ._landscape import flat_mlp_loss, gradient_norms, hessian_eigenvalues, loss_barriers, path_losses
 from ._learning_curves import curve_gap, first_time_above, first_time_below, loss_fraction
 from ._modules import (
@@ -153,12 +160,13 @@ __all__ = [
     "canonicalize_hidden_units", "circuit_labels", "CircuitLabels", "class_fractions", "classes_by_width",
     "classification_accuracy", "cluster_representatives", "consistent_gates", "correlation_interval",
     "correlation_map_summary", "cosine_similarity", "count_active", "count_minimal_circuits", "covariance_spectrum",
-    "cross_domain_similarity", "curve_gap", "distance_rank_correlation", "domain_codes", "effective_rank",
+    "cross_domain_similarity", "curve_gap", "DENSE_HESSIAN_LIMIT", "distance_rank_correlation", "domain_codes", "effective_rank",
     "ensemble_accuracy", "first_time_above", "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss",
     "flat_snapshots", "format_accuracy_summary", "format_fraction", "format_interval_summary",
     "format_mean_interval", "fraction_true", "gate_labels", "gate_name", "GATE_NAMES", "GateLabels", "GATE_TABLES", "geometric_mean",
-    "gradient_norms", "graph_modularity", "group_medians", "hessian_eigenvalues", "hidden_unit_blocks",
-    "input_names", "input_sensitivity", "interval_summary", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "linear_probe", "LinearFit",
+    "gradient_norms", "graph_modularity", "group_medians", "hessian_eigenvalues", "hessian_spectrum", "hessian_vector_product",
+    "HessianSpectrum", "hidden_unit_blocks",
+    "input_names", "input_sensitivity", "interval_summary", "kmeans_clusters", "knock_out_neurons", "LANCZOS_EIGENVALUES", "layer_truth_tables", "linear_probe", "LinearFit",
     "Leak", "loss_barriers", "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "MAX_BELOW_WIDTH", "MAX_GATE_INPUTS", "max_off_block_weight",
     "mean_ci95_summary", "mean_correlation_map", "mean_interval", "member_attribution", "MemberAttribution",
     "minimal_circuits", "MinimalCircuitCounts", "MinimalCircuits", "modularity", "Module", "MODULE_THRESHOLD", "module_report", "ModuleReport",
