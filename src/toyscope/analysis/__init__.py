@@ -11,6 +11,7 @@ from ._ablation import (
 )
 from ._alignment import (
     align_hidden_units,
+    align_networks,
     alignment_permutation,
     canonical_permutation,
     canonicalize_hidden_units,
@@ -26,6 +27,7 @@ from ._basins import (
     twin_cluster_split,
 )
 from ._circuits import gate_labels, GateLabels, MAX_BELOW_WIDTH
+from ._connect import mode_connection, ModeConnection
 from ._covariance import (
     activation_covariance,
     block_structure_baseline,
@@ -154,7 +156,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "ACCURACY_CLASSES", "accuracy_classes", "accuracy_summary", "activation_covariance", "adjusted_rand",
-    "align_hidden_units", "aligned_pair_barriers", "alignment_permutation", "barrier_statistics",
+    "align_hidden_units", "align_networks", "aligned_pair_barriers", "alignment_permutation", "barrier_statistics",
     "BarrierStatistics", "block_drifts", "block_permutation_test", "block_structure_baseline",
     "block_structure_score", "blocks_still_solve", "boolean_function_name", "bootstrap_interval", "canonical_permutation",
     "canonicalize_hidden_units", "circuit_labels", "CircuitLabels", "class_fractions", "classes_by_width",
@@ -168,7 +170,7 @@ __all__ = [
     "HessianSpectrum", "hidden_unit_blocks",
     "input_names", "input_sensitivity", "interval_summary", "kmeans_clusters", "knock_out_neurons", "LANCZOS_EIGENVALUES", "layer_truth_tables", "linear_probe", "LinearFit",
     "Leak", "loss_barriers", "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "MAX_BELOW_WIDTH", "MAX_GATE_INPUTS", "max_off_block_weight",
-    "mean_ci95_summary", "mean_correlation_map", "mean_interval", "member_attribution", "MemberAttribution",
+    "mean_ci95_summary", "mode_connection", "ModeConnection", "mean_correlation_map", "mean_interval", "member_attribution", "MemberAttribution",
     "minimal_circuits", "MinimalCircuitCounts", "MinimalCircuits", "modularity", "Module", "MODULE_THRESHOLD", "module_report", "ModuleReport",
     "network_modules", "neuron_graph", "path_losses", "path_strength",
     "pca_embedding", "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion",
