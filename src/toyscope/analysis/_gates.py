@@ -33,8 +33,17 @@ GATE_TABLES: dict[str, str] = {name: table for table, name in GATE_NAMES.items()
 
 
 def gate_name(table: str) -> str:
-    """Name of a truth table string (``"0110"`` -> ``"XOR"``); tables of other lengths are returned as is."""
-    return GATE_NAMES.get(table, table)
+    """Name of a truth table string (``"0110"`` -> ``"XOR"``); a table of 2**n rows of 0/1 for another
+    n by :func:`toyscope.analysis.boolean_function_name` (``"00010111"`` -> ``"MAJ"``); anything else
+    (e.g. a table with don't-cares) is returned as is."""
+    if table in GATE_NAMES:
+        return GATE_NAMES[table]
+    n = len(table).bit_length() - 1
+    if len(table) == 2**n and 1 <= n <= 16 and not set(table) - {"0", "1"}:
+        from ._gate_names import boolean_function_name  # that module imports this one
+
+        return boolean_function_name(table)
+    return table
 
 
 def consistent_gates(table: str) -> list[str]:

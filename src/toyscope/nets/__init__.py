@@ -50,6 +50,7 @@ from ._mlp import MLP, flatten_params, mlp, unflatten_params
 from ._surgery import (
     block_mask,
     extract_block,
+    layered_as_mlp,
     merge_hidden_units,
     permute_hidden_units,
     remove_hidden_units,
@@ -68,7 +69,7 @@ __all__ = [
     "apply_active_paths", "apply_gated_linear", "BIAS_SCHEMES", "block_mask", "dense_init", "edge_name",
     "ensemble_member", "ensemble_size", "erf_activation", "extract_block", "flatten_params", "from_named_tensors",
     "GATED_INIT_SCHEMES", "gated_linear_activations", "gated_linear_loss", "gated_linear_net", "GatedLinearNet",
-    "init", "init_gated_linear", "init_layered_network", "init_tiny_transformer", "is_ensemble", "layered_network",
+    "init", "init_gated_linear", "init_layered_network", "init_tiny_transformer", "is_ensemble", "layered_as_mlp", "layered_network",
     "layered_network_activations", "layered_network_apply", "layered_network_inputs", "LayeredNetwork",
     "leading_axes", "merge_hidden_units", "MLP", "mlp", "named_tensors", "param_shapes", "path_gates",
     "pathway_net", "permute_hidden_units", "remove_hidden_units", "SCHEMES", "splice_blocks", "tensor_names",

@@ -43,6 +43,8 @@ from ..analysis import ACCURACY_CLASSES, format_fraction
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
 from ._memory import MemoryEstimate
 
+#: the most inputs of a ``targets`` truth table (2**8 = 256 training points)
+MAX_TARGET_INPUTS = 8
 #: hidden units of the minimal XOR circuit sought in wider nets (the paper's 5-neuron net)
 MINIMAL_UNITS = 2
 #: points on the straight path between two networks where the loss barrier is evaluated
@@ -69,7 +71,8 @@ class XorBasinsConfig(StudyConfig):
     width: int = Field(2, ge=1, le=8, description="hidden width of the main ensemble (paper: 2, the 5-neuron net)")
     width_large: int = Field(3, ge=2, le=8, description="hidden width for the minimal-circuit study (paper: 3)")
     n_networks_large: int | None = Field(None, ge=10, description="networks of width_large (default: n_networks)")
-    targets: str = Field("0110", description="truth table over (0,0),(0,1),(1,0),(1,1); 0110 = XOR")
+    targets: str = Field("0110", description="truth table over all 2**n binary inputs (rows in tasks.binary_inputs "
+                         "order, n = 1..8 from its length); 0110 = XOR over (0,0),(0,1),(1,0),(1,1)")
     init_scheme: str = Field("torch_default", description="initialiser (see toyscope.nets.SCHEMES)")
     init_scale: float | None = Field(None, gt=0, description="sigma0 for init_scheme='normal'")
     optimizer: Literal["sgd", "momentum", "adam", "adamw"] = "sgd"
@@ -95,7 +98,7 @@ class XorBasinsConfig(StudyConfig):
     def peak_memory(self) -> MemoryEstimate:
         """Estimated peak memory of this run (bytes by part), from the config alone.
 
-        Per network of P = 4 w + 1 parameters: the tiny-ensemble trainer holds about 8 float32
+        Per network of P = (n + 2) w + 1 parameters (n inputs): the tiny-ensemble trainer holds about 8 float32
         copies of its parameters (init, state, gradients, the device copy, the result) and the
         recorded losses (``n_steps / record_every`` float32); the analyses keep float64 flat
         copies, accuracies, gate labels and circuit tests, about 64 float64 per parameter. The
@@ -104,10 +107,12 @@ class XorBasinsConfig(StudyConfig):
         of ``min(n_networks, analysis_sample)``; trajectories keep their snapshots.
         """
         records = self.n_steps // self.record_every
+        n_inputs = self.n_inputs
 
         def ensemble(n_networks, width):
-            n_params = 4 * width + 1
-            return n_networks * (8 * 4 * n_params + 4 * records + 64 * 8 * n_params)
+            n_params = (n_inputs + 2) * width + 1
+            rows = 0 if n_inputs == 2 else 8 * 4 * 2**n_inputs * (width + 2)  # activations over the 2**n points
+            return n_networks * (8 * 4 * n_params + 4 * records + 64 * 8 * n_params + rows)
 
         sample = min(self.n_networks, self.analysis_sample)
         snapshots = self.n_steps // self.snapshot_every + 1
@@ -117,8 +122,13 @@ class XorBasinsConfig(StudyConfig):
             "the main ensemble": ensemble(self.n_networks, self.width),
             "the width-large or init-scale ensemble": others,
             "t-SNE and pair samples": 8 * 8 * sample ** 2,
-            "trajectories": 4 * self.n_trajectories * (4 * self.width + 1) * snapshots,
+            "trajectories": 4 * self.n_trajectories * ((n_inputs + 2) * self.width + 1) * snapshots,
         })
+
+    @property
+    def n_inputs(self) -> int:
+        """n: the truth table ``targets`` has 2**n rows."""
+        return len(self.targets).bit_length() - 1
 
     PRESETS = {
         "default": {},
@@ -130,8 +140,10 @@ class XorBasinsConfig(StudyConfig):
     @field_validator("targets")
     @classmethod
     def _binary_targets(cls, value: str) -> str:
-        if len(value) != 4 or set(value) - {"0", "1"}:
-            raise ValueError("targets must be 4 characters of 0/1 (a truth table over (0,0),(0,1),(1,0),(1,1))")
+        n = len(value).bit_length() - 1
+        if len(value) != 2**n or not 1 <= n <= MAX_TARGET_INPUTS or set(value) - {"0", "1"}:
+            raise ValueError(f"targets must be 2**n characters of 0/1, n = 1..{MAX_TARGET_INPUTS} (a truth table over "
+                             "all binary inputs, e.g. 0110 = XOR over (0,0),(0,1),(1,0),(1,1))")
         return value
 
     @field_validator("init_scheme")
@@ -269,7 +281,7 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     clock = _StageClock()
     rng = np.random.default_rng(config.seed)
     keys = jax.random.split(jax.random.key(config.seed), 6)
-    data = tasks.boolean_task(np.array([int(c) for c in config.targets]), 2)
+    data = tasks.boolean_task(np.array([int(c) for c in config.targets]), config.n_inputs)
     recipe = Recipe(config.optimizer, config.learning_rate, config.n_steps, config.record_every,
                     divergence_rule(config))
     init = InitOptions(config.init_scheme, config.init_scale)
@@ -293,7 +305,8 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     report.add(probe_basins(main, clusters, data, sample, rng, n_pairs=config.n_pairs, n_steps=recipe.n_steps))
 
     clock.stage("decision_boundaries")
-    report.add(draw_decision_boundaries(main, clusters, gates.labels, data))
+    if config.n_inputs == 2:  # drawn on the unit square
+        report.add(draw_decision_boundaries(main, clusters, gates.labels, data))
     report.add(report_gates(main, gates, clusters))
 
     clock.stage("trajectories")
@@ -309,9 +322,14 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
                               n_networks=config.n_networks_large or config.n_networks, key=keys[2]))
 
     clock.stage("splice")
-    splice_recipe = recipe._replace(n_steps=config.splice_steps, record_every=1)
-    report.add(splice_xor_nets(main, [[i - 1 for i in pair] for pair in config.splice_pairs], splice_recipe, ctx,
-                               n_inputs=config.splice_inputs, noise=config.splice_noise, key=keys[3]))
+    if config.n_inputs != 2:
+        report.add(Findings(Section("Splicing XOR nets", f"Skipped: the main nets read {config.n_inputs} inputs; "
+                                    "splicing places two-input XOR nets as blocks."),
+                            {"splice_blocks_still_xor": [], "covariance_singular_values": []}))
+    else:
+        splice_recipe = recipe._replace(n_steps=config.splice_steps, record_every=1)
+        report.add(splice_xor_nets(main, [[i - 1 for i in pair] for pair in config.splice_pairs], splice_recipe, ctx,
+                                   n_inputs=config.splice_inputs, noise=config.splice_noise, key=keys[3]))
 
     clock.stage(None)
     if report.diverged:  # counted only when some members diverged (existing summaries keep their keys)
@@ -360,8 +378,10 @@ class _Report:
 
 
 def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_networks: int, key, preset: str):
-    """Train the main ensemble of sigmoid 2-``width``-1 nets on ``data``: accuracy classes and loss trends."""
-    spec = nets.mlp([2, width, 1], "sigmoid")
+    """Train the main ensemble of sigmoid n-``width``-1 nets on ``data`` (n = its inputs): accuracy classes
+    and loss trends."""
+    n_inputs = data["x"].shape[1]
+    spec = nets.mlp([n_inputs, width, 1], "sigmoid")
     init_params = init_ensemble(spec, init, key=key, n_networks=n_networks)
     result = ctx.cached("main_ensemble", lambda: train_ensemble(
         spec, init_params, data, recipe, progress=f"training {n_networks} nets"))
@@ -381,7 +401,7 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
     fig = viz.accuracy_and_loss_figure(
         [p.count for p in fractions.values()], [p.low for p in fractions.values()],
         [p.high for p in fractions.values()], list(fractions), result.steps, result.loss, main.classes,
-        title=f"{n} sigmoid 2-{spec.widths[1]}-1 nets, {recipe.n_steps} steps of full-batch "
+        title=f"{n} sigmoid {n_inputs}-{spec.widths[1]}-1 nets, {recipe.n_steps} steps of full-batch "
               f"{'GD' if recipe.optimizer == 'sgd' else recipe.optimizer}")
     falling = [name for name, t in trends.items() if t.loglog_slope < FALLING_SLOPE]
     flat = [name for name, t in trends.items() if t.loglog_slope >= FALLING_SLOPE]
@@ -421,8 +441,8 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
                "Final loss per accuracy class, and whether it is still falling at the end.")],
     )
     docs = {
-        "final.layer0.weight": f"(E, 2, {width}) input->hidden weights after training (y = x @ W + b)",
-        "init.layer0.weight": "(E, 2, width) the same at initialisation",
+        "final.layer0.weight": f"(E, {n_inputs}, {width}) input->hidden weights after training (y = x @ W + b)",
+        "init.layer0.weight": f"(E, {n_inputs}, width) the same at initialisation",
     }
     metrics = {"step": result.steps, **{f"median_loss_{name}": t.median_curve for name, t in trends.items()}}
     tensors = {**_tensors(spec, main.final, "final"), **_tensors(spec, init_params, "init")}
@@ -634,8 +654,10 @@ def report_gates(main: Ensemble, gates: Gates, clusters: Clusters) -> Findings:
     n_inputs = len(labels.hidden_tables[0, 0])
     text = (
         f"Each unit is labelled by its truth table on the {n_inputs} binary inputs (on = pre-activation > 0, i.e. "
-        f"sigmoid > 0.5), named among the {len(analysis.GATE_NAMES)} two-input Boolean functions; A is the first "
-        "argument, B the second. "
+        + (f"sigmoid > 0.5), named among the {len(analysis.GATE_NAMES)} two-input Boolean functions; A is the first "
+           "argument, B the second. " if main.spec.widths[0] == 2 else
+           "sigmoid > 0.5), named by toyscope.analysis.boolean_function_name (the inputs it depends on, and "
+           "AND, OR, XOR, MAJ, ... when it depends only on how many of them are on). ") +
         "The output is also read as a function of the hidden units' binary pattern; patterns no input produces "
         "are don't-cares, so every consistent gate is listed (the paper's 'implication' is A_NIMPLY_B = A AND "
         "NOT B, which with NAND and NOR hidden units is indistinguishable from XOR on the reachable patterns).\n\n"
@@ -752,9 +774,10 @@ def predict_success(main: Ensemble, data, recipe: Recipe, ctx, *, scales, n_netw
 
 
 def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_networks: int, key):
-    """Train sigmoid 2-``width``-1 nets like the main ensemble: which solved ones contain a minimal
-    XOR sub-network, or one after merging two units with the same gate."""
-    spec_large = nets.mlp([2, width, 1], "sigmoid")
+    """Train sigmoid n-``width``-1 nets like the main ensemble: which solved ones contain a minimal
+    sub-network, or one after merging two units with the same gate."""
+    n_inputs = data["x"].shape[1]
+    spec_large = nets.mlp([n_inputs, width, 1], "sigmoid")
     init_large = init_ensemble(spec_large, init, key=key, n_networks=n_networks)
     result_large = ctx.cached("large_ensemble", lambda: train_ensemble(
         spec_large, init_large, data, recipe, progress=f"training {n_networks} width-{width} nets"))
@@ -787,7 +810,7 @@ def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, 
                                     band=(0.3, 0.6), band_label="paper: 0.3-0.6")
     neurons = sum(spec_large.widths)
     text = (f"{n_diverged} diverged networks are left out. " if n_diverged else "") + (
-        f"{len(classes)} sigmoid 2-{width}-1 nets ({neurons} neurons; the paper's '6-neuron' net has width 3), "
+        f"{len(classes)} sigmoid {n_inputs}-{width}-1 nets ({neurons} neurons; the paper's '6-neuron' net has width 3), "
         f"trained like the main ensemble. Of the {counts.solved} that reach 100% accuracy, "
         f"{format_fraction(counts.minimal, counts.solved)} contain a {MINIMAL_UNITS}-hidden-unit sub-network "
         f"(remove the other units) that classifies all {len(data['x'])} points as the full net does (paper: 14 of "
@@ -800,7 +823,7 @@ def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, 
                       [Table("large_accuracy", ["accuracy", "networks", "fraction [95% CI]"],
                              [[k, p.count, format_fraction(p.count, p.total)] for k, p in fractions.items()]),
                        Table("minimal_circuits", ["among nets at 100% accuracy", "fraction [95% CI]"], rows)])
-    docs = {"large.layer0.weight": f"(E_large, 2, {width}) width-{width} nets after training"}
+    docs = {"large.layer0.weight": f"(E_large, {n_inputs}, {width}) width-{width} nets after training"}
     return Findings(section, numbers, _tensors(spec_large, final, "large"), docs)
 
 
