@@ -12,9 +12,9 @@ from ._base import (
     Table,
 )
 from ._context import NullContext
-from ._registry import STUDIES, get_study, study_names
+from ._registry import ANALYSES, STUDIES, get_study, study_names
 
 __all__ = [
-    "STUDIES", "ConfigError", "Deviation", "Figure", "NullContext", "RunContext", "Section", "Study",
+    "ANALYSES", "STUDIES", "ConfigError", "Deviation", "Figure", "NullContext", "RunContext", "Section", "Study",
     "StudyConfig", "StudyResult", "Table", "get_study", "study_names",
 ]
