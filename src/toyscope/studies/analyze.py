@@ -35,6 +35,7 @@ from ._analysis_inputs import (
     require_data,
 )
 from ._base import Figure, Section, Study, StudyResult, Table
+from ._module_section import module_section
 
 #: rows of a report table listing signatures or networks
 TABLE_ROWS = 20
@@ -171,15 +172,6 @@ class ConnectivityConfig(AnalysisConfig):
     threshold: float = Field(analysis.MODULE_THRESHOLD, gt=0, le=1,
                              description="active weights: |w| >= threshold x the largest |w|")
     member: int = Field(0, ge=0, description="which network of an ensemble")
-
-
-def module_section(report: analysis.ModuleReport, title: str = "Modules") -> Section:
-    """The report section of a :class:`toyscope.analysis.ModuleReport` (every study uses this one)."""
-    return Section(title, " ".join(report.sentences()), tables=[
-        Table("modules", ["module", "inputs", "outputs", "hidden neurons per layer", "largest leak"], report.rows(),
-              f"Modules of the active graph (|w| >= {report.threshold:g} x max|w|): the connected parts of the "
-              "neurons on an active path from an input to an output. Leak: an output's sensitivity to an input "
-              "outside its module over the mean sensitivity to its own inputs.")])
 
 
 def run_connectivity(config: ConnectivityConfig, ctx) -> StudyResult:
