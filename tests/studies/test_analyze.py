@@ -76,6 +76,7 @@ def test_connectivity_reports_the_two_modules_of_a_hand_built_net(tmp_path):
     path = tmp_path / "two.safetensors"
     nets.save(path, spec, [{"weight": w0, "bias": np.zeros(4, np.float32)}, {"weight": w1, "bias": np.zeros(2, np.float32)}])
     folder, summary = _run(tmp_path, "connectivity", model=str(path), task="symbolic-a")
+    # y1 of formula a is read from x1, x3 here (the net is built by hand, not trained on the formula)
     assert [(m["inputs"], m["n_neurons"]) for m in summary["modules"]] == [(["x1", "x3"], 2), (["x2", "x4"], 2)]
     assert summary["max_leak"] == 0.0 and summary["sensitivity"] == "jacobian"
     assert (folder / "figures" / "graph.png").is_file()

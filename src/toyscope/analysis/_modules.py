@@ -26,7 +26,6 @@ modules, one only involving (x1, x3), the other only involving (x2, x4)").
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Sequence
 
 import jax
@@ -69,11 +68,11 @@ class ModuleReport:
 
     Attributes:
         threshold: the relative weight threshold :math:`\\tau`.
-        modules: the modules, by their first output; names within a module in natural order (x2 before x10).
+        modules: the modules, by their first output; names in ``order``.
         unused_inputs / unconnected_outputs: inputs and outputs in no module.
         sensitivity: ``(d_in, d_out)`` :math:`S`, rows and columns in slot order (as ``input_names``).
         sensitivity_kind: ``"jacobian"`` (from data) or ``"weights"`` (path strength).
-        leaks: one :class:`Leak` per output, in natural order of the names.
+        leaks: one :class:`Leak` per output, in ``order``.
         input_names / output_names: the names used.
     """
 
@@ -155,7 +154,8 @@ def input_sensitivity(function: Callable, x) -> np.ndarray:
 
 
 def module_report(weights: Sequence, *, threshold: float = MODULE_THRESHOLD, sensitivity=None,
-                  input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None) -> ModuleReport:
+                  input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None,
+                  order: Sequence[str] | None = None) -> ModuleReport:
     """The modules of ONE network's weight chain, with the leak between them.
 
     Args:
@@ -163,6 +163,8 @@ def module_report(weights: Sequence, *, threshold: float = MODULE_THRESHOLD, sen
         threshold: relative weight threshold in (0, 1].
         sensitivity: ``(d_in, d_out)`` (e.g. :func:`input_sensitivity`); default the path strength.
         input_names / output_names: names of the input and output slots (default ``x1..``, ``y1..``).
+        order: every name in the order the report lists them (default: inputs then outputs as given,
+            i.e. slot order).
 
     Returns:
         A :class:`ModuleReport`.
@@ -198,10 +200,12 @@ def module_report(weights: Sequence, *, threshold: float = MODULE_THRESHOLD, sen
     sensitivity = path_strength(weights) if sensitivity is None else np.asarray(sensitivity, float)
     if sensitivity.shape != (d_in, d_out):
         raise ValueError(f"sensitivity must have shape {(d_in, d_out)}, got {sensitivity.shape}")
-    return _report(weights, threshold, sensitivity, kind, input_names, output_names)
+    return _report(weights, threshold, sensitivity, kind, input_names, output_names, order)
 
 
-def _report(weights, threshold, sensitivity, kind, input_names, output_names) -> ModuleReport:
+def _report(weights, threshold, sensitivity, kind, input_names, output_names, order) -> ModuleReport:
+    rank = {name: i for i, name in enumerate([*input_names, *output_names] if order is None else order)}
+    by_rank = lambda name: rank.get(name, len(rank))  # noqa: E731
     n_layers = len(weights)
     largest = max(float(w.max()) for w in weights)
     active = [w >= threshold * largest if largest > 0 else np.zeros_like(w, bool) for w in weights]
@@ -222,10 +226,10 @@ def _report(weights, threshold, sensitivity, kind, input_names, output_names) ->
     modules = []
     for component in nx.connected_components(graph):
         nodes = sorted(component)
-        modules.append(Module(sorted((input_names[s] for layer, s in nodes if layer == 0), key=_natural),
-                              sorted((output_names[s] for layer, s in nodes if layer == n_layers), key=_natural),
+        modules.append(Module(sorted((input_names[s] for layer, s in nodes if layer == 0), key=by_rank),
+                              sorted((output_names[s] for layer, s in nodes if layer == n_layers), key=by_rank),
                               [(layer, s) for layer, s in nodes if 0 < layer < n_layers]))
-    modules.sort(key=lambda m: _natural(m.outputs[0]))
+    modules.sort(key=lambda m: by_rank(m.outputs[0]))
     leaks = []
     for o, name in enumerate(output_names):
         module = next((m for m in modules if name in m.outputs), None)
@@ -242,15 +246,10 @@ def _report(weights, threshold, sensitivity, kind, input_names, output_names) ->
         leaks.append(Leak(name, module.inputs, input_names[worst], float(sensitivity[worst, o] / reference)))
     used = {i for m in modules for i in m.inputs}
     connected = {o for m in modules for o in m.outputs}
-    leaks.sort(key=lambda leak: _natural(leak.output))
-    return ModuleReport(threshold, modules, sorted((i for i in input_names if i not in used), key=_natural),
-                        sorted((o for o in output_names if o not in connected), key=_natural), sensitivity, kind, leaks,
+    leaks.sort(key=lambda leak: by_rank(leak.output))
+    return ModuleReport(threshold, modules, sorted((i for i in input_names if i not in used), key=by_rank),
+                        sorted((o for o in output_names if o not in connected), key=by_rank), sensitivity, kind, leaks,
                         input_names, output_names)
-
-
-def _natural(name: str):
-    """Sort key putting ``x2`` before ``x10``."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def network_modules(spec, params, x=None, *, threshold: float = MODULE_THRESHOLD,
@@ -287,6 +286,7 @@ def network_modules(spec, params, x=None, *, threshold: float = MODULE_THRESHOLD
     ins = list(input_names) if input_names is not None else [f"x{i + 1}" for i in range(d_in)]
     outs = list(output_names) if output_names is not None else [f"y{i + 1}" for i in range(d_out)]
     sensitivity = None
+    order = [*ins, *outs]  # the task's variables in their own order, whatever slot holds them
     if isinstance(spec, nets.LayeredNetwork):
         outs_slot = [outs[int(o)] for o in np.asarray(params["output_order"])]
         if spec.n_tokens:
@@ -294,13 +294,14 @@ def network_modules(spec, params, x=None, *, threshold: float = MODULE_THRESHOLD
             ins_slot = [f"t{t + 1}.e{j + 1}" for t in range(spec.n_tokens) for j in range(d0)]
             x = None
         else:
-            order = np.asarray(params["input_order"]).astype(int)
-            ins_slot = [ins[int(i)] for i in order]
+            slots = np.asarray(params["input_order"]).astype(int)
+            ins_slot = [ins[int(i)] for i in slots]
             if x is not None:
-                x = np.asarray(x)[:, order]
+                x = np.asarray(x)[:, slots]
         outs = outs_slot
         ins = ins_slot
     if x is not None:
         layers_j = jax.tree_util.tree_map(jnp.asarray, layers)
         sensitivity = input_sensitivity(lambda v: nets.apply(mlp, layers_j, v), np.asarray(x, np.float32))
-    return module_report(weights, threshold=threshold, sensitivity=sensitivity, input_names=ins, output_names=outs)
+    return module_report(weights, threshold=threshold, sensitivity=sensitivity, input_names=ins, output_names=outs,
+                         order=order)
