@@ -80,7 +80,7 @@ def test_connectivity_reports_the_two_modules_of_a_hand_built_net(tmp_path):
     assert [(m["inputs"], m["n_neurons"]) for m in summary["modules"]] == [(["x1", "x3"], 2), (["x2", "x4"], 2)]
     assert summary["max_leak"] == 0.0 and summary["sensitivity"] == "jacobian"
     assert (folder / "figures" / "graph.png").is_file()
-    assert "Module 1: x1, x3 -> " in (folder / "report.html").read_text()
+    assert "Module 1: x1, x3 -> " in (folder / "report.json").read_text()
 
 
 def test_hessian_eigenvalues_equal_finite_differences(tmp_path, ensemble_file):
