@@ -25,8 +25,13 @@ import hashlib
 
 import numpy as np
 
-from ._gates import GATE_NAMES
-
+#: names of the 16 two-input Boolean functions, keyed by their truth table over (0,0),(0,1),(1,0),(1,1)
+GATE_NAMES: dict[str, str] = {
+    "0000": "FALSE", "0001": "AND", "0010": "A_NIMPLY_B", "0011": "A", "0100": "B_NIMPLY_A", "0101": "B",
+    "0110": "XOR", "0111": "OR", "1000": "NOR", "1001": "XNOR", "1010": "NOT_B", "1011": "B_IMPLIES_A",
+    "1100": "NOT_A", "1101": "A_IMPLIES_B", "1110": "NAND", "1111": "TRUE",
+}
+GATE_TABLES: dict[str, str] = {name: table for table, name in GATE_NAMES.items()}
 #: the most inputs a unit's truth table is built over (2**16 = 65,536 rows per unit)
 MAX_GATE_INPUTS = 16
 
