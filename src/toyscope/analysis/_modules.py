@@ -73,7 +73,8 @@ class ModuleReport:
         sensitivity: ``(d_in, d_out)`` :math:`S`, rows and columns in slot order (as ``input_names``).
         sensitivity_kind: ``"jacobian"`` (from data) or ``"weights"`` (path strength).
         leaks: one :class:`Leak` per output, in ``order``.
-        input_names / output_names: the names used.
+        input_names / output_names: the names used, in slot order.
+        order: every name in the order the report lists them.
     """
 
     threshold: float
@@ -85,6 +86,7 @@ class ModuleReport:
     leaks: list[Leak]
     input_names: list[str]
     output_names: list[str]
+    order: list[str]
 
     @property
     def max_leak(self) -> float | None:
@@ -106,6 +108,25 @@ class ModuleReport:
                         " ".join(f"L{layer}:{count}" for layer, count in sorted(layers.items())) or "-",
                         "-" if worst is None else f"{100 * worst.ratio:.1f}% ({worst.output} <- {worst.input})"])
         return out
+
+    def sensitivity_rows(self) -> list[list]:
+        """One row per output (in ``order``): its sensitivity to each input (columns in ``order``),
+        relative to its largest; ``[output, s_1, ..., s_n]``."""
+        ins = sorted(range(len(self.input_names)), key=lambda i: self._rank(self.input_names[i]))
+        outs = sorted(range(len(self.output_names)), key=lambda o: self._rank(self.output_names[o]))
+        rows = []
+        for o in outs:
+            column = self.sensitivity[:, o]
+            top = column.max()
+            rows.append([self.output_names[o], *(float(column[i] / top) if top > 0 else 0.0 for i in ins)])
+        return rows
+
+    def sorted_inputs(self) -> list[str]:
+        """The input names in ``order``."""
+        return sorted(self.input_names, key=self._rank)
+
+    def _rank(self, name: str) -> int:
+        return self.order.index(name) if name in self.order else len(self.order)
 
     def sentences(self) -> list[str]:
         """The report in words: one sentence per module and one per leaking output."""
@@ -204,7 +225,8 @@ def module_report(weights: Sequence, *, threshold: float = MODULE_THRESHOLD, sen
 
 
 def _report(weights, threshold, sensitivity, kind, input_names, output_names, order) -> ModuleReport:
-    rank = {name: i for i, name in enumerate([*input_names, *output_names] if order is None else order)}
+    order = [*input_names, *output_names] if order is None else list(order)
+    rank = {name: i for i, name in enumerate(order)}
     by_rank = lambda name: rank.get(name, len(rank))  # noqa: E731
     n_layers = len(weights)
     largest = max(float(w.max()) for w in weights)
@@ -249,7 +271,7 @@ def _report(weights, threshold, sensitivity, kind, input_names, output_names, or
     leaks.sort(key=lambda leak: by_rank(leak.output))
     return ModuleReport(threshold, modules, sorted((i for i in input_names if i not in used), key=by_rank),
                         sorted((o for o in output_names if o not in connected), key=by_rank), sensitivity, kind, leaks,
-                        input_names, output_names)
+                        input_names, output_names, order)
 
 
 def network_modules(spec, params, x=None, *, threshold: float = MODULE_THRESHOLD,
