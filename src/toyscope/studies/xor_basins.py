@@ -73,6 +73,8 @@ class XorBasinsConfig(StudyConfig):
     n_networks_large: int | None = Field(None, ge=10, description="networks of width_large (default: n_networks)")
     targets: str = Field("0110", description="truth table over all 2**n binary inputs (rows in tasks.binary_inputs "
                          "order, n = 1..8 from its length); 0110 = XOR over (0,0),(0,1),(1,0),(1,1)")
+    data: str | None = Field(None, description="an .npz with binary inputs x (N, n) and 0/1 targets y: the truth "
+                                               "table to learn instead of targets (n <= 8)")
     init_scheme: str = Field("torch_default", description="initialiser (see toyscope.nets.SCHEMES)")
     init_scale: float | None = Field(None, gt=0, description="sigma0 for init_scheme='normal'")
     optimizer: Literal["sgd", "momentum", "adam", "adamw"] = "sgd"
@@ -127,8 +129,8 @@ class XorBasinsConfig(StudyConfig):
 
     @property
     def n_inputs(self) -> int:
-        """n: the truth table ``targets`` has 2**n rows."""
-        return len(self.targets).bit_length() - 1
+        """n: the truth table ``targets`` has 2**n rows (with ``data``, the largest allowed, for the estimate)."""
+        return MAX_TARGET_INPUTS if self.data is not None else len(self.targets).bit_length() - 1
 
     PRESETS = {
         "default": {},
@@ -164,6 +166,8 @@ class XorBasinsConfig(StudyConfig):
     def _consistent(self):
         if self.n_steps % self.record_every or self.snapshot_every % self.record_every:
             raise ValueError(f"record_every={self.record_every} must divide n_steps and snapshot_every")
+        if self.data is not None and "targets" in self.model_fields_set:
+            raise ValueError("give targets or data, not both")
         if self.init_scheme == "normal" and self.init_scale is None:
             raise ValueError("init_scheme='normal' needs init_scale")
         for pair in self.splice_pairs:
@@ -174,6 +178,24 @@ class XorBasinsConfig(StudyConfig):
 
 # --------------------------------------------------------------------------------------------
 # How every ensemble is made and trained
+
+
+def truth_table_data(path: str) -> dict[str, np.ndarray]:
+    """``{"x", "y"}`` of a Boolean truth table stored in an ``.npz`` (:func:`toyscope.tasks.load_arrays`):
+    x ``(N, n)`` of 0/1 with n <= 8, y 0/1 labels ``(N,)`` or one column ``(N, 1)``; the rows need not be all
+    2**n inputs.
+
+    Raises:
+        ValueError: one line naming what is not a truth table.
+    """
+    x, y = tasks.load_arrays(path)
+    y = np.asarray(y).reshape(len(y), -1)
+    if not np.isin(x, (0, 1)).all() or x.shape[1] > MAX_TARGET_INPUTS:
+        raise ValueError(f"data {path}: x must be 0/1 inputs with at most {MAX_TARGET_INPUTS} columns, "
+                         f"got shape {x.shape}" + ("" if np.isin(x, (0, 1)).all() else " with other values"))
+    if y.shape[1] != 1 or not np.isin(y, (0, 1)).all():
+        raise ValueError(f"data {path}: y must be one column of 0/1 targets, got shape {y.shape}")
+    return {"x": x.astype(np.float32), "y": y.astype(np.float32)}
 
 
 class Recipe(NamedTuple):
@@ -281,11 +303,16 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     clock = _StageClock()
     rng = np.random.default_rng(config.seed)
     keys = jax.random.split(jax.random.key(config.seed), 6)
-    data = tasks.boolean_task(np.array([int(c) for c in config.targets]), config.n_inputs)
+    data = truth_table_data(config.data) if config.data is not None else tasks.boolean_task(
+        np.array([int(c) for c in config.targets]), config.n_inputs)
+    if config.data is not None:
+        ctx.data_files({"data": config.data})
+    n_inputs = data["x"].shape[1]
     recipe = Recipe(config.optimizer, config.learning_rate, config.n_steps, config.record_every,
                     divergence_rule(config))
     init = InitOptions(config.init_scheme, config.init_scale)
-    report = _Report({"n_networks": config.n_networks, "width": config.width, "targets": config.targets})
+    targets = config.targets if config.data is None else "".join(str(int(v)) for v in data["y"][:, 0])
+    report = _Report({"n_networks": config.n_networks, "width": config.width, "targets": targets})
 
     clock.stage("train")
     main = report.add(*learn_xor(data, recipe, init, ctx, width=config.width, n_networks=config.n_networks,
@@ -305,7 +332,7 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     report.add(probe_basins(main, clusters, data, sample, rng, n_pairs=config.n_pairs, n_steps=recipe.n_steps))
 
     clock.stage("decision_boundaries")
-    if config.n_inputs == 2:  # drawn on the unit square
+    if n_inputs == 2:  # drawn on the unit square
         report.add(draw_decision_boundaries(main, clusters, gates.labels, data))
     report.add(report_gates(main, gates, clusters))
 
@@ -322,8 +349,8 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
                               n_networks=config.n_networks_large or config.n_networks, key=keys[2]))
 
     clock.stage("splice")
-    if config.n_inputs != 2:
-        report.add(Findings(Section("Splicing XOR nets", f"Skipped: the main nets read {config.n_inputs} inputs; "
+    if n_inputs != 2:
+        report.add(Findings(Section("Splicing XOR nets", f"Skipped: the main nets read {n_inputs} inputs; "
                                     "splicing places two-input XOR nets as blocks."),
                             {"splice_blocks_still_xor": [], "covariance_singular_values": []}))
     else:
