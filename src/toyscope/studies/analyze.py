@@ -24,7 +24,7 @@ import jax
 import numpy as np
 from pydantic import Field
 
-from .. import analysis, bimt, nets, tasks, viz
+from .. import analysis, nets, tasks, viz
 from ._analysis_inputs import (
     AnalysisConfig,
     as_mlp,
@@ -189,12 +189,8 @@ def run_connectivity(config: ConnectivityConfig, ctx) -> StudyResult:
             x = np.asarray(found.x, np.float32)
     report = analysis.network_modules(spec, one, x, threshold=config.threshold, **names)
     layers = one["layers"] if isinstance(spec, nets.LayeredNetwork) else one
-    weights = [np.asarray(layer["weight"]) for layer in layers]
-    q = analysis.modularity(weights)
-    coordinates = bimt.network_coordinates(bimt.mlp_layout(layered))
-    figure = viz.connectivity_figure(weights, coordinates, title=f"member {config.member}", size=(5, 5),
-                                     input_names=None if layered.n_tokens else report.input_names,
-                                     output_names=report.output_names, n_tokens=layered.n_tokens)
+    q = analysis.modularity([np.asarray(layer["weight"]) for layer in layers])
+    figure = viz.network_connectivity_figure(spec, one, title=f"member {config.member}", **names)
     summary = {"widths": list(layered.mlp.widths), "member": config.member, "modularity": q,
                "threshold": config.threshold, "n_modules": len(report.modules),
                "modules": [{"inputs": m.inputs, "outputs": m.outputs, "n_neurons": len(m.neurons)}

@@ -5,6 +5,7 @@ from ._connectivity import (
     connectivity_evolution_figure,
     connectivity_figure,
     draw_connectivity,
+    network_connectivity_figure,
     penalised_training_figure,
     pruning_frontier_figure,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "covariance_spectrum_figure", "decision_boundaries_figure", "DECISION_CMAP", "decision_grid",
     "decision_snapshots_figure", "draw_connectivity", "draw_transformer_connectivity", "flow_curves_figure",
     "heatmap", "init_scale_figure", "loss_against_theory_figure", "loss_histogram_figure", "NETWORK_CLASS_COLOURS",
+    "network_connectivity_figure",
     "neuron_alignment_figure", "new_figure", "one_neuron_loss_figure", "PALETTE", "pathway_race_figure",
     "penalised_training_figure", "plot_decision", "prediction_probe_figure", "pruning_frontier_figure",
     "quantile_band", "r2_against_steps_figure", "r2_by_setting_figure", "rate_against_scale_figure",
