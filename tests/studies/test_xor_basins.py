@@ -173,7 +173,7 @@ def test_minimal_circuits_match_a_plain_loop_over_unit_subsets(smoke_run):
     ({"width": 0}, "width"),
     ({"targets": "01a0"}, "targets"),
     ({"targets": "011010"}, "targets must be 2\\*\\*n characters of 0/1, n = 1..8"),
-    ({"targets": "0110", "data": "t.npz"}, "give targets or data, not both"),
+    ({"targets": "0111", "data": "t.npz"}, "give targets or data, not both"),
     ({"splice_pairs": [[1, 2], [4, 5]]}, "splice_pairs"),
     ({"init_scheme": "xavier"}, "init"),
 ])

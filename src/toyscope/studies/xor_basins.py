@@ -166,8 +166,8 @@ class XorBasinsConfig(StudyConfig):
     def _consistent(self):
         if self.n_steps % self.record_every or self.snapshot_every % self.record_every:
             raise ValueError(f"record_every={self.record_every} must divide n_steps and snapshot_every")
-        if self.data is not None and "targets" in self.model_fields_set:
-            raise ValueError("give targets or data, not both")
+        if self.data is not None and self.targets != type(self).model_fields["targets"].default:
+            raise ValueError("give targets or data, not both")  # (a saved config holds the default targets)
         if self.init_scheme == "normal" and self.init_scale is None:
             raise ValueError("init_scheme='normal' needs init_scale")
         for pair in self.splice_pairs:
