@@ -37,7 +37,11 @@ def test_readme_your_own_model_example_round_trips_through_pytorch(tmp_path):
     check = ("\nassert torch.allclose(back(x), model(x), atol=1e-6)"
              "\nimport os; assert os.path.isfile('graph.png') and os.path.isfile('xor.safetensors')")
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
-    env["MPLBACKEND"] = "Agg"
+    import toyscope
+
+    # the toyscope under test, also from the temporary working directory (a relative PYTHONPATH would not hold)
+    env.update(MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join([str(Path(toyscope.__file__).resolve().parents[1]),
+                                                             env.get("PYTHONPATH", "")]))
     out = subprocess.run([sys.executable, "-W", "error::DeprecationWarning:__main__", "-c", code + check],
                          capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
