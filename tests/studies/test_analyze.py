@@ -116,11 +116,17 @@ def test_connect_aligns_a_permuted_twin_to_barrier_zero(tmp_path, ensemble_file)
     assert summary["barrier_aligned"] == pytest.approx(0.0, abs=1e-6)
 
 
-def test_analyses_refuse_what_has_no_meaning_and_write_nothing(tmp_path):
+@pytest.mark.parametrize("method, values, message", [
+    ("ablate", {}, "at least one hidden layer"),
+    ("hessian", {}, "hessian needs data: give --task NAME"),
+    ("connect", {"model_b": "{flat}", "task": "xor"}, "alignment needs at least one hidden layer"),
+])
+def test_analyses_refuse_what_has_no_meaning_and_write_nothing(tmp_path, method, values, message):
     flat = nets.mlp([2, 1])
     path = tmp_path / "flat.safetensors"
     nets.save(path, flat, nets.init(flat, key=jax.random.key(0)))
-    study = get_study("analyze-ablate")
-    with pytest.raises(runs.RunFolderError, match="at least one hidden layer"):
-        runs.execute(study, study.config_class.resolve({"model": str(path)}), tmp_path / "out")
+    study = get_study(f"analyze-{method}")
+    values = {"model": str(path), **{k: v.format(flat=path) for k, v in values.items()}}
+    with pytest.raises(runs.RunFolderError, match=message):
+        runs.execute(study, study.config_class.resolve(values), tmp_path / "out")
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
