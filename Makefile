@@ -18,7 +18,14 @@ install: $(BIN)/toyscope
 run: install
 	$(BIN)/toyscope run xor-basins
 
-test: install
+# What the tests need beyond toyscope[dev]: PyTorch's CPU build (the importer tests run it for
+# real; this exact build installs by name without the CUDA packages). The browser tests use
+# Debian's chromium (.ci/run installs it) and skip with a reason where there is none.
+$(VENV)/.test-extras: $(BIN)/toyscope
+	$(BIN)/pip install --quiet "torch==2.13.0+cpu"
+	touch $@
+
+test: install $(VENV)/.test-extras
 	TOYSCOPE_DATA=$(TEST_DATA) MPLBACKEND=Agg $(BIN)/python -m pytest -q
 
 clean:

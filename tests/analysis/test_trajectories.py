@@ -35,3 +35,11 @@ def test_trajectory_plane_is_the_projection_on_the_top_two_principal_axes():
     for axis in range(2):  # principal axes are defined up to sign
         sign = np.sign(np.dot(plane[..., axis].ravel(), expected[..., axis].ravel()))
         np.testing.assert_allclose(plane[..., axis], sign * expected[..., axis], atol=1e-8)
+
+
+def test_trajectory_tsne_is_one_seeded_embedding_of_all_points():
+    flat = np.random.default_rng(1).normal(size=(6, 5, 4))
+    got = analysis.trajectory_tsne(flat, seed=3, perplexity=5.0, iterations=250)
+    assert got.shape == (6, 5, 2)
+    direct = analysis.tsne_embedding(flat.reshape(30, 4), seed=3, perplexity=5.0, iterations=250)
+    np.testing.assert_array_equal(got.reshape(30, 2), direct)  # point (t, m) is row t * M + m

@@ -42,3 +42,19 @@ def test_in_context_losses_read_the_x_tokens():
     at_x_tokens = out[:, [0, 2, 4], 0]
     assert float(loss_fn(params, batch)) == pytest.approx(np.mean((at_x_tokens - data["y"]) ** 2), rel=1e-5)
     assert float(last_loss(params, batch)) == pytest.approx(np.mean((out[:, -1, 0] - data["y"][:, -1]) ** 2), rel=1e-5)
+
+
+def test_own_task_setup_follows_the_papers_regression_and_classification_settings():
+    regression = bimt.own_task_setup("regression", (5, 20, 20, 2))
+    symbolic = bimt.PAPER_SETUPS["symbolic-a"]
+    assert regression.widths == (5, 20, 20, 2) and regression.loss == "mse" and not regression.accuracy
+    assert (regression.lambdas, regression.lambda_steps, regression.layer_gap, regression.top_k) == (
+        symbolic.lambdas, symbolic.lambda_steps, symbolic.layer_gap, symbolic.top_k)
+    classification = bimt.own_task_setup("classification", [3, 7, 4])
+    moons = bimt.PAPER_SETUPS["two-moons"]
+    assert classification.widths == (3, 7, 4) and classification.loss == "softmax_ce" and classification.accuracy
+    assert (classification.lambdas, classification.layer_gap) == (moons.lambdas, moons.layer_gap)
+    for kind, widths, message in (("ranking", (2, 1), "kind"), ("regression", (2,), "widths"),
+                                  ("regression", (2, 0, 1), "widths")):
+        with pytest.raises(ValueError, match=message):
+            bimt.own_task_setup(kind, widths)

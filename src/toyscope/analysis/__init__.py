@@ -87,6 +87,7 @@ from ._modularity import graph_modularity, modularity, neuron_graph
 from ._phase_diagram import classes_by_width, phase_diagram_gammas, PhaseDiagramGammas, WidthClasses
 from ._probe import linear_probe
 from ._pruning import count_active, knock_out_neurons, prune_below, pruning_frontier
+from ._regimes import binary_cross_entropy, BudgetOutcome, outcomes_at_steps, proportion_difference_interval
 from ._route_errors import (
     first_zero_shot,
     route_classification_errors,
@@ -126,7 +127,7 @@ from ._training_outcomes import (
     quantiles,
     value_counts,
 )
-from ._trajectories import flat_snapshots, trajectory_plane
+from ._trajectories import flat_snapshots, trajectory_plane, trajectory_tsne
 from ._update_attribution import (
     block_permutation_test,
     correlation_map_summary,
@@ -157,28 +158,29 @@ def __getattr__(name: str):
 __all__ = [
     "ACCURACY_CLASSES", "accuracy_classes", "accuracy_summary", "activation_covariance", "adjusted_rand",
     "align_hidden_units", "align_networks", "aligned_pair_barriers", "alignment_permutation", "barrier_statistics",
-    "BarrierStatistics", "block_drifts", "block_permutation_test", "block_structure_baseline",
-    "block_structure_score", "blocks_still_solve", "boolean_function_name", "bootstrap_interval", "canonical_permutation",
-    "canonicalize_hidden_units", "circuit_labels", "CircuitLabels", "class_fractions", "classes_by_width",
-    "classification_accuracy", "cluster_representatives", "consistent_gates", "correlation_interval",
-    "correlation_map_summary", "cosine_similarity", "count_active", "count_minimal_circuits", "covariance_spectrum",
-    "cross_domain_similarity", "curve_gap", "DENSE_HESSIAN_LIMIT", "distance_rank_correlation", "domain_codes", "effective_rank",
-    "ensemble_accuracy", "first_time_above", "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss",
-    "flat_snapshots", "format_accuracy_summary", "format_fraction", "format_interval_summary",
-    "format_mean_interval", "fraction_true", "gate_labels", "gate_name", "GATE_NAMES", "GateLabels", "GATE_TABLES", "geometric_mean",
-    "gradient_norms", "graph_modularity", "group_medians", "hessian_eigenvalues", "hessian_spectrum", "hessian_vector_product",
-    "HessianSpectrum", "hidden_unit_blocks",
-    "input_names", "input_sensitivity", "interval_summary", "kmeans_clusters", "knock_out_neurons", "LANCZOS_EIGENVALUES", "layer_truth_tables", "linear_probe", "LinearFit",
-    "Leak", "loss_barriers", "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "MAX_BELOW_WIDTH", "MAX_GATE_INPUTS", "max_off_block_weight",
-    "mean_ci95_summary", "mode_connection", "ModeConnection", "mean_correlation_map", "mean_interval", "member_attribution", "MemberAttribution",
-    "minimal_circuits", "MinimalCircuitCounts", "MinimalCircuits", "modularity", "Module", "MODULE_THRESHOLD", "module_report", "ModuleReport",
-    "network_modules", "neuron_graph", "path_losses", "path_strength",
-    "pca_embedding", "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion",
-    "proportion_interval", "prune_below", "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots",
-    "relative_difference", "relative_share", "relative_updating", "route_classification_errors",
-    "route_error_means", "route_errors", "route_output_grid", "routing_spectra", "RoutingSpectra",
-    "row_correlations", "sample_pairs", "select_members", "spliced_block_units", "success_auc",
-    "top_singular_value_metric", "top_singular_values", "trajectory_plane", "tsne_embedding", "twin_cluster_split",
-    "unit_activations", "unit_features", "unit_masks", "unit_truth_tables", "value_counts", "WidthClasses",
-    "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
+    "BarrierStatistics", "binary_cross_entropy", "block_drifts", "block_permutation_test", "block_structure_baseline",
+    "block_structure_score", "blocks_still_solve", "boolean_function_name", "bootstrap_interval", "BudgetOutcome",
+    "canonical_permutation", "canonicalize_hidden_units", "circuit_labels", "CircuitLabels", "class_fractions",
+    "classes_by_width", "classification_accuracy", "cluster_representatives", "consistent_gates",
+    "correlation_interval", "correlation_map_summary", "cosine_similarity", "count_active", "count_minimal_circuits",
+    "covariance_spectrum", "cross_domain_similarity", "curve_gap", "DENSE_HESSIAN_LIMIT", "distance_rank_correlation",
+    "domain_codes", "effective_rank", "ensemble_accuracy", "first_time_above", "first_time_below", "first_zero_shot",
+    "fit_relative", "flat_mlp_loss", "flat_snapshots", "format_accuracy_summary", "format_fraction",
+    "format_interval_summary", "format_mean_interval", "fraction_true", "gate_labels", "gate_name", "GATE_NAMES",
+    "GATE_TABLES", "GateLabels", "geometric_mean", "gradient_norms", "graph_modularity", "group_medians",
+    "hessian_eigenvalues", "hessian_spectrum", "hessian_vector_product", "HessianSpectrum", "hidden_unit_blocks",
+    "input_names", "input_sensitivity", "interval_summary", "kmeans_clusters", "knock_out_neurons",
+    "LANCZOS_EIGENVALUES", "layer_truth_tables", "Leak", "linear_probe", "LinearFit", "loss_barriers",
+    "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "MAX_BELOW_WIDTH", "MAX_GATE_INPUTS",
+    "max_off_block_weight", "mean_ci95_summary", "mean_correlation_map", "mean_interval", "member_attribution",
+    "MemberAttribution", "minimal_circuits", "MinimalCircuitCounts", "MinimalCircuits", "mode_connection",
+    "ModeConnection", "modularity", "Module", "module_report", "MODULE_THRESHOLD", "ModuleReport", "network_modules",
+    "neuron_graph", "outcomes_at_steps", "path_losses", "path_strength", "pca_embedding", "phase_diagram_gammas",
+    "PhaseDiagramGammas", "Proportion", "proportion", "proportion_difference_interval", "proportion_interval",
+    "prune_below", "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots", "relative_difference",
+    "relative_share", "relative_updating", "route_classification_errors", "route_error_means", "route_errors",
+    "route_output_grid", "routing_spectra", "RoutingSpectra", "row_correlations", "sample_pairs", "select_members",
+    "spliced_block_units", "success_auc", "top_singular_value_metric", "top_singular_values", "trajectory_plane",
+    "trajectory_tsne", "tsne_embedding", "twin_cluster_split", "unit_activations", "unit_features", "unit_masks",
+    "unit_truth_tables", "value_counts", "WidthClasses", "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
 ]

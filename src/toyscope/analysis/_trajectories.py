@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import nets
-from ._embedding import pca_embedding
+from ._embedding import pca_embedding, tsne_embedding
 
 
 def flat_snapshots(snapshots, n_snapshots: int) -> np.ndarray:
@@ -45,4 +45,18 @@ def trajectory_plane(flat) -> np.ndarray:
     """
     flat = np.asarray(flat)
     points, _ = pca_embedding(flat.reshape(-1, flat.shape[-1]))
+    return points.reshape(flat.shape[0], flat.shape[1], 2)
+
+
+def trajectory_tsne(flat, *, seed: int, perplexity: float = 30.0, iterations: int = 1000) -> np.ndarray:
+    r"""Embed trajectories ``(T, M, P)`` with one t-SNE of all ``T M`` points (as the xor-basins
+    paper drew its trajectory graphs), seeded: ``(T, M, 2)``. Unlike :func:`trajectory_plane`,
+    distances in the picture are not distances in parameter space (t-SNE keeps neighbourhoods).
+
+    >>> rng = np.random.default_rng(0)
+    >>> trajectory_tsne(rng.normal(size=(5, 4, 3)), seed=0, iterations=250).shape
+    (5, 4, 2)
+    """
+    flat = np.asarray(flat)
+    points = tsne_embedding(flat.reshape(-1, flat.shape[-1]), seed=seed, perplexity=perplexity, iterations=iterations)
     return points.reshape(flat.shape[0], flat.shape[1], 2)

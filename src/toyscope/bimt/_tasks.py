@@ -2,7 +2,8 @@ r"""The paper's per-task settings and the losses of its tasks, for the study and
 
 :data:`PAPER_SETUPS` holds, for each task of Tables 1-2, the network widths, loss, :math:`\lambda`
 schedule, :math:`y^*`, :math:`k`, cost normalisation and training length the paper (or, where it
-is silent, the authors' code) uses. :func:`layered_loss` and :func:`layered_metrics` are the MLP
+is silent, the authors' code) uses; :func:`own_task_setup` the same settings for a task of your
+own (a formula: as the symbolic tasks; labelled data: as two moons). :func:`layered_loss` and :func:`layered_metrics` are the MLP
 tasks' loss and test metrics; :func:`in_context_losses` the in-context task's (Section 3.4): MSE
 of :math:`y` at both x-tokens for training, and at the last token for the reported test loss.
 
@@ -62,6 +63,35 @@ PAPER_SETUPS: dict[str, TaskSetup] = {
                             lambda_steps=(10000, 10000, 10000, 10000), layer_gap=0.5, top_k=30, normalization="mean",
                             n_steps=40_000, batch_size=64),
 }
+
+
+def own_task_setup(kind: str, widths) -> TaskSetup:
+    r"""Settings for a task of your own (a typed formula or an ``.npz`` file) with neuron layers ``widths``.
+
+    A ``"regression"`` trains like the paper's symbolic formulas (MSE, :math:`\lambda` =
+    (1e-3, 1e-2, 1e-3) for (5k, 10k, 5k) of 20k steps, :math:`y^*` = 0.1, k = 6, summed cost); a
+    ``"classification"`` like two moons (softmax cross-entropy on integer labels, constant
+    :math:`\lambda` = 0.01, test accuracy reported). The loss follows the task's kind.
+
+    Args:
+        kind: ``"regression"`` or ``"classification"``.
+        widths: ``(d_in, hidden..., d_out)``; for a classification ``d_out`` is the number of classes.
+
+    Raises:
+        ValueError: an unknown ``kind``, fewer than 2 widths or a width < 1.
+
+    Example:
+        >>> own_task_setup("classification", (2, 20, 20, 3)).loss
+        'softmax_ce'
+    """
+    widths = tuple(int(w) for w in widths)
+    if len(widths) < 2 or min(widths) < 1:
+        raise ValueError(f"widths must be at least (d_in, d_out), each >= 1, got {widths}")
+    if kind == "regression":
+        return TaskSetup(widths=widths, **_SYMBOLIC)
+    if kind == "classification":
+        return dataclasses.replace(PAPER_SETUPS["two-moons"], widths=widths)
+    raise ValueError(f"kind must be 'regression' or 'classification', got {kind!r}")
 
 
 def scaled_schedule(setup: TaskSetup, n_steps: int) -> tuple[int, ...]:

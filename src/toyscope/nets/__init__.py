@@ -24,6 +24,7 @@ from ._gated_linear import (
     init_gated_linear,
     path_gates,
 )
+from ._growth import append_hidden_units
 from ._init import BIAS_SCHEMES, SCHEMES, dense_init
 from ._interface import (
     activations,
@@ -65,8 +66,8 @@ from ._tiny_transformer import (
 )
 
 __all__ = [
-    "activation", "activations", "ACTIVATIONS", "active_path_loss", "active_paths", "ActivePaths", "apply",
-    "apply_active_paths", "apply_gated_linear", "BIAS_SCHEMES", "block_mask", "dense_init", "edge_name",
+    "activation", "activations", "ACTIVATIONS", "active_path_loss", "active_paths", "ActivePaths", "append_hidden_units",
+    "apply", "apply_active_paths", "apply_gated_linear", "BIAS_SCHEMES", "block_mask", "dense_init", "edge_name",
     "ensemble_member", "ensemble_size", "erf_activation", "extract_block", "flatten_params", "from_named_tensors",
     "GATED_INIT_SCHEMES", "gated_linear_activations", "gated_linear_loss", "gated_linear_net", "GatedLinearNet",
     "init", "init_gated_linear", "init_layered_network", "init_tiny_transformer", "is_ensemble", "layered_as_mlp", "layered_network",

@@ -12,6 +12,8 @@ from ._base import ConfigError, Study
 STUDIES: dict[str, tuple[str, str]] = {
     "xor-basins": ("toyscope.studies.xor_basins",
                    "Loss basins, logic gates and minimal circuits of small sigmoid XOR networks"),
+    "xor-regimes": ("toyscope.studies.xor_regimes",
+                    "Where the xor-basins findings hold: accuracy classes over training budget, optimiser and init scale"),
     "update-attribution": ("toyscope.studies.update_attribution",
                            "Per-sample SGD on MNIST with per-parameter update tallies by class group"),
     "neural-race": ("toyscope.studies.neural_race",

@@ -6,7 +6,10 @@ one task and one training method per run, ``n_seeds`` seeds trained at once (vma
 
 * tasks: ``symbolic-a``/``-b``/``-c`` (Section 3.1, Figure 3), ``two-moons`` (Section 3.2,
   Figure 4), ``mod-add`` and ``permutation-s4`` (Section 3.3, Figures 5-6), ``in-context``
-  (Section 3.4, Figure 7: a tiny transformer, see ``_bimt_in_context``);
+  (Section 3.4, Figure 7: a tiny transformer, see ``_bimt_in_context``); and your own: ``formula``
+  (``--set formula="y1 = x1*x3; y2 = x2 + x4**2"``, inputs drawn as the symbolic tasks') and
+  ``file`` (``--set data=F.npz`` with arrays ``x``, ``y``: a regression or a classification), with
+  ``hidden_widths`` set by config and the loss chosen from the task's kind;
 * methods: ``vanilla``, ``l1`` (A = 0), ``l1-local``, ``l1-swap`` (A = 0 penalty, swaps scored
   with the local geometry), ``bimt`` (local + swap) (Figure 2, Tables 1-2);
 * outputs: test loss or accuracy, Newman modularity (Table 2), active weights, swaps, the final
@@ -21,12 +24,13 @@ training recipe, the paper's settings and its Section 3.3 measurements), ``toysc
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Literal
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from pydantic import model_validator
+from pydantic import field_validator, model_validator, PrivateAttr
 
 from .. import analysis, bimt, nets, tasks, viz
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
@@ -37,6 +41,7 @@ from ._module_section import module_section
 # the tasks, in the column order of the paper's Tables 1-2
 TASK_NAMES = ("symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "in-context", "mnist")
 METHODS = bimt.METHODS
+OWN_TASKS = ("formula", "file")  # tasks of your own (not in the paper's tables)
 
 
 # the paper's settings per task (toyscope.bimt.PAPER_SETUPS)
@@ -48,7 +53,7 @@ class BimtConfig(StudyConfig):
     """One task, one method, ``n_seeds`` seeds vmapped. ``None`` means the task's paper value."""
 
     task: Literal["symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "in-context",
-                  "mnist"] = "symbolic-a"
+                  "mnist", "formula", "file"] = "symbolic-a"
     method: Literal["vanilla", "l1", "l1-local", "l1-swap", "bimt"] = "bimt"
     n_seeds: int = 1
     n_steps: int | None = None
@@ -73,6 +78,12 @@ class BimtConfig(StudyConfig):
     x_range: list[float] = [1.0, 3.0]  # in-context: x ~ U[x_range]
     d_model: int = 32  # in-context: transformer width (MLP 4x); the smoke preset shrinks it
     mlp_activation: Literal["gelu", "gelu_tanh"] = "gelu"  # in-context: the MLPs' GELU (authors' code: gelu_tanh)
+    formula: str | None = None  # task=formula: "y1 = x1*x3; y2 = x2 + x4**2" (toyscope.tasks.parse_formula)
+    n_inputs: int | None = None  # task=formula: inputs x1..xn (None: the highest index the formula uses)
+    data: str | None = None  # task=file: an .npz file with arrays x and y (toyscope.tasks.load_arrays)
+    test_fraction: float | None = None  # task=file: share of the examples held out (None: 0.2)
+    hidden_widths: list[int] | None = None  # task=formula/file: hidden layers (None: [20, 20] as the symbolic tasks)
+    _own: tuple | None = PrivateAttr(None)  # task=formula/file: (kind, widths, n_train, n_test), set by _check
 
     def peak_memory(self) -> MemoryEstimate:
         """Estimated peak memory (bytes by part), from the config alone: float32 params of
@@ -80,15 +91,16 @@ class BimtConfig(StudyConfig):
         gradients, the state, the swap hook's candidates), the data (MNIST: 70,000 images of
         784 pixels, twice), and the activations of a batch forward and backward (3 copies). The
         in-context transformer counts about 16 d_model^2 parameters per layer (2 layers)."""
-        setup = TASK_SETUPS[self.task]
+        setup = task_setup(self)
         widths = list(setup.widths)
+        n_train, n_test = self._own[2:] if self._own is not None else (self.n_train, self.n_test)
         if self.task == "in-context":
             n_params, n_examples, width_sum = 2 * 16 * self.d_model ** 2, self.n_sequences, 8 * self.d_model
             data = 4 * 2 * 16 * self.n_sequences
         else:
             n_params = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
-            n_examples, width_sum = (setup.batch_size or self.n_train), sum(widths)
-            data = 2 * 4 * 70_000 * 794 if self.task == "mnist" else 4 * (self.n_train + self.n_test) * (widths[0] + widths[-1])
+            n_examples, width_sum = (setup.batch_size or n_train), sum(widths)
+            data = 2 * 4 * 70_000 * 794 if self.task == "mnist" else 4 * (n_train + n_test) * (widths[0] + widths[-1])
         return MemoryEstimate({
             "params, optimiser state and snapshots": 4 * self.n_seeds * n_params * (self.n_snapshots + 12),
             "data": data,
@@ -97,6 +109,12 @@ class BimtConfig(StudyConfig):
 
     PRESETS = {"default": {}, "smoke": {"n_steps": 1000, "n_seeds": 2, "n_snapshots": 2, "d_model": 8,
                                         "n_sequences": 500}}
+
+    @field_validator("data")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        """The data file as an absolute path (a resume from another folder reads the same file)."""
+        return None if value is None else str(Path(value).expanduser().absolute())
 
     @model_validator(mode="after")
     def _check(self):
@@ -122,6 +140,7 @@ class BimtConfig(StudyConfig):
             raise ValueError(f"n_sequences must be >= 10, got {self.n_sequences}")
         if self.top_k is not None and self.top_k < 1:
             raise ValueError(f"top_k must be >= 1, got {self.top_k}")
+        self._own = _check_own_task(self)
         return self
 
 
@@ -138,9 +157,50 @@ class Resolved:
     normalization: str
 
 
+def _check_own_task(config: BimtConfig) -> tuple | None:
+    """For task=formula/file: ``(kind, widths, n_train, n_test)``, after drawing or reading the data
+    once (a bad formula, non-finite outputs or a bad file fail here, before anything is written);
+    ``None`` for a built-in task. Each own-task key is refused on the tasks it does not apply to."""
+    for name, used_by in (("formula", ("formula",)), ("n_inputs", ("formula",)), ("data", ("file",)),
+                          ("test_fraction", ("file",)), ("hidden_widths", OWN_TASKS)):
+        if getattr(config, name) is not None and config.task not in used_by:
+            raise ValueError(f"{name} applies to task={' or task='.join(used_by)} only (the built-in tasks use the "
+                             f"paper's settings), got task={config.task}")
+    if config.task not in OWN_TASKS:
+        return None
+    if config.task == "formula" and config.formula is None:
+        raise ValueError("task=formula needs a formula, e.g. --set formula=\"y1 = x1*x3; y2 = x2 + x4**2\"")
+    if config.task == "file" and config.data is None:
+        raise ValueError("task=file needs a data file: --set data=F.npz (arrays x and y, np.savez(path, x=x, y=y))")
+    hidden = [20, 20] if config.hidden_widths is None else config.hidden_widths
+    if not hidden or min(hidden) < 1:
+        raise ValueError(f"hidden_widths must be one or more widths >= 1, e.g. [20, 20], got {hidden}")
+    data = load_task(config.task, n_train=config.n_train, n_test=config.n_test, seed=config.seed,
+                     **_own_task_values(config))
+    kind, n_in = data["kind"], data["train"]["x"].shape[1]
+    n_out = data["n_outputs"] if kind == "classification" else data["train"]["y"].shape[1]
+    return kind, (n_in, *hidden, n_out), len(data["train"]["x"]), len(data["test"]["x"])
+
+
+def _own_task_values(config: BimtConfig) -> dict:
+    """The config values that make a task of your own (formula, n_inputs, data, test_fraction)."""
+    return {"formula": config.formula, "n_inputs": config.n_inputs, "data": config.data,
+            "test_fraction": config.test_fraction}
+
+
+def task_setup(config: BimtConfig) -> TaskSetup:
+    """The paper's settings of a built-in task; for task=formula/file those of
+    :func:`toyscope.bimt.own_task_setup` (regression: as the symbolic tasks, classification: as two
+    moons) with the config's hidden widths."""
+    if config.task not in OWN_TASKS:
+        return TASK_SETUPS[config.task]
+    own = config._own if config._own is not None else _check_own_task(config)
+    return bimt.own_task_setup(own[0], own[1])
+
+
 def resolve_settings(config: BimtConfig) -> Resolved:
     """Fill ``None`` fields from the task's paper settings; a shorter run scales the λ schedule."""
-    setup = TASK_SETUPS[config.task]
+    setup = task_setup(config)
     n_steps = config.n_steps or setup.n_steps
     if config.lambdas is not None:
         lambdas = tuple(config.lambdas)
@@ -153,8 +213,14 @@ def resolve_settings(config: BimtConfig) -> Resolved:
                     config.top_k or setup.top_k, config.normalization or setup.normalization)
 
 
-def load_task(task: str, *, n_train: int, n_test: int, seed: int) -> dict:
-    """An MLP task's train/test data (drawn once from ``seed``; shared by all seeds)."""
+def load_task(task: str, *, n_train: int, n_test: int, seed: int, formula: str | None = None,
+              n_inputs: int | None = None, data: str | None = None, test_fraction: float | None = None) -> dict:
+    """An MLP task's train/test data (drawn once from ``seed``; shared by all seeds); ``formula``
+    and ``n_inputs`` make task=formula, ``data`` and ``test_fraction`` task=file."""
+    if task == "formula":
+        return tasks.formula_task(formula, n_train=n_train, n_test=n_test, seed=seed, n_inputs=n_inputs)
+    if task == "file":
+        return tasks.array_task(data, test_fraction=0.2 if test_fraction is None else test_fraction, seed=seed)
     if task.startswith("symbolic-"):
         return tasks.symbolic_task(task[-1], n_train, n_test, seed=seed)
     if task == "two-moons":
@@ -206,7 +272,7 @@ def run(config: BimtConfig, ctx) -> StudyResult:
         settings = resolve_settings(config)
         return run_in_context(config, settings, method_settings(config, settings), ctx)
     data = ctx.cached("data", lambda: load_task(config.task, n_train=config.n_train, n_test=config.n_test,
-                                                 seed=config.seed))
+                                                 seed=config.seed, **_own_task_values(config)))
     if "files" in data:
         ctx.data_files(data["files"])
     settings = resolve_settings(config)
@@ -247,6 +313,9 @@ def run(config: BimtConfig, ctx) -> StudyResult:
     }
     if n_diverged:  # only when some seeds diverged, so existing summaries keep their keys
         summary["diverged_seeds"] = n_diverged
+    if config.task in OWN_TASKS:  # only for your own tasks, so the built-in summaries keep their keys
+        summary.update({"kind": data["kind"], "widths": list(setup.widths)})
+        summary.update({"formula": data["formula"]} if config.task == "formula" else {"data_file": config.data})
     if classification:
         summary["test_accuracy"] = float(final_accuracy.mean())
         summary["test_accuracy_std"] = float(final_accuracy.std())
@@ -279,8 +348,8 @@ def run(config: BimtConfig, ctx) -> StudyResult:
     ], caption=f"{n_seeds} seeds; intervals are Student-t 95% intervals of the mean over seeds.")
     sections = [
         Section("Result", (
-            f"Task {config.task}, method {config.method}, {n_seeds} seed(s) trained at once for {settings.n_steps} "
-            f"steps (Adam, lr {config.learning_rate}, λ {settings.lambdas} for {settings.lambda_steps} steps, A = "
+            f"Task {_task_label(config, data, setup)}, method {config.method}, {n_seeds} seed(s) trained at once for "
+            f"{settings.n_steps} steps (Adam, lr {config.learning_rate}, λ {settings.lambdas} for {settings.lambda_steps} steps, A = "
             f"{config.extent}, y* = {settings.layer_gap}, k = {settings.top_k}, S = {config.swap_every}, "
             f"{config.norm} distances, cost normalization '{settings.normalization}'). Modularity: Newman Q of the "
             "|w|-weighted neuron graph with networkx greedy_modularity_communities (weight='weight', resolution=1)."
@@ -346,6 +415,20 @@ def run(config: BimtConfig, ctx) -> StudyResult:
                        metrics=metric_cols, sections=sections, deviations=_deviations(config, settings))
 
 
+def _task_label(config: BimtConfig, data: dict, setup: TaskSetup) -> str:
+    """The task as the report names it: a built-in task's name; a formula with its text and draw;
+    a data file with its path (its checksum is in meta.json)."""
+    sizes = f"{len(data['train']['x'])} train / {len(data['test']['x'])} test examples"
+    widths = "-".join(map(str, setup.widths))
+    if config.task == "formula":
+        return (f"formula \"{data['formula']}\" (inputs {', '.join(data['input_names'])} ~ U[-1, 1], {sizes}, "
+                f"network {widths}, MSE)")
+    if config.task == "file":
+        loss = "softmax cross-entropy" if setup.accuracy else "MSE"
+        return f"file {config.data} ({data['kind']}, {sizes}, network {widths}, {loss}; checksum in meta.json)"
+    return config.task
+
+
 def _deviations(config: BimtConfig, settings: Resolved) -> list[Deviation]:
     rows = [
         Deviation("neuron x-coordinates", "x = A j / n", "x = A (j + 1/2) / n (as the authors' code)",
@@ -357,6 +440,10 @@ def _deviations(config: BimtConfig, settings: Resolved) -> list[Deviation]:
         Deviation("swap partner search", "recompute the whole cost for every candidate", "exact cost change from two matrix products",
                   "same decision, vectorised and jitted"),
     ]
+    if config.task in OWN_TASKS:
+        rows.append(Deviation("task", "the paper's tasks", "your own task with the settings of the paper's "
+                              + ("two-moons task" if settings.setup.accuracy else "symbolic formulas"),
+                              "task=formula / task=file"))
     if settings.normalization == "mean":
         rows.append(Deviation("cost normalisation", "sum over weights (paper formula)",
                               "per-layer mean (authors' mod-add / S4 code)",

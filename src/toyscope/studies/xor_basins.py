@@ -53,6 +53,8 @@ BARRIER_POINTS = 25
 CONNECTED_BELOW = 1e-3
 #: folds of the cross-validated success prediction
 AUC_FOLDS = 5
+#: at most this many snapshot points (trajectories x snapshots) go into the trajectory t-SNE
+TSNE_TRAJECTORY_POINTS = 1200
 #: singular values above this fraction of the largest count as large
 LARGE_SINGULAR_VALUE = 0.01
 #: the loss trend of each accuracy class is fitted over the steps after this fraction of training
@@ -338,7 +340,8 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
 
     clock.stage("trajectories")
     report.add(follow_trajectories(main, clusters, sample, data, recipe, ctx, n_trajectories=config.n_trajectories,
-                                   snapshot_every=config.snapshot_every))
+                                   snapshot_every=config.snapshot_every, seed=config.seed,
+                                   perplexity=config.tsne_perplexity, iterations=config.tsne_iterations))
 
     clock.stage("init_success")
     report.add(predict_success(main, data, recipe, ctx, scales=config.init_scales,
@@ -669,12 +672,18 @@ def report_gates(main: Ensemble, gates: Gates, clusters: Clusters) -> Findings:
             for sig, count in list(gates.signature_counts.items())[:15]]
     twin_rows = [[unordered, sum(orders.values()), len(orders), "; ".join(f"{o} ({c})" for o, c in orders.items())]
                  for unordered, orders in list(gates.twins.items())[:10]]
-    cluster_rows = []
+    cluster_rows, top_shares = [], []
     for c in np.unique(clusters.labels):
         top = analysis.value_counts(labels.unordered_signatures[clusters.labels == c])
         members = sum(top.values())
         first, count = next(iter(top.items()))
+        top_shares.append(count / members)
         cluster_rows.append([int(c), members, first, format_fraction(count, members), len(top)])
+    # which circuits (seen at least twice) occur in both hidden-unit orders, and do they solve XOR?
+    repeated = {u: orders for u, orders in gates.twins.items() if sum(orders.values()) >= 2}
+    both = [u for u, orders in repeated.items() if len(orders) > 1]
+    solving = {u: bool(np.mean(classes[labels.unordered_signatures == u] == "1.0") > 0.5) for u in repeated}
+    both_solving = sum(solving[u] for u in both)
     inconsistent = ~labels.composition_consistent
     bad_rows = [[sig, count, _class_mix(classes[inconsistent & (labels.signatures == sig)])]
                 for sig, count in list(analysis.value_counts(labels.signatures[inconsistent]).items())[:10]]
@@ -690,8 +699,17 @@ def report_gates(main: Ensemble, gates: Gates, clusters: Clusters) -> Findings:
         "NOT B, which with NAND and NOR hidden units is indistinguishable from XOR on the reachable patterns).\n\n"
         f"Composing the labelled gates reproduces the network's own classification of the {n_inputs} points in "
         f"{format_fraction(gates.consistent.count, n)} of networks; where it does not, a hidden unit sits near 0.5 "
-        "on some input so its binary label misstates what the output reads."
+        "on some input so its binary label misstates what the output reads.\n\n"
+        f"Permuted twins: of the {len(repeated)} circuits seen at least twice, {len(both)} occur in both hidden-unit "
+        f"orders, {both_solving} of them circuits whose networks mostly solve XOR; "
+        f"{sum(solving.values()) - both_solving} XOR-solving and "
+        f"{len(repeated) - len(both) - sum(solving.values()) + both_solving} other circuits were seen in one order only. "
+        f"A K-means cluster's most common circuit holds {100 * min(top_shares):.0f}-{100 * max(top_shares):.0f}% "
+        f"of its networks ({len(top_shares)} clusters)."
     )
+    numbers = {"twin_circuits_both_orders": len(both), "twin_circuits_both_orders_solving": both_solving,
+               "twin_circuits_repeated": len(repeated),
+               "cluster_top_circuit_share_range": [min(top_shares), max(top_shares)]}
     return Findings(Section("Logic gates and circuit signatures", text, [], [
         Table("signatures", ["signature (hidden -> output)", "networks", "fraction [95% CI]", "accuracy classes"], rows,
               "Most common circuit signatures (hidden units in network order)."),
@@ -703,7 +721,7 @@ def report_gates(main: Ensemble, gates: Gates, clusters: Clusters) -> Findings:
               "Does a cluster in parameter space hold one circuit?"),
         Table("composition_failures", ["signature", "networks where composition fails", "accuracy classes"], bad_rows,
               "Where composing the binary gate labels does not reproduce the network's classification."),
-    ]), {})
+    ]), numbers)
 
 
 # --------------------------------------------------------------------------------------------
@@ -711,8 +729,9 @@ def report_gates(main: Ensemble, gates: Gates, clusters: Clusters) -> Findings:
 
 
 def follow_trajectories(main: Ensemble, clusters: Clusters, sample, data, recipe: Recipe, ctx, *, n_trajectories: int,
-                        snapshot_every: int, max_networks: int = 2000):
-    """Retrained members' trajectories in a PCA plane; rank correlation of initial and final distances."""
+                        snapshot_every: int, seed: int, perplexity: float, iterations: int, max_networks: int = 2000):
+    """Retrained members' trajectories in a PCA plane and in t-SNE (as the paper drew them); rank
+    correlation of initial and final distances."""
     members = sample[:n_trajectories]
     # The sampled members retrained with snapshots (same inits, same full-batch GD, so the same
     # paths) instead of keeping snapshots of every network of the ensemble.
@@ -724,6 +743,15 @@ def follow_trajectories(main: Ensemble, clusters: Clusters, sample, data, recipe
     figure = Figure("trajectories", fig, f"Training trajectories (snapshots every {snapshot_every} steps) "
                     "projected on the top two principal axes of all snapshot points; dots mark the ends, coloured "
                     "by final accuracy.")
+    n_tsne = max(2, min(flat.shape[1], TSNE_TRAJECTORY_POINTS // flat.shape[0]))  # t-SNE cost grows with points
+    embedded = ctx.cached("trajectories_tsne", lambda: analysis.trajectory_tsne(
+        flat[:, :n_tsne], seed=seed, perplexity=perplexity, iterations=iterations))
+    tsne_fig = viz.trajectories_figure(embedded, main.classes[members[:n_tsne]], ACCURACY_CLASSES,
+                                       title=f"{n_tsne} of these trajectories in one t-SNE of their "
+                                             f"{flat.shape[0] * n_tsne} snapshot points")
+    tsne_figure = Figure("trajectories_tsne", tsne_fig, "The same trajectories embedded with t-SNE as the paper "
+                         f"did (perplexity {perplexity:g}, {iterations} iterations, seeded); t-SNE keeps "
+                         "neighbourhoods, not distances, so lines crossing here need not cross in parameter space.")
     chosen = sample[: min(len(sample), max_networks)]
     flat_init = np.asarray(nets.flatten_params(main.init), np.float64)
     rho, n_pairs = analysis.distance_rank_correlation(flat_init[chosen], clusters.flat[chosen])
@@ -739,7 +767,8 @@ def follow_trajectories(main: Ensemble, clusters: Clusters, sample, data, recipe
     docs = {"trajectory.flat": "(n_snapshots, n_trajectories, P) flat params (nets.flatten_params order) of a sample",
             "trajectory.steps": "(n_snapshots,) training step of each snapshot",
             "trajectory.members": "(n_trajectories,) ensemble index of each trajectory"}
-    return Findings(Section("Trajectories", text, [figure]), {"init_final_distance_spearman": [rho, low, high]},
+    return Findings(Section("Trajectories", text, [figure, tsne_figure]),
+                    {"init_final_distance_spearman": [rho, low, high]},
                     tensors, docs)
 
 
@@ -924,9 +953,13 @@ def splice_xor_nets(main: Ensemble, pairs, recipe: Recipe, ctx, *, n_inputs: int
         "a saturated output that copies a hidden unit. The block score is the share of squared off-diagonal "
         "covariance within blocks (1 = block-diagonal), compared with the share expected without structure."
     )
+    vectors = viz.singular_vectors_figure(cov, labels=unit_names, title="SVD of the covariance after retraining")
     section = Section("Splicing XOR nets and the activation covariance", text,
                       [Figure("splice_covariance", fig, "Left: covariance of the spliced net's unit activations after "
-                              "retraining. Right: its singular values, before and after retraining.")],
+                              "retraining. Right: its singular values, before and after retraining."),
+                       Figure("splice_singular_vectors", vectors, "Left and right singular vectors of that covariance "
+                              "(columns, largest singular value first), as the paper drew them; for a symmetric "
+                              "covariance they agree up to the sign of each column.")],
                       [Table("splice_blocks", ["block", "inputs (1-based)", "relative drift", "still XOR"], block_rows),
                        Table("covariance", ["when", f"singular values > {threshold}", "block score",
                                             "no-structure baseline", "singular values"], cov_rows)])
@@ -952,7 +985,12 @@ def deviations(config: XorBasinsConfig, summary) -> list[Deviation]:
                   f"beforehand (init '{config.init_scheme}', {config.optimizer} at rate {config.learning_rate:g}, "
                   f"{config.n_steps:,} steps). Other choices move the fractions (see the init-scale sweep)."),
         Deviation("Permuted twin (NOR/NAND swapped)", "not seen in 100 runs",
-                  "seen" if twin_seen else "not seen", "With enough runs both orders occur, as the symmetry demands."),
+                  ("seen" if twin_seen else "not seen") + (
+                      f": {summary['twin_circuits_both_orders']} of {summary['twin_circuits_repeated']} repeated "
+                      f"circuits in both orders, {summary['twin_circuits_both_orders_solving']} of them XOR-solving"
+                      if "twin_circuits_repeated" in summary else ""),
+                  "With enough runs both orders of a common circuit occur, as the symmetry demands; rare circuits "
+                  "may be seen in one order only."),
         Deviation(f"Minimal XOR sub-network in width-{config.width_large} nets", "14 of 20 (about 46-88%)",
                   "-" if minimal is None else f"{minimal:.3f} of nets at 100% accuracy "
                   f"({summary['minimal_subnetwork_count'][0]} of {summary['minimal_subnetwork_count'][1]})",

@@ -9,7 +9,7 @@ from ._connectivity import (
     penalised_training_figure,
     pruning_frontier_figure,
 )
-from ._covariance import covariance_spectrum_figure
+from ._covariance import covariance_spectrum_figure, singular_vectors_figure
 from ._decision import decision_boundaries_figure, DECISION_CMAP, decision_grid, plot_decision
 from ._decision_snapshots import decision_snapshots_figure, softmax_grid
 from ._ensemble_figures import (
@@ -21,6 +21,7 @@ from ._ensemble_figures import (
     ScatterPanel,
     trajectories_figure,
 )
+from ._regime_maps import fractions_against_scale_figure, regime_map_figure
 from ._learning_dynamics import (
     loss_against_theory_figure,
     pathway_race_figure,
@@ -54,6 +55,7 @@ from ._zero_shot import classification_error_figure, init_scale_figure, route_er
 __all__ = [
     "accuracy_and_loss_figure", "barriers_and_sharpness_figure", "classification_error_figure",
     "connectivity_evolution_figure", "connectivity_figure", "convergence_losses_figure", "correlation_map_figure",
+    "fractions_against_scale_figure",
     "covariance_spectrum_figure", "decision_boundaries_figure", "DECISION_CMAP", "decision_grid",
     "decision_snapshots_figure", "draw_connectivity", "draw_transformer_connectivity", "flow_curves_figure",
     "heatmap", "init_scale_figure", "loss_against_theory_figure", "loss_histogram_figure", "NETWORK_CLASS_COLOURS",
@@ -61,8 +63,9 @@ __all__ = [
     "neuron_alignment_figure", "new_figure", "one_neuron_loss_figure", "PALETTE", "pathway_race_figure",
     "penalised_training_figure", "plot_decision", "prediction_probe_figure", "pruning_frontier_figure",
     "quantile_band", "r2_against_steps_figure", "r2_by_setting_figure", "rate_against_scale_figure",
+    "regime_map_figure",
     "relative_scatter_figure", "route_error_figure", "routing_spectra_figure", "running_loss_figure",
-    "scatter_by_label", "scatter_panels_figure", "ScatterPanel", "similarity_outputs_figure",
+    "scatter_by_label", "scatter_panels_figure", "singular_vectors_figure", "ScatterPanel", "similarity_outputs_figure",
     "similarity_panels_figure", "softmax_grid", "trajectories_figure", "transformer_connectivity_figure",
     "transformer_evolution_figure", "xor_learning_figure"
 ]

@@ -31,3 +31,30 @@ def covariance_spectrum_figure(covariance, spectra: Mapping[str, np.ndarray], *,
     ax_s.set_ylabel("singular value")
     ax_s.legend(fontsize=8, frameon=False)
     return fig
+
+
+def singular_vectors_figure(covariance, *, labels: Sequence[str] | None = None, title: str = ""):
+    r"""Heatmaps of the left and right singular vectors of a covariance ``C = U S V^T`` ``(U, U)``:
+    column ``j`` of each panel is the j-th singular vector (singular values in decreasing order),
+    rows are the units. For a symmetric positive semi-definite ``C`` the two agree up to the sign
+    of each column (the panels show the SVD as computed, which the paper drew as two matrices).
+
+    >>> fig = singular_vectors_figure(np.diag([3.0, 2.0, 1.0]), labels=["a", "b", "c"])
+    >>> [ax.get_title() for ax in fig.axes[:2]]
+    ['left singular vectors U', 'right singular vectors V']
+    """
+    covariance = np.asarray(covariance, np.float64)
+    u, s, vt = np.linalg.svd(covariance)
+    names = [f"s{j + 1}" for j in range(len(s))]
+    fig, (ax_u, ax_v) = new_figure(10, 4.2, ncols=2)
+    for ax, matrix, name in ((ax_u, u, "left singular vectors U"), (ax_v, vt.T, "right singular vectors V")):
+        image = ax.imshow(matrix, cmap="RdBu_r", vmin=-1, vmax=1)
+        ax.set_xticks(range(len(s)), names, fontsize=7)
+        ax.set_yticks(range(len(s)), list(labels) if labels is not None else [str(i) for i in range(len(s))],
+                      fontsize=7)
+        ax.set_xlabel("singular vector (largest first)")
+        ax.set_title(name)
+    fig.colorbar(image, ax=[ax_u, ax_v], shrink=0.8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
