@@ -10,8 +10,8 @@ import subprocess
 import jax
 import numpy as np
 import pytest
-
 from conftest import DEMO_CLI
+
 from toyscope import nets
 
 
