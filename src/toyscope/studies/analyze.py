@@ -92,7 +92,8 @@ def run_gates(config: GatesConfig, ctx) -> StudyResult:
     for layer, names in enumerate(labels.names):
         top = analysis.value_counts(names.reshape(-1))
         unit_rows.append([layer + 1, spec.widths[layer + 1], "; ".join(f"{k} ({v})" for k, v in list(top.items())[:8])])
-    text = (f"{n_networks} network(s) {_describe(spec)}. Every unit of every layer is on for an input when its "
+    unused = " (the --task/--data given is not used: gates read every binary input)" if config.task or config.data else ""
+    text = (f"{n_networks} network(s) {_describe(spec)}{unused}. Every unit of every layer is on for an input when its "
             f"pre-activation is positive; its truth table over all {2**n} binary inputs is named by "
             "toyscope.analysis.boolean_function_name. A layer above the first is also read over the binary patterns "
             "of the layer below (don't-cares '-' where no input reaches a pattern). "
