@@ -127,7 +127,8 @@ def _lanczos(hvp: Callable, n_params: int, k: int) -> np.ndarray:
         columns = [np.asarray(hvp(jnp.eye(n_params)[i]), np.float64) for i in range(n_params)]
         matrix = np.stack(columns, axis=1)
         return np.linalg.eigvalsh(0.5 * (matrix + matrix.T))
-    operator = LinearOperator((n_params, n_params), matvec=lambda v: np.asarray(hvp(jnp.asarray(v.ravel())), np.float64),
+    matvec = lambda v: np.asarray(hvp(jnp.asarray(v.ravel())), np.float64)  # noqa: E731
+    operator = LinearOperator((n_params, n_params), matvec=matvec,
                               dtype=np.float64)
     start = np.random.default_rng(0).normal(size=n_params)
     top = eigsh(operator, k=k, which="LA", v0=start, return_eigenvectors=False)

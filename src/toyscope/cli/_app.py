@@ -275,12 +275,12 @@ def analyze(
     model: Annotated[str, typer.Argument(help="the model file or run folder")],
     model_b: Annotated[Optional[str], typer.Argument(help="the second model (connect only)")] = None,
     network: Annotated[Optional[str], typer.Option("--network", help="which network of a file holding several")] = None,
-    arch: Annotated[Optional[str], typer.Option("--arch", help="architecture for a file without one, e.g. 2-3-1")] = None,
+    arch: Annotated[Optional[str], typer.Option("--arch", help="architecture of a file without one: 2-3-1")] = None,
     activation: Annotated[Optional[str], typer.Option("--activation", help="activation(s) with --arch")] = None,
     task: Annotated[Optional[str], typer.Option("--task", help="a built-in task for the data")] = None,
     data: Annotated[Optional[Path], typer.Option("--data", help="an .npz with arrays x and y")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="key=value, repeatable")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="run folder (default runs/analyze-<method>-<time>)")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="run folder (default runs/analyze-<method>-...)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress bars")] = False,
 ) -> None:
     from .._progress import set_quiet
@@ -294,9 +294,9 @@ def analyze(
         raise BadInput("connect takes two models (A B)" if method == "connect"
                        else f"{method} takes one model, got a second ({model_b})")
     study = get_study(f"analyze-{method}")
-    values = {key: value for key, value in (("model", model), ("model_b", model_b), ("network", network), ("arch", arch),
-                                            ("activation", activation), ("task", task),
-                                            ("data", None if data is None else str(data))) if value is not None}
+    given = (("model", model), ("model_b", model_b), ("network", network), ("arch", arch), ("activation", activation),
+             ("task", task), ("data", None if data is None else str(data)))
+    values = {key: value for key, value in given if value is not None}
     values.update(parse_sets(set_ or []))
     config = study.config_class.resolve(values)
     folder = execute(study, config, out or default_run_dir(study.name))

@@ -81,7 +81,8 @@ def load_network(path: str, *, arch: str | None = None, activation: str | None =
     one of several), with the architecture ``arch`` / ``activation`` when the file does not describe itself."""
     spec = None
     if arch is not None:
-        spec = nets.parse_architecture(arch) if activation is None else nets.parse_architecture(arch, activation=activation)
+        spec = (nets.parse_architecture(arch) if activation is None
+                else nets.parse_architecture(arch, activation=activation))
     elif activation is not None:
         raise ValueError("--activation needs --arch (the architecture it applies to)")
     return nets.load_model(path, spec=spec, network=network)

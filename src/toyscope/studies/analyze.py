@@ -92,7 +92,8 @@ def run_gates(config: GatesConfig, ctx) -> StudyResult:
     for layer, names in enumerate(labels.names):
         top = analysis.value_counts(names.reshape(-1))
         unit_rows.append([layer + 1, spec.widths[layer + 1], "; ".join(f"{k} ({v})" for k, v in list(top.items())[:8])])
-    unused = " (the --task/--data given is not used: gates read every binary input)" if config.task or config.data else ""
+    given = config.task or config.data
+    unused = " (the --task/--data given is not used: gates read every binary input)" if given else ""
     text = (f"{n_networks} network(s) {_describe(spec)}{unused}. Every unit of every layer is on for an input when its "
             f"pre-activation is positive; its truth table over all {2**n} binary inputs is named by "
             "toyscope.analysis.boolean_function_name. A layer above the first is also read over the binary patterns "
@@ -273,7 +274,8 @@ def run_connect(config: ConnectConfig, ctx) -> StudyResult:
     spec_a, params_a = as_mlp(spec_a, params_a, "connect")
     spec_b, params_b = as_mlp(spec_b, params_b, "connect")
     if spec_a != spec_b:
-        raise ValueError(f"connect needs two models of one architecture, got {_describe(spec_a)} and {_describe(spec_b)}")
+        raise ValueError(f"connect needs two models of one architecture, got {_describe(spec_a)} and "
+                         f"{_describe(spec_b)}")
     found = require_data(load_data(config.task, config.data, seed=config.seed), "connect")
     loss = default_loss(spec_a, found.y) if config.loss == "auto" else config.loss
     a, b = _member(spec_a, params_a, config.member), _member(spec_b, params_b, config.member_b)
