@@ -251,20 +251,21 @@ def run(
     typer.echo(f"wrote {folder}")
 
 
-ANALYZE_HELP = """Analyse a model file into a run folder (config, meta, summary, report), like a study.
+ANALYZE_HELP = """Analyse a model file into a run folder, like a study.
 
-MODEL is a toyscope run folder or params.safetensors, a .pt state dict or a .safetensors with
-PyTorch names (give --arch/--activation when the file does not say its architecture). Data
-for the methods that need it: --task NAME (xor, two-moons, symbolic-a.., truth:<table>) or
---data F.npz (arrays x and y). Method options: --set key=value.
+MODEL: a toyscope run folder or params.safetensors, a .pt state dict,
+or a .safetensors with PyTorch names (then --arch 2-3-1 --activation
+sigmoid). Data, for the methods that need it: --task NAME (xor,
+two-moons, symbolic-a, truth:0110, ...) or --data F.npz (x and y).
+Method options: --set key=value.
 
 \b
 Methods:
-  gates          logic-gate labels and circuit signatures of every unit (binary inputs, n <= 16)
-  ablate         unit removal, minimal sub-networks and the split-computation merge (any depth)
-  connectivity   connectivity graph, modularity and the module report (--set threshold=0.1)
-  hessian        Hessian spectrum at the model with a stationarity check (dense or Lanczos)
-  connect        A B: permutation alignment of two models, then the loss barrier between them
+  gates         logic gates and circuit signatures of every unit (n <= 16)
+  ablate        unit removal, minimal sub-networks, split-computation merge
+  connectivity  graph, modularity and the module report (inputs, leak)
+  hessian       Hessian spectrum with a stationarity check
+  connect       A B: align two models, then the loss barrier between them
 """
 
 
