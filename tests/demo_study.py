@@ -59,6 +59,7 @@ def run(config: DemoConfig, ctx) -> StudyResult:
         summary={"final_loss_mean": float(final.mean()), "n_networks": config.n_networks},
         params={f"layer{i}.{k}": np.asarray(v) for i, layer in enumerate(result.params) for k, v in layer.items()},
         param_docs={"layer0.weight": "(E, 2, width)"},
+        networks={"": spec},
         metrics={"step": result.steps, "loss_mean": result.loss.mean(axis=1)},
         sections=[Section("Training", "The loss falls.", [Figure("loss", fig, "mean loss")],
                           [Table("final", ["member", "loss"], [[i, float(v)] for i, v in enumerate(final)])])],

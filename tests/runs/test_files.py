@@ -8,10 +8,12 @@ import json
 import math
 import tomllib
 
+import jax
 import numpy as np
 import pytest
 from safetensors import safe_open
 
+from toyscope import nets
 from toyscope.runs import RunFolderError, file_md5, partial_path, read_config
 from toyscope.runs._files import (
     final_path,
@@ -51,9 +53,10 @@ def test_config_round_trip_drops_none_and_checks_its_shape(tmp_path):
 def test_params_keep_values_dtypes_and_docs(tmp_path):
     params = {"layer0.weight": np.arange(6, dtype=np.float32).reshape(1, 2, 3), "mask": np.array([True, False]),
               "count": np.array([3, 4], dtype=np.int64)}
-    write_params(tmp_path / "p.safetensors", params, {"layer0.weight": "(E, d_in, d_out)"})
+    docs = {"layer0.weight": "(E, d_in, d_out)", "mask": "(2,) a mask", "count": "(2,) counts"}
+    write_params(tmp_path / "p.safetensors", params, docs)
     with safe_open(str(tmp_path / "p.safetensors"), framework="numpy") as handle:  # the library's own reader
-        assert handle.metadata() == {"doc.layer0.weight": "(E, d_in, d_out)"}
+        assert handle.metadata() == {f"doc.{k}": v for k, v in docs.items()}
         np.testing.assert_array_equal(handle.get_tensor("layer0.weight"), params["layer0.weight"])
         assert handle.get_tensor("mask").dtype == np.uint8  # booleans are stored as bytes
     loaded = read_params(tmp_path / "p.safetensors")
@@ -61,6 +64,30 @@ def test_params_keep_values_dtypes_and_docs(tmp_path):
     (tmp_path / "junk.safetensors").write_bytes(b"not a safetensors file")
     with pytest.raises(RunFolderError, match="not a valid safetensors file"):
         read_params(tmp_path / "junk.safetensors")
+
+
+def test_params_carry_the_specs_of_their_networks_and_refuse_undocumented_tensors(tmp_path):
+    spec = nets.mlp([2, 3, 1], "sigmoid", "sigmoid")
+    rng = np.random.default_rng(0)
+    ensemble = jax.tree_util.tree_map(lambda leaf: rng.standard_normal((4, *leaf.shape)).astype(np.float32),
+                                      nets.param_shapes(spec))
+    net = {k: np.asarray(v) for k, v in nets.named_tensors(spec, ensemble, "final").items()}
+    forks = {k.replace("final", "forks"): np.stack([v, 2 * v]) for k, v in net.items()}
+    params = {**net, **forks, "table": np.ones((4, 3))}
+    networks = {"final": spec, "forks": nets.StoredNetwork(spec, axes=("fork", "member"))}
+    write_params(tmp_path / "p.safetensors", params, {"table": "(member, cell) ones"}, networks)
+    with safe_open(str(tmp_path / "p.safetensors"), framework="numpy") as handle:
+        metadata = handle.metadata()
+    assert set(metadata) == {f"doc.{name}" for name in params} | {"toyscope.networks"}
+    assert "fork=2, member=4, d_in=2, d_out=3" in metadata["doc.forks.layer0.weight"]
+    loaded_spec, loaded = nets.load(tmp_path / "p.safetensors", prefix="forks")
+    assert loaded_spec == spec and loaded[1]["bias"].tobytes() == forks["forks.layer1.bias"].tobytes()
+    assert read_params(tmp_path / "p.safetensors").keys() == params.keys()
+    with pytest.raises(ValueError, match="'table' has no doc"):
+        write_params(tmp_path / "q.safetensors", params, {}, networks)
+    with pytest.raises(ValueError, match="network 'final'"):
+        write_params(tmp_path / "q.safetensors", params, {"table": "t"}, {"final": nets.mlp([2, 4, 1])})
+    assert not (tmp_path / "q.safetensors").exists()
 
 
 def test_metrics_and_tables_are_csv_a_csv_reader_reads(tmp_path):
@@ -86,7 +113,7 @@ def test_md5_and_folder_names(tmp_path):
 
 WRITERS = {
     "write_json": lambda path, size: write_json(path, {"a": list(range(size))}),
-    "write_params": lambda path, size: write_params(path, {"w": np.arange(size, dtype=np.float32)}, {}),
+    "write_params": lambda path, size: write_params(path, {"w": np.arange(size, dtype=np.float32)}, {"w": "(size,)"}),
     "write_tree": lambda path, size: write_tree(path, {"a": np.arange(size)}),
 }
 

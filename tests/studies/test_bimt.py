@@ -14,12 +14,15 @@ from safetensors.numpy import load_file
 from toyscope import tasks
 from toyscope.runs import execute
 from toyscope.studies import ConfigError, get_study
+from _self_describing import assert_self_describing
 
 
 def test_smoke_run_writes_summary_and_figures(tmp_path):
     study = get_study("bimt")
     config = study.config_class.resolve({"preset": "smoke"})
     folder = execute(study, config, out=tmp_path / "run")
+    networks = assert_self_describing(folder)
+    assert list(networks) == [""] and networks[""].neuron_widths[0] == 4  # symbolic-a: 4 inputs
     summary = json.loads((folder / "summary.json").read_text())
     for key in ("task", "method", "test_loss", "modularity", "n_active_weights", "n_swaps"):
         assert key in summary

@@ -11,12 +11,14 @@ import pytest
 from toyscope import tasks
 from toyscope.runs import execute
 from toyscope.studies import ConfigError, get_study
+from _self_describing import assert_self_describing
 
 
 def test_in_context_smoke_run_writes_summary_and_figures(tmp_path):
     study = get_study("bimt")
     config = study.config_class.resolve({"preset": "smoke", "task": "in-context", "n_steps": 400})
     folder = execute(study, config, out=tmp_path / "run")
+    assert list(assert_self_describing(folder)) == [""]  # the tiny transformer
     summary = json.loads((folder / "summary.json").read_text())
     for key in ("task", "method", "test_loss", "test_loss_all_positions", "modularity", "modularity_layered_chain",
                 "n_active_weights", "n_swaps", "res2_probe_r2"):

@@ -9,12 +9,14 @@ import pytest
 
 from toyscope.runs import RunFolderError, execute
 from toyscope.studies import get_study
+from _self_describing import assert_self_describing
 
 
 def test_table_reads_its_cells_and_refuses_cells_of_another_config(tmp_path):
     study = get_study("bimt-table")
     values = {"preset": "smoke", "n_steps": 200}
     folder = execute(study, study.config_class.resolve(values), tmp_path / "table")
+    assert_self_describing(folder)  # and each cell's folder
     cells = [folder / "cells" / f"task=symbolic-a_method={m}" for m in ("vanilla", "bimt")]
     assert sorted((folder / "cells").iterdir()) == sorted(cells)
     summary = json.loads((folder / "summary.json").read_text())

@@ -14,6 +14,7 @@ from scipy.special import erf
 from toyscope import load_run, theory
 from toyscope.runs import execute
 from toyscope.studies import ConfigError, NullContext, get_study
+from _self_describing import assert_self_describing
 
 
 @pytest.fixture
@@ -50,6 +51,7 @@ def test_smoke_run_converges_to_minima_whose_numbers_match_independent_truth(tmp
     study = get_study("copy-average")
     config = study.config_class.resolve({"preset": "smoke"})
     folder = execute(study, config, out=tmp_path / "run")
+    assert_self_describing(folder)  # students and teacher documented (committee machines: no nets spec)
     summary = json.loads((folder / "summary.json").read_text())
     rows, k = summary["runs"], config.k
     assert [(r["n"], r["seed"]) for r in rows] == [(n, s) for n in config.n_values for s in range(config.n_seeds)]

@@ -11,12 +11,14 @@ from toyscope import tasks
 from toyscope.cli._app import app
 from toyscope.runs import RunFolderError, execute
 from toyscope.studies import ConfigError, get_study
+from _self_describing import assert_self_describing
 
 
 def test_smoke_routing_run_writes_summary_and_figures(tmp_path):
     study = get_study("neural-race")
     config = study.config_class.resolve({"preset": "smoke"})
     folder = execute(study, config, out=tmp_path / "run")
+    assert list(assert_self_describing(folder)) == ["random"]
     summary = json.loads((folder / "summary.json").read_text())
     for key in ("theory_max_rel_gap", "hidden_to_input_sv_ratio", "sqrt_M", "trained_route_error",
                 "untrained_route_error", "cross_domain_same_item_similarity", "reduction_off_diagonal"):

@@ -15,6 +15,7 @@ import pytest
 from toyscope import load_run
 from toyscope.runs import execute
 from toyscope.studies import ConfigError, get_study
+from _self_describing import assert_self_describing
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -51,6 +52,7 @@ def test_smoke_run_numbers_match_a_numpy_recomputation_from_the_saved_tensors(tm
     study = get_study("update-attribution")
     config = study.config_class.resolve({"preset": "smoke"})
     folder = execute(study, config, out=tmp_path / "run")
+    assert sorted(assert_self_describing(folder, not_networks=("tally",))) == ["forks", "phase1"]
     summary = json.loads((folder / "summary.json").read_text())
     has_train = (mnist_data / "mnist" / "train-images-idx3-ubyte.gz").is_file()
     expected_split, images = ("train", "train-images-idx3-ubyte.gz") if has_train else \

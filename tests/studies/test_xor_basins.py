@@ -15,6 +15,7 @@ import pytest
 from toyscope import load_run, tasks
 from toyscope.runs import execute
 from toyscope.studies import ConfigError, get_study
+from _self_describing import assert_self_describing
 
 REQUIRED = ["n_networks", "accuracy_fractions", "kmeans_ari", "signature_counts", "gate_composition_consistent_fraction",
             "minimal_subnetwork_fraction", "split_computation_count", "splice_blocks_still_xor",
@@ -26,6 +27,12 @@ def smoke_run(tmp_path_factory):
     study = get_study("xor-basins")
     config = study.config_class.resolve({"preset": "smoke"})
     return execute(study, config, out=tmp_path_factory.mktemp("xor") / "run")
+
+
+def test_smoke_params_are_self_describing(smoke_run):
+    networks = assert_self_describing(smoke_run)
+    assert sorted(networks) == ["final", "init", "large", "splice"]
+    assert networks["final"].activations == ("sigmoid", "linear")  # logits: the loss is BCE with logits
 
 
 def test_smoke_run_writes_a_complete_folder(smoke_run):

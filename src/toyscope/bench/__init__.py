@@ -24,6 +24,8 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                         "steps/s and seeds/s"),
     "copy-average": ("toyscope.bench._copy_average", "bench_copy_average",
                      "erf teacher-student k=100, n=46: seconds to max-abs gradient 1e-10 (flow / Newton / eigen split)"),
+    "torch-round-trip": ("toyscope.bench._torch_round_trip", "bench_torch_round_trip",
+                         "1,000 PyTorch 2-3-1 sigmoid nets -> toyscope -> PyTorch (modules and stacked state): s"),
 }
 
 

@@ -100,16 +100,36 @@ def read_config(path: Path) -> tuple[str, dict[str, Any]]:
     return document["study"], document["config"]
 
 
-def write_params(path: Path, params: dict[str, np.ndarray], docs: dict[str, str]) -> None:
-    """``params.safetensors`` with each tensor's documentation in the header metadata
-    (key ``doc.<name>``); readable with ``safetensors.numpy.load_file`` and by PyTorch."""
+def write_params(path: Path, params: dict[str, np.ndarray], docs: dict[str, str],
+                 networks: dict[str, Any] | None = None) -> None:
+    """``params.safetensors``, self-describing: the header metadata holds each network's spec
+    (``toyscope.networks``, :func:`toyscope.nets.header_metadata`) and every tensor's doc
+    (``doc.<name>``; network tensors without one get a generated doc with their axes). Readable with
+    ``safetensors.numpy.load_file``, by PyTorch, and network by network with
+    :func:`toyscope.nets.load` (``prefix=``).
+
+    Args:
+        path: the file.
+        params: tensor name -> array.
+        docs: tensor name -> what it is, with its axes (every tensor outside ``networks`` needs one).
+        networks: prefix -> spec or :class:`toyscope.nets.StoredNetwork`, the networks among ``params``.
+
+    Raises:
+        ValueError: a network whose tensors do not fit its spec, a tensor without a doc, a doc
+            for a tensor that is not there (one line naming it); nothing is written.
+    """
     from safetensors.numpy import save
+
+    from .. import nets
 
     tensors = {name: np.ascontiguousarray(np.asarray(array)) for name, array in params.items()}
     for name, array in tensors.items():
         if array.dtype == np.bool_:
             tensors[name] = array.astype(np.uint8)
-    metadata = {f"doc.{name}": str(doc) for name, doc in docs.items()}
+    try:
+        metadata = nets.header_metadata(tensors, networks, docs)
+    except ValueError as err:
+        raise ValueError(f"{path.name}: {err}") from None
     atomic_write_bytes(path, save(tensors, metadata=metadata or None))
 
 

@@ -354,7 +354,7 @@ def _write_result(folder: Path, study: Study, config: StudyConfig, result: Study
         "sections": sections,
         "deviations": [dataclasses.asdict(d) for d in result.deviations],
     })
-    write_params(folder / "params.safetensors", result.params, result.param_docs)
+    write_params(folder / "params.safetensors", result.params, result.param_docs, result.networks)
     write_metrics(folder / "metrics.csv", result.metrics)
     write_json(folder / "summary.json", result.summary)
     segments = close_segment(folder) or [{"start": started, "end": time.time(), "host": platform.node()}]

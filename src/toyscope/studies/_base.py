@@ -167,7 +167,11 @@ class StudyResult:
 
     Attributes:
         summary: JSON-serialisable headline numbers (``summary.json``).
-        params: tensor name -> array (``params.safetensors``); ``param_docs`` documents each.
+        params: tensor name -> array (``params.safetensors``); ``param_docs`` documents each
+            (what it is and its axes; tensors of ``networks`` get a generated doc when they lack one).
+        networks: prefix -> network spec or ``toyscope.nets.StoredNetwork``: the networks among
+            ``params`` (tensors ``<prefix>.<tensor name>``, prefix ``""`` for none), whose specs
+            the file's header carries (``toyscope.nets.load(path, prefix=...)`` reads them back).
         metrics: column name -> 1-D array, equal lengths (``metrics.csv``).
         sections: the report body, in order.
         deviations: the closing table (what differs from the paper, and why).
@@ -179,6 +183,7 @@ class StudyResult:
     metrics: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
     sections: list[Section] = dataclasses.field(default_factory=list)
     deviations: list[Deviation] = dataclasses.field(default_factory=list)
+    networks: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 class RunContext(Protocol):

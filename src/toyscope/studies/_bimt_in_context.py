@@ -178,12 +178,15 @@ def run_in_context(config, settings, method: bimt.BimtMethod, ctx) -> StudyResul
     for path_leaf, value in jax.tree_util.tree_leaves_with_path(result.params):
         name = ".".join(str(getattr(k, "key", getattr(k, "idx", k))) for k in path_leaf)
         params_out[name] = np.asarray(value)
-        docs[name] = "[E, ...] tiny transformer parameter (y = x @ W + b), neurons in final slot order"
+        docs[name] = (f"tiny transformer {name} (y = x @ W + b), neurons in final slot order; axes (member, "
+                      + ("d_in, d_out)" if name.endswith("weight") else "d_out)" if name.endswith("bias") else "slot)"))
     metric_cols = {"step": result.steps, "train_loss_mean": result.loss.mean(axis=1),
                    "test_loss_mean": result.metrics["test_loss"].mean(axis=1),
                    "test_loss_all_positions_mean": result.metrics["test_loss_all_positions"].mean(axis=1)}
+    names = {key: None if data.get(key) is None else tuple(map(str, data[key])) for key in ("input_names", "output_names")}
     return StudyResult(summary=summary, params=params_out, param_docs=docs, metrics=metric_cols, sections=sections,
-                       deviations=in_context_deviations(config, settings))
+                       deviations=in_context_deviations(config, settings),
+                       networks={"": nets.StoredNetwork(spec, inputs=names["input_names"], outputs=names["output_names"])})
 
 
 def in_context_deviations(config, settings) -> list[Deviation]:

@@ -401,7 +401,8 @@ def run(config: BimtConfig, ctx) -> StudyResult:
     for i, layer in enumerate(result.params["layers"]):
         for name, value in layer.items():
             params_out[f"layer{i}.{name}"] = np.asarray(value)
-            docs[f"layer{i}.{name}"] = f"[E, ...] MLP layer {i} {name}, neurons in final slot order"
+            axes = "member, d_in, d_out" if name == "weight" else "member, d_out"
+            docs[f"layer{i}.{name}"] = f"MLP layer {i} {name}, neurons in final slot order; axes ({axes})"
     for name in ("embedding", "input_order", "output_order"):
         if name in result.params:
             params_out[name] = np.asarray(result.params[name])
@@ -412,7 +413,14 @@ def run(config: BimtConfig, ctx) -> StudyResult:
     if classification:
         metric_cols["test_accuracy_mean"] = result.metrics["test_accuracy"].mean(axis=1)
     return StudyResult(summary=summary, params=params_out, param_docs={k: v for k, v in docs.items() if k in params_out},
-                       metrics=metric_cols, sections=sections, deviations=_deviations(config, settings))
+                       metrics=metric_cols, sections=sections, deviations=_deviations(config, settings),
+                       networks={"": _stored(spec, data)})
+
+
+def _stored(spec, data) -> nets.StoredNetwork:
+    """The trained network as ``params.safetensors`` declares it, with the task's input and output names."""
+    names = {key: None if data.get(key) is None else tuple(map(str, data[key])) for key in ("input_names", "output_names")}
+    return nets.StoredNetwork(spec, inputs=names["input_names"], outputs=names["output_names"])
 
 
 def _task_label(config: BimtConfig, data: dict, setup: TaskSetup) -> str:

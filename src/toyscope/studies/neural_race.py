@@ -210,8 +210,9 @@ _COMMON_DEVIATIONS = [
 ]
 
 
-def _result(summary, sections, deviations, *, params=None, docs=None, metrics=None) -> StudyResult:
-    return StudyResult(summary, params or {}, docs or {}, metrics or {}, sections, deviations + _COMMON_DEVIATIONS)
+def _result(summary, sections, deviations, *, params=None, docs=None, metrics=None, networks=None) -> StudyResult:
+    return StudyResult(summary, params or {}, docs or {}, metrics or {}, sections, deviations + _COMMON_DEVIATIONS,
+                       networks or {})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -332,10 +333,10 @@ def _run_routing(config: NeuralRaceConfig, ctx) -> StudyResult:
     metrics = {"t": times, "loss_theory": theory_loss, "loss_decoupled": run_dec.loss[:, 0],
                "loss_random_mean": run_rand.loss.mean(1)}
     params = {f"random.{name}": np.asarray(v) for name, v in final.items()}
-    docs = {f"random.{name}": "(E, d_s, d_t) final weights of the random-init reps, row layout h_t = h_s @ W"
+    docs = {f"random.{name}": "final weights of the random-init reps, row layout h_t = h_s @ W; axes (member, d_s, d_t)"
             for name in final}
     return _result(summary, [Section("Routing task (Fig. 4)", text, figures, [table])], deviations,
-                   params=params, docs=docs, metrics=metrics)
+                   params=params, docs=docs, metrics=metrics, networks={"random": spec})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -412,9 +413,10 @@ def _run_xor(config: NeuralRaceConfig, ctx) -> StudyResult:
                             "with +-1 inputs a ReLU unit along x_p is active on example p alone: four cell types")]
     metrics = {"t": times, "loss_theory": theory_loss, "loss_relu_mean": relu_mean, "loss_gdln_mean": gdln_mean}
     params = {"relu.layer0.weight": final_w, "relu.layer1.weight": np.asarray(relu_run.params[1]["weight"])}
-    docs = {"relu.layer0.weight": "(E, 2, N_h) final ReLU input weights", "relu.layer1.weight": "(E, N_h, 1)"}
+    docs = {"relu.layer0.weight": "final ReLU input weights; axes (member, d_in=2, N_h)",
+            "relu.layer1.weight": "final ReLU output weights; axes (member, N_h, d_out=1)"}
     return _result(summary, [Section("XOR (Fig. 3)", text, [figure])], deviations, params=params, docs=docs,
-                   metrics=metrics)
+                   metrics=metrics, networks={"relu": relu})
 
 
 # ----------------------------------------------------------------------------------------------

@@ -202,12 +202,13 @@ def run(config: UpdateAttributionConfig, ctx) -> StudyResult:
         _fork_length_section(summary),
         _phase1_section({act: np.asarray(runs[act].phase1.loss).mean(axis=1) for act in activations}),
     ]
-    params, docs = _params(main, activation=config.activation)
+    params, docs, networks = _params(main, activation=config.activation)
     metrics = {"step": np.arange(split.phase1.size)}
     for act in activations:
         metrics[f"phase1_loss_{act}"] = np.asarray(runs[act].phase1.loss).mean(axis=1)
     return StudyResult(summary=summary, params=params, param_docs=docs, metrics=metrics, sections=sections,
-                       deviations=_deviations(summary, recipe, dataset, fork_examples=config.fork_examples))
+                       deviations=_deviations(summary, recipe, dataset, fork_examples=config.fork_examples),
+                       networks=networks)
 
 
 def _run_activation(ctx, act: str, recipe: _Recipe, data: dict, split: tasks.GroupForks, tally_from: int, *,
@@ -277,18 +278,23 @@ def _activation_summary(run: _ActivationRun, n_held_out: int) -> dict:
             "excluded_biases": _stat(run.members, "bias", "n_excluded")}
 
 
-def _params(main: _ActivationRun, *, activation: str) -> tuple[dict, dict]:
-    """The main activation's phase-1 nets, tallies and fork finals, with their docs."""
+def _params(main: _ActivationRun, *, activation: str) -> tuple[dict, dict, dict]:
+    """The main activation's phase-1 nets, tallies and fork finals: tensors, docs (with axes) and
+    the networks among them (``phase1``: the ensemble; ``forks``: one ensemble per fork)."""
     params, docs = {}, {}
+    forks = "fork [A1 vs B, A2 vs B, A vs B1, A vs B2]"
     for l, layer in enumerate(main.phase1.params):
         for kind, value in layer.items():
+            axes = "d_in, d_out" if kind == "weight" else "d_out"
             params[f"phase1.layer{l}.{kind}"] = np.asarray(value)
-            docs[f"phase1.layer{l}.{kind}"] = f"phase-1 net ({activation}), (E seeds, ...)"
+            docs[f"phase1.layer{l}.{kind}"] = f"phase-1 net ({activation}) layer{l}.{kind}; axes (member, {axes})"
             params[f"tally.layer{l}.{kind}"] = np.asarray(main.phase1.aux[l][kind])
-            docs[f"tally.layer{l}.{kind}"] = "sum of |update| per group (E, 2 = [A, B], ...)"
+            docs[f"tally.layer{l}.{kind}"] = (f"sum over phase-1 steps of |update| of layer{l}.{kind} per class group; "
+                                              f"axes (member, group [A, B], {axes})")
             params[f"forks.layer{l}.{kind}"] = np.asarray(main.forks.params[l][kind])
-            docs[f"forks.layer{l}.{kind}"] = "fork finals (4 = [A1 vs B, A2 vs B, A vs B1, A vs B2], E, ...)"
-    return params, docs
+            docs[f"forks.layer{l}.{kind}"] = f"fork finals layer{l}.{kind}; axes ({forks}, member, {axes})"
+    networks = {"phase1": main.spec, "forks": nets.StoredNetwork(main.spec, axes=("fork", "member"))}
+    return params, docs, networks
 
 
 _fmt = analysis.format_interval_summary

@@ -271,6 +271,16 @@ class Ensemble(NamedTuple):
         return self.result.params
 
 
+def _input_names(n_inputs: int) -> tuple[str, ...]:
+    """The stored networks' input names: ``x1 .. xn``."""
+    return tuple(f"x{i + 1}" for i in range(n_inputs))
+
+
+def _output_names(n_inputs: int) -> tuple[str, ...]:
+    """The stored networks' output name: ``xor`` for the paper's two inputs, ``y`` for a table of n."""
+    return ("xor",) if n_inputs == 2 else ("y",)
+
+
 def _select(params, index):
     """The members ``index`` of an ensemble (or one member for an int index)."""
     return [{k: np.asarray(v)[index] for k, v in layer.items()} for layer in params]
@@ -367,7 +377,8 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
     report.summary["stage_seconds"] = clock.seconds
     report.summary["wall_seconds_study"] = round(time.perf_counter() - clock.started, 2)
     return StudyResult(summary=report.summary, params=report.tensors, param_docs=report.docs, metrics=report.metrics,
-                       sections=report.sections, deviations=deviations(config, report.summary))
+                       sections=report.sections, deviations=deviations(config, report.summary),
+                       networks=report.networks)
 
 
 class Findings(NamedTuple):
@@ -379,6 +390,7 @@ class Findings(NamedTuple):
     tensors: dict = {}
     docs: dict = {}
     metrics: dict = {}
+    networks: dict = {}  # prefix -> spec / nets.StoredNetwork of the networks among ``tensors``
 
 
 class _Report:
@@ -386,7 +398,7 @@ class _Report:
 
     def __init__(self, summary: dict):
         self.summary, self.sections = summary, []
-        self.tensors, self.docs, self.metrics = {}, {}, {}
+        self.tensors, self.docs, self.metrics, self.networks = {}, {}, {}, {}
         self.diverged: dict[str, object] = {}  # ensemble -> members left out as diverged
 
     def add(self, *args):
@@ -400,6 +412,7 @@ class _Report:
         self.tensors.update(findings.tensors)
         self.docs.update(findings.docs)
         self.metrics.update(findings.metrics)
+        self.networks.update(findings.networks)
         return args[0] if len(args) > 1 else None
 
 
@@ -476,7 +489,8 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
     }
     metrics = {"step": result.steps, **{f"median_loss_{name}": t.median_curve for name, t in trends.items()}}
     tensors = {**_tensors(spec, main.final, "final"), **_tensors(spec, init_params, "init")}
-    return main, Findings(section, numbers, tensors, docs, metrics)
+    xor_net = nets.StoredNetwork(spec, inputs=_input_names(n_inputs), outputs=_output_names(n_inputs))
+    return main, Findings(section, numbers, tensors, docs, metrics, {"final": xor_net, "init": xor_net})
 
 
 # --------------------------------------------------------------------------------------------
@@ -880,7 +894,9 @@ def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, 
                              [[k, p.count, format_fraction(p.count, p.total)] for k, p in fractions.items()]),
                        Table("minimal_circuits", ["among nets at 100% accuracy", "fraction [95% CI]"], rows)])
     docs = {"large.layer0.weight": f"(E_large, {n_inputs}, {width}) width-{width} nets after training"}
-    return Findings(section, numbers, _tensors(spec_large, final, "large"), docs)
+    return Findings(section, numbers, _tensors(spec_large, final, "large"), docs,
+                    networks={"large": nets.StoredNetwork(spec_large, inputs=_input_names(n_inputs),
+                                                          outputs=_output_names(n_inputs))})
 
 
 # --------------------------------------------------------------------------------------------
@@ -963,7 +979,7 @@ def splice_xor_nets(main: Ensemble, pairs, recipe: Recipe, ctx, *, n_inputs: int
                       [Table("splice_blocks", ["block", "inputs (1-based)", "relative drift", "still XOR"], block_rows),
                        Table("covariance", ["when", f"singular values > {threshold}", "block score",
                                             "no-structure baseline", "singular values"], cov_rows)])
-    return Findings(section, numbers, _tensors(big_spec, after, "splice"))
+    return Findings(section, numbers, _tensors(big_spec, after, "splice"), networks={"splice": big_spec})
 
 
 # --------------------------------------------------------------------------------------------
