@@ -23,6 +23,10 @@ list of experiments, one function each, in this order:
     activation covariance of the spliced net (paper: 5 large singular values of 9; figure
     ``splice_covariance``).
 
+Any Boolean truth table: ``--set targets=<2**n bits>`` (e.g. ``00010111``, majority of three) or
+``--set data=F.npz`` (binary ``x``, 0/1 ``y``) runs the same experiments on n-input nets (n <= 8);
+the decision boundaries (drawn on the unit square) and the two-input XOR splice need n = 2.
+
 Everything here composes library functions: ``nets`` (init, surgery), ``tasks`` (Boolean
 tasks), ``train`` (``train``, which picks the tiny-ensemble fast path), ``analysis`` (training outcomes, gates,
 ablation, alignment, landscape, basins, embedding, trajectories, splicing, covariance,
