@@ -84,13 +84,15 @@ def test_minimal_circuits_are_invariant_to_permuting_hidden_units():
 
 def test_bad_input_gives_one_line_value_error():
     spec, params = _ensemble()
-    deep, deep_params = _ensemble(n=2, widths=[2, 3, 3, 1])
+    flat, flat_params = _ensemble(n=2, widths=[2, 1])
+    wide, wide_params = _ensemble(n=2, widths=[2, 7, 6, 1])
     cases = [
         (lambda: analysis.minimal_circuits(spec, params, X, target_units=0), "target_units must be in 1..3"),
         (lambda: analysis.minimal_circuits(spec, params, X, target_units=4), "target_units must be in 1..3"),
         (lambda: analysis.minimal_circuits(spec, params, X + 0.5), "binary inputs"),
-        (lambda: analysis.minimal_circuits(deep, deep_params, X), "one hidden layer"),
-        (lambda: analysis.masked_predictions(deep, deep_params, X, analysis.unit_masks(3)), "one hidden layer"),
+        (lambda: analysis.minimal_circuits(flat, flat_params, X), "at least one hidden layer"),
+        (lambda: analysis.minimal_circuits(wide, wide_params, X), "at most 12 hidden units in all, the model has 13"),
+        (lambda: analysis.masked_predictions(spec, params, X, analysis.unit_masks(2)), "masks must be"),
     ]
     for call, match in cases:
         with pytest.raises(ValueError, match=match) as info:
@@ -162,3 +164,57 @@ def test_minimal_circuit_counts_equal_a_loop_over_networks():
     assert counts.mean_removable == pytest.approx(sum(removable) / len(removable))
     assert removable[:2] == [1, 0]
     assert analysis.count_minimal_circuits(result, np.zeros(6, bool)).mean_removable is None
+
+
+def _numpy_logits(layers, x):
+    """A plain numpy forward pass of ONE sigmoid net (no compilation)."""
+    h = np.asarray(x, np.float64)
+    for index, layer in enumerate(layers):
+        z = h @ np.asarray(layer["weight"], np.float64) + np.asarray(layer["bias"], np.float64)
+        h = z if index == len(layers) - 1 else 1 / (1 + np.exp(-z))
+    return h
+
+
+def _without(layers, gone):
+    """ONE net's layers with the hidden units ``gone[l]`` of each hidden layer l deleted."""
+    out = [dict(layer) for layer in layers]
+    for layer, units in enumerate(gone):
+        keep = [u for u in range(out[layer]["weight"].shape[1]) if u not in units]
+        out[layer] = {"weight": out[layer]["weight"][:, keep], "bias": out[layer]["bias"][keep]}
+        out[layer + 1] = {"weight": out[layer + 1]["weight"][keep], "bias": out[layer + 1]["bias"]}
+    return out
+
+
+def _subsets(n):
+    return list(itertools.chain.from_iterable(itertools.combinations(range(n), r) for r in range(n)))
+
+
+def test_deep_masked_predictions_equal_removing_units_layer_by_layer():
+    spec, params = _ensemble(n=4, widths=[3, 3, 2, 1], seed=5)
+    x = tasks.binary_inputs(3)
+    masks = analysis.unit_masks(5, layer_widths=[3, 2])
+    assert len(masks) == 7 * 3  # a non-empty subset of each layer
+    fast = analysis.masked_predictions(spec, params, x, masks)
+    for e in range(4):
+        member = [{k: v[e] for k, v in layer.items()} for layer in params]
+        for m, mask in enumerate(masks):
+            gone = [[u for u in range(3) if not mask[u]], [u for u in range(2) if not mask[3 + u]]]
+            np.testing.assert_array_equal(fast[e, m], _numpy_logits(_without(member, gone), x) > 0)
+
+
+def test_deep_minimal_circuits_against_brute_force_and_merge():
+    spec, params = _ensemble(n=8, widths=[2, 3, 2, 1], seed=2)
+    result = analysis.minimal_circuits(spec, params, X, target_units=3)
+    for e in range(8):
+        member = [{k: v[e] for k, v in layer.items()} for layer in params]
+        full = _numpy_logits(member, X) > 0
+        smallest = min(5 - len(g0) - len(g1) for g0 in _subsets(3) for g1 in _subsets(2)
+                       if ((_numpy_logits(_without(member, [g0, g1]), X) > 0) == full).all())
+        assert result.smallest_kept[e] == smallest
+        assert result.has_minimal_subnetwork[e] == (smallest <= 3)
+    # a copy of a unit of the second hidden layer (each with half the outgoing weight) is found and merged
+    twin = [{k: np.array(v[:1]) for k, v in layer.items()} for layer in params]
+    twin[1]["weight"][0, :, 1] = twin[1]["weight"][0, :, 0]
+    twin[1]["bias"][0, 1] = twin[1]["bias"][0, 0]
+    twin[2]["weight"][0, :, 0] = twin[2]["weight"][0, 0, 0] / 2
+    assert analysis.minimal_circuits(spec, twin, X, target_units=2).duplicate_pairs[0] >= 1

@@ -81,3 +81,19 @@ def test_spliced_blocks_compute_their_own_functions_and_extract_back():
     assert np.abs(np.asarray(noisy[0]["weight"])[~mask[0]["weight"]]).max() > 0
     with pytest.raises(ValueError, match="distinct indices"):
         nets.splice_blocks(spec, blocks, [[0, 1], [1, 2], [3, 4]], 4)
+
+
+def test_a_layered_network_with_swapped_slots_folds_into_the_same_mlp():
+    spec = nets.layered_network([3, 4, 2], "tanh")
+    params = nets.init(spec, key=jax.random.key(0), n_networks=2)
+    params["input_order"] = np.array([[2, 0, 1], [1, 2, 0]], np.float32)
+    params["output_order"] = np.array([[1, 0], [0, 1]], np.float32)
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
+    mlp_spec, mlp_params = nets.layered_as_mlp(spec, params)
+    assert mlp_spec == spec.mlp
+    np.testing.assert_allclose(nets.apply(mlp_spec, mlp_params, x), nets.apply(spec, params, x), atol=1e-6)
+    # by hand for member 0: slot s reads feature order[s], so feature f's row is the slot holding it
+    w0 = np.asarray(params["layers"][0]["weight"][0])
+    np.testing.assert_allclose(np.asarray(mlp_params[0]["weight"][0])[[2, 0, 1]], w0)
+    with pytest.raises(ValueError, match="token network"):
+        nets.layered_as_mlp(nets.layered_network([2, 3, 4], n_tokens=2, vocab_size=5), None)

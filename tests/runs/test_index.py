@@ -5,7 +5,6 @@ filter hides the others, two selected runs are compared side by side; sweep page
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import os
 import shutil
 import threading

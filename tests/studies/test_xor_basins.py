@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from toyscope import load_run
+from toyscope import load_run, tasks
 from toyscope.runs import execute
 from toyscope.studies import ConfigError, get_study
 from _self_describing import assert_self_describing
@@ -179,6 +179,8 @@ def test_minimal_circuits_match_a_plain_loop_over_unit_subsets(smoke_run):
 @pytest.mark.parametrize("values,message", [
     ({"width": 0}, "width"),
     ({"targets": "01a0"}, "targets"),
+    ({"targets": "011010"}, "targets must be 2\\*\\*n characters of 0/1, n = 1..8"),
+    ({"targets": "0111", "data": "t.npz"}, "give targets or data, not both"),
     ({"splice_pairs": [[1, 2], [4, 5]]}, "splice_pairs"),
     ({"init_scheme": "xavier"}, "init"),
 ])
@@ -228,3 +230,17 @@ def test_the_rule_fires_at_1e30_and_leaves_out_only_the_members_that_diverge():
     kept, init, n_diverged = xor_basins.without_diverged(result, params)
     assert n_diverged == 2 and kept.loss.shape[1] == 62 and init[0]["weight"].shape == (62, 2, 2)
     assert np.abs(kept.params[0]["weight"]).max() < rule.max_abs_weight
+
+
+def test_n_input_truth_tables_from_targets_or_an_npz(tmp_path):
+    config = get_study("xor-basins").config_class.resolve({"targets": "00010111", "preset": "smoke"})
+    assert config.n_inputs == 3
+    from toyscope.studies.xor_basins import truth_table_data
+
+    x = tasks.binary_inputs(3)
+    np.savez(tmp_path / "maj.npz", x=x, y=(x.sum(1) >= 2).astype(np.int64))
+    data = truth_table_data(str(tmp_path / "maj.npz"))
+    assert data["y"][:, 0].tolist() == [0, 0, 0, 1, 0, 1, 1, 1] and data["x"].shape == (8, 3)
+    np.savez(tmp_path / "half.npz", x=x + 0.5, y=np.zeros(8))
+    with pytest.raises(ValueError, match="x must be 0/1 inputs"):
+        truth_table_data(str(tmp_path / "half.npz"))

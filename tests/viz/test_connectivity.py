@@ -37,3 +37,16 @@ def test_pruning_frontier_figure_draws_each_seed_as_given():
     np.testing.assert_array_equal(ax.lines[6].get_ydata(), frontiers[6][1])
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"seed {s}" for s in range(5)]
     assert ax.get_ylabel() == "test loss (last token)"
+
+
+def test_a_layered_networks_slots_are_labelled_by_the_variables_they_hold():
+    from toyscope import nets
+
+    spec = nets.layered_network([3, 2, 2])
+    params = {"layers": [{"weight": np.ones((3, 2), np.float32), "bias": np.zeros(2, np.float32)},
+                         {"weight": np.ones((2, 2), np.float32), "bias": np.zeros(2, np.float32)}],
+              "input_order": np.array([2, 0, 1], np.float32), "output_order": np.array([1, 0], np.float32)}
+    fig = viz.network_connectivity_figure(spec, params, input_names=["a", "b", "c"], output_names=["u", "v"])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.index("c") < texts.index("a") < texts.index("b")  # slot 0 holds c, slot 1 a, slot 2 b
+    assert texts.index("v") < texts.index("u")

@@ -11,6 +11,7 @@ from ._ablation import (
 )
 from ._alignment import (
     align_hidden_units,
+    align_networks,
     alignment_permutation,
     canonical_permutation,
     canonicalize_hidden_units,
@@ -25,6 +26,8 @@ from ._basins import (
     sample_pairs,
     twin_cluster_split,
 )
+from ._circuits import gate_labels, GateLabels, MAX_BELOW_WIDTH
+from ._connect import mode_connection, ModeConnection
 from ._covariance import (
     activation_covariance,
     block_structure_baseline,
@@ -50,6 +53,7 @@ from ._ensemble_summaries import (
     mean_ci95_summary,
     select_members,
 )
+from ._gate_names import boolean_function_name, input_names, MAX_GATE_INPUTS
 from ._gates import (
     circuit_labels,
     CircuitLabels,
@@ -60,9 +64,26 @@ from ._gates import (
     layer_truth_tables,
     unit_truth_tables,
 )
+from ._hessian import (
+    DENSE_HESSIAN_LIMIT,
+    hessian_spectrum,
+    hessian_vector_product,
+    HessianSpectrum,
+    LANCZOS_EIGENVALUES,
+)
 from ._landscape import flat_mlp_loss, gradient_norms, hessian_eigenvalues, loss_barriers, path_losses
 from ._learning_curves import curve_gap, first_time_above, first_time_below, loss_fraction
 from ._modularity import graph_modularity, modularity, neuron_graph
+from ._modules import (
+    input_sensitivity,
+    Leak,
+    Module,
+    module_report,
+    MODULE_THRESHOLD,
+    ModuleReport,
+    network_modules,
+    path_strength,
+)
 from ._phase_diagram import classes_by_width, phase_diagram_gammas, PhaseDiagramGammas, WidthClasses
 from ._probe import linear_probe
 from ._pruning import count_active, knock_out_neurons, prune_below, pruning_frontier
@@ -143,29 +164,32 @@ def __getattr__(name: str):
 
 __all__ = [
     "ACCURACY_CLASSES", "accuracy_classes", "accuracy_summary", "activation_covariance", "adjusted_rand",
-    "align_hidden_units", "aligned_pair_barriers", "alignment_permutation", "barrier_statistics",
-    "BarrierStatistics", "binary_cross_entropy", "BudgetOutcome", "block_drifts", "block_permutation_test", "block_structure_baseline",
-    "block_structure_score", "blocks_still_solve", "bootstrap_interval", "canonical_permutation",
-    "canonicalize_hidden_units", "circuit_labels", "CircuitLabels", "class_fractions", "classes_by_width",
-    "classification_accuracy", "cluster_representatives", "consistent_gates", "correlation_interval",
-    "correlation_map_summary", "cosine_similarity", "count_active", "count_minimal_circuits", "covariance_spectrum",
-    "cross_domain_similarity", "curve_gap", "distance_rank_correlation", "domain_codes", "effective_rank",
-    "ensemble_accuracy", "first_time_above", "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss",
-    "flat_snapshots", "format_accuracy_summary", "format_fraction", "format_interval", "format_interval_summary",
-    "format_mean_interval", "format_number", "fraction_interval", "fraction_true", "gate_name", "GATE_NAMES", "GATE_TABLES", "geometric_mean",
-    "gradient_norms", "graph_modularity", "group_medians", "hessian_eigenvalues", "hidden_unit_blocks",
-    "Interval", "interval_summary", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "linear_probe",
-    "LinearFit", "loss_barriers", "loss_fraction", "loss_trends", "LossTrend", "masked_predictions",
-    "max_off_block_weight", "outcomes_at_steps",
-    "mean_ci95_summary", "mean_correlation_map", "mean_interval", "member_attribution", "MemberAttribution",
-    "MIN_VALUES_FOR_SPREAD", "minimal_circuits", "MinimalCircuitCounts", "MinimalCircuits", "modularity", "neuron_graph", "path_losses",
-    "pca_embedding", "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion",
-    "proportion_difference_interval", "proportion_interval", "prune_below", "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots",
-    "relative_difference", "relative_share", "relative_updating", "route_classification_errors",
-    "route_error_means", "route_errors", "route_output_grid", "routing_spectra", "RoutingSpectra",
-    "row_correlations", "sample_pairs", "seed_interval", "select_members", "spliced_block_units", "success_auc",
-    "SUPPORTS", "top_singular_value_metric", "top_singular_values", "trajectory_plane", "trajectory_tsne",
-    "tsne_embedding", "twin_cluster_split",
-    "unit_activations", "unit_features", "unit_masks", "unit_truth_tables", "value_counts", "WidthClasses",
-    "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
+    "align_hidden_units", "align_networks", "aligned_pair_barriers", "alignment_permutation", "barrier_statistics",
+    "BarrierStatistics", "binary_cross_entropy", "block_drifts", "block_permutation_test",
+    "block_structure_baseline", "block_structure_score", "blocks_still_solve", "boolean_function_name",
+    "bootstrap_interval", "BudgetOutcome", "canonical_permutation", "canonicalize_hidden_units", "circuit_labels",
+    "CircuitLabels", "class_fractions", "classes_by_width", "classification_accuracy", "cluster_representatives",
+    "consistent_gates", "correlation_interval", "correlation_map_summary", "cosine_similarity", "count_active",
+    "count_minimal_circuits", "covariance_spectrum", "cross_domain_similarity", "curve_gap", "DENSE_HESSIAN_LIMIT",
+    "distance_rank_correlation", "domain_codes", "effective_rank", "ensemble_accuracy", "first_time_above",
+    "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss", "flat_snapshots",
+    "format_accuracy_summary", "format_fraction", "format_interval", "format_interval_summary",
+    "format_mean_interval", "format_number", "fraction_interval", "fraction_true", "gate_labels", "gate_name",
+    "GATE_NAMES", "GATE_TABLES", "GateLabels", "geometric_mean", "gradient_norms", "graph_modularity",
+    "group_medians", "hessian_eigenvalues", "hessian_spectrum", "hessian_vector_product", "HessianSpectrum",
+    "hidden_unit_blocks", "input_names", "input_sensitivity", "Interval", "interval_summary", "kmeans_clusters",
+    "knock_out_neurons", "LANCZOS_EIGENVALUES", "layer_truth_tables", "Leak", "linear_probe", "LinearFit",
+    "loss_barriers", "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "MAX_BELOW_WIDTH",
+    "MAX_GATE_INPUTS", "max_off_block_weight", "mean_ci95_summary", "mean_correlation_map", "mean_interval",
+    "member_attribution", "MemberAttribution", "MIN_VALUES_FOR_SPREAD", "minimal_circuits", "MinimalCircuitCounts",
+    "MinimalCircuits", "mode_connection", "ModeConnection", "modularity", "Module", "module_report",
+    "MODULE_THRESHOLD", "ModuleReport", "network_modules", "neuron_graph", "outcomes_at_steps", "path_losses",
+    "path_strength", "pca_embedding", "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion",
+    "proportion_difference_interval", "proportion_interval", "prune_below", "pruning_frontier", "Quantiles",
+    "quantiles", "r2_against_snapshots", "relative_difference", "relative_share", "relative_updating",
+    "route_classification_errors", "route_error_means", "route_errors", "route_output_grid", "routing_spectra",
+    "RoutingSpectra", "row_correlations", "sample_pairs", "seed_interval", "select_members", "spliced_block_units",
+    "success_auc", "SUPPORTS", "top_singular_value_metric", "top_singular_values", "trajectory_plane",
+    "trajectory_tsne", "tsne_embedding", "twin_cluster_split", "unit_activations", "unit_features", "unit_masks",
+    "unit_truth_tables", "value_counts", "WidthClasses", "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
 ]

@@ -91,3 +91,55 @@ def alignment_permutation(spec: nets.MLP, params, reference, *, layer: int = 0) 
 def align_hidden_units(spec: nets.MLP, params, reference, *, layer: int = 0):
     """Params with every network's hidden units permuted to match ``reference`` best."""
     return nets.permute_hidden_units(spec, params, alignment_permutation(spec, params, reference, layer=layer), layer)
+
+
+def align_networks(spec: nets.MLP, params, reference, *, max_sweeps: int = 20):
+    r"""Permute the units of EVERY hidden layer of each network to match ``reference`` (weight matching).
+
+    Coordinate descent over layers: each sweep solves, layer by layer from the input, the
+    assignment of :func:`alignment_permutation` (unit features :math:`[w_{in}, b, w_{out}]` with
+    the layers around already permuted), until a sweep changes nothing or ``max_sweeps`` sweeps
+    ran. Each step lowers :math:`\sum_l \|\theta_l - \theta^{ref}_l\|^2`-type feature distances of
+    one layer with the others fixed (Ainsworth et al. 2023, "Git Re-Basin", weight matching).
+    One hidden layer: exactly :func:`align_hidden_units` (one sweep).
+
+    Args:
+        spec: an MLP with at least one hidden layer.
+        params: ensemble params (E members); reference: one network, or E networks.
+        max_sweeps: the most sweeps over the layers.
+
+    Returns:
+        ``(aligned_params, permutations)``: the permuted ensemble (the same functions) and per
+        hidden layer the ``(E, k_l)`` permutation applied in total (new unit i = old unit ``perm[i]``).
+
+    Raises:
+        ValueError: no hidden layer, no ensemble axis, or a reference of another size.
+
+    >>> import jax
+    >>> from toyscope import nets
+    >>> spec = nets.mlp([2, 4, 3, 1], "tanh")
+    >>> a = nets.init(spec, key=jax.random.key(0), n_networks=1)
+    >>> b = nets.permute_hidden_units(spec, a, np.array([2, 0, 3, 1]), 0)
+    >>> aligned, perms = align_networks(spec, b, a)
+    >>> bool(np.allclose(aligned[0]["weight"], a[0]["weight"]))
+    True
+    """
+    if spec.n_layers < 2:
+        raise ValueError(f"alignment needs at least one hidden layer, got widths {spec.widths}")
+    if max_sweeps < 1:
+        raise ValueError(f"max_sweeps must be >= 1, got {max_sweeps}")
+    n_members = nets.ensemble_size(spec, params) if nets.is_ensemble(spec, params) else None
+    if n_members is None:
+        raise ValueError("align_networks needs ensemble params (leading axis E)")
+    total = [np.tile(np.arange(w), (n_members, 1)) for w in spec.widths[1:-1]]
+    for _ in range(max_sweeps):
+        changed = False
+        for layer in range(spec.n_layers - 1):
+            perm = alignment_permutation(spec, params, reference, layer=layer)
+            if (perm != np.arange(perm.shape[1])).any():
+                changed = True
+                params = nets.permute_hidden_units(spec, params, perm, layer)
+                total[layer] = np.take_along_axis(total[layer], perm, axis=1)
+        if not changed:
+            break
+    return params, total

@@ -22,19 +22,18 @@ import jax
 import numpy as np
 
 from .. import nets
-
-#: names of the 16 two-input Boolean functions, keyed by their truth table over (0,0),(0,1),(1,0),(1,1)
-GATE_NAMES: dict[str, str] = {
-    "0000": "FALSE", "0001": "AND", "0010": "A_NIMPLY_B", "0011": "A", "0100": "B_NIMPLY_A", "0101": "B",
-    "0110": "XOR", "0111": "OR", "1000": "NOR", "1001": "XNOR", "1010": "NOT_B", "1011": "B_IMPLIES_A",
-    "1100": "NOT_A", "1101": "A_IMPLIES_B", "1110": "NAND", "1111": "TRUE",
-}
-GATE_TABLES: dict[str, str] = {name: table for table, name in GATE_NAMES.items()}
-
+from ._gate_names import GATE_NAMES, GATE_TABLES, boolean_function_name
 
 def gate_name(table: str) -> str:
-    """Name of a truth table string (``"0110"`` -> ``"XOR"``); tables of other lengths are returned as is."""
-    return GATE_NAMES.get(table, table)
+    """Name of a truth table string (``"0110"`` -> ``"XOR"``); a table of 2**n rows of 0/1 for another
+    n by :func:`toyscope.analysis.boolean_function_name` (``"00010111"`` -> ``"MAJ"``); anything else
+    (e.g. a table with don't-cares) is returned as is."""
+    if table in GATE_NAMES:
+        return GATE_NAMES[table]
+    n = len(table).bit_length() - 1
+    if len(table) == 2**n and 1 <= n <= 16 and not set(table) - {"0", "1"}:
+        return boolean_function_name(table)
+    return table
 
 
 def consistent_gates(table: str) -> list[str]:

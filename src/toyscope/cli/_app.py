@@ -1,4 +1,4 @@
-"""The ``toyscope`` command line: list, config, run, show, report, sweep, bench (and ``--version``).
+"""The ``toyscope`` command line: list, config, run, analyze, show, report, sweep, index, bench (and ``--version``).
 
 Every failure is one line on stderr:
 
@@ -337,6 +337,59 @@ def run(
     except TrainingDiverged as err:
         err.config_fields = set(type(config_obj).model_fields)  # for advice naming options that exist
         raise
+    typer.echo(f"wrote {folder}")
+
+
+ANALYZE_HELP = """Analyse a model file into a run folder, like a study.
+
+MODEL: a toyscope run folder or params.safetensors, a .pt state dict,
+or a .safetensors with PyTorch names (then --arch 2-3-1 --activation
+sigmoid). Data, for the methods that need it: --task NAME (xor,
+two-moons, symbolic-a, truth:0110, ...) or --data F.npz (x and y).
+Method options: --set key=value.
+
+\b
+Methods:
+  gates         logic gates and circuit signatures of every unit (n <= 16)
+  ablate        unit removal, minimal sub-networks, split-computation merge
+  connectivity  graph, modularity and the module report (inputs, leak)
+  hessian       Hessian spectrum with a stationarity check
+  connect       A B: align two models, then the loss barrier between them
+"""
+
+
+@app.command(help=ANALYZE_HELP)
+@_guard
+def analyze(
+    method: Annotated[str, typer.Argument(help="gates, ablate, connectivity, hessian or connect")],
+    model: Annotated[str, typer.Argument(help="the model file or run folder")],
+    model_b: Annotated[Optional[str], typer.Argument(help="the second model (connect only)")] = None,
+    network: Annotated[Optional[str], typer.Option("--network", help="which network of a file holding several")] = None,
+    arch: Annotated[Optional[str], typer.Option("--arch", help="architecture of a file without one: 2-3-1")] = None,
+    activation: Annotated[Optional[str], typer.Option("--activation", help="activation(s) with --arch")] = None,
+    task: Annotated[Optional[str], typer.Option("--task", help="a built-in task for the data")] = None,
+    data: Annotated[Optional[Path], typer.Option("--data", help="an .npz with arrays x and y")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="key=value, repeatable")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="run folder (default runs/analyze-<method>-...)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bars")] = False,
+) -> None:
+    from .._progress import set_quiet
+    from ..runs import default_run_dir, execute
+    from ..studies import ANALYSES, get_study
+
+    set_quiet(quiet)
+    if method not in ANALYSES:
+        raise BadInput(f"unknown analysis {method!r}; valid: {', '.join(ANALYSES)}")
+    if (model_b is not None) != (method == "connect"):
+        raise BadInput("connect takes two models (A B)" if method == "connect"
+                       else f"{method} takes one model, got a second ({model_b})")
+    study = get_study(f"analyze-{method}")
+    given = (("model", model), ("model_b", model_b), ("network", network), ("arch", arch), ("activation", activation),
+             ("task", task), ("data", None if data is None else str(data)))
+    values = {key: value for key, value in given if value is not None}
+    values.update(parse_sets(set_ or []))
+    config = study.config_class.resolve(values)
+    folder = execute(study, config, out or default_run_dir(study.name))
     typer.echo(f"wrote {folder}")
 
 

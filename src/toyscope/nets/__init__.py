@@ -67,6 +67,7 @@ from ._specs import parse_activations, parse_architecture, SPEC_VERSION, spec_fr
 from ._surgery import (
     block_mask,
     extract_block,
+    layered_as_mlp,
     merge_hidden_units,
     permute_hidden_units,
     remove_hidden_units,
@@ -82,16 +83,17 @@ from ._tiny_transformer import (
 from ._torch import from_torch, to_torch, TORCH_ACTIVATIONS, TorchMissing
 
 __all__ = [
-    "activation", "activations", "ACTIVATIONS", "active_path_loss", "active_paths", "ActivePaths", "append_hidden_units",
-    "apply", "apply_active_paths", "apply_gated_linear", "BIAS_SCHEMES", "block_mask", "dense_init", "edge_name",
-    "ensemble_member", "ensemble_size", "erf_activation", "extract_block", "flatten_params", "from_named_tensors",
-    "from_torch", "GATED_INIT_SCHEMES", "gated_linear_activations", "gated_linear_loss", "gated_linear_net",
-    "GatedLinearNet", "header_metadata", "infer_networks", "init", "init_gated_linear", "init_layered_network",
-    "init_tiny_transformer", "is_ensemble", "layered_network", "layered_network_activations", "layered_network_apply",
-    "layered_network_inputs", "LayeredNetwork", "leading_axes", "load", "load_model", "merge_hidden_units", "MLP",
-    "mlp", "named_tensors", "network_docs", "param_shapes", "parse_activations", "parse_architecture", "path_gates",
-    "pathway_net", "permute_hidden_units", "read_networks", "remove_hidden_units", "save", "SCHEMES",
-    "spec_from_dict", "spec_to_dict", "SPEC_VERSION", "splice_blocks", "StoredNetwork", "tensor_names",
-    "tiny_transformer", "tiny_transformer_activations", "tiny_transformer_apply", "TinyTransformer", "to_torch",
-    "TORCH_ACTIVATIONS", "TorchMissing", "unflatten_params", "xor_path_net",
+    "activation", "ACTIVATIONS", "activations", "active_path_loss", "active_paths", "ActivePaths",
+    "append_hidden_units", "apply", "apply_active_paths", "apply_gated_linear", "BIAS_SCHEMES", "block_mask",
+    "dense_init", "edge_name", "ensemble_member", "ensemble_size", "erf_activation", "extract_block",
+    "flatten_params", "from_named_tensors", "from_torch", "GATED_INIT_SCHEMES", "gated_linear_activations",
+    "gated_linear_loss", "gated_linear_net", "GatedLinearNet", "header_metadata", "infer_networks", "init",
+    "init_gated_linear", "init_layered_network", "init_tiny_transformer", "is_ensemble", "layered_as_mlp",
+    "layered_network", "layered_network_activations", "layered_network_apply", "layered_network_inputs",
+    "LayeredNetwork", "leading_axes", "load", "load_model", "merge_hidden_units", "MLP", "mlp", "named_tensors",
+    "network_docs", "param_shapes", "parse_activations", "parse_architecture", "path_gates", "pathway_net",
+    "permute_hidden_units", "read_networks", "remove_hidden_units", "save", "SCHEMES", "spec_from_dict",
+    "spec_to_dict", "SPEC_VERSION", "splice_blocks", "StoredNetwork", "tensor_names", "tiny_transformer",
+    "tiny_transformer_activations", "tiny_transformer_apply", "TinyTransformer", "to_torch", "TORCH_ACTIVATIONS",
+    "TorchMissing", "unflatten_params", "xor_path_net"
 ]

@@ -171,3 +171,51 @@ def extract_block(spec: MLP, params, input_groups: Sequence[Sequence[int]], bloc
     group = list(input_groups[block])
     return [{"weight": jnp.asarray(np.asarray(params[0]["weight"])[group, hs]), "bias": jnp.asarray(params[0]["bias"][hs])},
             {"weight": jnp.asarray(np.asarray(params[1]["weight"])[hs, os_]), "bias": jnp.asarray(params[1]["bias"][os_])}]
+
+
+def layered_as_mlp(spec, params) -> tuple[MLP, list]:
+    r"""A vector-input :class:`~toyscope.nets.LayeredNetwork` as the plain MLP computing the same function.
+
+    The layered network reads input slot ``s`` from feature ``input_order[s]`` and writes output
+    slot ``s`` to output ``output_order[s]``; folding the orders into the weights
+    (:math:`W_1'[\text{in}[s]] = W_1[s]`, :math:`W_L'[:, \text{out}[s]] = W_L[:, s]`, the same for
+    the last bias) gives an MLP on the features in their own order. One network or an ensemble.
+
+    Raises:
+        ValueError: a token network (its inputs are embeddings, not features).
+
+    >>> import jax
+    >>> from toyscope import nets
+    >>> spec = nets.layered_network([3, 4, 2])
+    >>> params = nets.init(spec, key=jax.random.key(0))
+    >>> mlp_spec, mlp_params = nets.layered_as_mlp(spec, params)
+    >>> x = jax.numpy.ones((1, 3))
+    >>> bool(jax.numpy.allclose(nets.apply(mlp_spec, mlp_params, x), nets.apply(spec, params, x)))
+    True
+    """
+    from ._layered import LayeredNetwork
+
+    if not isinstance(spec, LayeredNetwork):
+        raise ValueError(f"layered_as_mlp needs a LayeredNetwork, got {type(spec).__name__}")
+    if spec.n_tokens:
+        raise ValueError("a token network's inputs are embeddings; only vector-input layered networks become MLPs")
+    ensemble = is_ensemble(spec, params)
+
+    def fold(layers, input_order, output_order):
+        layers = [dict(layer) for layer in layers]
+        inputs = jnp.asarray(input_order).astype(jnp.int32)
+        outputs = jnp.asarray(output_order).astype(jnp.int32)
+        layers[0]["weight"] = jnp.zeros_like(layers[0]["weight"]).at[inputs].set(layers[0]["weight"])
+        last = layers[-1]
+        last["weight"] = jnp.zeros_like(last["weight"]).at[:, outputs].set(last["weight"])
+        if "bias" in last:
+            last["bias"] = jnp.zeros_like(last["bias"]).at[outputs].set(last["bias"])
+        return layers
+
+    if ensemble:
+        import jax
+
+        folded = jax.vmap(fold)(params["layers"], params["input_order"], params["output_order"])
+    else:
+        folded = fold(params["layers"], params["input_order"], params["output_order"])
+    return spec.mlp, folded

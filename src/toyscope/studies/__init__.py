@@ -1,18 +1,7 @@
 """Studies: one module per paper, each a config and a ``run`` that composes library functions."""
 
-from ._base import (
-    ConfigError,
-    Deviation,
-    Figure,
-    RunContext,
-    Section,
-    Study,
-    StudyConfig,
-    StudyResult,
-    Table,
-)
+from ._base import ConfigError, Deviation, Figure, RunContext, Section, Study, StudyConfig, StudyResult, Table
 from ._context import NullContext
-from ._options import config_options, ConfigOption, preset_changes
 from ._headlines import (
     AtLeast,
     AtMost,
@@ -27,11 +16,12 @@ from ._headlines import (
     PaperInInterval,
     Within,
 )
-from ._registry import STUDIES, get_study, study_names
+from ._options import config_options, ConfigOption, preset_changes
+from ._registry import ANALYSES, get_study, STUDIES, study_names
 
 __all__ = [
-    "STUDIES", "AtLeast", "AtMost", "ConfigError", "ConfigOption", "Deviation", "Equals", "Figure", "Headline", "HeadlineRow",
-    "InRange", "IntervalAbove", "NotComparable", "NullContext", "PaperInInterval", "RunContext", "Section",
-    "Study", "StudyConfig", "StudyResult", "Table", "Within", "config_options", "evaluate_headlines", "get_study",
-    "measured_value", "preset_changes", "study_names",
+    "ANALYSES", "AtLeast", "AtMost", "config_options", "ConfigError", "ConfigOption", "Deviation", "Equals",
+    "evaluate_headlines", "Figure", "get_study", "Headline", "HeadlineRow", "InRange", "IntervalAbove",
+    "measured_value", "NotComparable", "NullContext", "PaperInInterval", "preset_changes", "RunContext", "Section",
+    "STUDIES", "Study", "study_names", "StudyConfig", "StudyResult", "Table", "Within"
 ]

@@ -25,16 +25,31 @@ STUDIES: dict[str, tuple[str, str]] = {
 }
 
 
+#: ``toyscope analyze`` methods: method -> one-line description; each is the study
+#: ``analyze-<method>`` of ``toyscope.studies.analyze`` (so run folders of analyses load like any run)
+ANALYSES: dict[str, str] = {
+    "gates": "logic-gate labels and circuit signatures of every unit on binary inputs (n <= 16)",
+    "ablate": "unit removal, minimal sub-networks and the split-computation merge (any depth)",
+    "connectivity": "connectivity graph, modularity and the module report (inputs -> neurons -> outputs, leak)",
+    "hessian": "Hessian spectrum at the model with a stationarity check (dense or Lanczos)",
+    "connect": "permutation alignment of two models (A B), then the loss barrier along the line",
+}
+ANALYSIS_MODULE = "toyscope.studies.analyze"
+
+
 def study_names() -> list[str]:
     return list(STUDIES)
 
 
 def get_study(name: str) -> Study:
-    """The :class:`Study` called ``name``.
+    """The :class:`Study` called ``name`` (a study, or ``analyze-<method>`` for an analysis).
 
     Raises:
         ConfigError: unknown name (one line, listing the valid ones).
     """
+    method = name.removeprefix("analyze-")
+    if name.startswith("analyze-") and method in ANALYSES:
+        return importlib.import_module(ANALYSIS_MODULE).STUDIES[method]
     if name not in STUDIES:
         raise ConfigError(f"unknown study {name!r}; valid: {', '.join(STUDIES)}")
     module = STUDIES[name][0]

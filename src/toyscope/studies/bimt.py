@@ -37,8 +37,9 @@ from .. import analysis, bimt, nets, tasks, viz
 from ..analysis import format_number
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
 from ._headlines import Headline, Within
-from ._memory import MemoryEstimate
 from ._bimt_in_context import DIVERGENCE, member, run_in_context, slot_names, without_diverged
+from ._memory import MemoryEstimate
+from ._module_section import module_section
 
 # the tasks, in the column order of the paper's Tables 1-2
 TASK_NAMES = ("symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "in-context", "mnist")
@@ -408,6 +409,11 @@ def run(config: BimtConfig, ctx) -> StudyResult:
              Figure("pruning", frontier_fig, "Pruning frontier: surviving parameters vs test loss (Appendix A).")],
             [headline]),
     ]
+    vector = not spec.n_tokens
+    modules = analysis.network_modules(spec, best, data["test"]["x"] if vector else None,
+                                       input_names=data.get("input_names") if vector else None,
+                                       output_names=data.get("output_names"))
+    sections.append(module_section(modules, lead="Seed 0's final network."))
     if config.task == "two-moons":
         sections.append(Section("Decision boundaries", (
             "Seed 0's probability of class 2 (softmax) at the snapshots of the evolution figure, with the test "

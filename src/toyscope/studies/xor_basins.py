@@ -23,6 +23,10 @@ list of experiments, one function each, in this order:
     activation covariance of the spliced net (paper: 5 large singular values of 9; figure
     ``splice_covariance``).
 
+Any Boolean truth table: ``--set targets=<2**n bits>`` (e.g. ``00010111``, majority of three) or
+``--set data=F.npz`` (binary ``x``, 0/1 ``y``) runs the same experiments on n-input nets (n <= 8);
+the decision boundaries (drawn on the unit square) and the two-input XOR splice need n = 2.
+
 Everything here composes library functions: ``nets`` (init, surgery), ``tasks`` (Boolean
 tasks), ``train`` (``train``, which picks the tiny-ensemble fast path), ``analysis`` (training outcomes, gates,
 ablation, alignment, landscape, basins, embedding, trajectories, splicing, covariance,
@@ -46,6 +50,8 @@ from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, 
 from ._headlines import AtLeast, AtMost, Equals, Headline, InRange, IntervalAbove, NotComparable, PaperInInterval
 from ._memory import MemoryEstimate
 
+#: the most inputs of a ``targets`` truth table (2**8 = 256 training points)
+MAX_TARGET_INPUTS = 8
 #: hidden units of the minimal XOR circuit sought in wider nets (the paper's 5-neuron net)
 MINIMAL_UNITS = 2
 #: points on the straight path between two networks where the loss barrier is evaluated
@@ -92,7 +98,10 @@ class XorBasinsConfig(StudyConfig):
     width: int = Field(2, ge=1, le=8, description="hidden width of the main ensemble (paper: 2, the 5-neuron net)")
     width_large: int = Field(3, ge=2, le=8, description="hidden width for the minimal-circuit study (paper: 3)")
     n_networks_large: int | None = Field(None, ge=10, description="networks of width_large (default: n_networks)")
-    targets: str = Field("0110", description="truth table over (0,0),(0,1),(1,0),(1,1); 0110 = XOR")
+    targets: str = Field("0110", description="truth table over all 2**n binary inputs (rows in tasks.binary_inputs "
+                         "order, n = 1..8 from its length); 0110 = XOR over (0,0),(0,1),(1,0),(1,1)")
+    data: str | None = Field(None, description="an .npz with binary inputs x (N, n) and 0/1 targets y: the truth "
+                                               "table to learn instead of targets (n <= 8)")
     init_scheme: str = Field("torch_default", description="initialiser (see toyscope.nets.SCHEMES)")
     init_scale: float | None = Field(None, gt=0, description="sigma0 for init_scheme='normal'")
     optimizer: Literal["sgd", "momentum", "adam", "adamw"] = "sgd"
@@ -118,7 +127,7 @@ class XorBasinsConfig(StudyConfig):
     def peak_memory(self) -> MemoryEstimate:
         """Estimated peak memory of this run (bytes by part), from the config alone.
 
-        Per network of P = 4 w + 1 parameters: the tiny-ensemble trainer holds about 8 float32
+        Per network of P = (n + 2) w + 1 parameters (n inputs): the tiny-ensemble trainer holds about 8 float32
         copies of its parameters (init, state, gradients, the device copy, the result) and the
         recorded losses (``n_steps / record_every`` float32); the analyses keep float64 flat
         copies, accuracies, gate labels and circuit tests, about 64 float64 per parameter. The
@@ -127,10 +136,12 @@ class XorBasinsConfig(StudyConfig):
         of ``min(n_networks, analysis_sample)``; trajectories keep their snapshots.
         """
         records = self.n_steps // self.record_every
+        n_inputs = self.n_inputs
 
         def ensemble(n_networks, width):
-            n_params = 4 * width + 1
-            return n_networks * (8 * 4 * n_params + 4 * records + 64 * 8 * n_params)
+            n_params = (n_inputs + 2) * width + 1
+            rows = 0 if n_inputs == 2 else 8 * 4 * 2**n_inputs * (width + 2)  # activations over the 2**n points
+            return n_networks * (8 * 4 * n_params + 4 * records + 64 * 8 * n_params + rows)
 
         sample = min(self.n_networks, self.analysis_sample)
         snapshots = self.n_steps // self.snapshot_every + 1
@@ -140,8 +151,13 @@ class XorBasinsConfig(StudyConfig):
             "the main ensemble": ensemble(self.n_networks, self.width),
             "the width-large or init-scale ensemble": others,
             "t-SNE and pair samples": 8 * 8 * sample ** 2,
-            "trajectories": 4 * self.n_trajectories * (4 * self.width + 1) * snapshots,
+            "trajectories": 4 * self.n_trajectories * ((n_inputs + 2) * self.width + 1) * snapshots,
         })
+
+    @property
+    def n_inputs(self) -> int:
+        """n: the truth table ``targets`` has 2**n rows (with ``data``, the largest allowed, for the estimate)."""
+        return MAX_TARGET_INPUTS if self.data is not None else len(self.targets).bit_length() - 1
 
     PRESETS = {
         "default": {},
@@ -153,8 +169,10 @@ class XorBasinsConfig(StudyConfig):
     @field_validator("targets")
     @classmethod
     def _binary_targets(cls, value: str) -> str:
-        if len(value) != 4 or set(value) - {"0", "1"}:
-            raise ValueError("targets must be 4 characters of 0/1 (a truth table over (0,0),(0,1),(1,0),(1,1))")
+        n = len(value).bit_length() - 1
+        if len(value) != 2**n or not 1 <= n <= MAX_TARGET_INPUTS or set(value) - {"0", "1"}:
+            raise ValueError(f"targets must be 2**n characters of 0/1, n = 1..{MAX_TARGET_INPUTS} (a truth table over "
+                             "all binary inputs, e.g. 0110 = XOR over (0,0),(0,1),(1,0),(1,1))")
         return value
 
     @field_validator("init_scheme")
@@ -175,6 +193,8 @@ class XorBasinsConfig(StudyConfig):
     def _consistent(self):
         if self.n_steps % self.record_every or self.snapshot_every % self.record_every:
             raise ValueError(f"record_every={self.record_every} must divide n_steps and snapshot_every")
+        if self.data is not None and self.targets != type(self).model_fields["targets"].default:
+            raise ValueError("give targets or data, not both")  # (a saved config holds the default targets)
         if self.init_scheme == "normal" and self.init_scale is None:
             raise ValueError("init_scheme='normal' needs init_scale")
         for pair in self.splice_pairs:
@@ -185,6 +205,24 @@ class XorBasinsConfig(StudyConfig):
 
 # --------------------------------------------------------------------------------------------
 # How every ensemble is made and trained
+
+
+def truth_table_data(path: str) -> dict[str, np.ndarray]:
+    """``{"x", "y"}`` of a Boolean truth table stored in an ``.npz`` (:func:`toyscope.tasks.load_arrays`):
+    x ``(N, n)`` of 0/1 with n <= 8, y 0/1 labels ``(N,)`` or one column ``(N, 1)``; the rows need not be all
+    2**n inputs.
+
+    Raises:
+        ValueError: one line naming what is not a truth table.
+    """
+    x, y = tasks.load_arrays(path)
+    y = np.asarray(y).reshape(len(y), -1)
+    if not np.isin(x, (0, 1)).all() or x.shape[1] > MAX_TARGET_INPUTS:
+        raise ValueError(f"data {path}: x must be 0/1 inputs with at most {MAX_TARGET_INPUTS} columns, "
+                         f"got shape {x.shape}" + ("" if np.isin(x, (0, 1)).all() else " with other values"))
+    if y.shape[1] != 1 or not np.isin(y, (0, 1)).all():
+        raise ValueError(f"data {path}: y must be one column of 0/1 targets, got shape {y.shape}")
+    return {"x": x.astype(np.float32), "y": y.astype(np.float32)}
 
 
 class Recipe(NamedTuple):
@@ -258,6 +296,16 @@ class Ensemble(NamedTuple):
         return self.result.params
 
 
+def _input_names(n_inputs: int) -> tuple[str, ...]:
+    """The stored networks' input names: ``x1 .. xn``."""
+    return tuple(f"x{i + 1}" for i in range(n_inputs))
+
+
+def _output_names(n_inputs: int) -> tuple[str, ...]:
+    """The stored networks' output name: ``xor`` for the paper's two inputs, ``y`` for a table of n."""
+    return ("xor",) if n_inputs == 2 else ("y",)
+
+
 def _select(params, index):
     """The members ``index`` of an ensemble (or one member for an int index)."""
     return [{k: np.asarray(v)[index] for k, v in layer.items()} for layer in params]
@@ -304,11 +352,16 @@ def run(config: XorBasinsConfig, ctx) -> StudyResult:
 def _run_stages(config: XorBasinsConfig, ctx, clock: _StageClock) -> StudyResult:
     rng = np.random.default_rng(config.seed)
     keys = jax.random.split(jax.random.key(config.seed), 6)
-    data = tasks.boolean_task(np.array([int(c) for c in config.targets]), 2)
+    data = truth_table_data(config.data) if config.data is not None else tasks.boolean_task(
+        np.array([int(c) for c in config.targets]), config.n_inputs)
+    if config.data is not None:
+        ctx.data_files({"data": config.data})
+    n_inputs = data["x"].shape[1]
     recipe = Recipe(config.optimizer, config.learning_rate, config.n_steps, config.record_every,
                     divergence_rule(config))
     init = InitOptions(config.init_scheme, config.init_scale)
-    report = _Report({"n_networks": config.n_networks, "width": config.width, "targets": config.targets})
+    targets = config.targets if config.data is None else "".join(str(int(v)) for v in data["y"][:, 0])
+    report = _Report({"n_networks": config.n_networks, "width": config.width, "targets": targets})
 
     clock.stage("train")
     main = report.add(*learn_xor(data, recipe, init, ctx, width=config.width, n_networks=config.n_networks,
@@ -328,7 +381,8 @@ def _run_stages(config: XorBasinsConfig, ctx, clock: _StageClock) -> StudyResult
     report.add(probe_basins(main, clusters, data, sample, rng, n_pairs=config.n_pairs, n_steps=recipe.n_steps))
 
     clock.stage("decision_boundaries")
-    report.add(draw_decision_boundaries(main, clusters, gates.labels, data))
+    if n_inputs == 2:  # drawn on the unit square
+        report.add(draw_decision_boundaries(main, clusters, gates.labels, data))
     report.add(report_gates(main, gates, clusters))
 
     clock.stage("trajectories")
@@ -345,9 +399,14 @@ def _run_stages(config: XorBasinsConfig, ctx, clock: _StageClock) -> StudyResult
                               n_networks=config.n_networks_large or config.n_networks, key=keys[2]))
 
     clock.stage("splice")
-    splice_recipe = recipe._replace(n_steps=config.splice_steps, record_every=1)
-    report.add(splice_xor_nets(main, [[i - 1 for i in pair] for pair in config.splice_pairs], splice_recipe, ctx,
-                               n_inputs=config.splice_inputs, noise=config.splice_noise, key=keys[3]))
+    if n_inputs != 2:
+        report.add(Findings(Section("Splicing XOR nets", f"Skipped: the main nets read {n_inputs} inputs; "
+                                    "splicing places two-input XOR nets as blocks."),
+                            {"splice_blocks_still_xor": [], "covariance_singular_values": []}))
+    else:
+        splice_recipe = recipe._replace(n_steps=config.splice_steps, record_every=1)
+        report.add(splice_xor_nets(main, [[i - 1 for i in pair] for pair in config.splice_pairs], splice_recipe, ctx,
+                                   n_inputs=config.splice_inputs, noise=config.splice_noise, key=keys[3]))
 
     clock.stage(None)
     if report.diverged:  # counted only when some members diverged (existing summaries keep their keys)
@@ -399,8 +458,10 @@ class _Report:
 
 
 def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_networks: int, key, preset: str):
-    """Train the main ensemble of sigmoid 2-``width``-1 nets on ``data``: accuracy classes and loss trends."""
-    spec = nets.mlp([2, width, 1], "sigmoid")
+    """Train the main ensemble of sigmoid n-``width``-1 nets on ``data`` (n = its inputs): accuracy classes
+    and loss trends."""
+    n_inputs = data["x"].shape[1]
+    spec = nets.mlp([n_inputs, width, 1], "sigmoid")
     init_params = init_ensemble(spec, init, key=key, n_networks=n_networks)
     result = ctx.cached("main_ensemble", lambda: train_ensemble(
         spec, init_params, data, recipe, progress=f"training {n_networks} nets"))
@@ -420,7 +481,7 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
     fig = viz.accuracy_and_loss_figure(
         [p.count for p in fractions.values()], [p.low for p in fractions.values()],
         [p.high for p in fractions.values()], list(fractions), result.steps, result.loss, main.classes,
-        title=f"{n} sigmoid 2-{spec.widths[1]}-1 nets, {recipe.n_steps:,} steps of full-batch "
+        title=f"{n} sigmoid {n_inputs}-{spec.widths[1]}-1 nets, {recipe.n_steps:,} steps of full-batch "
               f"{'GD' if recipe.optimizer == 'sgd' else recipe.optimizer}")
     falling = [name for name, t in trends.items() if t.loglog_slope < FALLING_SLOPE]
     flat = [name for name, t in trends.items() if t.loglog_slope >= FALLING_SLOPE]
@@ -464,12 +525,12 @@ def learn_xor(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_net
                "Final loss per accuracy class, and whether it is still falling at the end.")],
     )
     docs = {
-        "final.layer0.weight": f"(E, 2, {width}) input->hidden weights after training (y = x @ W + b)",
-        "init.layer0.weight": "(E, 2, width) the same at initialisation",
+        "final.layer0.weight": f"(E, {n_inputs}, {width}) input->hidden weights after training (y = x @ W + b)",
+        "init.layer0.weight": f"(E, {n_inputs}, width) the same at initialisation",
     }
     metrics = {"step": result.steps, **{f"median_loss_{name}": t.median_curve for name, t in trends.items()}}
     tensors = {**_tensors(spec, main.final, "final"), **_tensors(spec, init_params, "init")}
-    xor_net = nets.StoredNetwork(spec, inputs=("x1", "x2"), outputs=("xor",))
+    xor_net = nets.StoredNetwork(spec, inputs=_input_names(n_inputs), outputs=_output_names(n_inputs))
     return main, Findings(section, numbers, tensors, docs, metrics, {"final": xor_net, "init": xor_net})
 
 
@@ -696,8 +757,10 @@ def report_gates(main: Ensemble, gates: Gates, clusters: Clusters) -> Findings:
     n_inputs = len(labels.hidden_tables[0, 0])
     text = (
         f"Each unit is labelled by its truth table on the {n_inputs} binary inputs (on = pre-activation > 0, i.e. "
-        f"sigmoid > 0.5), named among the {len(analysis.GATE_NAMES)} two-input Boolean functions; A is the first "
-        "argument, B the second. "
+        + (f"sigmoid > 0.5), named among the {len(analysis.GATE_NAMES)} two-input Boolean functions; A is the first "
+           "argument, B the second. " if main.spec.widths[0] == 2 else
+           "sigmoid > 0.5), named by toyscope.analysis.boolean_function_name (the inputs it depends on, and "
+           "AND, OR, XOR, MAJ, ... when it depends only on how many of them are on). ") +
         "The output is also read as a function of the hidden units' binary pattern; patterns no input produces "
         "are don't-cares, so every consistent gate is listed (the paper's 'implication' is A_NIMPLY_B = A AND "
         "NOT B, which with NAND and NOR hidden units is indistinguishable from XOR on the reachable patterns).\n\n"
@@ -839,9 +902,10 @@ def predict_success(main: Ensemble, data, recipe: Recipe, ctx, *, scales, n_netw
 
 
 def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, n_networks: int, key):
-    """Train sigmoid 2-``width``-1 nets like the main ensemble: which solved ones contain a minimal
-    XOR sub-network, or one after merging two units with the same gate."""
-    spec_large = nets.mlp([2, width, 1], "sigmoid")
+    """Train sigmoid n-``width``-1 nets like the main ensemble: which solved ones contain a minimal
+    sub-network, or one after merging two units with the same gate."""
+    n_inputs = data["x"].shape[1]
+    spec_large = nets.mlp([n_inputs, width, 1], "sigmoid")
     init_large = init_ensemble(spec_large, init, key=key, n_networks=n_networks)
     result_large = ctx.cached("large_ensemble", lambda: train_ensemble(
         spec_large, init_large, data, recipe, progress=f"training {n_networks} width-{width} nets"))
@@ -874,7 +938,7 @@ def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, 
                                     band=(0.3, 0.6), band_label="paper: 0.3-0.6")
     neurons = sum(spec_large.widths)
     text = (f"{n_diverged} diverged networks are left out. " if n_diverged else "") + (
-        f"{len(classes)} sigmoid 2-{width}-1 nets ({neurons} neurons; the paper's '6-neuron' net has width 3), "
+        f"{len(classes)} sigmoid {n_inputs}-{width}-1 nets ({neurons} neurons; the paper's '6-neuron' net has width 3), "
         f"trained like the main ensemble. Of the {counts.solved} that reach 100% accuracy, "
         f"{format_fraction(counts.minimal, counts.solved)} contain a {MINIMAL_UNITS}-hidden-unit sub-network "
         f"(remove the other units) that classifies all {len(data['x'])} points as the full net does (paper: 14 of "
@@ -887,9 +951,10 @@ def remove_neurons(data, recipe: Recipe, init: InitOptions, ctx, *, width: int, 
                       [Table("large_accuracy", ["accuracy", "networks", "fraction [95% CI]"],
                              [[k, p.count, format_fraction(p.count, p.total)] for k, p in fractions.items()]),
                        Table("minimal_circuits", ["among nets at 100% accuracy", "fraction [95% CI]"], rows)])
-    docs = {"large.layer0.weight": f"(E_large, 2, {width}) width-{width} nets after training"}
+    docs = {"large.layer0.weight": f"(E_large, {n_inputs}, {width}) width-{width} nets after training"}
     return Findings(section, numbers, _tensors(spec_large, final, "large"), docs,
-                    networks={"large": nets.StoredNetwork(spec_large, inputs=("x1", "x2"), outputs=("xor",))})
+                    networks={"large": nets.StoredNetwork(spec_large, inputs=_input_names(n_inputs),
+                                                          outputs=_output_names(n_inputs))})
 
 
 # --------------------------------------------------------------------------------------------

@@ -94,6 +94,37 @@ def connectivity_figure(weights, coordinates, *, title: str | None = None, size=
     return fig
 
 
+def network_connectivity_figure(spec, params, *, input_names: Sequence[str] | None = None,
+                                output_names: Sequence[str] | None = None, title: str | None = None,
+                                size=(5.0, 5.0)):
+    """The connectivity graph of ONE MLP or layered network, at the BIMT layout's coordinates
+    (:func:`toyscope.bimt.mlp_layout`, one line per layer); a layered network's swapped slots are
+    labelled by the input and output they hold.
+
+    Example:
+        >>> import jax
+        >>> from toyscope import nets, viz
+        >>> spec = nets.mlp([2, 3, 1], "sigmoid")
+        >>> fig = viz.network_connectivity_figure(spec, nets.init(spec, key=jax.random.key(0)))
+        >>> len(fig.axes)
+        1
+    """
+    from .. import bimt, nets
+
+    layered = spec if isinstance(spec, nets.LayeredNetwork) else nets.LayeredNetwork(spec)
+    layers = params["layers"] if isinstance(spec, nets.LayeredNetwork) else params
+    weights = [np.asarray(layer["weight"]) for layer in layers]
+    d_in, d_out = layered.mlp.widths[0], layered.mlp.widths[-1]
+    ins = list(input_names) if input_names is not None else [f"x{i + 1}" for i in range(d_in)]
+    outs = list(output_names) if output_names is not None else [f"y{i + 1}" for i in range(d_out)]
+    if isinstance(spec, nets.LayeredNetwork):
+        outs = [outs[int(o)] for o in np.asarray(params["output_order"])]
+        ins = None if spec.n_tokens else [ins[int(i)] for i in np.asarray(params["input_order"])]
+    coordinates = bimt.network_coordinates(bimt.mlp_layout(layered))
+    return connectivity_figure(weights, coordinates, title=title, size=size, n_tokens=layered.n_tokens,
+                               input_names=ins, output_names=outs)
+
+
 def connectivity_evolution_figure(panels: Sequence[tuple[str, Sequence[np.ndarray], dict]], coordinates, *,
                                   panel_size=(2.6, 3.2), **kwargs):
     """Connectivity graphs side by side, e.g. over training (Figures 4 and 8).
