@@ -60,6 +60,11 @@ class CopyAverageConfig(StudyConfig):
     eig_tol: float = 1e-8
     max_escapes: int = 5
     escape_step: float = 1e-3
+    continuation_solver: Literal["tsit5", "dopri5", "dopri8", "bosh3", "kvaerno3", "kvaerno5"] = "tsit5"
+    continuation_rtol: float = 1e-10
+    continuation_atol: float = 1e-12
+    continuation_max_steps: int = 20_000
+    continuation_stages: int = 12
     dense_limit: int = 2000
     exact_tol: float = 1e-5  # = theory._classify.DEFAULT_EXACT_TOL
     approx_tol: float = 0.1
@@ -104,7 +109,8 @@ class CopyAverageConfig(StudyConfig):
             raise ValueError(f"n_seeds must be >= 1, got {self.n_seeds}")
         if self.widths_per_cell is not None and self.widths_per_cell < 1:
             raise ValueError(f"widths_per_cell must be >= 1, got {self.widths_per_cell}")
-        for name in ("flow_gtol", "gtol", "escape_step", "exact_tol", "approx_tol"):
+        for name in ("flow_gtol", "gtol", "escape_step", "exact_tol", "approx_tol", "continuation_rtol",
+                     "continuation_atol", "continuation_max_steps"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
         return self
@@ -123,15 +129,20 @@ class CopyAverageConfig(StudyConfig):
             train.GradientFlow(solver=self.flow_solver, gtol=self.flow_gtol, max_steps=self.flow_max_steps,
                                rtol=self.flow_rtol, atol=self.flow_atol),
             train.NewtonRefinement(gtol=self.gtol, dense_limit=self.dense_limit),
-            train.SaddleEscape(eig_tol=self.eig_tol, max_escapes=self.max_escapes, step=self.escape_step))
+            train.SaddleEscape(eig_tol=self.eig_tol, max_escapes=self.max_escapes, step=self.escape_step),
+            train.FlowContinuation(solver=self.continuation_solver, rtol=self.continuation_rtol,
+                                   atol=self.continuation_atol, max_steps=self.continuation_max_steps,
+                                   max_stages=self.continuation_stages))
 
 
 class ConvergeOptions(NamedTuple):
-    """How :func:`toyscope.train.converge` drives the students: flow, refinement, saddle escapes."""
+    """How :func:`toyscope.train.converge` drives the students: flow, refinement, saddle escapes,
+    and the continuation of a flow that stopped near a saddle (Newton takes over only in a minimum's basin)."""
 
     flow: train.GradientFlow
     refinement: train.NewtonRefinement
     saddles: train.SaddleEscape
+    continuation: train.FlowContinuation
 
 
 class _Students(NamedTuple):
@@ -196,6 +207,8 @@ def _run(config: CopyAverageConfig, ctx) -> StudyResult:
         "n_students": len(rows), "n_converged": n_converged,
         "converged_interval": list(analysis.proportion_interval(n_converged, len(rows))),
         "max_grad": max(r["grad_max"] for r in rows), "converge_s": round(converge_s, 2),
+        "negative_eigenvalue_handoffs": sum(r["negative_handoffs"] for r in rows),
+        "continued_flows": sum(r["flow_stages"] > 0 for r in rows),
         "class_counts": {c: sum(r["class"] == c for r in rows) for c in theory.NETWORK_CLASSES},
         "runs": rows, "tolerance_sensitivity": sensitivity, "n_cells": n_cells,
     }
@@ -274,7 +287,8 @@ def _converge_students(ctx, teacher, objective, *, widths, n_seeds: int, seed: i
     free = theory.TwoLayerStudent(mask, jnp.broadcast_to(mask[:, :, None], params.w.shape))
     records = ctx.cached("converge", lambda: train.converge(
         _student_loss(teacher, activation), params, mask.astype(dtype), free=free, flow=converge.flow,
-        refinement=converge.refinement, saddles=converge.saddles, objective=objective, progress="copy-average: refine"))
+        refinement=converge.refinement, saddles=converge.saddles, continuation=converge.continuation,
+        objective=objective, progress="copy-average: refine"))
     final = [objective.unravel(jnp.asarray(record.x)) for record in records]
     a, w = np.stack([np.asarray(s.a) for s in final]), np.stack([np.asarray(s.w) for s in final])
     classes = theory.classify_students(a, w, [n for n, _ in members], teacher.w, activation=activation,
@@ -290,6 +304,8 @@ def _student_row(n: int, seed: int, record, student: theory.StudentClass, *, k: 
             "saddle_escapes": record.saddle_escapes, "class": student.network,
             "neuron_classes": theory.class_counts(student.neurons), "flow_steps": record.flow_steps,
             "flow_grad_max": record.flow_grad_max, "newton_iterations": record.newton_iterations,
+            "flow_stages": record.flow_stages, "handoff_eigenvalue": record.handoff_eigenvalue,
+            "negative_handoffs": record.negative_handoffs,
             "flow_s": record.flow_s, "refine_s": record.refine_s, "eigen_s": record.eigen_s, "note": record.note}
 
 
@@ -342,12 +358,15 @@ def _losses_section(rows, students: _Students | None, gammas: analysis.PhaseDiag
                     n_converged: int, gtol: float, eig_tol: float, ca_optimal_losses) -> Section:
     member_table = Table("members", ["n", "seed", "loss", "C-A optimal loss", "grad max-abs", "min Hessian eig",
                                      "escapes", "class", "exact copy", "exact avg", "approx copy", "approx avg", "other",
-                                     "flow steps", "flow grad", "flow s", "refine s", "eig s", "note"],
+                                     "flow steps", "flow grad", "flow stages", "hand-off eig", "flow s", "refine s",
+                                     "eig s", "note"],
                          [[r["n"], r["seed"], r["loss"], r["ca_optimal_loss"], r["grad_max"], r["min_eigenvalue"],
                            r["saddle_escapes"], r["class"], *r["neuron_classes"].values(), r["flow_steps"],
-                           r["flow_grad_max"], round(r["flow_s"], 2), round(r["refine_s"], 2), round(r["eigen_s"], 2),
+                           r["flow_grad_max"], r.get("flow_stages"), r.get("handoff_eigenvalue"), round(r["flow_s"], 2), round(r["refine_s"], 2), round(r["eigen_s"], 2),
                            r["note"]] for r in rows],
-                         "Every student at convergence (grad = max-abs gradient; eig = smallest Hessian eigenvalue).")
+                         "Every student at convergence (grad = max-abs gradient; eig = smallest Hessian eigenvalue; "
+                         "flow stages: continuation stages after the first flow; hand-off eig: smallest eigenvalue "
+                         "where Newton took over).")
     measured = {"gamma1": gammas.gamma1, "gamma2": gammas.gamma2, "gamma3": gammas.gamma3}
     gamma_table = Table("gammas", ["quantity", "paper", "measured", "grid resolution"],
                         [[name, PAPER_GAMMAS[name], value, 1 / k] for name, value in measured.items()],
@@ -373,7 +392,10 @@ def _losses_section(rows, students: _Students | None, gammas: analysis.PhaseDiag
     return Section(
         "Losses at convergence (Fig. 2)",
         f"{analysis.format_fraction(n_converged, len(rows))} students reached max-abs gradient < {gtol:g} with "
-        f"smallest Hessian eigenvalue >= -{eig_tol:g} (converged to a minimum). "
+        f"smallest Hessian eigenvalue >= -{eig_tol:g} (converged to a minimum). Newton took over only where the "
+        f"Hessian was positive definite to {eig_tol:g}, except in {sum(r.get('negative_handoffs', 0) for r in rows)} "
+        f"hand-off(s) made at a negative smallest eigenvalue (budget spent); "
+        f"{sum(r.get('flow_stages', 0) > 0 for r in rows)} flow(s) were continued past a saddle or their step cap. "
         + ", ".join(f"{name} = {value}" for name, value in measured.items())
         + f" (paper: about {paper}).",
         figures, [gamma_table, per_width, member_table])
@@ -431,9 +453,13 @@ def _deviations(converge: ConvergeOptions, *, k: int, n_seeds: int) -> list[Devi
     return [
         Deviation("optimiser", "gradient flow with MLPGradientFlow.jl (Julia, adaptive ODE + Newton)",
                   f"diffrax {converge.flow.solver} flow until max-abs grad < {converge.flow.gtol:g} or "
-                  f"{converge.flow.max_steps} steps, then damped Newton (exact Hessian) with a scipy trust region "
-                  f"as fallback, to {converge.refinement.gtol:g}",
-                  "the flow is stiff near the end; an explicit solver cannot finish it in budget (see docs)"),
+                  f"{converge.flow.max_steps} steps; where the Hessian there is not positive definite, the flow "
+                  f"continues ({converge.continuation.solver}, rtol {converge.continuation.rtol:g}, stages to a tenth "
+                  f"of the gradient, up to {converge.continuation.max_stages}) until it stops in a minimum's basin; "
+                  f"only then damped Newton (exact Hessian) with a scipy trust region as fallback, to "
+                  f"{converge.refinement.gtol:g}",
+                  "the flow is stiff near the end; Newton finishes it, but only where the flow's class is settled "
+                  "(a hand-off near a saddle let Newton pick the basin: issue 19)"),
         Deviation("data", "finite samples / exact Gaussian integrals", "exact closed-form population loss",
                   "the arcsine kernel makes sampling unnecessary"),
         Deviation("loss normalisation", "E[(f - f*)^2]/2 in some texts", "E[(f - f*)^2] (no 1/2)",
