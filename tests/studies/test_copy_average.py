@@ -175,3 +175,21 @@ def test_issue19_student_ends_where_gradient_flow_ends_not_where_newton_jumps(re
     (cls,) = theory.classify_students(final.a, final.w, [14], teacher.w, activation="erf",
                                      exact_tol=config.exact_tol, approx_tol=config.approx_tol)
     assert cls.network == "P-n-C"
+
+
+@pytest.mark.slow
+def test_k_sweep_reports_each_cells_gammas_and_width_grid_spaces_the_widths(tmp_path, restore_x64):
+    study = get_study("copy-average")
+    config = study.config_class.resolve({"k_values": [2, 3], "width_grid": 2, "n_seeds": 1, "flow_max_steps": 300})
+    assert study.config_class.resolve({"k": 10, "width_grid": 4}).widths == [2, 5, 8, 10]  # round(i * 10 / 4)
+    folder = execute(study, config, out=tmp_path / "sweep")
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["k_values"] == [2, 3] and (folder / "figures" / "gammas_against_k.png").exists()
+    for k in (2, 3):  # each k's numbers are its own cell's, and the cell is a full copy-average run
+        (cell,) = [p for p in (folder / "cells").iterdir() if json.loads((p / "summary.json").read_text())["k"] == k]
+        cell_summary = json.loads((cell / "summary.json").read_text())
+        assert summary["by_k"][str(k)]["gamma1"] == cell_summary["gamma1"]
+        assert summary["by_k"][str(k)]["gamma_intervals"] == cell_summary["gamma_intervals"]
+        assert [r["n"] for r in cell_summary["runs"]] == sorted({max(1, round(i * k / 2)) for i in (1, 2)})
+    with pytest.raises(ConfigError, match="width_grid"):
+        study.config_class.resolve({"k_values": [5], "n_values": [2]})

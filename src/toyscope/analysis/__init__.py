@@ -63,7 +63,8 @@ from ._gates import (
 from ._landscape import flat_mlp_loss, gradient_norms, hessian_eigenvalues, loss_barriers, path_losses
 from ._learning_curves import curve_gap, first_time_above, first_time_below, loss_fraction
 from ._modularity import graph_modularity, modularity, neuron_graph
-from ._phase_diagram import classes_by_width, phase_diagram_gammas, PhaseDiagramGammas, WidthClasses
+from ._phase_diagram import (classes_by_width, GammaInterval, phase_diagram_gamma_intervals, phase_diagram_gammas,
+                             PhaseDiagramGammas, WidthClasses)
 from ._probe import linear_probe
 from ._pruning import count_active, knock_out_neurons, prune_below, pruning_frontier
 from ._route_errors import (
@@ -144,13 +145,13 @@ __all__ = [
     "cross_domain_similarity", "curve_gap", "distance_rank_correlation", "domain_codes", "effective_rank",
     "ensemble_accuracy", "first_time_above", "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss",
     "flat_snapshots", "format_accuracy_summary", "format_fraction", "format_interval_summary",
-    "format_mean_interval", "fraction_true", "gate_name", "GATE_NAMES", "GATE_TABLES", "geometric_mean",
+    "format_mean_interval", "fraction_true", "GammaInterval", "gate_name", "GATE_NAMES", "GATE_TABLES", "geometric_mean",
     "gradient_norms", "graph_modularity", "group_medians", "hessian_eigenvalues", "hidden_unit_blocks",
     "interval_summary", "kmeans_clusters", "knock_out_neurons", "layer_truth_tables", "linear_probe", "LinearFit",
     "loss_barriers", "loss_fraction", "loss_trends", "LossTrend", "masked_predictions", "max_off_block_weight",
     "mean_ci95_summary", "mean_correlation_map", "mean_interval", "member_attribution", "MemberAttribution",
     "minimal_circuits", "MinimalCircuitCounts", "MinimalCircuits", "modularity", "neuron_graph", "path_losses",
-    "pca_embedding", "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion",
+    "pca_embedding", "phase_diagram_gamma_intervals", "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion",
     "proportion_interval", "prune_below", "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots",
     "relative_difference", "relative_share", "relative_updating", "route_classification_errors",
     "route_error_means", "route_errors", "route_output_grid", "routing_spectra", "RoutingSpectra",

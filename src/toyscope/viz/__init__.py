@@ -32,6 +32,7 @@ from ._representation_maps import similarity_outputs_figure, similarity_panels_f
 from ._teacher_student import (
     convergence_losses_figure,
     flow_curves_figure,
+    gamma_against_k_figure,
     NETWORK_CLASS_COLOURS,
     neuron_alignment_figure,
     one_neuron_loss_figure,
@@ -54,7 +55,7 @@ __all__ = [
     "accuracy_and_loss_figure", "barriers_and_sharpness_figure", "classification_error_figure",
     "connectivity_evolution_figure", "connectivity_figure", "convergence_losses_figure", "correlation_map_figure",
     "covariance_spectrum_figure", "decision_boundaries_figure", "DECISION_CMAP", "decision_grid",
-    "decision_snapshots_figure", "draw_connectivity", "draw_transformer_connectivity", "flow_curves_figure",
+    "decision_snapshots_figure", "draw_connectivity", "draw_transformer_connectivity", "flow_curves_figure", "gamma_against_k_figure",
     "heatmap", "init_scale_figure", "loss_against_theory_figure", "loss_histogram_figure", "NETWORK_CLASS_COLOURS",
     "neuron_alignment_figure", "new_figure", "one_neuron_loss_figure", "PALETTE", "pathway_race_figure",
     "penalised_training_figure", "plot_decision", "prediction_probe_figure", "pruning_frontier_figure",
