@@ -433,7 +433,8 @@ def _losses_section(rows, students: _Students | None, gammas: analysis.PhaseDiag
                                      "eig s", "note"],
                          [[r["n"], r["seed"], r["loss"], r["ca_optimal_loss"], r["grad_max"], r["min_eigenvalue"],
                            r["saddle_escapes"], r["class"], *r["neuron_classes"].values(), r["flow_steps"],
-                           r["flow_grad_max"], r.get("flow_stages"), r.get("handoff_eigenvalue"), round(r["flow_s"], 2), round(r["refine_s"], 2), round(r["eigen_s"], 2),
+                           r["flow_grad_max"], r.get("flow_stages"), r.get("handoff_eigenvalue"),
+                           round(r["flow_s"], 2), round(r["refine_s"], 2), round(r["eigen_s"], 2),
                            r["note"]] for r in rows],
                          "Every student at convergence (grad = max-abs gradient; eig = smallest Hessian eigenvalue; "
                          "flow stages: continuation stages after the first flow; hand-off eig: smallest eigenvalue "
