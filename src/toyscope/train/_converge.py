@@ -3,11 +3,10 @@ refinement, saddle escapes, behind one function, :func:`converge`.
 
 For every member: (1) gradient flow (:func:`make_gradient_flow`, all members at once under
 ``vmap``) until the max-abs gradient is below ``flow_gtol`` or the step budget is spent;
-(2) the hand-off check: Newton may take over only where the flow has reached ``flow_gtol`` and
-the smallest Hessian eigenvalue :math:`\lambda_{min}` (:func:`smallest_hessian_eigen`) is
-:math:`\ge -` ``eig_tol``; elsewhere the flow goes on (:class:`FlowContinuation`: a stiff solver
-in stages, each until the gradient falls to a tenth of where the stage began) until it has left the
-saddle it was near; (3) damped Newton or trust-region Newton (:func:`refine_stationary`) until the
+(2) the hand-off check: Newton may take over only where the smallest Hessian eigenvalue
+:math:`\lambda_{min}` (:func:`smallest_hessian_eigen`) is :math:`\ge -` ``eig_tol``; elsewhere
+the flow goes on (:class:`FlowContinuation`: in stages, each until the gradient falls to a tenth
+of where the stage began) until it has left the saddle it was near; (3) damped Newton or trust-region Newton (:func:`refine_stationary`) until the
 gradient is below ``gtol``; (4) :math:`\lambda_{min}` again. A point the flow cannot leave (its
 gradient vanishes on a saddle) and a saddle Newton lands on are escaped by a step ``escape_step``
 along the eigenvector, on the side gradient flow takes: the side the flow was drifting to
@@ -102,8 +101,8 @@ class GradientFlow:
 
 @dataclasses.dataclass(frozen=True)
 class FlowContinuation:
-    r"""Stage 1b of :func:`converge`: where the first flow stops at a point that is not a minimum's
-    basin (:math:`\lambda_{min} < -` ``eig_tol``, or gradient above the flow's ``gtol``), the flow
+    r"""Stage 1b of :func:`converge`: where the first flow stops at a point where the Hessian is not
+    positive (semi)definite (:math:`\lambda_{min} < -` ``eig_tol``), the flow
     goes on with this solver, in stages, until it stops at a point where the Hessian is positive
     (semi)definite to ``eig_tol``. Each stage flows until the max-abs gradient is below
     ``shrink`` times its value at the stage's start (at most the flow's ``gtol``), so that a flow
@@ -191,8 +190,8 @@ def converge(loss: Callable[[PyTree, Any], jax.Array], params: PyTree, args: Any
 
     For each member: gradient flow :math:`\dot\theta = -\nabla L` (all members at once) until
     :math:`\max_i|\partial_i L| <` ``flow.gtol``; where it stops, the smallest Hessian
-    eigenvalue :math:`\lambda_{min}` on the free coordinates; if it is below ``-saddles.eig_tol``
-    (or the flow stopped on its step budget), the flow continues (``continuation``) until it stops
+    eigenvalue :math:`\lambda_{min}` on the free coordinates; if it is below ``-saddles.eig_tol``,
+    the flow continues (``continuation``) until it stops
     where :math:`\lambda_{min} \ge -` ``eig_tol``; only there Newton refinement takes over, to
     ``refinement.gtol``; then :math:`\lambda_{min}` again, and a saddle escape while it is
     negative. The class of the end point is therefore gradient flow's, not Newton's. A member is
@@ -340,8 +339,8 @@ class _Member:
                     continuation: FlowContinuation):
         """Continue the flow from ``x`` until it stops where Newton may take over: ``(x, eigen)`` there.
 
-        A hand-off needs max-abs gradient < ``flow_gtol`` and smallest eigenvalue >= ``-eig_tol``.
-        Near a saddle each stage's target is ``shrink`` times the gradient where it starts, so the
+        A hand-off needs a smallest eigenvalue >= ``-eig_tol`` (the gradient may still be above
+        ``flow_gtol``: the flow toward a flat minimum is slow, and Newton finishes it). Near a saddle each stage's target is ``shrink`` times the gradient where it starts, so the
         flow is followed past it; on a saddle it cannot leave (gradient < ``stall_gtol``) one escape
         step is taken along the eigenvector, on the side the flow drifts to. With the stage or escape
         budget spent the point is handed off as it is (counted in ``negative_handoffs`` if a saddle).
@@ -351,7 +350,7 @@ class _Member:
             grad = self.gradient(x)
             grad_max = float(np.max(np.abs(grad[self.free]))) if self.free.size else 0.0
             basin = eigen.value >= -eig_tol
-            if basin and grad_max < flow_gtol:
+            if basin:
                 return x, eigen
             stalled = not basin and grad_max < continuation.stall_gtol
             if self.stages >= continuation.max_stages or (stalled and self.escapes >= max_escapes):
@@ -362,4 +361,4 @@ class _Member:
                 drift = -float(grad @ eigen.vector)  # the flow's velocity along v
                 x = x + escape_step * (1.0 if drift >= 0 else -1.0) * eigen.vector
                 grad_max = float(np.max(np.abs(self.gradient(x)[self.free])))
-            x = self.flow_until(x, flow_gtol if basin else min(flow_gtol, continuation.shrink * grad_max))
+            x = self.flow_until(x, min(flow_gtol, continuation.shrink * grad_max))
