@@ -547,7 +547,8 @@ def _deviations(converge: ConvergeOptions, *, k: int, n_seeds: int) -> list[Devi
         Deviation("loss normalisation", "E[(f - f*)^2]/2 in some texts", "E[(f - f*)^2] (no 1/2)",
                   "as the issue fixes; halves nothing but the loss scale"),
         Deviation("seeds and widths", "many seeds, k up to 100", f"k = {k}, {n_seeds} seed(s) per n",
-                  "2-core budget; gammas have grid resolution 1/k and few seeds"),
+                  "2-core budget (10 seeds per width and k = 50..200 are presets with expected times); the "
+                  "gammas are grid values with bootstrap intervals over the seeds"),
         Deviation("gamma definitions", "read off Fig. 2 by eye", "rules in the gammas table, on the measured classes",
                   "the blog gives no operational definition"),
     ]
