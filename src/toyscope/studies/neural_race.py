@@ -578,6 +578,9 @@ class _BandRun(NamedTuple):
     trained: np.ndarray  # (E,) mean error on trained routes
     untrained: np.ndarray  # (E,) mean error on untrained routes (NaN if none)
     similarity: np.ndarray  # (E, M * items, M * items) hidden-1 cosine similarity
+    outputs: np.ndarray  # rep 0's outputs on every route (analysis.route_output_grid)
+    routes: np.ndarray  # (M, M) trained routes
+    d_out: int
 
 
 def _train_band_routes(m: int, k: int, n_hidden: int, init: _Init, schedule: _Schedule, *, seed: int, key, ctx,
@@ -593,7 +596,9 @@ def _train_band_routes(m: int, k: int, n_hidden: int, init: _Init, schedule: _Sc
     errors = analysis.route_errors(spec, final, problem.encodings, problem.targets)
     trained, untrained = analysis.route_error_means(errors, problem.routes)
     similarity = analysis.cosine_similarity(analysis.domain_codes(final, problem.encodings))
-    return _BandRun(schedule.times, run, trained, untrained, similarity)
+    outputs = analysis.route_output_grid(spec, nets.ensemble_member(final, 0), problem.encodings, problem.targets)
+    return _BandRun(schedule.times, run, trained, untrained, similarity, outputs, problem.routes,
+                    problem.targets.shape[1])
 
 
 #: the largest mean trained-route error (||Y_hat - Y||^2 / ||Y||^2) at which the routes count as
@@ -646,13 +651,14 @@ def _run_init_scale(config: NeuralRaceConfig, ctx) -> StudyResult:
     schedules = [_Schedule(base_lr / sigma0 ** config.lr_sigma_exponent, config.tau or 1.0, config.duration or 120.0,
                            config.n_records, steps=config.n_steps) for sigma0 in scales]
     schedule = schedules[0]
-    rows, summary_s, losses, similarities = [], {}, [], []
+    rows, summary_s, losses, similarities, bands = [], {}, [], [], []
     for si, (sigma0, scale_schedule) in enumerate(zip(scales, schedules)):
         band = _train_band_routes(m, k, n_hidden, _Init(config.init, sigma0, config.reps), scale_schedule,
                                   seed=config.seed, key=jax.random.key(config.seed + 100 + si), ctx=ctx, name=f"scale{si}")
         same, diff = analysis.cross_domain_similarity(band.similarity, m, N_ITEMS)
         losses.append(band.run.loss)
         similarities.append(band.similarity[0])
+        bands.append(band)
         rows.append([sigma0, analysis.format_mean_interval(band.trained), analysis.format_mean_interval(band.untrained),
                      analysis.format_mean_interval(same), analysis.format_mean_interval(diff)])
         summary_s[str(sigma0)] = {"trained_error": analysis.mean_ci95_summary(band.trained),
@@ -682,6 +688,11 @@ def _run_init_scale(config: NeuralRaceConfig, ctx) -> StudyResult:
         Figure("init_scale_similarity",
                viz.similarity_panels_figure([similarities[i] for i in show], [f"sigma0 = {scales[i]}" for i in show]),
                "Fig. 6c: hidden-1 cosine similarity (rep 0) at small, medium and large sigma0 (rows: domain x item)."),
+        *[Figure(f"init_scale_outputs_{i}",
+                 viz.similarity_outputs_figure(bands[i].similarity[0], bands[i].outputs, bands[i].routes,
+                                               n_items=N_ITEMS, d_out=bands[i].d_out),
+                 f"Fig. 6d: sigma0 = {scales[i]}, rep 0: hidden-1 similarity and the outputs on every route (red "
+                 "boxes: untrained routes).") for i in show],
     ]
     deviations = [Deviation("M, K", "not stated for Fig. 6 (the authors' code: M = 7, K = 4)", f"M = {m}, K = {k}",
                             "the Fig. 5 settings" if (m, k) == (10, 4) else
