@@ -81,3 +81,24 @@ def test_classes_by_width_equals_a_plain_count():
         assert r.n_students == len(mine)
         assert r.counts == {c: sum(classes[i] == c for i in mine) for c in ["C-A optimal", "P-n-C", "copy-average"]}
         assert r.mean_loss == pytest.approx(sum(losses[i] for i in mine) / len(mine))
+
+
+def test_gamma_intervals_match_the_exact_resampling_probabilities():
+    # k = 5; widths 1..4 with 2 seeds; widths 3 and 4 are mixed (1 of 2 C-A). A resample keeps a mixed
+    # width all-C-A (or all-P-n-C) with probability 1/4 exactly, so gamma1 = 0.4 (prob 3/4), 0.6 (3/16),
+    # 0.8 (1/16): 95% interval [0.4, 0.8]; gamma2 = 0.8 (3/16), 0.6 (1/16), unobserved (3/4).
+    from toyscope import analysis
+
+    widths = [1, 1, 2, 2, 3, 3, 4, 4]
+    classes = ["C-A optimal"] * 4 + ["C-A optimal", "P-n-C", "P-n-C", "C-A optimal"]
+    intervals = analysis.phase_diagram_gamma_intervals(widths, classes, [0.1] * 8, 5, n_resamples=4000, seed=1)
+    assert (intervals["gamma1"].low, intervals["gamma1"].high) == (0.4, 0.8) and intervals["gamma1"].observed == 1.0
+    # gamma2 observed in ~1/4 of the resamples (binomial error ~0.007), a quarter of those at 0.6
+    assert abs(intervals["gamma2"].observed - 0.25) < 0.03
+    assert (intervals["gamma2"].low, intervals["gamma2"].high) == (0.6, 0.8)
+    assert intervals["gamma3"] == analysis.GammaInterval(None, None, 0.0)
+    # every seed agreeing: the interval is the point estimate
+    agreed = analysis.phase_diagram_gamma_intervals([1, 1, 2, 2], ["C-A optimal"] * 2 + ["P-n-C"] * 2, [0.1] * 4, 3)
+    point = analysis.phase_diagram_gammas([1, 1, 2, 2], ["C-A optimal"] * 2 + ["P-n-C"] * 2, [0.1] * 4, 3)
+    assert (agreed["gamma1"].low, agreed["gamma1"].high) == (point.gamma1, point.gamma1)
+    assert (agreed["gamma2"].low, agreed["gamma2"].high) == (point.gamma2, point.gamma2)

@@ -138,3 +138,60 @@ def test_a_student_that_blows_up_fails_the_run_in_one_line():
         copy_average._check_divergence(rule, [(4, 1)], [record])
     record.x = np.ones(10)
     copy_average._check_divergence(rule, [(4, 1)], [record])  # silent on a healthy student
+
+
+@pytest.mark.slow
+def test_issue19_student_ends_where_gradient_flow_ends_not_where_newton_jumps(restore_x64):
+    # `toyscope run copy-average --set "n_values=[10,11,12,13,14]" --set n_seeds=2`, student n = 14, seed 0,
+    # converged alone from its recorded init. Its first flow stops at its 20,000-step cap with gradient
+    # 1.5e-4 beside a saddle (9 negative Hessian eigenvalues); Newton from there reaches the C-A optimal
+    # point (0.10326507), while gradient flow (diffrax Kvaerno5, rtol 1e-10, run separately, and Tsit5 at
+    # rtol 1e-8 and 1e-10) ends at the P-n-C point 0.10562461.
+    import jax.numpy as jnp
+
+    from toyscope import train
+
+    jax.config.update("jax_enable_x64", True)
+    config = get_study("copy-average").config_class.resolve({"n_values": [10, 11, 12, 13, 14], "n_seeds": 2})
+    teacher = theory.orthonormal_teacher(config.k, config.input_dim, dtype=jnp.float64)
+    members = [(n, s) for n in config.widths for s in range(config.n_seeds)]
+    params, mask = theory.glorot_normal_students([n for n, _ in members], config.input_dim,
+                                                 key=jax.random.key(config.seed), dtype=jnp.float64)
+    e = members.index((14, 0))
+    student = jax.tree_util.tree_map(lambda leaf: leaf[e:e + 1], params)
+    member_mask = mask[e:e + 1]
+    free = theory.TwoLayerStudent(member_mask, jnp.broadcast_to(member_mask[:, :, None], student.w.shape))
+    options = config.converge_options()
+
+    def loss(s, m):
+        return theory.population_loss(s, teacher, "erf", m)
+
+    (record,) = train.converge(loss, student, member_mask.astype(jnp.float64), free=free, flow=options.flow,
+                               refinement=options.refinement, saddles=options.saddles,
+                               continuation=options.continuation)
+    assert record.flow_grad_max > options.flow.gtol  # the first flow did stop at its cap
+    assert record.converged and record.negative_handoffs == 0 and record.flow_stages >= 1
+    assert record.loss == pytest.approx(0.10562461, abs=1e-8)
+    final = theory.TwoLayerStudent(*[np.asarray(v)[None] for v in train.FlatObjective(
+        loss, theory.TwoLayerStudent(jnp.zeros(14), jnp.zeros((14, config.input_dim)))).unravel(jnp.asarray(record.x))])
+    (cls,) = theory.classify_students(final.a, final.w, [14], teacher.w, activation="erf",
+                                     exact_tol=config.exact_tol, approx_tol=config.approx_tol)
+    assert cls.network == "P-n-C"
+
+
+@pytest.mark.slow
+def test_k_sweep_reports_each_cells_gammas_and_width_grid_spaces_the_widths(tmp_path, restore_x64):
+    study = get_study("copy-average")
+    config = study.config_class.resolve({"k_values": [2, 3], "width_grid": 2, "n_seeds": 1, "flow_max_steps": 300})
+    assert study.config_class.resolve({"k": 10, "width_grid": 4}).widths == [2, 5, 8, 10]  # round(i * 10 / 4)
+    folder = execute(study, config, out=tmp_path / "sweep")
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["k_values"] == [2, 3] and (folder / "figures" / "gammas_against_k.png").exists()
+    for k in (2, 3):  # each k's numbers are its own cell's, and the cell is a full copy-average run
+        (cell,) = [p for p in (folder / "cells").iterdir() if json.loads((p / "summary.json").read_text())["k"] == k]
+        cell_summary = json.loads((cell / "summary.json").read_text())
+        assert summary["by_k"][str(k)]["gamma1"] == cell_summary["gamma1"]
+        assert summary["by_k"][str(k)]["gamma_intervals"] == cell_summary["gamma_intervals"]
+        assert [r["n"] for r in cell_summary["runs"]] == sorted({max(1, round(i * k / 2)) for i in (1, 2)})
+    with pytest.raises(ConfigError, match="width_grid"):
+        study.config_class.resolve({"k_values": [5], "n_values": [2]})

@@ -30,8 +30,24 @@ def test_smoke_routing_run_writes_summary_and_figures(tmp_path):
         assert (folder / "figures" / f"{name}.png").exists()
     # the report quotes the run's numbers: the half-loss deviation names this run's times
     deviation = json.loads((folder / "report.json").read_text())["deviations"][0]
-    half = summary["time_to_half_loss"]
-    assert deviation["ours"] == f"half-loss time random {half['random_mean']:.3g} vs theory {half['theory']:.3g}"
+    half, starts = summary["time_to_half_loss"], summary["theory_start_points"]
+    assert deviation["ours"].startswith(f"half-loss time random {half['random_mean']:.3g}; theory from sigma0 b0 = 0.2: "
+                                        f"{half['theory']:.3g}")
+    # the theory from b0 = sigma0 is the main theory curve; the authors' start is sigma0 / 2.5
+    assert starts["sigma0"]["time_to_half_loss"] == half["theory"]
+    assert starts["authors_sigma0_over_2.5"]["b0"] == pytest.approx(0.08)
+    # a later start learns later: the half-loss time falls as b0 grows
+    ordered = sorted(starts.values(), key=lambda v: v["b0"])
+    assert [v["time_to_half_loss"] for v in ordered] == sorted((v["time_to_half_loss"] for v in ordered), reverse=True)
+    # the exact fixed point solves b_h (b_h^2 + (M - 1) b0^2) = M s, b_in^2 = (b_h^2 + (M - 1) b0^2) / M (bisection)
+    for (b_in, b_h), (b_in_small, b_h_small) in zip(summary["fixed_point_b_in_b_h_exact"],
+                                                    summary["fixed_point_b_in_b_h_small_init"]):
+        s_target, c0 = b_h_small ** 3 / 7, 6 * 0.2 ** 2
+        low, high = 0.0, 10.0
+        for _ in range(200):
+            mid = (low + high) / 2
+            low, high = (mid, high) if mid * (mid ** 2 + c0) < 7 * s_target else (low, mid)
+        assert b_h == pytest.approx(low, rel=1e-9) and b_in == pytest.approx(np.sqrt((low ** 2 + c0) / 7), rel=1e-9)
     # the summary's route errors, recomputed from the saved weights by a plain loop over routes
     params = load_file(str(folder / "params.safetensors"))
     m, k = 7, 4
@@ -94,3 +110,18 @@ def test_race_simulates_every_sharing_level_and_shared_learns_faster(tmp_path):
     assert shared["sim_final_loss_fraction"] < dedicated["sim_final_loss_fraction"]
     assert shared["theory_final_loss_fraction"] < dedicated["theory_final_loss_fraction"]
     assert (folder / "figures" / "race.png").exists()
+
+
+def test_fig6_authors_preset_takes_the_authors_steps():
+    # the authors' loss (sum over the 28 trained routes of the per-route mean over 4 items x 7 outputs)
+    # is 2 x 28 / 7 = 8 times ours (mean over the 112 examples of 1/2 ||e||^2): lr 0.048 = 8 x 0.006
+    from toyscope.studies import neural_race
+
+    config = get_study("neural-race").config_class.resolve({"preset": "fig6-authors"})
+    assert (config.m, config.n_trained, config.init) == (7, 4, "orthogonal")
+    np.testing.assert_allclose(config.sigma0_values, np.linspace(0.2, 2.5, 6), atol=5e-3)
+    routes = tasks.band_routes(7, 4)
+    assert 2 * routes.sum() / 7 * 0.006 == pytest.approx(config.learning_rate)
+    schedule = neural_race._Schedule(config.learning_rate / 2.5 ** config.lr_sigma_exponent, 1.0, 1.0,
+                                     config.n_records, steps=config.n_steps)
+    assert schedule.n_steps == 700 and schedule.learning_rate == pytest.approx(8 * 0.006 / 2.5 ** (1 / 3))

@@ -139,3 +139,30 @@ def test_xor_paths_each_learn_their_example_with_s_and_d_of_one_example():
         assert modes.singular_values[p, 0] == pytest.approx(np.sqrt(2) / 4, rel=1e-6)
         assert modes.input_overlaps[p, p, 0] == pytest.approx(0.5, rel=1e-6)
         assert np.abs(np.delete(modes.singular_values[:, 0], p)).max() == 0
+
+
+def test_fixed_point_with_the_conserved_term_is_where_the_reduced_ode_ends_from_a_large_start(routing):
+    # from b0 = 0.5 the small-init fixed point is visibly off; the exact one (conserved b_h^2 - M b_in^2) is not
+    spec, data, modes = routing
+    with jax.enable_x64(True):
+        b = theory.reduced_dynamics(modes, 0.5, np.array([0.0, 1000.0]), rtol=1e-9, atol=1e-11)[-1]
+    index = {name: i for i, name in enumerate(modes.edges)}
+    exact = theory.routing_fixed_point(np.sqrt(185), M, initial=0.5)
+    small = theory.routing_fixed_point(np.sqrt(185), M)
+    assert b[index["h1_0_0->h2_0_0"], 0] == pytest.approx(exact[1], rel=1e-6)
+    assert b[index["in0->h1_0_0"], 0] == pytest.approx(exact[0], rel=1e-6)
+    assert abs(small[1] / exact[1] - 1) > 1e-3
+    # the issue-19 numbers: sigma0 = 0.2, M = 7, s = 13.6 / 6.4 / 3 (the hierarchy's sqrt(185), sqrt(41), 3)
+    got = [theory.routing_fixed_point(s, 7, initial=0.2) for s in (np.sqrt(185), np.sqrt(41), 3.0)]
+    np.testing.assert_allclose([g[1] for g in got], [4.549, 3.530, 2.730], atol=6e-4)
+    np.testing.assert_allclose([g[0] for g in got], [1.729, 1.347, 1.048], atol=6e-4)
+
+
+def test_path_projection_of_decoupled_weights_is_the_product_of_edge_strengths(routing):
+    spec, data, modes = routing
+    b = np.random.default_rng(1).uniform(0.2, 1.2, (len(modes.edges), modes.n_modes))
+    params = theory.decoupled_params(spec, modes, b, key=jax.random.key(5))
+    projections = theory.path_mode_projections(modes, params)
+    index = {name: i for i, name in enumerate(modes.edges)}
+    expected = np.stack([np.prod([b[index[e]] for e in path], axis=0) for path in modes.paths])
+    np.testing.assert_allclose(projections, expected, rtol=1e-5)

@@ -98,3 +98,52 @@ def test_converge_without_escapes_stops_at_the_saddle_and_says_so():
     assert not record.converged and record.saddle_escapes == 0 and "saddle" in record.note
     np.testing.assert_allclose(record.x, 0.0, atol=1e-12)
     assert np.isclose(record.min_eigenvalue, -1.0)  # Hessian diag(2, -1) at the origin
+
+
+def _tilted_double_well(p, _):
+    # saddle near y = 0.1 (y^3 - y + 0.1 = 0), minima y ~ +0.95 (higher) and y ~ -1.05 (lower)
+    return p[0] ** 2 + (p[1] ** 2 - 1) ** 2 / 4 + 0.1 * p[1]
+
+
+def _saddle_y() -> float:
+    roots = np.roots([1.0, 0.0, -1.0, 0.1]).real
+    return float(roots[np.argmin(np.abs(roots))])
+
+
+def test_flow_stopped_near_a_saddle_is_continued_to_the_minimum_gradient_flow_reaches():
+    # the first flow is cut after 5 steps just above the saddle, on the side of the higher minimum;
+    # the hand-off must wait for a positive definite Hessian, and the end point is where an
+    # independent gradient flow (scipy, to t = 200) ends, not the lower minimum on the other side
+    from scipy.integrate import solve_ivp
+
+    start = np.array([0.5, _saddle_y() + 1e-4])
+    reference = solve_ivp(lambda t, p: -np.array([2 * p[0], p[1] ** 3 - p[1] + 0.1]), (0, 200), start,
+                          rtol=1e-11, atol=1e-13).y[:, -1]
+    (record,) = train.converge(_tilted_double_well, jnp.asarray(start)[None], jnp.zeros(1),
+                               flow=train.GradientFlow(gtol=1e-3, max_steps=5))
+    assert record.converged and record.negative_handoffs == 0 and record.flow_stages >= 1
+    assert record.handoff_eigenvalue >= -1e-8 and record.saddle_escapes == 0
+    np.testing.assert_allclose(record.x, reference, atol=1e-8)
+    assert reference[1] > 0.9
+
+
+def test_spent_continuation_budget_is_counted_as_a_hand_off_at_a_negative_eigenvalue():
+    start = jnp.array([[0.5, _saddle_y() + 1e-4]])
+    (record,) = train.converge(_tilted_double_well, start, jnp.zeros(1), flow=train.GradientFlow(gtol=1e-3, max_steps=5),
+                               continuation=train.FlowContinuation(max_stages=0))
+    assert record.negative_handoffs == 1 and record.flow_stages == 0 and record.handoff_eigenvalue < -0.5
+
+
+def test_escape_from_a_saddle_the_flow_sits_on_goes_the_way_the_flow_drifts():
+    # y = y_s + 1e-12: the gradient (~1e-12) is below stall_gtol, so an escape step is taken; its
+    # sign follows -grad . v (up, toward the higher minimum), not the lower loss (down)
+    start = jnp.array([[0.0, _saddle_y() + 1e-12]])
+    (record,) = train.converge(_tilted_double_well, start, jnp.zeros(1), flow=train.GradientFlow(gtol=1e-3))
+    assert record.converged and record.saddle_escapes == 1 and record.x[1] > 0.9
+
+
+def test_flow_continuation_rejects_bad_options():
+    with pytest.raises(ValueError, match="shrink"):
+        train.FlowContinuation(shrink=1.0)
+    with pytest.raises(ValueError, match="solver"):
+        train.FlowContinuation(solver="euler")

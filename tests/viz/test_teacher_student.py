@@ -61,3 +61,15 @@ def test_one_neuron_loss_draws_the_second_differences():
     points = right.lines[0]
     np.testing.assert_allclose(points.get_xdata(), [2, 3, 4, 5])
     np.testing.assert_allclose(points.get_ydata(), [losses[i + 1] - 2 * losses[i] + losses[i - 1] for i in range(1, 5)])
+
+
+def test_gamma_against_k_draws_each_observed_value_with_its_interval():
+    fig = viz.gamma_against_k_figure([20, 50, 100], {"gamma1": [(0.5, 0.45, 0.55), (None, None, None), (0.45, 0.4, 0.45)],
+                                                     "gamma2": [(0.7, 0.65, 0.8)] * 3}, {"gamma1": 0.46})
+    ax = fig.axes[0]
+    first, second = ax.containers
+    np.testing.assert_allclose(first.lines[0].get_xdata(), [20, 100])   # k = 50 unobserved: left out
+    np.testing.assert_allclose(first.lines[0].get_ydata(), [0.5, 0.45])
+    bars = np.asarray(first.lines[2][0].get_segments())[:, :, 1]  # (point, bottom/top) of each error bar
+    np.testing.assert_allclose(bars, [[0.45, 0.55], [0.4, 0.45]])
+    assert [line.get_ydata()[0] for line in ax.lines if line.get_linestyle() == ":"] == [0.46]

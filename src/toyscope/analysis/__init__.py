@@ -84,7 +84,14 @@ from ._modules import (
     network_modules,
     path_strength,
 )
-from ._phase_diagram import classes_by_width, phase_diagram_gammas, PhaseDiagramGammas, WidthClasses
+from ._phase_diagram import (
+    classes_by_width,
+    GammaInterval,
+    phase_diagram_gamma_intervals,
+    phase_diagram_gammas,
+    PhaseDiagramGammas,
+    WidthClasses,
+)
 from ._probe import linear_probe
 from ._pruning import count_active, knock_out_neurons, prune_below, pruning_frontier
 from ._regimes import binary_cross_entropy, BudgetOutcome, outcomes_at_steps, proportion_difference_interval
@@ -174,8 +181,8 @@ __all__ = [
     "distance_rank_correlation", "domain_codes", "effective_rank", "ensemble_accuracy", "first_time_above",
     "first_time_below", "first_zero_shot", "fit_relative", "flat_mlp_loss", "flat_snapshots",
     "format_accuracy_summary", "format_fraction", "format_interval", "format_interval_summary",
-    "format_mean_interval", "format_number", "fraction_interval", "fraction_true", "gate_labels", "gate_name",
-    "GATE_NAMES", "GATE_TABLES", "GateLabels", "geometric_mean", "gradient_norms", "graph_modularity",
+    "format_mean_interval", "format_number", "fraction_interval", "fraction_true", "GammaInterval", "gate_labels",
+    "gate_name", "GATE_NAMES", "GATE_TABLES", "GateLabels", "geometric_mean", "gradient_norms", "graph_modularity",
     "group_medians", "hessian_eigenvalues", "hessian_spectrum", "hessian_vector_product", "HessianSpectrum",
     "hidden_unit_blocks", "input_names", "input_sensitivity", "Interval", "interval_summary", "kmeans_clusters",
     "knock_out_neurons", "LANCZOS_EIGENVALUES", "layer_truth_tables", "Leak", "linear_probe", "LinearFit",
@@ -184,12 +191,13 @@ __all__ = [
     "member_attribution", "MemberAttribution", "MIN_VALUES_FOR_SPREAD", "minimal_circuits", "MinimalCircuitCounts",
     "MinimalCircuits", "mode_connection", "ModeConnection", "modularity", "Module", "module_report",
     "MODULE_THRESHOLD", "ModuleReport", "network_modules", "neuron_graph", "outcomes_at_steps", "path_losses",
-    "path_strength", "pca_embedding", "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion",
-    "proportion_difference_interval", "proportion_interval", "prune_below", "pruning_frontier", "Quantiles",
-    "quantiles", "r2_against_snapshots", "relative_difference", "relative_share", "relative_updating",
-    "route_classification_errors", "route_error_means", "route_errors", "route_output_grid", "routing_spectra",
-    "RoutingSpectra", "row_correlations", "sample_pairs", "seed_interval", "select_members", "spliced_block_units",
-    "success_auc", "SUPPORTS", "top_singular_value_metric", "top_singular_values", "trajectory_plane",
-    "trajectory_tsne", "tsne_embedding", "twin_cluster_split", "unit_activations", "unit_features", "unit_masks",
-    "unit_truth_tables", "value_counts", "WidthClasses", "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
+    "path_strength", "pca_embedding", "phase_diagram_gamma_intervals", "phase_diagram_gammas", "PhaseDiagramGammas",
+    "Proportion", "proportion", "proportion_difference_interval", "proportion_interval", "prune_below",
+    "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots", "relative_difference", "relative_share",
+    "relative_updating", "route_classification_errors", "route_error_means", "route_errors", "route_output_grid",
+    "routing_spectra", "RoutingSpectra", "row_correlations", "sample_pairs", "seed_interval", "select_members",
+    "spliced_block_units", "success_auc", "SUPPORTS", "top_singular_value_metric", "top_singular_values",
+    "trajectory_plane", "trajectory_tsne", "tsne_embedding", "twin_cluster_split", "unit_activations",
+    "unit_features", "unit_masks", "unit_truth_tables", "value_counts", "WidthClasses", "xor_cell_types",
+    "XOR_QUADRANTS", "XorCellTypes"
 ]

@@ -93,6 +93,70 @@ def phase_diagram_gammas(widths: Sequence[int], classes: Sequence[str], losses: 
     return PhaseDiagramGammas(gamma1, gamma2, gamma3, fit)
 
 
+class GammaInterval(NamedTuple):
+    """A bootstrap interval of one change point: ``low``, ``high`` (``None`` if never observed)
+    and ``observed``, the share of resamples in which it was observed at all."""
+
+    low: float | None
+    high: float | None
+    observed: float
+
+
+def phase_diagram_gamma_intervals(widths: Sequence[int], classes: Sequence[str], losses: Sequence[float], k: int, *,
+                                  ca_classes: Sequence[str] = ("C-A optimal",), ca_optimal_losses=None,
+                                  n_resamples: int = 1000, confidence: float = 0.95,
+                                  seed: int = 0) -> dict[str, GammaInterval]:
+    r"""Bootstrap intervals of :math:`\gamma_1, \gamma_2, \gamma_3` (:func:`phase_diagram_gammas`).
+
+    Each resample draws, at every measured width independently, as many students as were
+    measured there, with replacement (the seeds of one width are exchangeable; the widths are the
+    design), and recomputes the three gammas; the interval is the central ``confidence`` range
+    of the resampled values where they are observed. The gammas are grid values (resolution
+    :math:`\Delta n / k`), so the interval is a set of grid values: it says how far the
+    boundary moves when other seeds had been drawn, not a continuous error bar. A width where
+    every seed agrees never moves in a resample; with S seeds, an outcome of probability p at a
+    width is missed by all of them with probability :math:`(1-p)^S`, which no bootstrap can see.
+
+    Args:
+        widths, classes, losses, k, ca_classes, ca_optimal_losses: as :func:`phase_diagram_gammas`.
+        n_resamples: bootstrap resamples; confidence: central share; seed: numpy seed.
+
+    Returns:
+        ``{"gamma1": GammaInterval, "gamma2": ..., "gamma3": ...}``.
+
+    Raises:
+        ValueError: as :func:`phase_diagram_gammas`, or ``n_resamples < 1`` or ``confidence`` not in (0, 1).
+
+    Example:
+        >>> intervals = phase_diagram_gamma_intervals([1, 1, 2, 2], ["C-A optimal"] * 3 + ["P-n-C"], [0.5] * 4, 4)
+        >>> intervals["gamma1"].low, intervals["gamma1"].high   # width 2 is all-C-A in 1/4 of resamples
+        (0.25, 0.5)
+    """
+    if n_resamples < 1 or not 0 < confidence < 1:
+        raise ValueError(f"need n_resamples >= 1 and 0 < confidence < 1, got {n_resamples}, {confidence}")
+    widths, classes, losses = np.asarray([int(n) for n in widths]), list(classes), np.asarray(losses, float)
+    phase_diagram_gammas(widths, classes, losses, k, ca_classes=ca_classes, ca_optimal_losses=ca_optimal_losses)
+    groups = [np.flatnonzero(widths == n) for n in sorted(set(widths.tolist()))]
+    rng = np.random.default_rng(seed)
+    samples = {"gamma1": [], "gamma2": [], "gamma3": []}
+    for _ in range(n_resamples):
+        pick = np.concatenate([rng.choice(group, size=group.size, replace=True) for group in groups])
+        gammas = phase_diagram_gammas(widths[pick], [classes[i] for i in pick], losses[pick], k,
+                                      ca_classes=ca_classes, ca_optimal_losses=ca_optimal_losses)
+        for name in samples:
+            samples[name].append(getattr(gammas, name))
+    tail = 100 * (1 - confidence) / 2
+    out = {}
+    for name, values in samples.items():
+        seen = np.array([v for v in values if v is not None], float)
+        if seen.size:
+            low, high = np.percentile(seen, [tail, 100 - tail], method="inverted_cdf")
+            out[name] = GammaInterval(float(low), float(high), seen.size / n_resamples)
+        else:
+            out[name] = GammaInterval(None, None, 0.0)
+    return out
+
+
 class WidthClasses(NamedTuple):
     """The students of one width: how many, how many in each class, their mean loss."""
 

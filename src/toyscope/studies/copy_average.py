@@ -43,7 +43,19 @@ class CopyAverageConfig(StudyConfig):
     ``widths_per_cell``: run the widths in groups of this many, each group a resumable
     ``copy-average`` run folder of the sweep runner (under ``cells_dir``, default ``cells/`` in the
     run folder; every group is padded to its own widest student and compiled once), and combine
-    their rows into one phase diagram. Seeds are then drawn per group."""
+    their rows into one phase diagram. Seeds are then drawn per group.
+
+    ``width_grid``: with ``n_values`` unset, the widths n = round(i k / width_grid), i = 1..width_grid
+    (resolution 1/width_grid in n/k) instead of every width 1..k. ``k_values``: run the config at
+    each teacher width as a cell of the sweep runner and report the gammas against k (the paper's
+    open question); each cell is a full ``copy-average`` run folder.
+
+    Expected wall times (2 shared cores; measured where said, else extrapolated from the
+    per-student times measured at k = 20 and k = 100, see docs/results/copy-average.md):
+    ``default`` (k = 20, 3 seeds) under 10 min; ``seeds10`` (k = 20, 10 seeds, 200 students)
+    about 30 min; ``relu`` (k = 20, 10 seeds) about 30 min; ``k50`` (10 seeds x 20 widths) about
+    3 h; ``k100`` (10 seeds x 20 widths) about 4 h; ``k200`` (10 seeds x 20 widths, 500-1300 s per
+    student) 1-3 days; ``gamma-vs-k`` all four: the sum."""
 
     # one-line descriptions of the keys (``toyscope config copy-average``)
     FIELD_DOCS: ClassVar[dict[str, str]] = {
@@ -74,7 +86,7 @@ class CopyAverageConfig(StudyConfig):
     k: int = 20
     d: int | None = None
     n_values: list[int] | None = None
-    n_seeds: int = 2
+    n_seeds: int = 3
     activation: Literal["erf", "relu"] = "erf"
     allow_wider_students: bool = False
     flow_solver: Literal["tsit5", "dopri5", "dopri8", "bosh3", "kvaerno3", "kvaerno5"] = "tsit5"
@@ -86,11 +98,18 @@ class CopyAverageConfig(StudyConfig):
     eig_tol: float = 1e-8
     max_escapes: int = 5
     escape_step: float = 1e-3
+    continuation_solver: Literal["tsit5", "dopri5", "dopri8", "bosh3", "kvaerno3", "kvaerno5"] = "tsit5"
+    continuation_rtol: float = 1e-10
+    continuation_atol: float = 1e-12
+    continuation_max_steps: int = 20_000
+    continuation_stages: int = 12
     dense_limit: int = 2000
     exact_tol: float = 1e-5  # = theory._classify.DEFAULT_EXACT_TOL
     approx_tol: float = 0.1
     widths_per_cell: int | None = None
     cells_dir: str | None = None
+    width_grid: int | None = None
+    k_values: list[int] | None = None
 
     def peak_memory(self) -> MemoryEstimate:
         """Estimated peak memory: ``n_seeds`` float64 students per width of n (d + 1) parameters,
@@ -106,6 +125,12 @@ class CopyAverageConfig(StudyConfig):
     PRESETS = {
         "default": {},
         "smoke": {"k": 5, "n_values": [2, 4], "n_seeds": 1, "flow_max_steps": 2000},
+        "seeds10": {"n_seeds": 10},
+        "relu": {"activation": "relu", "n_seeds": 10},
+        "k50": {"k": 50, "width_grid": 20, "n_seeds": 10, "widths_per_cell": 4},
+        "k100": {"k": 100, "width_grid": 20, "n_seeds": 10, "widths_per_cell": 2},
+        "k200": {"k": 200, "width_grid": 20, "n_seeds": 10, "widths_per_cell": 1},
+        "gamma-vs-k": {"k_values": [20, 50, 100, 200], "width_grid": 20, "n_seeds": 10, "widths_per_cell": 2},
     }
 
     @field_validator("n_values", mode="before")
@@ -128,9 +153,17 @@ class CopyAverageConfig(StudyConfig):
                 raise ValueError(f"n_values must be <= k = {self.k} (set allow_wider_students=true), got {max(self.n_values)}")
         if self.n_seeds < 1:
             raise ValueError(f"n_seeds must be >= 1, got {self.n_seeds}")
+        if self.width_grid is not None and not 1 <= self.width_grid <= self.k:
+            raise ValueError(f"width_grid must lie in 1..k = {self.k}, got {self.width_grid}")
+        if self.k_values is not None and (not self.k_values or min(self.k_values) < 1
+                                          or len(set(self.k_values)) != len(self.k_values)):
+            raise ValueError(f"k_values must be distinct teacher widths >= 1, got {self.k_values}")
+        if self.k_values is not None and self.n_values is not None:
+            raise ValueError("k_values sweeps the teacher width: give width_grid, not n_values")
         if self.widths_per_cell is not None and self.widths_per_cell < 1:
             raise ValueError(f"widths_per_cell must be >= 1, got {self.widths_per_cell}")
-        for name in ("flow_gtol", "gtol", "escape_step", "exact_tol", "approx_tol"):
+        for name in ("flow_gtol", "gtol", "escape_step", "exact_tol", "approx_tol", "continuation_rtol",
+                     "continuation_atol", "continuation_max_steps"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
         return self
@@ -141,7 +174,11 @@ class CopyAverageConfig(StudyConfig):
 
     @property
     def widths(self) -> list[int]:
-        return sorted(set(self.n_values)) if self.n_values is not None else list(range(1, self.k + 1))
+        if self.n_values is not None:
+            return sorted(set(self.n_values))
+        if self.width_grid is not None:
+            return sorted({max(1, round(i * self.k / self.width_grid)) for i in range(1, self.width_grid + 1)})
+        return list(range(1, self.k + 1))
 
     def converge_options(self) -> "ConvergeOptions":
         """The options of :func:`toyscope.train.converge` this config fixes."""
@@ -149,15 +186,20 @@ class CopyAverageConfig(StudyConfig):
             train.GradientFlow(solver=self.flow_solver, gtol=self.flow_gtol, max_steps=self.flow_max_steps,
                                rtol=self.flow_rtol, atol=self.flow_atol),
             train.NewtonRefinement(gtol=self.gtol, dense_limit=self.dense_limit),
-            train.SaddleEscape(eig_tol=self.eig_tol, max_escapes=self.max_escapes, step=self.escape_step))
+            train.SaddleEscape(eig_tol=self.eig_tol, max_escapes=self.max_escapes, step=self.escape_step),
+            train.FlowContinuation(solver=self.continuation_solver, rtol=self.continuation_rtol,
+                                   atol=self.continuation_atol, max_steps=self.continuation_max_steps,
+                                   max_stages=self.continuation_stages))
 
 
 class ConvergeOptions(NamedTuple):
-    """How :func:`toyscope.train.converge` drives the students: flow, refinement, saddle escapes."""
+    """How :func:`toyscope.train.converge` drives the students: flow, refinement, saddle escapes,
+    and the continuation of a flow that stopped near a saddle (Newton takes over only in a minimum's basin)."""
 
     flow: train.GradientFlow
     refinement: train.NewtonRefinement
     saddles: train.SaddleEscape
+    continuation: train.FlowContinuation
 
 
 class _Students(NamedTuple):
@@ -178,6 +220,8 @@ def run(config: CopyAverageConfig, ctx) -> StudyResult:
 
 
 def _run(config: CopyAverageConfig, ctx) -> StudyResult:
+    if config.k_values is not None:
+        return _run_k_sweep(config, ctx)
     k, d, activation, widths = config.k, config.input_dim, config.activation, config.widths
     tolerances = {"exact_tol": config.exact_tol, "approx_tol": config.approx_tol}
     teacher = theory.orthonormal_teacher(k, d, dtype=jnp.float64)
@@ -207,11 +251,15 @@ def _run(config: CopyAverageConfig, ctx) -> StudyResult:
         [r["n"] for r in rows], [r["class"] for r in rows], [r["loss"] for r in rows], k,
         ca_classes=("C-A optimal",) if activation == "erf" else ("C-A optimal", "perturbed C-A"),
         ca_optimal_losses=ca_optimal_losses)
+    intervals = analysis.phase_diagram_gamma_intervals(
+        [r["n"] for r in rows], [r["class"] for r in rows], [r["loss"] for r in rows], k,
+        ca_classes=("C-A optimal",) if activation == "erf" else ("C-A optimal", "perturbed C-A"),
+        ca_optimal_losses=ca_optimal_losses, seed=config.seed)
     n_converged = sum(r["converged"] for r in rows)
     sections = [
         _neurons_section(rows, students, teacher, k=k, d=d, activation=activation, widths=widths,
                          n_seeds=config.n_seeds, **tolerances),
-        _losses_section(rows, students, gammas, k=k, widths=widths, n_converged=n_converged, gtol=config.gtol,
+        _losses_section(rows, students, gammas, intervals, k=k, widths=widths, n_converged=n_converged, gtol=config.gtol,
                         eig_tol=config.eig_tol, ca_optimal_losses=ca_optimal_losses),
         _sensitivity_section(sensitivity, **tolerances),
     ]
@@ -219,9 +267,14 @@ def _run(config: CopyAverageConfig, ctx) -> StudyResult:
         "k": k, "d": d, "activation": activation, "gamma1": gammas.gamma1, "gamma2": gammas.gamma2,
         "gamma3": gammas.gamma3, "paper_gamma1": PAPER_GAMMAS["gamma1"], "paper_gamma2": PAPER_GAMMAS["gamma2"],
         "paper_gamma3": PAPER_GAMMAS["gamma3"], "pnc_loss_fit": gammas.pnc_fit,
+        "gamma_intervals": {name: interval._asdict() for name, interval in intervals.items()},
+        "gamma_interval_definition": "central 95% of the gammas over 1000 bootstrap resamples of the seeds within "
+                                     "each width (observed: share of resamples where the gamma exists)",
         "n_students": len(rows), "n_converged": n_converged,
         "converged_interval": list(analysis.proportion_interval(n_converged, len(rows))),
         "max_grad": max(r["grad_max"] for r in rows), "converge_s": round(converge_s, 2),
+        "negative_eigenvalue_handoffs": sum(r["negative_handoffs"] for r in rows),
+        "continued_flows": sum(r["flow_stages"] > 0 for r in rows),
         "class_counts": {c: sum(r["class"] == c for r in rows) for c in theory.NETWORK_CLASSES},
         "runs": rows, "tolerance_sensitivity": sensitivity, "n_cells": n_cells,
     }
@@ -238,6 +291,36 @@ def _run(config: CopyAverageConfig, ctx) -> StudyResult:
 
     return StudyResult(summary=summary, sections=sections, metrics=_metrics(rows), **_params(teacher, students),
                        deviations=_deviations(config.converge_options(), k=k, n_seeds=config.n_seeds))
+
+
+def _run_k_sweep(config: CopyAverageConfig, ctx) -> StudyResult:
+    """The config at every teacher width of ``k_values`` (one sweep cell each): gammas against k."""
+    base = config.model_dump(exclude={"preset", "k_values", "cells_dir"})
+    cells = ctx.sweep("copy-average", base, {"k": config.k_values}, config.cells_dir)
+    by_k, triples = {}, {name: [] for name in PAPER_GAMMAS}
+    for values, summary in cells:
+        if summary.get("diverged"):
+            raise train.TrainingDiverged(summary["divergence"])
+        by_k[str(values["k"])] = {key: summary[key] for key in (
+            "gamma1", "gamma2", "gamma3", "gamma_intervals", "n_students", "n_converged",
+            "negative_eigenvalue_handoffs", "class_counts", "converge_s")}
+        for name in PAPER_GAMMAS:
+            interval = summary["gamma_intervals"][name]
+            triples[name].append((summary[name], interval["low"], interval["high"]))
+    ks = [values["k"] for values, _ in cells]
+    rows = [[k, *[f"{by_k[str(k)][name]} {_interval_text(analysis.GammaInterval(**by_k[str(k)]['gamma_intervals'][name]))}"
+                  for name in PAPER_GAMMAS], by_k[str(k)]["n_students"]] for k in ks]
+    figure = Figure("gammas_against_k", viz.gamma_against_k_figure(ks, triples, PAPER_GAMMAS),
+                    "gamma1, gamma2, gamma3 against the teacher width k (bars: bootstrap 95% intervals over seeds; "
+                    "dotted: the paper's readings at k <= 100).")
+    section = Section("Change points against the teacher width",
+                      f"{config.n_seeds} seeds per width, widths on a grid of {config.width_grid or 'every'} per k; "
+                      "each k is a copy-average run folder under cells/ with its own phase diagram.", [figure],
+                      [Table("gammas_by_k", ["k", "gamma1 [95%]", "gamma2 [95%]", "gamma3 [95%]", "students"], rows)])
+    summary = {"k_values": ks, "activation": config.activation, "n_seeds": config.n_seeds, "by_k": by_k,
+               "paper_gammas": PAPER_GAMMAS}
+    return StudyResult(summary=summary, sections=[section], metrics={}, params={}, param_docs={},
+                       deviations=_deviations(config.converge_options(), k=max(ks), n_seeds=config.n_seeds))
 
 
 #: A student whose weights exceed this has diverged (the converged configurations have
@@ -300,7 +383,8 @@ def _converge_students(ctx, teacher, objective, *, widths, n_seeds: int, seed: i
     free = theory.TwoLayerStudent(mask, jnp.broadcast_to(mask[:, :, None], params.w.shape))
     records = ctx.cached("converge", lambda: train.converge(
         _student_loss(teacher, activation), params, mask.astype(dtype), free=free, flow=converge.flow,
-        refinement=converge.refinement, saddles=converge.saddles, objective=objective, progress="copy-average: refine"))
+        refinement=converge.refinement, saddles=converge.saddles, continuation=converge.continuation,
+        objective=objective, progress="copy-average: refine"))
     final = [objective.unravel(jnp.asarray(record.x)) for record in records]
     a, w = np.stack([np.asarray(s.a) for s in final]), np.stack([np.asarray(s.w) for s in final])
     classes = theory.classify_students(a, w, [n for n, _ in members], teacher.w, activation=activation,
@@ -316,6 +400,8 @@ def _student_row(n: int, seed: int, record, student: theory.StudentClass, *, k: 
             "saddle_escapes": record.saddle_escapes, "class": student.network,
             "neuron_classes": theory.class_counts(student.neurons), "flow_steps": record.flow_steps,
             "flow_grad_max": record.flow_grad_max, "newton_iterations": record.newton_iterations,
+            "flow_stages": record.flow_stages, "handoff_eigenvalue": record.handoff_eigenvalue,
+            "negative_handoffs": record.negative_handoffs,
             "flow_s": record.flow_s, "refine_s": record.refine_s, "eigen_s": record.eigen_s, "note": record.note}
 
 
@@ -364,22 +450,33 @@ def _neurons_section(rows, students: _Students | None, teacher, *, k: int, d: in
         figures)
 
 
-def _losses_section(rows, students: _Students | None, gammas: analysis.PhaseDiagramGammas, *, k: int, widths,
+def _losses_section(rows, students: _Students | None, gammas: analysis.PhaseDiagramGammas,
+                    intervals: dict[str, analysis.GammaInterval], *, k: int, widths,
                     n_converged: int, gtol: float, eig_tol: float, ca_optimal_losses) -> Section:
     member_table = Table("members", ["n", "seed", "loss", "C-A optimal loss", "grad max-abs", "min Hessian eig",
                                      "escapes", "class", "exact copy", "exact avg", "approx copy", "approx avg", "other",
-                                     "flow steps", "flow grad", "flow s", "refine s", "eig s", "note"],
+                                     "flow steps", "flow grad", "flow stages", "hand-off eig", "flow s", "refine s",
+                                     "eig s", "note"],
                          [[r["n"], r["seed"], r["loss"], r["ca_optimal_loss"], r["grad_max"], r["min_eigenvalue"],
                            r["saddle_escapes"], r["class"], *r["neuron_classes"].values(), r["flow_steps"],
-                           r["flow_grad_max"], round(r["flow_s"], 2), round(r["refine_s"], 2), round(r["eigen_s"], 2),
+                           r["flow_grad_max"], r.get("flow_stages"), r.get("handoff_eigenvalue"),
+                           round(r["flow_s"], 2), round(r["refine_s"], 2), round(r["eigen_s"], 2),
                            r["note"]] for r in rows],
-                         "Every student at convergence (grad = max-abs gradient; eig = smallest Hessian eigenvalue).")
+                         "Every student at convergence (grad = max-abs gradient; eig = smallest Hessian eigenvalue; "
+                         "flow stages: continuation stages after the first flow; hand-off eig: smallest eigenvalue "
+                         "where Newton took over).")
     measured = {"gamma1": gammas.gamma1, "gamma2": gammas.gamma2, "gamma3": gammas.gamma3}
-    gamma_table = Table("gammas", ["quantity", "paper", "measured", "grid resolution"],
-                        [[name, PAPER_GAMMAS[name], value, 1 / k] for name, value in measured.items()],
+    resolution = 1 / k if len(widths) < 2 else min(np.diff(widths)) / k
+    gamma_table = Table("gammas", ["quantity", "paper", "measured", "bootstrap 95% interval", "observed in resamples",
+                                   "grid resolution"],
+                        [[name, PAPER_GAMMAS[name], value, _interval_text(intervals[name]), intervals[name].observed,
+                          resolution] for name, value in measured.items()],
                         "gamma1: largest n/k up to which every seed (at every smaller n) is C-A optimal; gamma2: "
                         "smallest n/k from which every seed up to n = k - 1 is P-n-C; gamma3: where the linear fit of "
-                        "P-n-C losses crosses below the C-A optimal loss L(k-n+1). None: not observed.")
+                        "P-n-C losses crosses below the C-A optimal loss L(k-n+1). None: not observed. Interval: "
+                        "central 95% of each gamma over 1000 bootstrap resamples of the seeds within each width, "
+                        "among the resamples where it is observed (a set of grid values, not a continuous error "
+                        "bar; an outcome no seed showed cannot move it).")
     shown = ("C-A optimal", "P-n-C")
     per_width = Table("classes_per_n", ["n", "n/k", *shown, "other classes", "mean loss"],
                       [[g.n, g.n / k, *(analysis.format_fraction(g.counts[c], g.n_students) for c in shown),
@@ -410,7 +507,10 @@ def _losses_section(rows, students: _Students | None, gammas: analysis.PhaseDiag
     return Section(
         "Losses at convergence (Fig. 2)",
         f"{analysis.format_fraction(n_converged, len(rows))} students reached max-abs gradient < {gtol:g} with "
-        f"smallest Hessian eigenvalue >= -{eig_tol:g} (converged to a minimum). "
+        f"smallest Hessian eigenvalue >= -{eig_tol:g} (converged to a minimum). Newton took over only where the "
+        f"Hessian was positive definite to {eig_tol:g}, except in {sum(r.get('negative_handoffs', 0) for r in rows)} "
+        f"hand-off(s) made at a negative smallest eigenvalue (budget spent); "
+        f"{sum(r.get('flow_stages', 0) > 0 for r in rows)} flow(s) were continued past a saddle or their step cap. "
         + ", ".join(f"{name} = {value}" for name, value in measured.items())
         + f" (paper: about {paper}).",
         figures, [gamma_table, per_width, member_table])
@@ -429,6 +529,10 @@ def _losses_caption(gammas: analysis.PhaseDiagramGammas, measured: dict, *, has_
     missing = ([] if gammas.pnc_fit is not None else ["no P-n-C fit (too few P-n-C widths)"]) + [
         f"{name} not observed" for name, value in measured.items() if value is None]
     return "; ".join(parts) + "." + (f" Not drawn: {', '.join(missing)}." if missing else "")
+
+
+def _interval_text(interval: analysis.GammaInterval) -> str:
+    return "not observed" if interval.low is None else f"[{interval.low:.3g}, {interval.high:.3g}]"
 
 
 def _sensitivity_section(sensitivity: dict, *, exact_tol: float, approx_tol: float) -> Section:
@@ -483,15 +587,20 @@ def _deviations(converge: ConvergeOptions, *, k: int, n_seeds: int) -> list[Devi
     return [
         Deviation("optimiser", "gradient flow with MLPGradientFlow.jl (Julia, adaptive ODE + Newton)",
                   f"diffrax {converge.flow.solver} flow until max-abs grad < {converge.flow.gtol:g} or "
-                  f"{converge.flow.max_steps} steps, then damped Newton (exact Hessian) with a scipy trust region "
-                  f"as fallback, to {converge.refinement.gtol:g}",
-                  "the flow is stiff near the end; an explicit solver cannot finish it in budget (see docs)"),
+                  f"{converge.flow.max_steps} steps; where the Hessian there is not positive definite, the flow "
+                  f"continues ({converge.continuation.solver}, rtol {converge.continuation.rtol:g}, stages to a tenth "
+                  f"of the gradient, up to {converge.continuation.max_stages}) until it stops in a minimum's basin; "
+                  f"only then damped Newton (exact Hessian) with a scipy trust region as fallback, to "
+                  f"{converge.refinement.gtol:g}",
+                  "the flow is stiff near the end; Newton finishes it, but only where the flow's class is settled "
+                  "(a hand-off near a saddle let Newton pick the basin: issue 19)"),
         Deviation("data", "finite samples / exact Gaussian integrals", "exact closed-form population loss",
                   "the arcsine kernel makes sampling unnecessary"),
         Deviation("loss normalisation", "E[(f - f*)^2]/2 in some texts", "E[(f - f*)^2] (no 1/2)",
                   "fixed before the runs; halves nothing but the loss scale"),
         Deviation("seeds and widths", "many seeds, k up to 100", f"k = {k}, {n_seeds} seed(s) per n",
-                  "2-core budget; gammas have grid resolution 1/k and few seeds"),
+                  "2-core budget (10 seeds per width and k = 50..200 are presets with expected times); the "
+                  "gammas are grid values with bootstrap intervals over the seeds"),
         Deviation("gamma definitions", "read off Fig. 2 by eye", "rules in the gammas table, on the measured classes",
                   "the blog gives no operational definition"),
     ]

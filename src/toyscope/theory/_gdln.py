@@ -375,12 +375,65 @@ def two_layer_path_strength(t, singular_value: float, overlap: float, initial: f
     return target * growth / (growth - 1 + target / initial)
 
 
-def routing_fixed_point(target: float, n_domains: int) -> tuple[float, float, float]:
-    r"""Balanced fixed point of the routing network (two hidden layers shared by M domains):
-    :math:`b_{in} = b_{out} = (s/\sqrt M)^{1/3}`, :math:`b_h = (M s)^{1/3}`, with :math:`s` the
-    path's target strength :math:`s_p/d_{pp}`. From :math:`b_{out}b_h b_{in} = s` and the conserved
-    :math:`M b_{in}^2 = b_h^2 = M b_{out}^2` (small init). Returns ``(b_in, b_h, b_out)``."""
+def routing_fixed_point(target: float, n_domains: int, initial: float | None = None) -> tuple[float, float, float]:
+    r"""Balanced fixed point of the routing network (two hidden layers shared by M domains).
+
+    The reduced dynamics of one mode (:math:`b_{in}, b_h, b_{out}`, every domain's input and
+    output edges alike) conserve :math:`b_h^2 - M b_{in}^2 = b_h^2 - M b_{out}^2` (the hidden edge
+    carries M times the gradient of an input edge). From a common start :math:`b_0` (decoupled
+    init) that constant is :math:`-c_0`, :math:`c_0 = (M - 1) b_0^2`, and the fixed point
+    :math:`b_{out} b_h b_{in} = s` becomes :math:`b_h (b_h^2 + c_0) = M s` (one positive root),
+    :math:`b_{in} = b_{out} = \sqrt{(b_h^2 + c_0)/M}`. ``initial=None`` is the small-init limit
+    :math:`c_0 = 0`: :math:`b_h = (M s)^{1/3}`, :math:`b_{in} = (s/\sqrt M)^{1/3}`. The exact form
+    is the authors' (facebookresearch/gated-dln, notebooks/Gated_DLN_solution_verification_figure.ipynb,
+    theory cell: ``c0 = M*b0**2 - b0**2`` and the fixed point of ``s - 1/M*b2s*(b2s**2+c0)``).
+
+    Args:
+        target: the path's target strength :math:`s = s_p/d_{pp}`; n_domains: M.
+        initial: :math:`b_0`, or ``None`` for the small-init limit.
+
+    Returns:
+        ``(b_in, b_h, b_out)``.
+
+    Example:
+        >>> from toyscope import theory
+        >>> [round(b, 2) for b in theory.routing_fixed_point(13.6, 7, initial=0.2)[:2]]
+        [1.73, 4.55]
+    """
     if not n_domains >= 1:
         raise ValueError(f"n_domains must be >= 1, got {n_domains}")
-    b_in = (target / np.sqrt(n_domains)) ** (1 / 3)
-    return b_in, (n_domains * target) ** (1 / 3), b_in
+    if initial is None:
+        b_in = (target / np.sqrt(n_domains)) ** (1 / 3)
+        return b_in, (n_domains * target) ** (1 / 3), b_in
+    if not initial >= 0:
+        raise ValueError(f"initial must be >= 0, got {initial}")
+    c0 = (n_domains - 1) * initial ** 2
+    roots = np.roots([1.0, 0.0, c0, -n_domains * target])
+    b_h = float(max(r.real for r in roots if abs(r.imag) < 1e-9 * max(1.0, abs(r))))
+    b_in = float(np.sqrt((b_h ** 2 + c0) / n_domains))
+    return b_in, b_h, b_in
+
+
+def path_mode_projections(modes: PathwayModes, params) -> np.ndarray:
+    r"""Each path's end-to-end map projected on its data modes: :math:`V_{s(p)}[:,\alpha]^\top
+    W_{e_1} \cdots W_{e_L} U_{t(p)}[:,\alpha]` (row layout, edges in path order).
+
+    For decoupled init it is the product of the edge mode strengths (:math:`b_0^L` for equal
+    ones); for a random init it is the effective start of the reduced dynamics on that mode.
+
+    Args:
+        modes: from :func:`pathway_modes`; params: row-layout weights ``(E?, d_s, d_t)`` per edge
+            (an optional leading ensemble axis).
+
+    Returns:
+        ``(..., P, K)``.
+    """
+    k = modes.n_modes
+    out = []
+    for path in modes.paths:
+        source, target = path[0].split("->")[0], path[-1].split("->")[1]
+        product = np.asarray(params[path[0]], np.float64)
+        for name in path[1:]:
+            product = product @ np.asarray(params[name], np.float64)
+        out.append(np.einsum("...st,sk,tk->...k", product, modes.bases[source][:, :k], modes.bases[target][:, :k]))
+    return np.stack(out, axis=-2)

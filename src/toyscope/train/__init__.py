@@ -4,7 +4,7 @@ networks on data subsets; :func:`converge` to take an ensemble to stationary poi
 flow, Newton refinement, saddle escapes). Options travel in small typed objects
 (:class:`Optimizer`, :class:`FullBatch` / :class:`Minibatch` / :class:`Online`, :class:`Record`,
 :class:`Regularizer`, :class:`PeriodicHook`, :class:`DivergenceRule` with :func:`keep_members`;
-:class:`GradientFlow`, :class:`NewtonRefinement`, :class:`SaddleEscape`).
+:class:`GradientFlow`, :class:`FlowContinuation`, :class:`NewtonRefinement`, :class:`SaddleEscape`).
 
 Deprecated for one release (thin wrappers returning what they always did): ``fit``,
 ``fit_small_ensemble``, ``blocked_online_sgd``, ``blocked_forks``, ``train_forks``,
@@ -12,10 +12,10 @@ Deprecated for one release (thin wrappers returning what they always did): ``fit
 keywords of ``train``.
 """
 
-from ._converge import converge, ConvergeRecord, GradientFlow, NewtonRefinement, SaddleEscape
+from ._converge import converge, ConvergeRecord, FlowContinuation, GradientFlow, NewtonRefinement, SaddleEscape
 from ._divergence import DivergenceRule, keep_members
 from ._engine import MODES, NAN_POLICIES, Checkpointer, TrainingDiverged, TrainResult, TrainState
-from ._gradient_flow import SOLVERS, FlowResult, make_gradient_flow
+from ._gradient_flow import SOLVERS, FlowResult, make_flow_stage, make_gradient_flow
 from ._hooks import map_param_shaped
 from ._legacy import (blocked_forks, blocked_online_sgd, converge_ensemble, fit, fit_small_ensemble, ForkResult, mlp_loss,
                       online_sgd_with_tallies, train_forks)
@@ -30,9 +30,9 @@ from ._update_tallies import group_tally_observer, GroupTallyObserver
 
 __all__ = [
     "bce_with_logits_loss", "blocked_forks", "blocked_online_sgd", "Checkpointer", "converge", "converge_ensemble",
-    "ConvergeRecord", "DivergenceRule", "keep_members", "fit", "fit_small_ensemble", "FlatObjective", "FlowResult",
+    "ConvergeRecord", "DivergenceRule", "keep_members", "fit", "fit_small_ensemble", "FlatObjective", "FlowContinuation", "FlowResult",
     "fork", "ForkResult", "FullBatch",
-    "GradientFlow", "group_tally_observer", "GroupTallyObserver", "loss_function", "LOSSES", "make_gradient_flow",
+    "GradientFlow", "group_tally_observer", "GroupTallyObserver", "loss_function", "LOSSES", "make_flow_stage", "make_gradient_flow",
     "make_optimizer", "map_param_shaped", "MAX_UNROLLED", "MIN_SMALL_ENSEMBLE", "Minibatch", "mlp_loss",
     "mlp_objective", "MLPObjective", "MODES", "mse_loss", "NAN_POLICIES", "NewtonRefinement", "Online",
     "online_sgd_with_tallies", "Optimizer", "OPTIMIZERS", "PeriodicHook", "piecewise_constant", "Record",

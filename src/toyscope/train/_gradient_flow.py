@@ -70,17 +70,62 @@ def make_gradient_flow(loss: Callable[[PyTree, Any], jax.Array], *, solver: str 
         raise ValueError(f"solver must be one of {sorted(SOLVERS)}, got {solver!r}")
     if not (gtol > 0 and rtol > 0 and atol > 0 and t1 > 0 and max_steps > 0):
         raise ValueError(f"gtol, rtol, atol, t1, max_steps must be > 0, got {gtol}, {rtol}, {atol}, {t1}, {max_steps}")
+    flow_one = _flow_program(loss, solver=solver, t1=t1, max_steps=max_steps, rtol=rtol, atol=atol,
+                             save_times=np.geomspace(t_first_save, t1, n_saves))
+    batched = jax.jit(jax.vmap(lambda params, args: flow_one(params, args, gtol)))
+
+    def flow(params, args=None) -> FlowResult:
+        return _flow_result(batched(params, args))
+
+    return flow
+
+
+def make_flow_stage(loss: Callable[[PyTree, Any], jax.Array], *, solver: str = "tsit5", t1: float = 1e7,
+                    max_steps: int = 20_000, rtol: float = 1e-10, atol: float = 1e-12,
+                    n_saves: int = 2, t_first_save: float = 1e-2) -> Callable[[PyTree, Any, Any], FlowResult]:
+    r"""Like :func:`make_gradient_flow`, but the stopping gradient is an argument:
+    ``stage(params, args, gtol) -> FlowResult``, ``gtol`` of shape ``(E,)``, compiled once for every value.
+
+    Used to continue a flow in stages with a falling target (``train.converge`` follows the flow
+    past saddles this way); ``kvaerno5`` is the implicit choice for stiff flows (near the
+    copy-average saddles the Hessian eigenvalues span about 1e-4 to 1e2).
+
+    Example:
+        >>> stage = train.make_flow_stage(lambda x, _: 0.5 * jnp.sum(x ** 2), solver="tsit5")
+        >>> result = stage(jnp.ones((1, 2)), None, jnp.array([1e-3]))   # flows until |x| < 1e-3
+
+    Raises:
+        ValueError: unknown solver or non-positive tolerances.
+    """
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {sorted(SOLVERS)}, got {solver!r}")
+    if not (rtol > 0 and atol > 0 and t1 > 0 and max_steps > 0):
+        raise ValueError(f"rtol, atol, t1, max_steps must be > 0, got {rtol}, {atol}, {t1}, {max_steps}")
+    flow_one = _flow_program(loss, solver=solver, t1=t1, max_steps=max_steps, rtol=rtol, atol=atol,
+                             save_times=np.geomspace(t_first_save, t1, n_saves))
+    batched = jax.jit(jax.vmap(flow_one, in_axes=(0, 0, 0)))
+
+    def stage(params, args, gtol) -> FlowResult:
+        return _flow_result(batched(params, args, jnp.asarray(gtol)))
+
+    return stage
+
+
+def _flow_result(out) -> FlowResult:
+    return FlowResult(out[0], *[np.asarray(x) for x in out[1:]])
+
+
+def _flow_program(loss, *, solver: str, t1: float, max_steps: int, rtol: float, atol: float, save_times):
+    """``flow_one(params, args, gtol)`` for one member: the diffrax solve behind both builders."""
     grad = jax.grad(loss)
 
     def vector_field(t, params, args):
         return jax.tree_util.tree_map(jnp.negative, grad(params, args))
 
-    def small_gradient(t, params, args, **kwargs):
-        return _max_abs(grad(params, args)) < gtol
+    def flow_one(params, args, gtol):
+        def small_gradient(t, y, a, **kwargs):
+            return _max_abs(grad(y, a)) < gtol
 
-    save_times = np.geomspace(t_first_save, t1, n_saves)
-
-    def flow_one(params, args):
         solution = diffrax.diffeqsolve(
             diffrax.ODETerm(vector_field), SOLVERS[solver](), t0=0.0, t1=t1, dt0=None, y0=params, args=args,
             saveat=diffrax.SaveAt(subs=[diffrax.SubSaveAt(ts=save_times, fn=lambda t, y, a: loss(y, a)),
@@ -94,12 +139,4 @@ def make_gradient_flow(loss: Callable[[PyTree, Any], jax.Array], *, solver: str 
                 _max_abs(grad(final_params, args)), solution.stats["num_steps"],
                 solution.event_mask if solution.event_mask is not None else jnp.asarray(False))
 
-    batched = jax.jit(jax.vmap(flow_one))
-
-    def flow(params, args=None) -> FlowResult:
-        out = batched(params, args)
-        params_out = out[0]
-        rest = [np.asarray(x) for x in out[1:]]
-        return FlowResult(params_out, *rest)
-
-    return flow
+    return flow_one

@@ -172,3 +172,42 @@ def one_neuron_loss_figure(losses):
     right.set_xlabel("ℓ")
     right.set_ylabel("L(ℓ+1) - 2L(ℓ) + L(ℓ-1)")
     return fig
+
+
+def gamma_against_k_figure(ks, gammas: Mapping[str, Sequence[tuple[float | None, float | None, float | None]]],
+                           paper: Mapping[str, float] | None = None):
+    r"""The change points :math:`\gamma_1, \gamma_2, \gamma_3` against the teacher width k, with intervals.
+
+    Args:
+        ks: ``(K,)`` teacher widths (log x axis).
+        gammas: per name, ``K`` triples ``(value, low, high)`` (``None`` where not observed; the
+            interval is drawn as an error bar around the value).
+        paper: per name a horizontal reference line (the paper's reading at k <= 100).
+
+    Returns:
+        a matplotlib ``Figure`` with one axis: one errorbar series per gamma, in ``gammas`` order.
+
+    Example:
+        >>> fig = viz.gamma_against_k_figure([20, 50], {"gamma1": [(0.5, 0.45, 0.5), (None, None, None)]})
+        >>> len(fig.axes[0].containers)
+        1
+    """
+    ks = np.asarray(ks, float)
+    fig, ax = new_figure(5, 3.5)
+    for i, (name, triples) in enumerate(gammas.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        seen = [(k, v, lo, hi) for k, (v, lo, hi) in zip(ks, triples) if v is not None]
+        if seen:
+            x, v, lo, hi = (np.array(c, float) for c in zip(*seen))
+            lo, hi = np.where(np.isnan(lo), v, lo), np.where(np.isnan(hi), v, hi)
+            ax.errorbar(x, v, yerr=[v - np.minimum(lo, v), np.maximum(hi, v) - v], fmt="o-", ms=4, capsize=3,
+                        color=colour, label=name)
+        if paper and name in paper:
+            ax.axhline(paper[name], color=colour, ls=":", lw=1)
+    ax.set_xscale("log")
+    ax.set_xticks(ks, [f"{k:g}" for k in ks])
+    ax.set_xlabel("teacher width k")
+    ax.set_ylabel("n / k")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8)
+    return fig
