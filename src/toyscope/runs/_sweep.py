@@ -1,7 +1,7 @@
 """Sweeps: a grid of configs, one run folder per cell, resumable cell by cell.
 
-Cells run through an :class:`Executor` (default a local process pool; a Dask executor can
-implement the same two-method interface). Each worker process runs one cell with
+Cells run through an :class:`Executor` (default a local process pool; :class:`DaskExecutor`
+runs them on a Dask cluster). Each worker process runs one cell with
 :func:`toyscope.runs.execute`, so a cell's folder is whole or ``.partial``, and a rerun of the
 sweep skips finished cells and resumes partial ones. ``sweep.csv`` joins every cell's grid
 values with the scalar entries of its ``summary.json``.
@@ -16,7 +16,7 @@ from typing import Any
 from ..studies import ConfigError
 from ._executors import Executor
 from ._files import write_table_csv
-from ._run import grid_cells, sweep_cells
+from ._run import CellsFailed, grid_cells, sweep_cells
 
 
 def parse_grid(specs: Iterable[str]) -> dict[str, list[str]]:
@@ -36,7 +36,13 @@ def run_sweep(study_name: str, base_values: dict[str, Any], grid: dict[str, list
               seeds: int | None = None, executor: Executor | None = None, quiet: bool = True,
               parse_value: Callable[[Any], Any] = lambda value: value) -> Path:
     """:func:`sweep_cells`, then ``out/sweep.csv``: each cell's grid values and the scalar entries
-    of its ``summary.json``. Returns the path of ``sweep.csv``."""
+    of its ``summary.json`` (a failed cell's row holds ``failed`` and its one-line ``error``).
+    Returns the path of ``sweep.csv``.
+
+    Raises:
+        CellsFailed: after writing ``sweep.csv``, when some cells failed on every try their
+            executor allows (the others finished; running the sweep again retries them).
+    """
     cells = sweep_cells(study_name, base_values, grid, out, seeds=seeds, executor=executor, quiet=quiet,
                         parse_value=parse_value)
     grid_keys = list(grid_cells(grid, seeds)[0])
@@ -46,4 +52,8 @@ def run_sweep(study_name: str, base_values: dict[str, Any], grid: dict[str, list
     rows = [[c.folder.name, *c.values.values(), *(c.summary.get(k) for k in scalar_keys)] for c in cells]
     path = out / "sweep.csv"
     write_table_csv(path, columns, rows)
+    failed = [c for c in cells if c.summary.get("failed")]
+    if failed:
+        raise CellsFailed([(c.folder.name, c.summary["error"]) for c in failed], len(cells),
+                          f"their errors are in {path}; run the same sweep again to retry them")
     return path
