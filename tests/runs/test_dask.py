@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import threading
@@ -94,20 +95,23 @@ def test_a_dask_sweep_equals_the_serial_sweep_and_the_process_pools(cluster, ser
     # the executor is not part of a run: the cells' configs are the serial ones (checked above)
 
 
-def test_cells_of_both_dtypes_on_one_worker_leak_nothing_into_each_other(cluster, tmp_path, demo_registered):
+def test_cells_of_both_dtypes_on_one_worker_leak_nothing_into_each_other(cluster, serial_sweep, tmp_path,
+                                                                         demo_registered):
     """float64, float32, float64 again on ONE worker process: each cell equals the same config run
     here, and the worker's global x64 mode is off afterwards."""
     from toyscope.runs._dask import _on_worker
     from toyscope.runs._run import _run_cell
 
-    truth = tmp_path / "here"
-    run_sweep("demo", BASE, {"dtype": ["float32", "float64"]}, truth, executor=SerialExecutor())
+    truth = tmp_path / "here"  # float32: the serial sweep's cell; float64 run here
+    run_sweep("demo", BASE, {"dtype": ["float64"], "width": [2], "seed": [0]}, truth, executor=SerialExecutor())
+    shutil.copytree(serial_sweep / "width=2_seed=0", truth / "dtype=float32_width=2_seed=0")
     client = distributed.Client(cluster.scheduler_address, set_as_default=False)
     try:
-        worker = sorted(client.scheduler_info(n_workers=-1)["workers"])[0]
+        worker = sorted(client.nthreads())[0]
         order = [("float64", "a"), ("float32", "b"), ("float64", "c")]
         for dtype, name in order:  # one after another, all on the same worker
-            job = ("demo", "demo_study", {**BASE, "dtype": dtype}, str(tmp_path / "one" / name), True)
+            job = ("demo", "demo_study", {**BASE, "dtype": dtype, "width": 2, "seed": 0}, str(tmp_path / "one" / name),
+                   True)
             status, ran_on, _ = client.submit(_on_worker, _run_cell, job, None, workers=[worker],
                                               allow_other_workers=False, pure=False).result()
             assert status == "ran" and ran_on.startswith(worker)
@@ -117,7 +121,7 @@ def test_cells_of_both_dtypes_on_one_worker_leak_nothing_into_each_other(cluster
     for dtype, name in order:
         meta = json.loads((tmp_path / "one" / name / "meta.json").read_text())
         assert meta["x64"] is (dtype == "float64")
-        _assert_same_cells(tmp_path / "one" / name, truth / f"dtype={dtype}", ["."])
+        _assert_same_cells(tmp_path / "one" / name, truth / f"dtype={dtype}_width=2_seed=0", ["."])
     # the two dtypes compute different numbers (the demo's data are float64 under x64), so a
     # leaked x64 mode would show above
     a, b = (load_file(str(tmp_path / "one" / n / "params.safetensors")) for n in ("a", "b"))
@@ -183,8 +187,8 @@ def test_a_cell_failing_every_try_is_recorded_and_the_others_finish(cluster, tmp
 def test_a_worker_killed_mid_cell_reruns_the_cell_elsewhere_from_its_partial(cluster, serial_sweep, tmp_path,
                                                                              demo_registered):
     """The first cell to write a training checkpoint: its worker (the PID in its lock) is killed;
-    the cell runs again on the other worker, takes over the dead worker's lock at once, resumes,
-    and every cell equals the serial sweep. (The cells pause 0.1 s after each checkpoint, which
+    the cell runs again (on the other worker or the restarted one), takes over the dead worker's
+    lock at once, resumes, and every cell equals the serial sweep. (The cells pause 0.1 s after each checkpoint, which
     changes no number, so that training lasts long enough to be interrupted.)"""
     out = tmp_path / "dask"
     client = distributed.Client(cluster.scheduler_address, set_as_default=False)

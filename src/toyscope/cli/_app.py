@@ -384,20 +384,26 @@ def bench(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """Run benchmarks; each reports its figure beside a same-process baseline."""
-    from ..bench import BENCHMARKS, run_benchmark
+    import functools
 
-    names = names or list(BENCHMARKS)
+    from ..bench import BENCHMARKS, run_benchmark
+    from ..runs import bench_sweep
+
+    runners = {name: functools.partial(run_benchmark, name) for name in BENCHMARKS}
+    runners["sweep"] = bench_sweep  # runs a study through the sweep machinery, so it lives in runs
+    names = names or list(runners)
     for name in names:
-        if name not in BENCHMARKS:
-            raise BadInput(f"unknown benchmark {name!r}; valid: {', '.join(BENCHMARKS)}")
+        if name not in runners:
+            raise BadInput(f"unknown benchmark {name!r}; valid: {', '.join(runners)}")
     for name in names:
-        for record in run_benchmark(name):
+        for record in runners[name]():
             if as_json:
                 typer.echo(json.dumps(record))
             else:
                 ratio = f"  ({record['ratio']:.1f}x baseline {record['baseline']:.3g})" if record.get("ratio") else ""
                 compile_s = f"  compile {record['compile_s']:.2f} s" if "compile_s" in record else ""
-                typer.echo(f"{record['name']}: {record['value']:.4g} {record['unit']}{ratio}{compile_s}")
+                startup_s = f"  start-up {record['startup_s']:.2f} s" if "startup_s" in record else ""
+                typer.echo(f"{record['name']}: {record['value']:.4g} {record['unit']}{ratio}{compile_s}{startup_s}")
 
 
 def main() -> None:

@@ -4,9 +4,10 @@ Modules, each importing only those before it: ``_files`` (file formats, folder n
 ``_tree_file`` (cached stages and checkpoints as arrays + JSON, never pickles), ``_lock`` (one
 writer per run folder, heartbeat, stale takeover, the segments of a resumed run), ``_report`` (HTML), ``_executors`` (serial / process pool), ``_dask`` (a Dask cluster), ``_run`` (execute a study into a
 folder, with the sub-sweeps a study asks its context for), ``_load`` (read folders back),
-``_sweep`` (grids from the command line, ``sweep.csv``).
+``_sweep`` (grids from the command line, ``sweep.csv``), ``_bench_sweep`` (``toyscope bench sweep``).
 """
 
+from ._bench_sweep import bench_sweep
 from ._dask import DaskExecutor
 from ._executors import Executor, ExecutorError, ItemFailed, ProcessExecutor, SerialExecutor
 from ._files import PARTIAL, RunFolderError, file_md5, partial_path, read_config
@@ -33,5 +34,5 @@ __all__ = [
     "ItemFailed", "ProcessExecutor", "RunData", "RunFolderContext", "RunFolderError",
     "SerialExecutor", "SweepCell", "configure_dtype", "default_run_dir", "execute", "file_md5", "grid_cells",
     "load_partial_config", "load_run", "parse_grid", "partial_path", "precision_scope", "read_config",
-    "render_report", "run_sweep", "sweep_cells",
+    "bench_sweep", "render_report", "run_sweep", "sweep_cells",
 ]

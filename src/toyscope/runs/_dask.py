@@ -188,7 +188,7 @@ class DaskExecutor:
 
     def describe(self) -> str:
         """One line: the scheduler, its worker count and the dashboard (or why there is none)."""
-        n_workers = len(self._started().scheduler_info(n_workers=-1)["workers"])
+        n_workers = len(self._started().nthreads())
         kind = "local Dask cluster" if self._cluster is not None else "Dask cluster"
         link = self.dashboard
         board = f"dashboard {link}" if link else "no dashboard (bokeh is not installed where the scheduler runs)"
@@ -261,7 +261,10 @@ class DaskExecutor:
                         results[i], worker, seconds = future.result()
                         bar.note(f"{labels[i]}: done on {worker} in {seconds:.1f} s")
                     else:
-                        error = future.exception()
+                        try:
+                            error = future.exception()
+                        except BaseException as err:  # noqa: BLE001 - cancelled (e.g. the scheduler restarted)
+                            error = err
                         if isinstance(error, distributed.KilledWorker):
                             message = (f"KilledWorker: every worker that ran it died ({error.allowed_failures + 1} "
                                        f"times, last {error.last_worker.address})")
