@@ -229,3 +229,52 @@ def test_a_worker_killed_mid_cell_reruns_the_cell_elsewhere_from_its_partial(clu
         assert (out / cell / "metrics.csv").read_bytes() == (serial_sweep / cell / "metrics.csv").read_bytes()
     serial_rows = _csv_rows(serial_sweep / "sweep.csv")
     assert _csv_rows(out / "sweep.csv") == serial_rows[:1] + [row for row in serial_rows[1:] if row[0] in cells]
+
+
+def test_a_study_sweeping_through_its_run_context_uses_the_dask_executor(cluster, serial_sweep, tmp_path,
+                                                                         demo_registered):
+    """The meta-studies' path (``RunFolderContext.sweep``): the context's executor runs the cells,
+    whatever ``workers`` the study asks for, and they equal the serial sweep's."""
+    from toyscope.runs import RunFolderContext
+
+    with DaskExecutor(scheduler=cluster.scheduler_address) as executor:
+        cells = RunFolderContext(tmp_path, executor).sweep("demo", BASE, {"width": [2], "seed": [1]}, workers=1)
+    assert [values for values, _ in cells] == [{"width": 2, "seed": 1}]
+    assert cells[0][1] == json.loads((serial_sweep / "width=2_seed=1" / "summary.json").read_text())
+    meta = json.loads((tmp_path / "cells" / "width=2_seed=1" / "meta.json").read_text())
+    assert meta["segments"][0]["host"] == socket.gethostname()
+    _assert_same_cells(tmp_path / "cells", serial_sweep, ["width=2_seed=1"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--executor", "ray"], "--executor must be 'process' or 'dask', got 'ray'"),
+    (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "--workers sizes a new local cluster"),
+    (["--executor", "process", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler is the address of a Dask cluster"),
+    (["--executor", "dask", "--workers", "0"], "--workers must be >= 1, got 0"),
+])
+def test_executor_options_that_do_not_go_together_exit_2_in_one_line(args, message, tmp_path, demo_registered):
+    from typer.testing import CliRunner
+
+    from toyscope.cli import app
+
+    result = CliRunner().invoke(app, ["sweep", "demo", "--grid", "width=2", *args, "--out", str(tmp_path / "out")])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_without_distributed_the_dask_executor_says_how_to_install_it(monkeypatch, tmp_path, demo_registered):
+    import sys
+
+    from typer.testing import CliRunner
+
+    from toyscope.cli import app
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed now raises ImportError
+    message = "--executor dask needs dask.distributed, which is not installed: pip install 'toyscope[dask]'"
+    with pytest.raises(ExecutorError) as caught:
+        DaskExecutor(2).start()
+    assert str(caught.value) == message
+    result = CliRunner().invoke(app, ["sweep", "demo", "--grid", "width=2", "--executor", "dask", "--out",
+                                      str(tmp_path / "out")])
+    assert (result.exit_code, result.output) == (2, f"error: {message}\n") and not (tmp_path / "out").exists()
