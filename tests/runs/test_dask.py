@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import threading
@@ -22,7 +21,6 @@ import pytest
 from safetensors.numpy import load_file
 
 from toyscope.runs import (
-    CellsFailed,
     DaskExecutor,
     ExecutorError,
     ProcessExecutor,
@@ -97,17 +95,14 @@ def test_a_dask_sweep_equals_the_serial_sweep_and_the_process_pools(cluster, ser
 
 def test_cells_of_both_dtypes_on_one_worker_leak_nothing_into_each_other(cluster, serial_sweep, tmp_path,
                                                                          demo_registered):
-    """float64, float32, float64 again on ONE worker process: each cell equals the same config run
-    here, and the worker's global x64 mode is off afterwards."""
+    """float64, float32, float64 again on ONE worker process: the float32 cell equals the serial
+    sweep's (run here without x64), both float64 cells ran with x64 on and agree, the two dtypes'
+    numbers differ (so a leak would show), and the worker's global x64 mode is off afterwards."""
     from toyscope.runs._dask import _on_worker
     from toyscope.runs._run import _run_cell
-
-    truth = tmp_path / "here"  # float32: the serial sweep's cell; float64 run here
-    run_sweep("demo", BASE, {"dtype": ["float64"], "width": [2], "seed": [0]}, truth, executor=SerialExecutor())
-    shutil.copytree(serial_sweep / "width=2_seed=0", truth / "dtype=float32_width=2_seed=0")
     client = distributed.Client(cluster.scheduler_address, set_as_default=False)
     try:
-        worker = sorted(client.nthreads())[0]
+        worker = min(client.nthreads())
         order = [("float64", "a"), ("float32", "b"), ("float64", "c")]
         for dtype, name in order:  # one after another, all on the same worker
             job = ("demo", "demo_study", {**BASE, "dtype": dtype, "width": 2, "seed": 0}, str(tmp_path / "one" / name),
@@ -121,9 +116,9 @@ def test_cells_of_both_dtypes_on_one_worker_leak_nothing_into_each_other(cluster
     for dtype, name in order:
         meta = json.loads((tmp_path / "one" / name / "meta.json").read_text())
         assert meta["x64"] is (dtype == "float64")
-        _assert_same_cells(tmp_path / "one" / name, truth / f"dtype={dtype}_width=2_seed=0", ["."])
-    # the two dtypes compute different numbers (the demo's data are float64 under x64), so a
-    # leaked x64 mode would show above
+    _assert_same_cells(tmp_path / "one" / "b", serial_sweep / "width=2_seed=0", ["."])
+    _assert_same_cells(tmp_path / "one" / "c", tmp_path / "one" / "a", ["."])
+    # the two dtypes compute different numbers (the demo's data are float64 under x64)
     a, b = (load_file(str(tmp_path / "one" / n / "params.safetensors")) for n in ("a", "b"))
     assert any(a[k].tobytes() != b[k].tobytes() for k in a)
 
@@ -153,10 +148,10 @@ def test_a_folder_a_worker_cannot_see_is_refused_in_one_line_and_left_as_found(c
     """``/proc/self/cwd/sweep`` is this process's folder here and another one in each worker (they
     run in another working directory): the probe file does not reach them."""
     monkeypatch.chdir(tmp_path)
-    with DaskExecutor(scheduler=cluster.scheduler_address) as executor:
-        with pytest.raises(ExecutorError, match=r"^Dask worker tcp://127\.0\.0\.1:\d+ cannot use the sweep folder: "
-                                                r".*; put --out on a filesystem every worker sees$"):
-            run_sweep("demo", BASE, GRID, Path("/proc/self/cwd/sweep"), seeds=SEEDS, executor=executor)
+    refusal = (r"^Dask worker tcp://127\.0\.0\.1:\d+ cannot use the sweep folder: .*; "
+               r"put --out on a filesystem every worker sees$")
+    with DaskExecutor(scheduler=cluster.scheduler_address) as executor, pytest.raises(ExecutorError, match=refusal):
+        run_sweep("demo", BASE, GRID, Path("/proc/self/cwd/sweep"), seeds=SEEDS, executor=executor)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -188,8 +183,9 @@ def test_a_worker_killed_mid_cell_reruns_the_cell_elsewhere_from_its_partial(clu
                                                                              demo_registered):
     """The first cell to write a training checkpoint: its worker (the PID in its lock) is killed;
     the cell runs again (on the other worker or the restarted one), takes over the dead worker's
-    lock at once, resumes, and every cell equals the serial sweep. (The cells pause 0.1 s after each checkpoint, which
-    changes no number, so that training lasts long enough to be interrupted.)"""
+    lock at once, resumes, and every cell equals the serial sweep. (The cells pause 0.05 s after
+    each checkpoint, which changes no number, so that training lasts long enough to be
+    interrupted.)"""
     out = tmp_path / "dask"
     client = distributed.Client(cluster.scheduler_address, set_as_default=False)
     worker_pids = set(client.run(os.getpid).values())
@@ -199,7 +195,7 @@ def test_a_worker_killed_mid_cell_reruns_the_cell_elsewhere_from_its_partial(clu
     def sweep():
         try:
             with DaskExecutor(scheduler=cluster.scheduler_address, retries=0) as executor:
-                run_sweep("demo", {**BASE, "checkpoint_pause_s": 0.1}, {"width": [2]}, out, seeds=SEEDS,
+                run_sweep("demo", {**BASE, "checkpoint_pause_s": 0.05}, {"width": [2]}, out, seeds=SEEDS,
                           executor=executor)
         except BaseException as err:  # noqa: BLE001 - reported by the test below
             errors.append(err)

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .._progress import quiet_while
 from ._dask import DaskExecutor
-from ._executors import ProcessExecutor
+from ._executors import Executor, ProcessExecutor
 from ._run import sweep_cells
 
 DESCRIPTION = ("8 neural-race XOR smoke cells (seeds 0-7) on a 2-worker Dask LocalCluster against the local "
@@ -27,10 +28,13 @@ DESCRIPTION = ("8 neural-race XOR smoke cells (seeds 0-7) on a 2-worker Dask Loc
 
 
 def bench_sweep(n_cells: int = 8, workers: int = 2, study: str = "neural-race",
-                base_values: dict[str, Any] | None = None) -> list[dict]:
+                base_values: dict[str, Any] | None = None, *,
+                pool: Callable[[int], Executor] = ProcessExecutor,
+                cluster: Callable[[int], Any] = DaskExecutor) -> list[dict]:
     """Time ``n_cells`` cells (seeds ``0..n_cells-1`` of ``study`` with ``base_values``, default the
     neural-race XOR smoke run) on a ``workers``-process LocalCluster and on a ``workers``-process
-    local pool.
+    local pool (``pool(workers)`` and ``cluster(workers)`` make them; the cluster is started,
+    timed, and closed at the end).
 
     Returns:
         One record ``{"name": "sweep-dask", "value": Dask seconds once up, "unit": "s",
@@ -46,10 +50,11 @@ def bench_sweep(n_cells: int = 8, workers: int = 2, study: str = "neural-race",
     base = dict(base_values) if base_values is not None else {"preset": "smoke", "experiment": "xor"}
     with tempfile.TemporaryDirectory(prefix="toyscope-bench-sweep-") as tmp, quiet_while(True):
         started = time.perf_counter()
-        pool = sweep_cells(study, base, {}, Path(tmp) / "pool", seeds=n_cells, executor=ProcessExecutor(workers))
+        pooled = sweep_cells(study, base, {}, Path(tmp) / "pool", seeds=n_cells, executor=pool(workers))
         pool_s = time.perf_counter() - started
         started = time.perf_counter()
-        executor = DaskExecutor(workers).start()
+        executor = cluster(workers)
+        executor.start()
         try:
             executor.check_folder(Path(tmp))  # waits for the workers to be up
             startup_s = time.perf_counter() - started
@@ -58,7 +63,7 @@ def bench_sweep(n_cells: int = 8, workers: int = 2, study: str = "neural-race",
             dask_s = time.perf_counter() - started
         finally:
             executor.close()
-        same = all(_same_cell(a.folder, b.folder) for a, b in zip(pool, dask))
+        same = all(_same_cell(a.folder, b.folder) for a, b in zip(pooled, dask))
     return [{"name": "sweep-dask", "value": dask_s, "unit": "s", "baseline": pool_s, "ratio": dask_s / pool_s,
              "startup_s": startup_s, "same_results": same, "n_cells": n_cells, "workers": workers, "study": study}]
 
