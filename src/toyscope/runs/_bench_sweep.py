@@ -21,6 +21,7 @@ from typing import Any
 from .._progress import quiet_while
 from ._dask import DaskExecutor
 from ._executors import Executor, ProcessExecutor
+from ._files import read_params
 from ._run import sweep_cells
 
 DESCRIPTION = ("8 neural-race XOR smoke cells (seeds 0-7) on a 2-worker Dask LocalCluster against the local "
@@ -69,11 +70,14 @@ def bench_sweep(n_cells: int = 8, workers: int = 2, study: str = "neural-race",
 
 
 def _same_cell(a: Path, b: Path) -> bool:
-    """Whether two cell folders hold the same params and summary (timing keys aside)."""
+    """Whether two cell folders hold the same tensors bit for bit and the same summary (timing
+    keys aside). Tensors, not file bytes: safetensors writes its header metadata in an order that
+    varies from process to process."""
     def summary(folder: Path) -> dict:
         values = json.loads((folder / "summary.json").read_text())
         return {k: v for k, v in values.items() if not k.endswith("_s") and "time" not in k}
 
-    params = [folder / "params.safetensors" for folder in (a, b)]
-    same_params = all(not p.exists() for p in params) or params[0].read_bytes() == params[1].read_bytes()
+    ours, theirs = read_params(a / "params.safetensors"), read_params(b / "params.safetensors")
+    same_params = sorted(ours) == sorted(theirs) and all(
+        ours[k].dtype == theirs[k].dtype and ours[k].tobytes() == theirs[k].tobytes() for k in ours)
     return same_params and summary(a) == summary(b)

@@ -206,10 +206,17 @@ class DaskExecutor:
         """
         client = self._started()
         try:
+            self._check_folder(client, Path(folder))
+        except BaseException:
+            if self._implicit:  # map, which would close it, is not going to run
+                self.close()
+            raise
+
+    def _check_folder(self, client, folder: Path) -> None:
+        try:
             client.wait_for_workers(1, timeout=WORKER_WAIT_S)
         except TimeoutError:
             raise ExecutorError(f"the Dask cluster at {self.address} has no workers (waited {WORKER_WAIT_S:g} s)") from None
-        folder = Path(folder)
         token = uuid.uuid4().hex
         probe = folder / f".toyscope-probe-{token}"
         probe.write_text(token)
