@@ -283,6 +283,12 @@ class DaskExecutor:
                     while next_index in results:
                         yield results.pop(next_index)
                         next_index += 1
+        except KeyboardInterrupt:
+            # the interrupted wait makes Dask's event loop log errors of its own: the interrupt
+            # is reported by the caller, in one line
+            for name in ("distributed", "tornado.application"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
+            raise
         finally:
             unfinished = [f for f in futures if not f.done()]
             if unfinished:
