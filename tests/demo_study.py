@@ -7,6 +7,7 @@ kill it mid-training and resume it.
 from __future__ import annotations
 
 import shutil
+import time
 from typing import Literal
 
 import jax
@@ -28,8 +29,29 @@ class DemoConfig(StudyConfig):
     # an internal error after training (the folder then holds a checkpoint), the same after the
     # run folder was removed (the CLI's log must go elsewhere), or a real MemoryError from numpy
     fail_with: Literal["", "internal", "internal-no-folder", "memory"] = ""
+    # seconds to wait after each checkpoint: slows training down (not its numbers) so that a test
+    # can kill the process in the middle of it
+    checkpoint_pause_s: float = 0.0
 
     PRESETS = {"default": {}, "smoke": {"n_steps": 200}}
+
+
+def _paused(checkpointer, pause_s: float):
+    return _Paused(checkpointer, pause_s) if checkpointer is not None and pause_s > 0 else checkpointer
+
+
+class _Paused:
+    """A checkpointer that waits ``pause_s`` after each save."""
+
+    def __init__(self, checkpointer, pause_s: float):
+        self.checkpointer, self.pause_s = checkpointer, pause_s
+
+    def load(self, template=None):
+        return self.checkpointer.load(template)
+
+    def save(self, state) -> None:
+        self.checkpointer.save(state)
+        time.sleep(self.pause_s)
 
 
 def run(config: DemoConfig, ctx) -> StudyResult:
@@ -44,7 +66,8 @@ def run(config: DemoConfig, ctx) -> StudyResult:
     params = nets.init(spec, key=key, n_networks=config.n_networks)
     result = train.train(train.mlp_objective(spec, "mse"), params, {"x": x, "y": y},
                          optimizer=train.Optimizer("sgd", config.learning_rate), n_steps=config.n_steps,
-                         record=train.Record(chunk_steps=config.n_steps // 20), checkpointer=ctx.checkpointer("train"))
+                         record=train.Record(chunk_steps=config.n_steps // 20),
+                         checkpointer=_paused(ctx.checkpointer("train"), config.checkpoint_pause_s))
     if config.fail_after_training:
         raise ValueError("fail_after_training was set")
     if config.fail_with == "internal-no-folder":

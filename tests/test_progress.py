@@ -75,6 +75,9 @@ def test_shown_bar_counts_advances_and_updates(loud):
         assert task.completed == 3.5
         bar.update(8)
         assert task.completed == 8
+        with progress.console.capture() as captured:
+            bar.note("cell a: done on worker 1 [not markup]")
+        assert captured.get() == "cell a: done on worker 1 [not markup]\n"
     assert progress.finished is False  # 8 of 10: the bar reports what it was told, not "done"
 
 
@@ -85,6 +88,7 @@ def test_quiet_or_nameless_bar_is_a_no_op(loud, quiet, description, capsys):
         assert bar._progress is None
         bar.advance(1)
         bar.update(3)  # no error, nothing drawn
+        bar.note("nothing")
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
 

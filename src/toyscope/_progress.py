@@ -50,6 +50,11 @@ class _Bar:
         if self._progress is not None:
             self._progress.update(self._task, completed=completed)
 
+    def note(self, text: str) -> None:
+        """Print one line above the bar (nothing when quiet)."""
+        if self._progress is not None:
+            self._progress.console.print(text, highlight=False, markup=False)
+
 
 _LIVE: ContextVar[object | None] = ContextVar("toyscope_live_progress", default=None)
 
@@ -90,7 +95,8 @@ def _task(description: str, total: float | None) -> Iterator[_Bar]:
 def progress_bar(description: str | None, total: float) -> Iterator[_Bar]:
     """A rich progress bar as a context manager; a no-op when quiet or ``description`` is None.
 
-    Yields an object with ``advance(amount)`` and ``update(completed)``.
+    Yields an object with ``advance(amount)``, ``update(completed)`` and ``note(text)`` (a line
+    printed above the bar).
     """
     if description is None or is_quiet():
         yield _Bar(None, None)

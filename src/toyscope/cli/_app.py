@@ -179,7 +179,7 @@ def _guard(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        from ..runs import RunFolderError, RunInterrupted, out_of_memory
+        from ..runs import CellsFailed, ExecutorError, RunFolderError, RunInterrupted, out_of_memory
         from ..studies import ConfigError
         from ..train import TrainingDiverged
 
@@ -187,8 +187,13 @@ def _guard(function):
             return function(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
-        except (BadInput, ConfigError, RunFolderError) as err:
+        except (BadInput, ConfigError, RunFolderError, ExecutorError) as err:
             _fail(str(err))
+        except CellsFailed as err:
+            kept = getattr(err, "run_folder", None)  # a study's sub-sweep: its run folder is kept
+            advice = f"; resume with toyscope run --resume {kept}" if kept is not None else ""
+            typer.echo(f"error: {str(err).removesuffix('; resume the run to retry them')}{advice}", err=True)
+            raise typer.Exit(EXIT_INTERNAL) from None
         except TrainingDiverged as err:
             typer.echo(f"error: {_diverged_message(err, getattr(err, 'config_fields', ()))}", err=True)
             raise typer.Exit(EXIT_INTERNAL) from None
@@ -214,6 +219,61 @@ def _guard(function):
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
+
+
+# how a run's sweeps are carried out (never part of its config); shared by `run` and `sweep`
+ExecutorOption = Annotated[Optional[str], typer.Option(
+    "--executor", help="where cells run: 'process' (a local pool of --workers processes) or 'dask' (a Dask "
+                       "LocalCluster of --workers processes, default one per core; or the cluster at --scheduler)")]
+WorkersOption = Annotated[Optional[int], typer.Option("--workers", help="parallel worker processes")]
+SchedulerOption = Annotated[Optional[str], typer.Option(
+    "--scheduler", help="tcp://HOST:PORT of a running Dask scheduler (implies --executor dask)")]
+RetriesOption = Annotated[int, typer.Option("--retries", help="Dask: further tries of a cell that failed")]
+
+
+def _executor(executor: str | None, workers: int | None, scheduler: str | None, retries: int,
+              default_workers: int | None):
+    """The executor the options ask for (``None`` when they ask for none: the study decides), not
+    started yet.
+
+    Raises:
+        BadInput: an unknown executor, ``--workers`` < 1, or options that do not go together.
+    """
+    from ..runs import DaskExecutor, ProcessExecutor, SerialExecutor
+
+    if executor not in (None, "process", "dask"):
+        raise BadInput(f"--executor must be 'process' or 'dask', got {executor!r}")
+    if workers is not None and workers < 1:
+        raise BadInput(f"--workers must be >= 1, got {workers}")
+    if retries < 0:
+        raise BadInput(f"--retries must be >= 0, got {retries}")
+    if scheduler is not None:
+        if executor == "process":
+            raise BadInput("--scheduler is the address of a Dask cluster; drop it or use --executor dask")
+        if workers is not None:
+            raise BadInput("--workers sizes a new local cluster; a cluster at --scheduler has its own workers")
+        return DaskExecutor(scheduler=scheduler, retries=retries)
+    if executor == "dask":
+        return DaskExecutor(workers, retries=retries)
+    workers = workers if workers is not None else default_workers
+    if executor is None and workers is None:
+        return None
+    workers = workers if workers is not None else 2
+    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+
+
+def _started(executor):
+    """A context in which ``executor`` is running (a Dask cluster started or connected to, its
+    scheduler and dashboard printed), closed afterwards; a local executor as it is."""
+    import contextlib
+
+    from ..runs import DaskExecutor
+
+    if not isinstance(executor, DaskExecutor):
+        return contextlib.nullcontext(executor)
+    executor.start()  # an unreachable scheduler fails here, before anything is written
+    typer.echo(executor.describe(), err=True)
+    return executor
 
 
 @app.command("list")
@@ -302,8 +362,13 @@ def run(
     resume: Annotated[Optional[Path], typer.Option("--resume", help="continue an unfinished DIR.partial")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress bars")] = False,
     help_: Annotated[bool, typer.Option("--help", "-h", help="show this message (and STUDY's config keys) and exit")] = False,
+    executor: ExecutorOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    retries: RetriesOption = 2,
 ) -> None:
-    """Run a study into a run folder. `toyscope run STUDY --help` lists the study's config keys and presets."""
+    """Run a study into a run folder. `toyscope run STUDY --help` lists the study's config keys and presets;
+    --executor/--scheduler carry out the sweeps a study makes."""
     from .._progress import set_quiet
     from ..runs import execute, load_partial_config
     from ..studies import get_study
@@ -332,8 +397,10 @@ def run(
                 raise BadInput(f"--preset {preset} and preset = {values['preset']!r} disagree; give one")
             values["preset"] = preset
         config_obj = study_obj.config_class.resolve(values)
+    sweeps_with = _executor(executor, workers, scheduler, retries, default_workers=None)
     try:
-        folder = execute(study_obj, config_obj, out, resume=resume)
+        with _started(sweeps_with):
+            folder = execute(study_obj, config_obj, out, resume=resume, executor=sweeps_with)
     except TrainingDiverged as err:
         err.config_fields = set(type(config_obj).model_fields)  # for advice naming options that exist
         raise
@@ -441,22 +508,24 @@ def sweep(
     grid: Annotated[list[str], typer.Option("--grid", help="key=v1,v2,... (repeatable)")],
     seeds: Annotated[Optional[int], typer.Option("--seeds", help="run seeds 0..N-1 per cell")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="key=value for every cell")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="sweep folder")] = None,
-    workers: Annotated[int, typer.Option("--workers", help="parallel processes")] = 2,
+    out: Annotated[Optional[Path], typer.Option("--out", help="sweep folder (on a filesystem every worker sees)")] = None,
+    workers: WorkersOption = None,
+    executor: ExecutorOption = None,
+    scheduler: SchedulerOption = None,
+    retries: RetriesOption = 2,
 ) -> None:
     """Run a grid of configs (one run folder per cell, resumable) and write sweep.csv."""
-    from ..runs import ProcessExecutor, SerialExecutor, default_run_dir, parse_grid, run_sweep
+    from ..runs import default_run_dir, parse_grid, run_sweep
     from ..studies import get_study
 
     get_study(study)
-    if workers < 1:
-        raise BadInput(f"--workers must be >= 1, got {workers}")
+    cells_with = _executor(executor, workers, scheduler, retries, default_workers=2)
     out = out or default_run_dir(f"sweep-{study}")
-    executor = SerialExecutor() if workers == 1 else ProcessExecutor(workers)
     grid_values = parse_grid(grid)
     try:
-        path = run_sweep(study, parse_sets(set_ or []), grid_values, out, seeds=seeds,
-                         executor=executor, parse_value=parse_value)
+        with _started(cells_with):
+            path = run_sweep(study, parse_sets(set_ or []), grid_values, out, seeds=seeds,
+                             executor=cells_with, parse_value=parse_value)
     except KeyboardInterrupt:
         if not out.is_dir():
             raise
@@ -468,7 +537,9 @@ def sweep(
 def _bench_help() -> str:
     from ..bench import BENCHMARKS  # the registry only: no benchmark module is imported
 
-    listed = "\n\n".join(f"{name}: {description}" for name, (_, _, description) in BENCHMARKS.items())
+    listed = "\n\n".join([*(f"{name}: {description}" for name, (_, _, description) in BENCHMARKS.items()),
+                           "sweep: a smoke grid of 8 cells on a 2-worker Dask LocalCluster against the local process "
+                           "pool (cluster start-up reported apart)"])
     return f"Run benchmarks; each reports its figure beside a same-process baseline.\n\nBenchmarks:\n\n{listed}"
 
 
@@ -492,20 +563,26 @@ def bench(
     names: Annotated[Optional[list[str]], typer.Argument(help="benchmarks (default: all; names listed below)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
-    from ..bench import BENCHMARKS, run_benchmark
+    import functools
 
-    names = names or list(BENCHMARKS)
+    from ..bench import BENCHMARKS, run_benchmark
+    from ..runs import bench_sweep
+
+    runners = {name: functools.partial(run_benchmark, name) for name in BENCHMARKS}
+    runners["sweep"] = bench_sweep  # runs a study through the sweep machinery, so it lives in runs
+    names = names or list(runners)
     for name in names:
-        if name not in BENCHMARKS:
-            raise BadInput(f"unknown benchmark {name!r}; valid: {', '.join(BENCHMARKS)}")
+        if name not in runners:
+            raise BadInput(f"unknown benchmark {name!r}; valid: {', '.join(runners)}")
     for name in names:
-        for record in run_benchmark(name):
+        for record in runners[name]():
             if as_json:
                 typer.echo(json.dumps(record))
             else:
                 ratio = f"  ({record['ratio']:.1f}x baseline {record['baseline']:.3g})" if record.get("ratio") else ""
                 compile_s = f"  compile {record['compile_s']:.2f} s" if "compile_s" in record else ""
-                typer.echo(f"{record['name']}: {record['value']:.4g} {record['unit']}{ratio}{compile_s}")
+                startup_s = f"  start-up {record['startup_s']:.2f} s" if "startup_s" in record else ""
+                typer.echo(f"{record['name']}: {record['value']:.4g} {record['unit']}{ratio}{compile_s}{startup_s}")
 
 
 def main() -> None:

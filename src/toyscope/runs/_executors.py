@@ -1,9 +1,13 @@
 """Executors: how independent jobs (sweep cells) are carried out.
 
 An executor is anything with ``map(fn, items)`` that yields the results in order, each as soon as
-it and the ones before it are done. :class:`SerialExecutor` runs them here, one after another;
-:class:`ProcessExecutor` runs them in a pool of spawned local processes, each of which calls
-:func:`toyscope.configure_host_devices` before JAX starts (as the CLI does).
+it and the ones before it are done, and ``check_folder(folder)``, which refuses (with
+:class:`ExecutorError`) a folder its workers cannot read and write. :class:`SerialExecutor` runs
+the jobs here, one after another; :class:`ProcessExecutor` runs them in a pool of spawned local
+processes, each of which calls :func:`toyscope.configure_host_devices` before JAX starts (as the
+CLI does). Both see this machine's folders and raise the first job's exception. An executor that
+retries jobs elsewhere (``toyscope.runs.DaskExecutor``) instead yields an :class:`ItemFailed` for a
+job that failed on every allowed try, so that the other jobs finish.
 """
 
 from __future__ import annotations
@@ -11,16 +15,33 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
 
 from .._host import configure_host_devices
 
 
+class ExecutorError(ValueError):
+    """An executor cannot run here: its engine is not installed, its scheduler is not reachable,
+    or its workers cannot see the output folder (one line; the CLI exits 2)."""
+
+
+class ItemFailed(NamedTuple):
+    """What a retrying executor yields for a job that failed on every allowed try: the one-line
+    ``error`` (``"RuntimeError: ..."``) and the ``worker`` that ran its last try."""
+
+    error: str
+    worker: str = ""
+
+
 class Executor(Protocol):
     """Runs independent jobs: ``map(fn, items)`` yields their results in order, each as soon as
-    it and the ones before it are done (so a caller can report progress)."""
+    it and the ones before it are done (so a caller can report progress); ``check_folder``
+    raises :class:`ExecutorError` when a worker cannot read and write ``folder``."""
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]: ...
+
+    def check_folder(self, folder: Path) -> None: ...
 
 
 class SerialExecutor:
@@ -28,6 +49,9 @@ class SerialExecutor:
 
     def map(self, fn, items):
         return (fn(item) for item in items)
+
+    def check_folder(self, folder: Path) -> None:
+        """Nothing to check: the jobs run in this process."""
 
 
 class ProcessExecutor:
@@ -43,3 +67,6 @@ class ProcessExecutor:
         with concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context,
                                                     initializer=configure_host_devices) as pool:
             yield from pool.map(fn, items)
+
+    def check_folder(self, folder: Path) -> None:
+        """Nothing to check: the workers are processes of this machine."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import importlib
 import itertools
 import os
 import platform
@@ -42,8 +43,8 @@ from typing import Any, NamedTuple
 
 from .._progress import is_quiet, progress_bar, quiet_while, stage
 from .._version import __version__
-from ..studies import ConfigError, Study, StudyConfig, StudyResult, get_study
-from ._executors import Executor, ProcessExecutor, SerialExecutor
+from ..studies import STUDIES, ConfigError, Study, StudyConfig, StudyResult, get_study
+from ._executors import Executor, ItemFailed, ProcessExecutor, SerialExecutor
 from ._files import (
     RunFolderError,
     final_path,
@@ -80,11 +81,13 @@ class _FileCheckpointer:
 
 
 class RunFolderContext:
-    """The :class:`toyscope.studies.RunContext` of an unfinished run folder."""
+    """The :class:`toyscope.studies.RunContext` of an unfinished run folder; ``executor``, when
+    given, carries out every sub-sweep the study asks for (else each sweep's ``workers`` decide)."""
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, executor: Executor | None = None):
         self.out_dir = out_dir
         self.files: dict[str, str] = {}
+        self.executor = executor
 
     def checkpointer(self, name: str) -> _FileCheckpointer:
         return _FileCheckpointer(self.out_dir / "checkpoints" / f"{name}.npz")
@@ -107,13 +110,34 @@ class RunFolderContext:
               *, workers: int = 1) -> list:
         """Run ``study`` on every cell of ``grid`` (one resumable run folder per cell under ``out``,
         default ``cells/`` in this run folder); the finished cells, in grid order (see
-        :func:`toyscope.runs.sweep_cells`)."""
-        executor = SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+        :func:`toyscope.runs.sweep_cells`). The context's executor, when it has one, runs them;
+        else ``workers`` local processes (one: in this process).
+
+        Raises:
+            CellsFailed: a cell failed on every try its executor allows (the others finished).
+        """
+        executor = self.executor or (SerialExecutor() if workers == 1 else ProcessExecutor(workers))
         write_shared_assets(self.out_dir)  # the cells' reports link this run's plotly.js
         # cells in other processes run quiet (a bar here counts them); in this process they show their bars
         cells = sweep_cells(study, base_values, grid, Path(out) if out is not None else self.out_dir / "cells",
-                            executor=executor, quiet=is_quiet() or workers > 1)
+                            executor=executor, quiet=is_quiet() or not isinstance(executor, SerialExecutor))
+        failed = [cell for cell in cells if cell.summary.get("failed")]
+        if failed:
+            raise CellsFailed([(cell.folder.name, cell.summary["error"]) for cell in failed], len(cells),
+                              "resume the run to retry them")
         return [(cell.values, cell.summary) for cell in cells]
+
+
+class CellsFailed(RuntimeError):
+    """Some sweep cells failed on every try their executor allows; the other cells finished.
+
+    ``failed`` lists ``(cell folder name, one-line error)``; ``total`` counts every cell.
+    """
+
+    def __init__(self, failed: list[tuple[str, str]], total: int, advice: str):
+        name, error = failed[0]
+        super().__init__(f"{len(failed)} of {total} cells failed (first: {name}: {error}); {advice}")
+        self.failed, self.total = failed, total
 
 
 ERROR_LOG = "error.log"  # the traceback of an internal error, written by the CLI into the run folder
@@ -222,12 +246,15 @@ def configure_dtype(config: StudyConfig) -> None:
         jax.config.update("jax_enable_x64", True)
 
 
-def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resume: Path | None = None) -> Path:
+def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resume: Path | None = None,
+            executor: Executor | None = None) -> Path:
     """Run ``study`` with ``config`` into a run folder; returns the finished folder's path.
 
     Args:
         out: final folder (default ``runs/<study>-<timestamp>``); must not exist yet.
         resume: an unfinished ``<name>.partial`` folder; its saved config is used.
+        executor: carries out the sweeps the study asks its context for (how the run is carried
+            out, not part of its config: nothing of it is saved).
 
     Raises:
         RunFolderError: the target exists, or the resume folder is not a partial run of
@@ -259,7 +286,7 @@ def execute(study: Study, config: StudyConfig, out: Path | None = None, *, resum
             write_config(partial / "config.toml", study.name, config.model_dump(mode="json"))
             _check_saved_exactly(partial, config, created)
         started = time.time()
-        context = RunFolderContext(partial)
+        context = RunFolderContext(partial, executor)
         with lock, precision_scope(config):  # x64 for float64 configs, restored afterwards
             try:
                 with stage(f"{study.name} ({config.preset})"):
@@ -406,30 +433,40 @@ def cell_name(cell: dict[str, Any]) -> str:
     return f"{clean[:71]}-{hashlib.sha1(label.encode()).hexdigest()[:8]}"
 
 
-def _run_cell(job: tuple[str, dict[str, Any], str, bool]) -> str:
-    study_name, values, out, quiet = job
+def _run_cell(job: tuple[str, str, dict[str, Any], str, bool]) -> str:
+    study_name, module, values, out, quiet = job
     with quiet_while(quiet):  # in this process (serial executor) the caller's setting comes back after
-        return _run_cell_folder(study_name, values, Path(out))
+        return _run_cell_folder(_job_study(study_name, module), values, Path(out))
+
+
+def _job_study(name: str, module: str) -> Study:
+    """The study a job names: from the registry, or from its module in a worker process whose
+    registry lacks it (a study registered at run time by the process that made the sweep)."""
+    if name in STUDIES:
+        return get_study(name)
+    study = importlib.import_module(module).STUDY
+    if study.name != name:
+        raise ConfigError(f"module {module} holds study {study.name!r}, not {name!r}")
+    return study
 
 
 #: what :func:`_run_cell_folder` returns for a cell whose training diverged (then the message)
 DIVERGED = "diverged: "
 
 
-def _run_cell_folder(study_name: str, values: dict[str, Any], out_path: Path) -> str:
+def _run_cell_folder(study: Study, values: dict[str, Any], out_path: Path) -> str:
     """Run one cell into ``out_path``: ``"done before"`` if it is there (with the same config),
     else run it, resuming its ``.partial`` folder if one exists, and return ``"ran"``; a cell
     whose training diverges returns ``DIVERGED + message`` (the sweep records it and goes on)."""
     from ..train import TrainingDiverged
 
-    study = get_study(study_name)
     config = study.config_class.resolve(values)
     if out_path.is_dir():
-        _check_same_config(out_path, study_name, config)
+        _check_same_config(out_path, study, config)
         return "done before"
     partial = partial_path(out_path)
     if partial.is_dir():
-        _check_same_config(partial, study_name, config)
+        _check_same_config(partial, study, config)
     try:
         execute(study, config, resume=partial if partial.is_dir() else None, out=None if partial.is_dir() else out_path)
     except TrainingDiverged as err:
@@ -437,11 +474,11 @@ def _run_cell_folder(study_name: str, values: dict[str, Any], out_path: Path) ->
     return "ran"
 
 
-def _check_same_config(folder: Path, study_name: str, config) -> None:
+def _check_same_config(folder: Path, study: Study, config) -> None:
     """A cell folder found on disk must hold the cell's own config (else it is some other run)."""
     stored_study, stored = read_config(folder / "config.toml")
     try:
-        found = get_study(stored_study).config_class.from_saved(stored) if stored_study == study_name else None
+        found = study.config_class.from_saved(stored) if stored_study == study.name else None
     except ConfigError as err:
         raise RunFolderError(f"{folder} holds a config that does not validate ({err}); use another sweep folder") from None
     if found is None or found.model_dump() != config.model_dump():
@@ -468,15 +505,18 @@ def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, li
     runs (the sweep runner writes ``sweep.json`` there).
 
     Every cell's config is validated before any cell runs (a bad value fails the whole sweep
-    with nothing written). A cell whose training diverges is recorded with the summary
-    ``{"diverged": True, "divergence": message}`` and the other cells go on. A cell folder that
-    exists already is reused only if it holds the same config, and a ``.partial`` one is resumed.
-    Returns the finished cells in grid order.
+    with nothing written), and ``executor.check_folder(out)`` must pass (its workers see
+    ``out``). A cell whose training diverges is recorded with the summary
+    ``{"diverged": True, "divergence": message}`` and the other cells go on; so is a cell that an
+    executor which retries reports failed on every try (:class:`ItemFailed`), with the summary
+    ``{"failed": True, "error": message}``. A cell folder that exists already is reused only if it
+    holds the same config, and a ``.partial`` one is resumed. Returns the cells in grid order.
 
     Raises:
         ConfigError: a cell's config is invalid, or a grid key repeats a value (it would run once
             and be counted twice).
         RunFolderError: a cell folder holds another config, or a summary is not a JSON object.
+        ExecutorError: the executor's workers cannot see ``out`` (nothing is left behind).
     """
     study = get_study(study_name)
     for key, values in grid.items():
@@ -486,29 +526,48 @@ def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, li
                 raise ConfigError(f"grid key {key!r} repeats the value {value!r}; give each value once")
             seen.append(value)
     cells = grid_cells(grid, seeds)
+    executor = executor or ProcessExecutor()
     jobs, parsed = [], []
     for cell in cells:
         values = {k: parse_value(v) for k, v in cell.items()}
         study.config_class.resolve({**base_values, **values})  # validate up front
-        jobs.append((study_name, {**base_values, **values}, str(out / cell_name(cell)), quiet))
+        # absolute paths: a worker elsewhere may run in another working directory
+        jobs.append((study_name, STUDIES[study_name][0], {**base_values, **values},
+                     os.path.abspath(out / cell_name(cell)), quiet))
         parsed.append(values)
-    _make_folder(out)
+    existed = Path(out).exists()
+    created = _make_folder(out)
+    check_folder = getattr(executor, "check_folder", None)  # an executor of map alone runs on this machine
+    try:
+        if check_folder is not None:
+            check_folder(Path(os.path.abspath(out)))
+    except Exception:
+        if not existed and not any(Path(out).iterdir()):
+            _discard(Path(out), created)
+        raise
     if on_start is not None:
         on_start()
     # quiet cells report nothing themselves: then one bar counts the finished cells
     statuses = []
-    with progress_bar(f"{study_name}: {len(jobs)} cells" if quiet else None, len(jobs)) as bar:
-        for status in (executor or ProcessExecutor()).map(_run_cell, jobs):
-            statuses.append(status)
-            bar.advance()
+    if getattr(executor, "reports_progress", False):  # its own bar, naming the worker of each cell
+        statuses = list(executor.map(_run_cell, jobs, labels=[cell_name(c) for c in cells],
+                                     description=f"{study_name}: {len(jobs)} cells"))
+    else:  # quiet cells report nothing themselves: then one bar counts the finished cells
+        with progress_bar(f"{study_name}: {len(jobs)} cells" if quiet else None, len(jobs)) as bar:
+            for status in executor.map(_run_cell, jobs):
+                statuses.append(status)
+                bar.advance()
     finished = []
-    for (_, _, cell_out, _), values, status in zip(jobs, parsed, statuses):
-        if status.startswith(DIVERGED):
-            finished.append(SweepCell(values, Path(cell_out), {"diverged": True,
-                                                               "divergence": status.removeprefix(DIVERGED)}))
+    for cell, values, status in zip(cells, parsed, statuses):
+        folder = Path(out) / cell_name(cell)
+        if isinstance(status, ItemFailed):
+            finished.append(SweepCell(values, folder, {"failed": True, "error": status.error}))
             continue
-        summary = read_json(Path(cell_out) / "summary.json")
+        if status.startswith(DIVERGED):
+            finished.append(SweepCell(values, folder, {"diverged": True, "divergence": status.removeprefix(DIVERGED)}))
+            continue
+        summary = read_json(folder / "summary.json")
         if not isinstance(summary, dict):
-            raise RunFolderError(f"{cell_out}/summary.json is not a JSON object")
-        finished.append(SweepCell(values, Path(cell_out), summary))
+            raise RunFolderError(f"{folder}/summary.json is not a JSON object")
+        finished.append(SweepCell(values, folder, summary))
     return finished

@@ -1,7 +1,7 @@
 """Sweeps: a grid of configs, one run folder per cell, resumable cell by cell.
 
-Cells run through an :class:`Executor` (default a local process pool; a Dask executor can
-implement the same two-method interface). Each worker process runs one cell with
+Cells run through an :class:`Executor` (default a local process pool; :class:`DaskExecutor`
+runs them on a Dask cluster). Each worker process runs one cell with
 :func:`toyscope.runs.execute`, so a cell's folder is whole or ``.partial``, and a rerun of the
 sweep skips finished cells and resumes partial ones. ``sweep.csv`` joins every cell's grid
 values with the scalar entries of its ``summary.json``; ``sweep.json`` (written first) what the sweep runs, and ``sweep.html`` its
@@ -18,7 +18,7 @@ from ..studies import ConfigError
 from ._executors import Executor
 from ._files import write_table_csv
 from ._index import update_index, write_sweep_marker, write_sweep_page
-from ._run import grid_cells, sweep_cells
+from ._run import CellsFailed, grid_cells, sweep_cells
 
 
 def parse_grid(specs: Iterable[str]) -> dict[str, list[str]]:
@@ -38,7 +38,13 @@ def run_sweep(study_name: str, base_values: dict[str, Any], grid: dict[str, list
               seeds: int | None = None, executor: Executor | None = None, quiet: bool = True,
               parse_value: Callable[[Any], Any] = lambda value: value) -> Path:
     """:func:`sweep_cells`, then ``out/sweep.csv``: each cell's grid values and the scalar entries
-    of its ``summary.json``. Returns the path of ``sweep.csv``."""
+    of its ``summary.json`` (a failed cell's row holds ``failed`` and its one-line ``error``).
+    Returns the path of ``sweep.csv``.
+
+    Raises:
+        CellsFailed: after writing ``sweep.csv``, when some cells failed on every try their
+            executor allows (the others finished; running the sweep again retries them).
+    """
     cells = sweep_cells(study_name, base_values, grid, out, seeds=seeds, executor=executor, quiet=quiet,
                         parse_value=parse_value,
                         on_start=lambda: write_sweep_marker(out, study_name, base_values, grid, seeds))
@@ -51,4 +57,8 @@ def run_sweep(study_name: str, base_values: dict[str, Any], grid: dict[str, list
     write_table_csv(path, columns, rows)
     write_sweep_page(out)
     update_index(out)
+    failed = [c for c in cells if c.summary.get("failed")]
+    if failed:
+        raise CellsFailed([(c.folder.name, c.summary["error"]) for c in failed], len(cells),
+                          f"their errors are in {path}; run the same sweep again to retry them")
     return path
