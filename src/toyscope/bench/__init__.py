@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 
+from .._compile_cache import configure_compile_cache
 from .._host import configure_host_devices
 
 # name -> (module, function, one-line description)
@@ -32,6 +33,7 @@ def run_benchmark(name: str, **kwargs) -> list[dict]:
     if name not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {name!r}; valid: {', '.join(BENCHMARKS)}")
     configure_host_devices()  # no effect once JAX has started (the CLI calls it first)
+    configure_compile_cache()
     module, function, _ = BENCHMARKS[name]
     return getattr(importlib.import_module(module), function)(**kwargs)
 

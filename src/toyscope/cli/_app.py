@@ -24,6 +24,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from .._compile_cache import ENV_VAR as COMPILE_CACHE_ENV
+from .._compile_cache import configure_compile_cache
 from .._host import configure_host_devices
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -199,6 +201,17 @@ def _guard(function):
     return wrapper
 
 
+@app.callback()
+def options(
+    no_compile_cache: Annotated[bool, typer.Option(
+        "--no-compile-cache", help=f"do not keep compiled programs between runs (as {COMPILE_CACHE_ENV}=0)")] = False,
+) -> None:
+    """toyscope: a laboratory for mechanistic interpretability of small networks."""
+    if no_compile_cache:
+        os.environ[COMPILE_CACHE_ENV] = "0"  # also for sweep worker processes
+    configure_compile_cache()
+
+
 @app.command("list")
 def list_studies() -> None:
     """List the studies with one-line descriptions."""
@@ -333,7 +346,8 @@ def bench(
 
 
 def main() -> None:
-    """Console entry point: one JAX host device per core (before JAX starts), then the command."""
+    """Console entry point: one JAX host device per core (before JAX starts), then the command
+    (whose options turn the persistent compilation cache on or off)."""
     configure_host_devices()
     # Ctrl-C inside a command is reported by _guard (typer turns a KeyboardInterrupt that
     # reaches it into a silent exit 130); one between commands' setup steps lands here

@@ -3,7 +3,9 @@
 An executor is anything with ``map(fn, items)`` that yields the results in order, each as soon as
 it and the ones before it are done. :class:`SerialExecutor` runs them here, one after another;
 :class:`ProcessExecutor` runs them in a pool of spawned local processes, each of which calls
-:func:`toyscope.configure_host_devices` before JAX starts (as the CLI does).
+:func:`toyscope.configure_host_devices` and :func:`toyscope.configure_compile_cache` before JAX
+starts (as the CLI does; a ``--no-compile-cache`` of the CLI reaches them through
+``TOYSCOPE_COMPILE_CACHE=0``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
+from .._compile_cache import configure_compile_cache
 from .._host import configure_host_devices
 
 
@@ -21,6 +24,12 @@ class Executor(Protocol):
     it and the ones before it are done (so a caller can report progress)."""
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]: ...
+
+
+def _start_worker() -> None:
+    """A worker process's setup before JAX starts: host devices and the compilation cache."""
+    configure_host_devices()
+    configure_compile_cache()
 
 
 class SerialExecutor:
@@ -41,5 +50,5 @@ class ProcessExecutor:
     def map(self, fn, items):
         context = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context,
-                                                    initializer=configure_host_devices) as pool:
+                                                    initializer=_start_worker) as pool:
             yield from pool.map(fn, items)
