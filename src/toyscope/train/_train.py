@@ -18,6 +18,7 @@ conditions are listed in :func:`train`); its results equal the engine's up to fl
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from collections.abc import Callable, Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from .. import nets
 from .._progress import progress_bar
@@ -336,7 +338,7 @@ def train_with_options(objective, params, data, *, optimizer, n_steps, batching=
         if fast_path and blocked_online_applies(*request):
             return _blocked_online(objective, params, data, order, optimizer, n_steps, batching, record, observer,
                                    aux, progress)
-    transformation = optimizer.build() if isinstance(optimizer, Optimizer) else optimizer
+    transformation = _transformation(optimizer) if isinstance(optimizer, Optimizer) else optimizer
     if not isinstance(batching, FullBatch):  # the step's examples are gathered by traced indices
         data = jax.tree_util.tree_map(jnp.asarray, data)
     loss_fn, noop = objective, order is not None and bool((order < 0).any())
@@ -360,6 +362,20 @@ def train_with_options(objective, params, data, *, optimizer, n_steps, batching=
     if noop:
         result = dataclasses.replace(result, loss=_nan_on_noop(result.loss, np.asarray(batching.order), record.every))
     return result
+
+
+@functools.lru_cache(maxsize=32)
+def _built(name: str, learning_rate, options: tuple) -> optax.GradientTransformation:
+    return Optimizer(name, learning_rate, dict(options)).build()
+
+
+def _transformation(optimizer: Optimizer):
+    """``optimizer.build()``, the same object for equal optimizers (so the engine's compiled
+    program is shared between trainings with equal settings)."""
+    try:
+        return _built(optimizer.name, optimizer.learning_rate, tuple(sorted(optimizer.options.items())))
+    except TypeError:  # an unhashable value
+        return optimizer.build()
 
 
 def _blocked_online(objective, params, data, order, optimizer, n_steps, batching, record, observer, aux, progress):
