@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import nets, train
-from ._timing import first_and_steady
+from ._timing import first_and_steady, warm_compile
 
 
 def _data(n_samples: int):
@@ -109,12 +109,14 @@ def bench_online_sgd(n_samples: int = 10_000, learning_rate: float = 0.01, block
                  {"path": "train.train(..., fast_path=False): the general engine"}))
     for name, call, repeats, extra in variants:
         compile_s, steady_s = first_and_steady(call, repeats=repeats)
+        warm_s = warm_compile(call, steady_s) if repeats > 1 else None  # not for the slow general engine
         blocked_s = steady_s if blocked_s is None else blocked_s
         if hasattr(call, "path"):
             extra = {**extra, "dispatched_to": call.path}
         records.append({"name": name, "value": n_samples / steady_s, "unit": "samples/s",
                         "baseline": n_samples / plain_s, "baseline_name": "plain jit(scan) with tallies",
                         "ratio": plain_s / steady_s, "ratio_to_blocked": blocked_s / steady_s,
-                        "compile_s": compile_s, "baseline_compile_s": plain_compile,
+                        "compile_s": compile_s, "baseline_compile_s": plain_compile, "steady_s": steady_s,
+                        **({"warm_compile_s": warm_s} if warm_s is not None else {}),
                         "n_samples": n_samples, "data": source, "target": 1e5, **extra})
     return records

@@ -341,8 +341,11 @@ def bench(
                 typer.echo(json.dumps(record))
             else:
                 ratio = f"  ({record['ratio']:.1f}x baseline {record['baseline']:.3g})" if record.get("ratio") else ""
-                compile_s = f"  compile {record['compile_s']:.2f} s" if "compile_s" in record else ""
-                typer.echo(f"{record['name']}: {record['value']:.4g} {record['unit']}{ratio}{compile_s}")
+                times = [f"{label} {record[key]:.2f} s" for key, label in
+                         (("compile_s", "compile cold"), ("warm_compile_s", "warm"), ("steady_s", "steady"))
+                         if record.get(key) is not None]
+                times = f"  ({', '.join(times)})" if times else ""
+                typer.echo(f"{record['name']}: {record['value']:.4g} {record['unit']}{ratio}{times}")
 
 
 def main() -> None:
