@@ -385,7 +385,7 @@ def _blocked_online(objective, params, data, order, optimizer, n_steps, batching
             objective.spec, params, data, order, learning_rate=optimizer.learning_rate, loss=objective.loss,
             block_size=batching.block_size, n_groups=n_groups,
             tally_from=0 if observer is None else observer.start_step, snapshot_every=record.snapshot_every,
-            with_loss=True)
+            with_loss=True, input_offset=batching.input_offset)
         final = jax.device_get(final)
         bar.update(n_steps)
     _raise_if_diverged(losses, final, order)
@@ -434,6 +434,7 @@ def fork(
     progress: str | None = "forks",
     fast_path: bool = True,
     divergence: DivergenceRule | None = None,
+    input_offset: float | None = None,
 ) -> TrainResult:
     r"""Continue every network on each of K data subsets with plain per-sample SGD (one run per
     (subset, network), all in one compiled ensemble).
@@ -452,7 +453,7 @@ def fork(
         subsets: K index arrays into ``data``, each the examples of one fork in training order.
         optimizer: ``Optimizer("sgd", learning_rate)``.
         record: :class:`Record` (``every``, ``snapshot_every``, ``chunk_steps`` of the engine path).
-        block_size, checkpointer, progress, fast_path: see :func:`train` and :class:`Online`.
+        block_size, checkpointer, progress, fast_path, input_offset: see :func:`train` and :class:`Online`.
         divergence: a :class:`DivergenceRule` checked on every (fork, network) as on the members
             of :func:`train` (they are numbered ``k * E + e`` in its message); ``diverged``,
             ``divergence_step`` and ``divergence_value`` of the result are then ``(K, E)``.
@@ -489,7 +490,7 @@ def fork(
         with progress_bar(progress, longest) as bar:
             final, snapshot_steps, snapshots, losses = blocked_forks_run(
                 objective.spec, params, data, subsets, learning_rate=optimizer.learning_rate, loss=objective.loss,
-                block_size=block_size, snapshot_every=record.snapshot_every, with_loss=True)
+                block_size=block_size, snapshot_every=record.snapshot_every, with_loss=True, input_offset=input_offset)
             bar.update(longest)
         flat_order = fork_order(subsets, n_members)
         _raise_if_diverged(losses.reshape(n_forks * n_members, -1),
