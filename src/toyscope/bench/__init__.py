@@ -14,9 +14,6 @@ from .._host import configure_host_devices
 
 # name -> (module, function, one-line description)
 BENCHMARKS: dict[str, tuple[str, str, str]] = {
-    "smoke-startup": ("toyscope.bench._startup", "bench_smoke_startup",
-                      "seconds from launch to the first training step of smoke runs, warm compilation cache "
-                      "(cold and no-cache beside)"),
     "xor-ensemble": ("toyscope.bench._xor", "bench_xor_ensemble",
                      "E=10,000 sigmoid 2-2-1 nets, full-batch GD on XOR, 5,000 steps: network-steps/s"),
     "online-sgd": ("toyscope.bench._online", "bench_online_sgd",
@@ -31,6 +28,9 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
                         "steps/s and seeds/s"),
     "copy-average": ("toyscope.bench._copy_average", "bench_copy_average",
                      "erf teacher-student k=100, n=46: seconds to max-abs gradient 1e-10 (flow / Newton / eigen split)"),
+    "smoke-startup": ("toyscope.bench._startup", "bench_smoke_startup",
+                      "seconds from launch to the first training step of smoke runs, warm compilation cache "
+                      "(cold and no-cache beside)"),
 }
 
 
@@ -65,4 +65,16 @@ def run_benchmark(name: str, **kwargs) -> list[dict]:
     return getattr(importlib.import_module(module), function)(**kwargs)
 
 
-__all__ = ["BENCHMARKS", "run_benchmark"]
+def run_scaling(out, *, reduced: bool = False) -> dict:
+    """``toyscope bench --scaling``: the four scaling series (``bench._scaling``; ``reduced``:
+    fewer, smaller sizes) written to ``out`` as scaling.csv/.md/.png; their paths."""
+    from pathlib import Path
+
+    from ._scaling import FULL, REDUCED, scaling_rows, write_scaling
+
+    configure_host_devices()
+    _cold_compile_cache()
+    return write_scaling(scaling_rows(REDUCED if reduced else FULL), Path(out))
+
+
+__all__ = ["BENCHMARKS", "run_benchmark", "run_scaling"]

@@ -327,9 +327,26 @@ def sweep(
 def bench(
     names: Annotated[Optional[list[str]], typer.Argument(help="benchmarks (default: all)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+    scaling: Annotated[bool, typer.Option("--scaling", help="cost against size for four benchmarks: a table, "
+                                          "a log-log figure and fitted exponents (about 15 min)")] = False,
+    reduced: Annotated[bool, typer.Option("--reduced", help="with --scaling: fewer, smaller sizes (a check)")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="with --scaling: folder for scaling.csv/.md/.png "
+                                                "(default bench-scaling)")] = None,
 ) -> None:
     """Run benchmarks; each reports its figure beside a same-process baseline."""
     from ..bench import BENCHMARKS, run_benchmark
+
+    if scaling:
+        from ..bench import run_scaling
+
+        if names:
+            raise BadInput("--scaling runs its own four series; drop the benchmark names")
+        paths = run_scaling(Path(out or "bench-scaling"), reduced=reduced)
+        typer.echo(Path(paths["md"]).read_text())
+        typer.echo(f"wrote {', '.join(str(p) for p in paths.values())}")
+        return
+    if reduced or out is not None:
+        raise BadInput("--reduced and --out go with --scaling")
 
     names = names or list(BENCHMARKS)
     for name in names:

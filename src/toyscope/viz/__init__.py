@@ -28,6 +28,7 @@ from ._learning_dynamics import (
 )
 from ._plots import heatmap, new_figure, PALETTE, quantile_band, scatter_by_label
 from ._probe_figure import prediction_probe_figure
+from ._scaling import fit_exponent, scaling_figure
 from ._representation_maps import similarity_outputs_figure, similarity_panels_figure
 from ._teacher_student import (
     convergence_losses_figure,
@@ -54,13 +55,13 @@ __all__ = [
     "accuracy_and_loss_figure", "barriers_and_sharpness_figure", "classification_error_figure",
     "connectivity_evolution_figure", "connectivity_figure", "convergence_losses_figure", "correlation_map_figure",
     "covariance_spectrum_figure", "decision_boundaries_figure", "DECISION_CMAP", "decision_grid",
-    "decision_snapshots_figure", "draw_connectivity", "draw_transformer_connectivity", "flow_curves_figure",
-    "heatmap", "init_scale_figure", "loss_against_theory_figure", "loss_histogram_figure", "NETWORK_CLASS_COLOURS",
+    "decision_snapshots_figure", "draw_connectivity", "draw_transformer_connectivity", "fit_exponent",
+    "flow_curves_figure", "heatmap", "init_scale_figure", "loss_against_theory_figure", "loss_histogram_figure", "NETWORK_CLASS_COLOURS",
     "neuron_alignment_figure", "new_figure", "one_neuron_loss_figure", "PALETTE", "pathway_race_figure",
     "penalised_training_figure", "plot_decision", "prediction_probe_figure", "pruning_frontier_figure",
     "quantile_band", "r2_against_steps_figure", "r2_by_setting_figure", "rate_against_scale_figure",
     "relative_scatter_figure", "route_error_figure", "routing_spectra_figure", "running_loss_figure",
-    "scatter_by_label", "scatter_panels_figure", "ScatterPanel", "similarity_outputs_figure",
+    "scaling_figure", "scatter_by_label", "scatter_panels_figure", "ScatterPanel", "similarity_outputs_figure",
     "similarity_panels_figure", "softmax_grid", "trajectories_figure", "transformer_connectivity_figure",
     "transformer_evolution_figure", "xor_learning_figure"
 ]
