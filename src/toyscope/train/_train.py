@@ -89,6 +89,11 @@ def train(
       metrics or checkpointer, ``nan_policy="raise"``. Snapshot intervals are rounded up to
       whole blocks of ``Online.block_size`` (the last snapshot is labelled ``n_steps``).
 
+    Compiled programs are kept: a later call with the same functions (``objective``, metrics,
+    hook, observer, regulariser and schedule objects) and equal options and shapes compiles
+    nothing. As with ``jax.jit``, values those functions close over are read when the program is
+    first compiled; pass changing arrays through ``data`` or ``params``, or new functions.
+
     Args:
         objective: ``(params, batch) -> scalar`` for ONE network; ``batch`` is ``data`` with its
             leading example axis restricted to the step's examples (size 1 online). Use
