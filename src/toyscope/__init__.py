@@ -6,9 +6,11 @@ the tests and sweep workers do)::
 
     import toyscope
     toyscope.configure_host_devices()   # before the first JAX computation
+    toyscope.configure_compile_cache()  # optional: keep compiled programs between runs
     from toyscope import nets, train
 """
 
+from ._compile_cache import configure_compile_cache
 from ._host import configure_host_devices
 from ._version import __version__
 
@@ -20,4 +22,4 @@ def load_run(path):
     return _load_run(path)
 
 
-__all__ = ["__version__", "configure_host_devices", "load_run"]
+__all__ = ["__version__", "configure_compile_cache", "configure_host_devices", "load_run"]

@@ -36,9 +36,10 @@ def test_records_are_the_documented_arithmetic_of_the_rates(monkeypatch):
     monkeypatch.setattr(_bimt, "_plain_adam_scan", lambda n_steps: None)
     monkeypatch.setattr(_bimt, "first_and_steady", lambda fn, repeats=2: (0.5, 2.0))  # plain: 2 s
     one, five = _bimt.bench_bimt_symbolic_a(n_steps=4000)
-    assert calls == [(4000, 1), (4000, 5)]
+    assert calls == [(4000, 1), (4000, 1), (4000, 5)]  # one seed cold, then warm (caches cleared), 5 seeds
     assert (one["name"], one["unit"]) == ("bimt-symbolic-a", "steps/s (1 seed, swaps, steady)")
     assert (one["value"], one["baseline"], one["compile_s"], one["end_to_end_steps_per_s"]) == (3000.0, 2000.0, 4.0, 900.0)
+    assert (one["warm_compile_s"], one["steady_s"]) == (4.0, pytest.approx(4000 / 3000.0))
     assert one["ratio"] == pytest.approx(one["value"] / one["baseline"])
     assert (five["name"], five["unit"]) == ("bimt-symbolic-a-5-seeds", "seeds/s (5 vmapped, steady)")
     assert five["value"] == pytest.approx(5 * 1500.0 / 4000) and five["baseline"] == pytest.approx(2000.0 / 4000)
@@ -61,3 +62,14 @@ def test_the_plain_baseline_is_toyscopes_training_without_penalty_or_swaps():
         np.testing.assert_allclose(np.asarray(a), np.asarray(b)[0], rtol=1e-4, atol=1e-6)
     assert max(float(jnp.abs(a - b).max()) for a, b in zip(jax.tree_util.tree_leaves(plain),
                                                            jax.tree_util.tree_leaves(start["layers"]))) > 1e-3
+
+
+def test_the_short_benchmark_times_three_runs_and_the_torch_loop(monkeypatch):
+    rates = iter([(0, 200.0, 0), (0, 1000.0, 0), (0, 2000.0, 0)])  # end-to-end steps/s: cold, warm, steady
+    monkeypatch.setattr(_bimt, "_bimt_rates", lambda n_steps, n_seeds, chunk: next(rates))
+    monkeypatch.setattr(_bimt, "_torch_run", lambda n_steps: 4.0)
+    [record] = _bimt.bench_bimt_short(n_steps=2000)
+    assert (record["cold_s"], record["warm_s"], record["steady_s"]) == (10.0, 2.0, 1.0)
+    assert (record["value"], record["baseline"], record["ratio"], record["ratio_cold"]) == (2.0, 4.0, 2.0, 0.4)
+    with pytest.raises(ValueError, match="n_steps must be a multiple of 100 in"):
+        _bimt.bench_bimt_short(n_steps=250)

@@ -12,7 +12,7 @@ import numpy as np
 from toyscope import nets, train
 from toyscope.bench import _online
 
-NAMES = ["online-sgd", "online-sgd-engine", "online-sgd-general-engine"]
+NAMES = ["online-sgd", "online-sgd-engine", "online-sgd-sparse", "online-sgd-general-engine"]
 
 
 def test_records_name_units_and_ratios():
@@ -27,7 +27,8 @@ def test_records_name_units_and_ratios():
         assert record["baseline"] == records[0]["baseline"]  # one baseline timing
         assert record["data"] == "MNIST test split" or record["data"].startswith("random inputs (MNIST unavailable: ")
     assert records[0]["ratio_to_blocked"] == 1.0 and "dispatched_to" not in records[0]
-    assert records[1]["dispatched_to"] == "blocked_online" and records[2]["dispatched_to"] == "engine"
+    assert records[1]["dispatched_to"] == records[2]["dispatched_to"] == "blocked_online"
+    assert records[3]["dispatched_to"] == "engine"
 
 
 def test_the_plain_baseline_computes_the_blocked_paths_params_and_tallies():

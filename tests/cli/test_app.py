@@ -32,6 +32,7 @@ def _files(root):
     (["run", "--resume", "not-a-run"], "ending in '.partial'"),
     (["show", "nowhere"], "no run folder at nowhere"),
     (["bench", "no-such-bench"], "unknown benchmark 'no-such-bench'; valid: xor-ensemble"),
+    (["bench", "--scaling", "xor-ensemble"], "--scaling runs its own four series; drop the benchmark names"),
     (["sweep", "demo", "--grid", "width"], "--grid needs key=v1,v2"),
     (["run", "demo", "--set", "learning_rate=inf"],
      "invalid value for 'learning_rate' (inf): finite values are required (no inf or nan)"),

@@ -193,3 +193,41 @@ def test_fork_dispatches_to_the_blocked_path_and_both_paths_equal_separate_hand_
         train.fork(train.mlp_objective(spec), params, data, subsets, optimizer=optax.sgd(0.1))
     with pytest.raises(ValueError, match=r"\[0, 20\)"):
         train.fork(train.mlp_objective(spec), params, data, [np.array([20])], optimizer=train.Optimizer("sgd", 0.1))
+
+
+# --- no unexpected recompiles: a repeated training compiles nothing new ----------------------
+
+def _train_request(path: str):
+    """A tiny training sent to ``path`` (the engine with a ragged run: 21 recorded intervals)."""
+    if path == "small_ensemble":
+        spec = nets.mlp([2, 2, 1], "sigmoid")
+        params = nets.init(spec, key=jax.random.key(0), n_networks=64)
+        return dict(objective=train.mlp_objective(spec, "bce"), params=params, data={"x": XOR_X, "y": XOR_Y},
+                    optimizer=train.Optimizer("sgd", 1.0), n_steps=40, record=train.Record(every=4))
+    data = _task(32, 5, 0)
+    spec = nets.mlp([5, 4, 2], "tanh")
+    params = nets.init(spec, key=jax.random.key(1), n_networks=2)
+    if path == "blocked_online":
+        aux = jax.tree_util.tree_map(lambda p: jnp.zeros((2, 2, *p.shape[1:])), params)
+        return dict(objective=train.mlp_objective(spec, "mse"), params=params, data=data,
+                    optimizer=train.Optimizer("sgd", 0.1), n_steps=32, batching=train.Online(np.arange(32), block_size=8),
+                    observer=train.group_tally_observer(), aux=aux)
+    return dict(objective=train.mlp_objective(spec, "mse"), params=params, data=data,
+                optimizer=train.Optimizer("adam", 0.01), n_steps=63, batching=train.Minibatch(8, key=jax.random.key(2)),
+                record=train.Record(every=3, metrics={"l2": lambda p: sum(jnp.sum(v ** 2) for v in jax.tree_util.tree_leaves(p))}))
+
+
+@pytest.mark.parametrize("path", ["small_ensemble", "blocked_online", "engine"])
+def test_a_repeated_training_compiles_its_program_once(path):
+    from toyscope._compile_cache import CompilationCounter
+
+    request = _train_request(path)
+    with CompilationCounter() as first:
+        result = train.train(**request, progress=None)
+    with CompilationCounter() as again:
+        repeated = train.train(**request, progress=None)
+    assert result.path == path
+    training = {name: n for name, n in first.names.items() if name in ("jit(run_chunk)", "jit(member)")}
+    assert training and set(training.values()) == {1}, first.names  # one program, compiled once (no ragged last chunk)
+    assert again.count == 0, again.names
+    assert_same_tree(result.params, repeated.params)

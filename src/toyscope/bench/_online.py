@@ -5,6 +5,8 @@ toyscope's figure is the exact blocked path called directly (the deprecated publ
 ``toyscope.train.blocked_online_sgd``, kept as the reference). Beside it: ``online-sgd-engine``,
 the one entry point :func:`toyscope.train.train` in online mode with the per-step tally observer
 (which dispatches to the blocked path; its ``ratio_to_blocked`` should be at least 1/1.5), and
+``online-sgd-sparse``, the same call with ``Online(input_offset=1/256)`` (the first layer on each
+block's lit pixels only, :mod:`toyscope.train._online_sparse`), and
 ``online-sgd-general-engine``, the same call with ``fast_path=False`` (the general engine). The
 baseline in the same process is a plain ``jit(scan)`` loop that updates and tallies by hand.
 Inputs are the MNIST test images from the data directory, or random inputs of the same shape
@@ -20,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import nets, train
-from ._timing import first_and_steady
+from ._timing import first_and_steady, warm_compile
 
 
 def _data(n_samples: int):
@@ -87,6 +89,15 @@ def bench_online_sgd(n_samples: int = 10_000, learning_rate: float = 0.01, block
             return train.blocked_online_sgd(spec, ensemble, data, order, learning_rate=learning_rate,
                                             block_size=block_size, n_groups=2)[:2]
 
+    def entry_point_sparse():
+        result = train.train(train.mlp_objective(spec, "mse"), ensemble, data,
+                             optimizer=train.Optimizer("sgd", learning_rate), n_steps=n_samples,
+                             batching=train.Online(order, block_size=block_size, input_offset=1 / 256),
+                             observer=train.group_tally_observer(), aux=aux,
+                             record=train.Record(every=n_samples // 5, chunk_steps=n_samples // 5), progress=None)
+        entry_point_sparse.path = result.path
+        return result.params, result.aux
+
     def entry_point(fast_path: bool):
         def call():
             result = train.train(train.mlp_objective(spec, "mse"), ensemble, data,
@@ -105,16 +116,21 @@ def bench_online_sgd(n_samples: int = 10_000, learning_rate: float = 0.01, block
     variants = (("online-sgd", blocked, 2, {"path": "train.blocked_online_sgd (direct)", "block_size": block_size}),
                 ("online-sgd-engine", entry_point(True), 2,
                  {"path": "train.train(batching=Online, observer=group_tally_observer)", "block_size": block_size}),
+                ("online-sgd-sparse", entry_point_sparse, 2,
+                 {"path": "train.train(batching=Online(input_offset=1/256), observer=group_tally_observer)",
+                  "block_size": block_size}),
                 ("online-sgd-general-engine", entry_point(False), 1,
                  {"path": "train.train(..., fast_path=False): the general engine"}))
     for name, call, repeats, extra in variants:
         compile_s, steady_s = first_and_steady(call, repeats=repeats)
+        warm_s = warm_compile(call, steady_s) if repeats > 1 else None  # not for the slow general engine
         blocked_s = steady_s if blocked_s is None else blocked_s
         if hasattr(call, "path"):
             extra = {**extra, "dispatched_to": call.path}
         records.append({"name": name, "value": n_samples / steady_s, "unit": "samples/s",
                         "baseline": n_samples / plain_s, "baseline_name": "plain jit(scan) with tallies",
                         "ratio": plain_s / steady_s, "ratio_to_blocked": blocked_s / steady_s,
-                        "compile_s": compile_s, "baseline_compile_s": plain_compile,
+                        "compile_s": compile_s, "baseline_compile_s": plain_compile, "steady_s": steady_s,
+                        **({"warm_compile_s": warm_s} if warm_s is not None else {}),
                         "n_samples": n_samples, "data": source, "target": 1e5, **extra})
     return records

@@ -42,6 +42,13 @@ def check_chunked_steps(n_steps: int, chunk: int = 1_000) -> None:
         raise ValueError(f"n_steps must be one of {valid}, got {n_steps}")
 
 
+def chunked_warm_compile(run: Callable[[ChunkClock], object], n_steps: int, chunk: int) -> float:
+    """The compile seconds of :func:`chunked_rates` for one more call after JAX's in-memory caches
+    are cleared (traced again, programs loaded from the persistent compilation cache)."""
+    jax.clear_caches()
+    return chunked_rates(run, n_steps, chunk)[2]
+
+
 def chunked_rates(run: Callable[[ChunkClock], object], n_steps: int, chunk: int) -> tuple[float, float, float]:
     """``(steady steps/s, end-to-end steps/s, compile seconds)`` of ``run(checkpointer)``, a training
     of ``n_steps`` saving every ``chunk`` steps: the steady rate is timed from the end of the first
@@ -59,6 +66,25 @@ def first_and_steady(fn: Callable[[], object], repeats: int = 2) -> tuple[float,
     first = timed(fn)
     steady = min(timed(fn) for _ in range(repeats))
     return max(first - steady, 0.0), steady
+
+
+def cold_warm_steady(fn: Callable[[], object], repeats: int = 2) -> tuple[float, float, float]:
+    """``(cold_compile_s, warm_compile_s, steady_s)`` of ``fn()``.
+
+    Cold: the first call's extra time over the best of ``repeats`` later calls (``toyscope bench``
+    starts every process with an empty compilation cache); warm: the extra time of one more call
+    after JAX's in-memory caches are cleared, so that it traces again and loads its programs from
+    the persistent cache, as a second ``toyscope`` invocation would.
+    """
+    cold, steady = first_and_steady(fn, repeats)
+    return cold, warm_compile(fn, steady), steady
+
+
+def warm_compile(fn: Callable[[], object], steady_s: float) -> float:
+    """The extra time over ``steady_s`` of ``fn()`` after JAX's in-memory caches are cleared (traced
+    again, programs loaded from the persistent compilation cache)."""
+    jax.clear_caches()
+    return max(timed(fn) - steady_s, 0.0)
 
 
 def seed_rate_records(name: str, *, n_steps: int, steady: tuple[float, float], compile_s: tuple[float, float],

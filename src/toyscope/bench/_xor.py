@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import nets, train
-from ._timing import first_and_steady
+from ._timing import cold_warm_steady, first_and_steady
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
 XOR_Y = np.array([[0], [1], [1], [0]], np.float32)
@@ -48,13 +48,14 @@ def bench_xor_ensemble(n_networks: int = 10_000, n_steps: int = 5_000, learning_
         paths.append(result.path)
         return result.params
 
-    fast_compile, fast = first_and_steady(lambda: run(True))
+    fast_compile, fast_warm, fast = cold_warm_steady(lambda: run(True))
     plain_compile, plain = first_and_steady(_plain_vmap_scan(spec, params, n_steps, learning_rate), repeats=1)
     engine = first_and_steady(lambda: run(False), repeats=1)[1]
     shared = {"n_networks": n_networks, "n_steps": n_steps, "devices": jax.device_count()}
     return [
         {"name": "xor-ensemble", "value": work / fast, "unit": "network-steps/s", "baseline": work / plain,
          "baseline_name": "jit(scan(vmap(grad)))", "ratio": plain / fast, "compile_s": fast_compile,
+         "warm_compile_s": fast_warm, "steady_s": fast, "baseline_compile_s": plain_compile,
          "target": 5e7, "dispatched_to": paths[0], **shared},
         {"name": "xor-ensemble-engine", "value": work / engine, "unit": "network-steps/s", "baseline": work / plain,
          "baseline_name": "jit(scan(vmap(grad)))", "ratio": plain / engine, "dispatched_to": paths[-1], **shared},

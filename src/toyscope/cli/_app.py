@@ -25,6 +25,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from .._compile_cache import ENV_VAR as COMPILE_CACHE_ENV
+from .._compile_cache import configure_compile_cache
 from .._host import configure_host_devices
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -274,6 +276,17 @@ def _started(executor):
     executor.start()  # an unreachable scheduler fails here, before anything is written
     typer.echo(executor.describe(), err=True)
     return executor
+
+
+@app.callback()
+def options(
+    no_compile_cache: Annotated[bool, typer.Option(
+        "--no-compile-cache", help=f"do not keep compiled programs between runs (as {COMPILE_CACHE_ENV}=0)")] = False,
+) -> None:
+    """toyscope: a laboratory for mechanistic interpretability of small networks."""
+    if no_compile_cache:
+        os.environ[COMPILE_CACHE_ENV] = "0"  # also for sweep worker processes
+    configure_compile_cache()
 
 
 @app.command("list")
@@ -562,8 +575,25 @@ def index(
 def bench(
     names: Annotated[Optional[list[str]], typer.Argument(help="benchmarks (default: all; names listed below)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+    scaling: Annotated[bool, typer.Option("--scaling", help="cost against size for four benchmarks: a table, "
+                                          "a log-log figure and fitted exponents (about 15 min)")] = False,
+    reduced: Annotated[bool, typer.Option("--reduced", help="with --scaling: fewer, smaller sizes (a check)")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="with --scaling: folder for scaling.csv/.md/.png "
+                                                "(default bench-scaling)")] = None,
 ) -> None:
     import functools
+
+    if scaling:
+        from ..bench import run_scaling
+
+        if names:
+            raise BadInput("--scaling runs its own four series; drop the benchmark names")
+        paths = run_scaling(Path(out or "bench-scaling"), reduced=reduced)
+        typer.echo(Path(paths["md"]).read_text())
+        typer.echo(f"wrote {', '.join(str(p) for p in paths.values())}")
+        return
+    if reduced or out is not None:
+        raise BadInput("--reduced and --out go with --scaling")
 
     from ..bench import BENCHMARKS, run_benchmark
     from ..runs import bench_sweep
@@ -580,13 +610,17 @@ def bench(
                 typer.echo(json.dumps(record))
             else:
                 ratio = f"  ({record['ratio']:.1f}x baseline {record['baseline']:.3g})" if record.get("ratio") else ""
-                compile_s = f"  compile {record['compile_s']:.2f} s" if "compile_s" in record else ""
-                startup_s = f"  start-up {record['startup_s']:.2f} s" if "startup_s" in record else ""
-                typer.echo(f"{record['name']}: {record['value']:.4g} {record['unit']}{ratio}{compile_s}{startup_s}")
+                times = [f"{label} {record[key]:.2f} s" for key, label in
+                         (("compile_s", "compile cold"), ("warm_compile_s", "warm"), ("steady_s", "steady"),
+                          ("startup_s", "start-up"))
+                         if record.get(key) is not None]
+                times = f"  ({', '.join(times)})" if times else ""
+                typer.echo(f"{record['name']}: {record['value']:.4g} {record['unit']}{ratio}{times}")
 
 
 def main() -> None:
-    """Console entry point: one JAX host device per core (before JAX starts), then the command."""
+    """Console entry point: one JAX host device per core (before JAX starts), then the command
+    (whose options turn the persistent compilation cache on or off)."""
     configure_host_devices()
     # Ctrl-C inside a command is reported by _guard (typer turns a KeyboardInterrupt that
     # reaches it into a silent exit 130); one between commands' setup steps lands here

@@ -4,9 +4,10 @@ An executor is anything with ``map(fn, items)`` that yields the results in order
 it and the ones before it are done, and ``check_folder(folder)``, which refuses (with
 :class:`ExecutorError`) a folder its workers cannot read and write. :class:`SerialExecutor` runs
 the jobs here, one after another; :class:`ProcessExecutor` runs them in a pool of spawned local
-processes, each of which calls :func:`toyscope.configure_host_devices` before JAX starts (as the
-CLI does). Both see this machine's folders and raise the first job's exception. An executor that
-retries jobs elsewhere (``toyscope.runs.DaskExecutor``) instead yields an :class:`ItemFailed` for a
+processes, each of which calls :func:`toyscope.configure_host_devices` and
+:func:`toyscope.configure_compile_cache` before JAX starts (as the CLI does; a ``--no-compile-cache``
+of the CLI reaches them through ``TOYSCOPE_COMPILE_CACHE=0``). Both see this machine's folders and
+raise the first job's exception. An executor that retries jobs elsewhere (``toyscope.runs.DaskExecutor``) instead yields an :class:`ItemFailed` for a
 job that failed on every allowed try, so that the other jobs finish.
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from .._compile_cache import configure_compile_cache
 from .._host import configure_host_devices
 
 
@@ -44,6 +46,12 @@ class Executor(Protocol):
     def check_folder(self, folder: Path) -> None: ...
 
 
+def _start_worker() -> None:
+    """A worker process's setup before JAX starts: host devices and the compilation cache."""
+    configure_host_devices()
+    configure_compile_cache()
+
+
 class SerialExecutor:
     """Runs cells one after another in this process."""
 
@@ -65,7 +73,7 @@ class ProcessExecutor:
     def map(self, fn, items):
         context = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=context,
-                                                    initializer=configure_host_devices) as pool:
+                                                    initializer=_start_worker) as pool:
             yield from pool.map(fn, items)
 
     def check_folder(self, folder: Path) -> None:

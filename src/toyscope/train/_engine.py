@@ -221,8 +221,6 @@ def run_engine(
     if aux is None:
         aux = jnp.zeros((n_members,))
     metrics = dict(metrics or {})
-    lam_fn = regularizer_schedule if callable(regularizer_schedule) else (lambda t, v=float(regularizer_schedule): jnp.asarray(v))
-
     per_member_order, order = _prepare_order(order, mode, n_steps, batch_size, n_examples, n_members, shared_order)
     member_keys = None
     if mode == "minibatch" and order is None:
@@ -230,69 +228,13 @@ def run_engine(
             raise ValueError("mode='minibatch' needs a key for the seeded order (or an explicit order)")
         member_keys = jnp.broadcast_to(key, (n_members, *key.shape)) if shared_order else jax.random.split(key, n_members)
 
-    def objective(p, batch, lam):
-        data_loss = loss_fn(p, batch)
-        total = data_loss if regularizer is None else data_loss + lam * regularizer(p)
-        return total, data_loss
-
-    def member_step(params, opt_state, aux, frozen, bad_step, batch, step):
-        lam = lam_fn(step)
-        grads, data_loss = jax.grad(objective, has_aux=True)(params, batch, lam)
-        updates, new_opt_state = optimizer.update(grads, opt_state, params)
-        new_params = optax.apply_updates(params, updates)
-        finite = jnp.isfinite(data_loss) & _tree_all_finite_sum(updates)
-        bad_step = jnp.where((bad_step < 0) & ~finite, step, bad_step)
-        if observer is not None:
-            delta = jax.tree_util.tree_map(jnp.subtract, new_params, params)
-            new_aux = observer(aux, delta, batch, step)
-        else:
-            new_aux = aux
-        if nan_policy == "freeze":
-            keep = frozen | ~finite
-            pick = lambda new, old: jax.tree_util.tree_map(lambda n, o: jnp.where(keep, o, n), new, old)  # noqa: E731
-            new_params, new_opt_state, new_aux = pick(new_params, params), pick(new_opt_state, opt_state), pick(new_aux, aux)
-            frozen = keep
-        if periodic_hook is not None:
-            new_params, new_opt_state, new_aux = jax.lax.cond(
-                (step + 1) % period == 0,
-                lambda args: periodic_hook(*args),
-                lambda args: args,
-                (new_params, new_opt_state, new_aux),
-            )
-        return new_params, new_opt_state, new_aux, frozen, bad_step, data_loss
-
-    def gather(indices):
-        return jax.tree_util.tree_map(lambda leaf: leaf[indices], data)
-
-    def ensemble_step(state: TrainState, step_indices):
-        step = state.step
-        if mode == "full_batch":
-            batch_axis, batch = None, data
-        elif mode == "online" and not per_member_order:
-            batch_axis, batch = None, gather(step_indices[None])
-        elif mode == "online":
-            batch_axis, batch = 0, jax.vmap(lambda i: gather(i[None]))(step_indices)
-        elif per_member_order:
-            batch_axis, batch = 0, jax.vmap(gather)(step_indices)
-        else:
-            batch_axis, batch = None, gather(step_indices)
-        outs = jax.vmap(member_step, in_axes=(0, 0, 0, 0, 0, batch_axis, None))(
-            state.params, state.opt_state, state.aux, state.frozen, state.bad_step, batch, step)
-        new_params, new_opt_state, new_aux, frozen, bad_step, data_loss = outs
-        return TrainState(step + 1, new_params, new_opt_state, new_aux, frozen, bad_step), data_loss
-
-    def record_metrics(params):
-        return {name: jax.vmap(fn)(params) for name, fn in metrics.items()}
-
-    def interval(state, interval_indices):
-        """``record_every`` steps; returns the loss and metrics at the first of them."""
-        recorded = record_metrics(state.params)
-        state, losses = jax.lax.scan(ensemble_step, state, interval_indices)
-        return state, (losses[0], recorded)
-
-    @jax.jit
-    def run_chunk(state, chunk_indices):
-        return jax.lax.scan(interval, state, chunk_indices)
+    program = _ChunkProgram(loss_fn, optimizer, mode, per_member_order,
+                            regularizer, regularizer_schedule if callable(regularizer_schedule) else float(regularizer_schedule),
+                            periodic_hook, period, observer, tuple(metrics.items()), nan_policy)
+    try:
+        run_chunk = _chunk_runner(program)
+    except TypeError:  # an unhashable setting (an optax transformation holding a dict, ...): compile for this call
+        run_chunk = _chunk_runner.__wrapped__(program)
 
     def chunk_indices(start, length):
         if mode == "full_batch":
@@ -327,7 +269,7 @@ def run_engine(
         bar.update(done)
         while done < n_steps:
             length = min(chunk, n_steps - done)
-            state, (losses, recorded) = run_chunk(state, chunk_indices(done, length))
+            state, (losses, recorded) = run_chunk(state, chunk_indices(done, length), data)
             done += length
             if nan_policy == "raise":
                 bad = np.asarray(state.bad_step)
@@ -347,6 +289,99 @@ def run_engine(
             bar.update(done)
 
     return _result(state, history, n_steps, record_every, metrics)
+
+
+class _ChunkProgram(NamedTuple):
+    """Everything the compiled chunk of the engine depends on besides its arguments' shapes: equal
+    settings (the same functions and values) share one compiled program across calls."""
+
+    loss_fn: Callable
+    optimizer: Any
+    mode: str
+    per_member_order: bool
+    regularizer: Callable | None
+    schedule: Callable | float
+    periodic_hook: Callable | None
+    period: int | None
+    observer: Callable | None
+    metrics: tuple
+    nan_policy: str
+
+
+@functools.lru_cache(maxsize=16)
+def _chunk_runner(program: _ChunkProgram):
+    """``run_chunk(state, chunk_indices, data) -> (state, (losses, metrics))``, jitted, for one setting
+    (cached: a repeated training with the same functions compiles nothing new)."""
+    (loss_fn, optimizer, mode, per_member_order, regularizer, schedule, periodic_hook, period, observer,
+     metric_items, nan_policy) = program
+    metrics = dict(metric_items)
+    lam_fn = schedule if callable(schedule) else (lambda t, v=schedule: jnp.asarray(v))
+    def objective(p, batch, lam):
+        data_loss = loss_fn(p, batch)
+        total = data_loss if regularizer is None else data_loss + lam * regularizer(p)
+        return total, data_loss
+
+    def member_step(params, opt_state, aux, frozen, bad_step, batch, step):
+        lam = lam_fn(step)
+        grads, data_loss = jax.grad(objective, has_aux=True)(params, batch, lam)
+        updates, new_opt_state = optimizer.update(grads, opt_state, params)
+        new_params = optax.apply_updates(params, updates)
+        finite = jnp.isfinite(data_loss) & _tree_all_finite_sum(updates)
+        bad_step = jnp.where((bad_step < 0) & ~finite, step, bad_step)
+        if observer is not None:
+            delta = jax.tree_util.tree_map(jnp.subtract, new_params, params)
+            new_aux = observer(aux, delta, batch, step)
+        else:
+            new_aux = aux
+        if nan_policy == "freeze":
+            keep = frozen | ~finite
+            pick = lambda new, old: jax.tree_util.tree_map(lambda n, o: jnp.where(keep, o, n), new, old)  # noqa: E731
+            new_params, new_opt_state, new_aux = pick(new_params, params), pick(new_opt_state, opt_state), pick(new_aux, aux)
+            frozen = keep
+        if periodic_hook is not None:
+            new_params, new_opt_state, new_aux = jax.lax.cond(
+                (step + 1) % period == 0,
+                lambda args: periodic_hook(*args),
+                lambda args: args,
+                (new_params, new_opt_state, new_aux),
+            )
+        return new_params, new_opt_state, new_aux, frozen, bad_step, data_loss
+
+    def gather(data, indices):
+        return jax.tree_util.tree_map(lambda leaf: leaf[indices], data)
+
+    def ensemble_step(data, state: TrainState, step_indices):
+        step = state.step
+        if mode == "full_batch":
+            batch_axis, batch = None, data
+        elif mode == "online" and not per_member_order:
+            batch_axis, batch = None, gather(data, step_indices[None])
+        elif mode == "online":
+            batch_axis, batch = 0, jax.vmap(lambda i: gather(data, i[None]))(step_indices)
+        elif per_member_order:
+            batch_axis, batch = 0, jax.vmap(lambda i: gather(data, i))(step_indices)
+        else:
+            batch_axis, batch = None, gather(data, step_indices)
+        outs = jax.vmap(member_step, in_axes=(0, 0, 0, 0, 0, batch_axis, None))(
+            state.params, state.opt_state, state.aux, state.frozen, state.bad_step, batch, step)
+        new_params, new_opt_state, new_aux, frozen, bad_step, data_loss = outs
+        return TrainState(step + 1, new_params, new_opt_state, new_aux, frozen, bad_step), data_loss
+
+    def record_metrics(params):
+        return {name: jax.vmap(fn)(params) for name, fn in metrics.items()}
+
+    def interval(data, state, interval_indices):
+        """``record_every`` steps; returns the loss and metrics at the first of them."""
+        recorded = record_metrics(state.params)
+        state, losses = jax.lax.scan(functools.partial(ensemble_step, data), state, interval_indices)
+        return state, (losses[0], recorded)
+
+    @jax.jit
+    def run_chunk(state, chunk_indices, data):
+        return jax.lax.scan(functools.partial(interval, data), state, chunk_indices)
+
+    return run_chunk
+
 
 
 def _check_args(data, n_steps, mode, batch_size, record_every, snapshot_every, nan_policy, period, periodic_hook) -> int:
@@ -400,8 +435,10 @@ def _chunk_length(n_steps, record_every, snapshot_every, chunk_steps) -> int:
         return chunk_steps
     if snapshot_every:
         return snapshot_every
+    # about 1/20 of the run, in equal chunks (a shorter last chunk would compile the program again)
     intervals = n_steps // record_every
-    return record_every * max(1, math.ceil(intervals / 20))
+    per_chunk = next(m for m in range(max(1, math.ceil(intervals / 20)), intervals + 1) if intervals % m == 0)
+    return record_every * per_chunk
 
 
 def _result(state, history, n_steps, record_every, metrics) -> TrainResult:

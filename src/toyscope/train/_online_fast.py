@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import nets
 from ._losses import loss_function
+from ._online_sparse import active_pixels, sparse_runner
 
 
 def _check(spec: nets.MLP, params, data, order, block_size, learning_rate, n_groups):
@@ -51,7 +52,7 @@ def _check(spec: nets.MLP, params, data, order, block_size, learning_rate, n_gro
 def blocked_sgd(
     spec: nets.MLP, params, data: dict, order, *, learning_rate: float, loss: str = "mse",
     block_size: int = 128, n_groups: int | None = None, tally_from: int = 0, snapshot_every: int | None = None,
-    with_loss: bool = False,
+    with_loss: bool = False, input_offset: float | None = None,
 ):
     r"""Per-sample SGD of an ensemble of one-hidden-layer MLPs, B samples per compiled block.
 
@@ -70,6 +71,9 @@ def blocked_sgd(
         snapshot_every: also return the params every this many steps (rounded up to whole blocks).
         with_loss: also return every step's loss (of the parameters before its update, as the
             engine records it); the parameters and tallies are the same with or without it.
+        input_offset: c, when every input coordinate is c except a sparse part (scaled pixels:
+            ``1/256``): the first layer's work is then done on each block's lit coordinates only
+            (:mod:`._online_sparse`; equal to the dense path up to float rounding). ``None``: dense.
 
     Returns:
         ``(params, tallies, snapshot_steps, snapshots, losses)``: final params (leading E); with
@@ -96,10 +100,13 @@ def blocked_sgd(
     orders = np.maximum(orders, 0).astype(np.int32)
     x, y = jnp.asarray(data["x"]), jnp.asarray(data["y"])
     group = jnp.asarray(data["group"] if n_groups is not None else np.zeros(x.shape[0], np.int32), jnp.int32)
-    runner = _compiled_runner(spec, loss, n_groups or 1, block_size, blocks_per_segment, with_loss)
-    new_params, tallies, snapshots, *step_losses = runner(params, jnp.asarray(orders), jnp.asarray(live),
-                                                          jnp.asarray(tallied, dtype=np.float32), x, y, group,
-                                                          jnp.asarray(learning_rate, x.dtype))
+    arrays = (params, jnp.asarray(orders), jnp.asarray(live), jnp.asarray(tallied, dtype=np.float32))
+    if input_offset is None:
+        runner = _compiled_runner(spec, loss, n_groups or 1, block_size, blocks_per_segment, with_loss)
+    else:
+        runner = sparse_runner(spec, loss, n_groups or 1, block_size, blocks_per_segment, with_loss, float(input_offset))
+        arrays = (*arrays, jnp.asarray(active_pixels(np.asarray(data["x"]), orders, block_size, float(input_offset))))
+    new_params, tallies, snapshots, *step_losses = runner(*arrays, x, y, group, jnp.asarray(learning_rate, x.dtype))
     tallies = tallies if n_groups is not None else None
     losses = None
     if with_loss:
@@ -199,7 +206,8 @@ def tile_forks(params, n_forks: int):
 
 
 def blocked_forks_run(spec: nets.MLP, params, data: dict, subsets, *, learning_rate: float, loss: str = "mse",
-                      block_size: int = 128, snapshot_every: int | None = None, with_loss: bool = False):
+                      block_size: int = 128, snapshot_every: int | None = None, with_loss: bool = False,
+                      input_offset: float | None = None):
     r"""Every network continued on each of K subsets by :func:`blocked_sgd` (K x E runs in one
     compiled ensemble; shorter subsets end with no-op steps).
 
@@ -212,7 +220,7 @@ def blocked_forks_run(spec: nets.MLP, params, data: dict, subsets, *, learning_r
     order = fork_order(subsets, n_members)
     final, _, steps, snapshots, losses = blocked_sgd(
         spec, tile_forks(params, n_forks), data, order, learning_rate=learning_rate, loss=loss,
-        block_size=block_size, snapshot_every=snapshot_every, with_loss=with_loss)
+        block_size=block_size, snapshot_every=snapshot_every, with_loss=with_loss, input_offset=input_offset)
     split = lambda p, lead: np.asarray(p).reshape(*lead, n_forks, n_members, *p.shape[len(lead) + 1:])  # noqa: E731
     final = jax.tree_util.tree_map(lambda p: split(p, ()), final)
     if snapshots is not None:

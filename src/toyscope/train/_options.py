@@ -106,13 +106,22 @@ class Online:
         block_size: B, samples per compiled block of the blocked fast path (see
             :func:`train`); it does not change the maths (only float rounding), and on that path
             snapshot intervals are rounded up to whole blocks.
+        input_offset: c, when every input coordinate equals c except a sparse part (scaled
+            pixels :math:`(p + 1)/256`: ``1/256``); the blocked fast path then computes the
+            first layer on each block's other coordinates only (equal to the dense path up to
+            float rounding; the engine ignores it). ``None``: dense. On a CPU it is not faster
+            than the dense blocked path for MNIST (the lit pixels of a block of 128 are about
+            500 of 784, and the per-sample loop dominates; see docs/performance.md).
     """
 
     order: Any = None
     block_size: int = 128
+    input_offset: float | None = None
 
     def __post_init__(self):
         _positive_int("Online", "block_size", self.block_size)
+        if self.input_offset is not None and not np.isfinite(self.input_offset):
+            raise ValueError(f"Online.input_offset must be a finite float or None, got {self.input_offset!r}")
 
 
 BATCHINGS = (FullBatch, Minibatch, Online)

@@ -18,6 +18,7 @@ conditions are listed in :func:`train`); its results equal the engine's up to fl
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from collections.abc import Callable, Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from .. import nets
 from .._progress import progress_bar
@@ -86,6 +88,11 @@ def train(
       params-shaped ``aux`` leaves ``(E, G, ...)`` and ``data["group"]``), no regulariser, hook,
       metrics or checkpointer, ``nan_policy="raise"``. Snapshot intervals are rounded up to
       whole blocks of ``Online.block_size`` (the last snapshot is labelled ``n_steps``).
+
+    Compiled programs are kept: a later call with the same functions (``objective``, metrics,
+    hook, observer, regulariser and schedule objects) and equal options and shapes compiles
+    nothing. As with ``jax.jit``, values those functions close over are read when the program is
+    first compiled; pass changing arrays through ``data`` or ``params``, or new functions.
 
     Args:
         objective: ``(params, batch) -> scalar`` for ONE network; ``batch`` is ``data`` with its
@@ -336,7 +343,7 @@ def train_with_options(objective, params, data, *, optimizer, n_steps, batching=
         if fast_path and blocked_online_applies(*request):
             return _blocked_online(objective, params, data, order, optimizer, n_steps, batching, record, observer,
                                    aux, progress)
-    transformation = optimizer.build() if isinstance(optimizer, Optimizer) else optimizer
+    transformation = _transformation(optimizer) if isinstance(optimizer, Optimizer) else optimizer
     if not isinstance(batching, FullBatch):  # the step's examples are gathered by traced indices
         data = jax.tree_util.tree_map(jnp.asarray, data)
     loss_fn, noop = objective, order is not None and bool((order < 0).any())
@@ -362,6 +369,20 @@ def train_with_options(objective, params, data, *, optimizer, n_steps, batching=
     return result
 
 
+@functools.lru_cache(maxsize=32)
+def _built(name: str, learning_rate, options: tuple) -> optax.GradientTransformation:
+    return Optimizer(name, learning_rate, dict(options)).build()
+
+
+def _transformation(optimizer: Optimizer):
+    """``optimizer.build()``, the same object for equal optimizers (so the engine's compiled
+    program is shared between trainings with equal settings)."""
+    try:
+        return _built(optimizer.name, optimizer.learning_rate, tuple(sorted(optimizer.options.items())))
+    except TypeError:  # an unhashable value
+        return optimizer.build()
+
+
 def _blocked_online(objective, params, data, order, optimizer, n_steps, batching, record, observer, aux, progress):
     n_groups = None if observer is None else jax.tree_util.tree_leaves(aux)[0].shape[1]
     with progress_bar(progress, n_steps) as bar:
@@ -369,7 +390,7 @@ def _blocked_online(objective, params, data, order, optimizer, n_steps, batching
             objective.spec, params, data, order, learning_rate=optimizer.learning_rate, loss=objective.loss,
             block_size=batching.block_size, n_groups=n_groups,
             tally_from=0 if observer is None else observer.start_step, snapshot_every=record.snapshot_every,
-            with_loss=True)
+            with_loss=True, input_offset=batching.input_offset)
         final = jax.device_get(final)
         bar.update(n_steps)
     _raise_if_diverged(losses, final, order)
@@ -418,6 +439,7 @@ def fork(
     progress: str | None = "forks",
     fast_path: bool = True,
     divergence: DivergenceRule | None = None,
+    input_offset: float | None = None,
 ) -> TrainResult:
     r"""Continue every network on each of K data subsets with plain per-sample SGD (one run per
     (subset, network), all in one compiled ensemble).
@@ -436,7 +458,7 @@ def fork(
         subsets: K index arrays into ``data``, each the examples of one fork in training order.
         optimizer: ``Optimizer("sgd", learning_rate)``.
         record: :class:`Record` (``every``, ``snapshot_every``, ``chunk_steps`` of the engine path).
-        block_size, checkpointer, progress, fast_path: see :func:`train` and :class:`Online`.
+        block_size, checkpointer, progress, fast_path, input_offset: see :func:`train` and :class:`Online`.
         divergence: a :class:`DivergenceRule` checked on every (fork, network) as on the members
             of :func:`train` (they are numbered ``k * E + e`` in its message); ``diverged``,
             ``divergence_step`` and ``divergence_value`` of the result are then ``(K, E)``.
@@ -473,7 +495,7 @@ def fork(
         with progress_bar(progress, longest) as bar:
             final, snapshot_steps, snapshots, losses = blocked_forks_run(
                 objective.spec, params, data, subsets, learning_rate=optimizer.learning_rate, loss=objective.loss,
-                block_size=block_size, snapshot_every=record.snapshot_every, with_loss=True)
+                block_size=block_size, snapshot_every=record.snapshot_every, with_loss=True, input_offset=input_offset)
             bar.update(longest)
         flat_order = fork_order(subsets, n_members)
         _raise_if_diverged(losses.reshape(n_forks * n_members, -1),

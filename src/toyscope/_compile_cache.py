@@ -1,0 +1,172 @@
+"""JAX's persistent compilation cache for toyscope, and a counter of compilations.
+
+Tracing and compiling cost several seconds per study, most of it XLA compiling the same
+programs every time a study runs. :func:`configure_compile_cache` turns on JAX's persistent
+compilation cache in a folder of the user cache dir, so a second run loads the compiled programs
+instead. Every program is cached, however small or quick to compile (the minimum compile time and
+entry size are set to zero). The folder is named by the toyscope, JAX and jaxlib versions
+(``<user cache>/toyscope/jax-compile/toyscope-0.1.0_jax-0.10.2_jaxlib-0.10.2``): another version
+starts from an empty folder and never reads a stale entry (JAX's own key, a hash of the program,
+its compile options and the backend, already keeps entries of different programs apart).
+
+Importing toyscope does not call it: the ``toyscope`` command does (``--no-compile-cache`` turns
+it off), as do ``toyscope bench`` and sweep worker processes; a Python user calls it before the
+first JAX computation. ``TOYSCOPE_COMPILE_CACHE=0`` (or ``off``/``false``/``no``) turns it off;
+``TOYSCOPE_COMPILE_CACHE=/some/folder`` puts it in that folder instead (still under the
+versions' subfolder).
+
+:class:`CompilationCounter` counts the XLA compilations (and persistent-cache hits) inside a
+``with`` block, through ``jax.monitoring``; tests use it to fail on an unexpected recompile.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from pathlib import Path
+
+ENV_VAR = "TOYSCOPE_COMPILE_CACHE"
+_OFF = {"0", "off", "false", "no"}
+_ON = {"", "1", "on", "true", "yes"}
+#: the persistent cache's size limit when ``filelock`` is installed (least recently used entries
+#: are dropped beyond it; without ``filelock`` JAX keeps every entry)
+MAX_CACHE_BYTES = 2 * 2**30
+
+
+def compile_cache_dir(root: str | os.PathLike | None = None) -> Path:
+    """The cache folder for these toyscope, JAX and jaxlib versions.
+
+    Args:
+        root: the folder holding every version's subfolder; default the user cache dir's
+            ``toyscope/jax-compile``.
+
+    Example:
+        >>> compile_cache_dir("/tmp/cache").name.startswith("toyscope-")
+        True
+    """
+    import jax
+    import jaxlib
+
+    from ._version import __version__
+
+    if root is None:
+        import platformdirs
+
+        root = Path(platformdirs.user_cache_dir("toyscope")) / "jax-compile"
+    return Path(root) / f"toyscope-{__version__}_jax-{jax.__version__}_jaxlib-{jaxlib.__version__}"
+
+
+def configure_compile_cache(enabled: bool | None = None, root: str | os.PathLike | None = None) -> Path | None:
+    """Turn JAX's persistent compilation cache on in :func:`compile_cache_dir` (or off).
+
+    Call it before the first compilation (JAX reads the folder once, when it first compiles);
+    afterwards it changes nothing for this process.
+
+    Args:
+        enabled: ``True``/``False`` to force; ``None`` (default) reads ``$TOYSCOPE_COMPILE_CACHE``
+            (unset = on; ``0``/``off``/``false``/``no`` = off; any other value = the root folder).
+        root: the folder holding every version's subfolder (default: see :func:`compile_cache_dir`).
+
+    Returns:
+        The cache folder in use, or ``None`` when the cache is off.
+
+    Raises:
+        ValueError: ``enabled`` is not a bool or ``None``.
+
+    Example:
+        >>> import toyscope
+        >>> toyscope.configure_compile_cache(False) is None
+        True
+    """
+    if enabled is not None and not isinstance(enabled, bool):
+        raise ValueError(f"enabled must be True, False or None, got {enabled!r}")
+    setting = os.environ.get(ENV_VAR, "").strip()
+    if enabled is None:
+        enabled = setting.lower() not in _OFF
+        if enabled and root is None and setting.lower() not in _ON:
+            root = setting
+    import jax
+
+    if not enabled:
+        jax.config.update("jax_compilation_cache_dir", None)
+        return None
+    folder = compile_cache_dir(root)
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    try:  # JAX's size limit needs file locks (between processes writing the same cache)
+        import filelock  # noqa: F401
+
+        jax.config.update("jax_compilation_cache_max_size", MAX_CACHE_BYTES)
+    except ImportError:
+        pass
+    return folder
+
+
+_BACKEND_COMPILE = "/jax/core/compile/backend_compile_duration"
+_CACHE_HIT = "/jax/compilation_cache/cache_hits"
+_lock = threading.Lock()
+_active: list["CompilationCounter"] = []
+_registered = False
+
+
+def _on_duration(event: str, duration: float, **kwargs) -> None:
+    if event == _BACKEND_COMPILE:
+        for counter in list(_active):
+            counter.names[str(kwargs.get("fun_name", "?"))] += 1
+            counter.seconds += duration
+
+
+def _on_event(event: str, **kwargs) -> None:
+    if event == _CACHE_HIT:
+        for counter in list(_active):
+            counter.cache_hits += 1
+
+
+class CompilationCounter:
+    """Counts XLA compilations inside a ``with`` block (all threads of this process).
+
+    A compilation is one request to XLA for an executable: a new ``jit`` program, a known one
+    with new shapes, dtypes or static arguments, or an eager operation on a new shape. A program
+    found in JAX's in-memory cache is not counted; one loaded from the persistent cache is
+    (``cache_hits`` says how many were).
+
+    Attributes:
+        names: program name (``jit(run_chunk)``, ...) -> compilations.
+        seconds: total compile (or cache load) time; cache_hits: persistent-cache hits.
+
+    Example:
+        >>> import jax, jax.numpy as jnp
+        >>> f = jax.jit(lambda x: x * 2)
+        >>> with CompilationCounter() as counter:
+        ...     _ = f(jnp.ones(3)); _ = f(jnp.ones(3)); _ = f(jnp.ones(4))
+        >>> counter.count
+        2
+    """
+
+    def __init__(self):
+        self.names: Counter[str] = Counter()
+        self.seconds = 0.0
+        self.cache_hits = 0
+
+    @property
+    def count(self) -> int:
+        """Compilations so far."""
+        return sum(self.names.values())
+
+    def __enter__(self) -> "CompilationCounter":
+        global _registered
+        import jax
+
+        with _lock:
+            if not _registered:
+                jax.monitoring.register_event_duration_secs_listener(_on_duration)
+                jax.monitoring.register_event_listener(_on_event)
+                _registered = True
+            _active.append(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with _lock:
+            _active.remove(self)

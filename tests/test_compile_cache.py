@@ -1,0 +1,78 @@
+"""``toyscope.configure_compile_cache`` and ``CompilationCounter``: a second process loads what
+the first compiled, the switch turns it off, and the counter sees exactly the compilations."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+
+import toyscope
+from toyscope._compile_cache import ENV_VAR, CompilationCounter, compile_cache_dir
+
+# one small program, compiled in a fresh process; prints the cache folder and the counts
+_CHILD = """
+import json, sys, toyscope
+from toyscope._compile_cache import CompilationCounter
+folder = toyscope.configure_compile_cache()
+import jax, jax.numpy as jnp, numpy as np
+with CompilationCounter() as counter:
+    jax.block_until_ready(jax.jit(lambda x: jnp.sin(x) * 3.0 + 1.0)(np.arange(7.0)))
+print(json.dumps({"folder": None if folder is None else str(folder), "count": counter.count, "hits": counter.cache_hits}))
+"""
+
+
+def _child(env: dict) -> dict:
+    out = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_second_process_loads_the_first_ones_programs(tmp_path, monkeypatch):
+    import os
+
+    env = {**os.environ, ENV_VAR: str(tmp_path)}
+    first, second = _child(env), _child(env)
+    assert first["folder"] == second["folder"] == str(compile_cache_dir(tmp_path))
+    assert (first["count"], first["hits"]) == (1, 0)  # a tiny program is cached too (no time threshold)
+    assert (second["count"], second["hits"]) == (1, 1)
+    assert any(compile_cache_dir(tmp_path).iterdir())
+    off = _child({**env, ENV_VAR: "0"})
+    assert off == {"folder": None, "count": 1, "hits": 0}
+
+
+def test_the_folder_is_named_by_the_versions(tmp_path):
+    import jaxlib
+
+    name = compile_cache_dir(tmp_path).name
+    assert name == f"toyscope-{toyscope.__version__}_jax-{jax.__version__}_jaxlib-{jaxlib.__version__}"
+    assert compile_cache_dir().parent.name == "jax-compile"
+
+
+def test_switch_values(monkeypatch, tmp_path):
+    monkeypatch.setenv(ENV_VAR, "off")
+    assert toyscope.configure_compile_cache() is None
+    monkeypatch.setenv(ENV_VAR, "0")
+    assert toyscope.configure_compile_cache() is None
+    assert jax.config.jax_compilation_cache_dir is None
+    with pytest.raises(ValueError, match="enabled must be True, False or None, got 'yes'"):
+        toyscope.configure_compile_cache("yes")
+
+
+def test_counter_counts_new_programs_and_shapes_only():
+    f = jax.jit(lambda x: x * 2.0 + 1.0)
+    three, five = np.ones(3, np.float32), np.ones(5, np.float32)  # numpy: no eager JAX operation
+    with CompilationCounter() as outer:
+        f(three)
+        with CompilationCounter() as inner:
+            f(three)  # in memory: no compilation
+            f(five)  # new shape
+        jax.jit(lambda x: x - 1.0)(three)  # new program
+    assert inner.count == 1
+    assert outer.count == 3 and set(outer.names) == {"jit(<lambda>)"}
+    with CompilationCounter() as after:
+        f(five)
+    assert after.count == 0
