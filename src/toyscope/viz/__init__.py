@@ -45,6 +45,7 @@ from ._update_attribution import (
     correlation_map_figure,
     r2_against_steps_figure,
     r2_by_setting_figure,
+    regime_map_figure,
     relative_scatter_figure,
     running_loss_figure,
 )
@@ -59,7 +60,7 @@ __all__ = [
     "neuron_alignment_figure", "new_figure", "one_neuron_loss_figure", "PALETTE", "pathway_race_figure",
     "penalised_training_figure", "plot_decision", "prediction_probe_figure", "pruning_frontier_figure",
     "quantile_band", "r2_against_steps_figure", "r2_by_setting_figure", "rate_against_scale_figure",
-    "relative_scatter_figure", "route_error_figure", "routing_spectra_figure", "running_loss_figure",
+    "regime_map_figure", "relative_scatter_figure", "route_error_figure", "routing_spectra_figure", "running_loss_figure",
     "scatter_by_label", "scatter_panels_figure", "ScatterPanel", "similarity_outputs_figure",
     "similarity_panels_figure", "softmax_grid", "trajectories_figure", "transformer_connectivity_figure",
     "transformer_evolution_figure", "xor_learning_figure"
