@@ -118,8 +118,8 @@ def regime_map_figure(cells: Sequence[Mapping], reference: Mapping[str, float]):
                 ax.plot(steps, [s["mean"] for s in stat], "o-", ms=3, c=colour, label=f"fork lr {rate:g}")
                 ax.fill_between(steps, [s["low"] for s in stat], [s["high"] for s in stat], color=colour, alpha=0.15)
             ax.axhline(reference[kind], ls="--", c="k", lw=1, label=f"paper {reference[kind]}")
-            ax.set(xlabel="fork steps", ylabel=f"R$^2$ ({kind})", ylim=(0, None),
-                   title=f"{panel[0]}, phase 1 {panel[1]:,} of 60k, lr {panel[2]:g}")
+            ax.set(xlabel="fork steps", ylabel=f"R$^2$ ({kind})", ylim=(0, None))
+            ax.set_title(f"{panel[0]}, window {panel[1]:,}/60k, lr {panel[2]:g}", fontsize=9)
             if row == 0 and col == 0:
                 ax.legend(fontsize=7)
     return fig
