@@ -132,21 +132,17 @@ def test_phase1_plateau_recovers_a_known_slope():
         analysis.phase1_plateau(np.ones((5, 2)), tail=0)
 
 
-def test_float32_forks_at_a_tiny_rate_leave_exact_zeros_that_float64_does_not():
-    """A constant input of 1/256 and rate 1e-6: float32 rounds the weight updates away."""
+def test_float32_forks_at_a_tiny_rate_leave_exact_zeros():
+    """A constant input of 1/256 and rate 1e-6: float32 rounds the weight updates away (the float64
+    rerun that removes them is tested with the study, tests/studies/test_update_attribution_map.py)."""
     data = _data(n=16, d_in=3, dtype=np.float32)
     data["x"][:, 0] = 1 / 256
     subsets = [np.arange(0, 4), np.arange(4, 8), np.arange(8, 12), np.arange(12, 16)]
     spec, params32 = _net(jnp.float32, d_in=3)
     forks = train.fork(train.mlp_objective(spec), params32, data, subsets, optimizer=train.Optimizer("sgd", 1e-6))
-    zeros32 = analysis.fork_zero_differences(forks.params)
-    assert zeros32["c_zero"] > 0 and zeros32["n"] == 2 * (3 * 4 + 4 + 4 * 2 + 2)
-    with jax.enable_x64(True):
-        spec, params64 = _net(jnp.float64, d_in=3)
-        data64 = {k: v.astype(np.float64) for k, v in data.items()}
-        forks = train.fork(train.mlp_objective(spec), params64, data64, subsets, optimizer=train.Optimizer("sgd", 1e-6))
-        zeros64 = analysis.fork_zero_differences(jax.device_get(forks.params))
-    assert zeros64["c_zero"] == 0 and zeros64["d_zero"] == 0
+    zeros = analysis.fork_zero_differences(forks.params)
+    first = np.asarray(forks.params[0]["weight"])[:, :, 0]  # (4, E, h): weights of the constant input
+    assert zeros["c_zero"] >= int((first[0] == first[1]).sum()) > 0 and zeros["n"] == 2 * (3 * 4 + 4 + 4 * 2 + 2)
 
 
 def test_constant_input_weights_sit_at_their_units_bias_in_real_forks():

@@ -386,4 +386,12 @@ def _map_deviations(summary: dict, config, dataset: tasks.Dataset, reference_siz
         Deviation("networks", "one network", f"{config.n_seeds} seeds", "R^2 of one net has no error bar"),
         Deviation("precision", "not stated", "float32; float64 for a fork rate whose float32 forks leave a difference "
                   "exactly zero (map_float64='auto')", "rounded-away updates would be read as 'no difference'"),
+        Deviation("phase-1 plateau", "loss 'appears to reach a minimum early within the first training epoch'",
+                  "relative change of the fitted loss over the tallied half: " + ", ".join(
+                      f"{r['plateau_relative_change']['mean']:+.2f} (window {r['phase1_images_of_60000']:,}, lr "
+                      f"{r['phase1_learning_rate']:g})" for r in summary["phase1"]),
+                  "measured, not assumed: 0 would be a plateau"),
+        Deviation("evaluation split", "not named", f"phase-1 nets: the split's images after the window and "
+                  f"{summary['evaluation_split'] or 'no separate split'}; forks: the latter, on their own classes",
+                  "the forks train on the images after the window"),
     ]
