@@ -76,8 +76,8 @@ def test_r2_split_matches_a_plain_loop_decomposition():
     n_p, n_h = r.shape
     grand_r = sum(r[p, h] for p in range(n_p) for h in range(n_h)) / (n_p * n_h)
     grand_q = sum(q[p, h] for p in range(n_p) for h in range(n_h)) / (n_p * n_h)
-    col = lambda x, h: sum(x[p, h] for p in range(n_p)) / n_p  # noqa: E731
-    row = lambda x, p: sum(x[p, h] for h in range(n_h)) / n_h  # noqa: E731
+    col = lambda x, h: sum(x[p, h] for p in range(n_p)) / n_p
+    row = lambda x, p: sum(x[p, h] for h in range(n_h)) / n_h
     cov_unit = cov_pixel = cov_within = 0.0
     for p in range(n_p):
         for h in range(n_h):

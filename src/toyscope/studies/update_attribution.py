@@ -84,7 +84,7 @@ class UpdateAttributionConfig(StudyConfig):
         "smoke": {"n_seeds": 2, "sweep_activations": ["softplus"], "phase1_images": 6000,
                   "fork_examples": 240, "n_permutations": 999},
         # the regime map (issue 18): 2 windows x 5 fork rates x 8 fork lengths, 5 seeds, with baselines;
-        # expected time on the 60k split: about 25 min of 2 idle cores (see docs/results/update-attribution.md)
+        # expected time on the 60k split: about 2.5 min on 2 idle cores, 20 min at load 15
         "regime-map": {"experiment": "regime_map", "sweep_activations": ["softplus"]},
         "regime-map-smoke": {"experiment": "regime_map", "n_seeds": 2, "sweep_activations": ["softplus"],
                              "fork_examples": 240, "map_fork_learning_rates": [1e-1, 1e-4], "map_fork_snapshots": 2},
