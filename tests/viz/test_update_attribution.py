@@ -113,3 +113,23 @@ def test_running_loss_is_a_running_mean_on_a_log_scale():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["A", "short"]
     assert ax.get_yscale() == "log" and ax.get_xlabel() == "step" and ax.get_ylabel() == "loss"
     assert pytest.approx(long_line.get_xdata()) == np.arange(26)
+
+
+def test_regime_map_lines_per_fork_rate_and_paper_lines():
+    cells = [{"activation": "softplus", "phase1_images_of_60000": w, "phase1_learning_rate": 0.1,
+              "fork_learning_rate": f, "fork_steps": s,
+              "r2_weights": {"mean": f * s, "low": 0.0, "high": 2 * f * s},
+              "r2_biases": {"mean": w / 1e5 + s / 1e4, "low": 0.0, "high": 1.0}}
+             for w in (1200, 12000) for f in (0.1, 1e-3) for s in (100, 200)]
+    fig = viz.attribution_map_figure(cells, {"weights": 0.28, "biases": 0.17})
+    assert len(fig.axes) == 4  # 2 kinds x 2 windows
+    top_left, top_right, bottom_left, _ = fig.axes
+    lines = [line for line in top_left.get_lines() if line.get_linestyle() == "-"]
+    assert len(lines) == 2
+    np.testing.assert_allclose(lines[0].get_ydata(), [0.1 * 100, 0.1 * 200])  # the larger rate first
+    np.testing.assert_allclose(lines[1].get_xdata(), [100, 200])
+    paper = [line for line in bottom_left.get_lines() if line.get_linestyle() == "--"]
+    assert len(paper) == 1 and paper[0].get_ydata()[0] == 0.17
+    np.testing.assert_allclose([line for line in top_right.get_lines() if line.get_linestyle() == "-"][1].get_ydata(),
+                               [1e-3 * 100, 1e-3 * 200])
+    assert "12,000" in top_right.get_title()

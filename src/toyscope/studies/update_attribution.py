@@ -30,6 +30,7 @@ from .. import analysis, nets, tasks, train, viz
 from ._base import ConfigError, Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
 from ._headlines import AtLeast, Headline, IntervalAbove, PaperInInterval
 from ._memory import MemoryEstimate
+from ._update_attribution_map import run_regime_map
 
 REFERENCE_SPLIT_SIZE = 60_000  # the paper's windows refer to MNIST's 60,000-image training split
 PAPER_R2 = {"weights": 0.28, "biases": 0.17}
@@ -73,6 +74,18 @@ class UpdateAttributionConfig(StudyConfig):
     fork_examples: int | None = None  # cap on examples per fork (None: all remaining data)
     n_permutations: int = 9999
     fork_engine: Literal["engine", "blocked"] = "blocked"  # blocked: exact per-sample SGD in blocks (faster)
+    fork_learning_rate: float | None = None  # the forks' SGD rate (None: learning_rate, the default run)
+    # experiment="regime_map" (issue 18): R^2 over fork learning rate x fork length x phase-1 window,
+    # with baselines; grids fixed here before the first map run
+    experiment: Literal["attribution", "regime_map"] = "attribution"
+    map_fork_learning_rates: list[float] = [1e-1, 1e-2, 1e-3, 3e-4, 1e-4]
+    map_phase1_images: list[int] = [1200, 12_000]  # both readings of the paper's phase-1 window (of 60,000)
+    map_phase1_learning_rates: list[float] = [0.1]  # phase 1's rate (the default run's)
+    map_activations: list[Literal["softplus", "relu", "sigmoid", "tanh"]] = ["softplus"]
+    map_fork_snapshots: int = 8  # fork lengths: 1/8, 2/8, ... of the longest fork
+    map_float64: Literal["auto", "always", "never"] = "auto"  # auto: forks again in float64 when float32 leaves
+    map_float64_share: float = 0.0  # more than this share of the parameters with a fork difference exactly zero
+    map_baselines: bool = True  # linearised forks, forks on a shuffled order, R^2 split into unit / pixel parts
 
     def peak_memory(self) -> MemoryEstimate:
         """Estimated peak memory: the images (70,000 of 784 pixels, float32, twice), and
@@ -90,6 +103,11 @@ class UpdateAttributionConfig(StudyConfig):
         "default": {},
         "smoke": {"n_seeds": 2, "sweep_activations": ["softplus"], "phase1_images": 6000,
                   "fork_examples": 240, "n_permutations": 999},
+        # the regime map (issue 18): 2 windows x 5 fork rates x 8 fork lengths, 5 seeds, with baselines;
+        # expected time on the 60k split: about 2.5 min on 2 idle cores, 20 min at load 15
+        "regime-map": {"experiment": "regime_map", "sweep_activations": ["softplus"]},
+        "regime-map-smoke": {"experiment": "regime_map", "n_seeds": 2, "sweep_activations": ["softplus"],
+                             "fork_examples": 240, "map_fork_learning_rates": [1e-1, 1e-4], "map_fork_snapshots": 2},
     }
 
     @field_validator("groups")
@@ -112,6 +130,19 @@ class UpdateAttributionConfig(StudyConfig):
             raise ValueError(f"n_seeds must be >= 2 (for the interval), got {self.n_seeds}")
         if not self.learning_rate > 0 or self.hidden < 1 or self.n_permutations < 1:
             raise ValueError("learning_rate must be > 0, hidden >= 1 and n_permutations >= 1")
+        rates = [*self.map_fork_learning_rates, *self.map_phase1_learning_rates]
+        if self.fork_learning_rate is not None:
+            rates.append(self.fork_learning_rate)
+        if not all(rate > 0 for rate in rates):
+            raise ValueError(f"learning rates must be > 0, got {rates}")
+        if not self.map_fork_learning_rates or not self.map_phase1_learning_rates or not self.map_activations:
+            raise ValueError("map_fork_learning_rates, map_phase1_learning_rates and map_activations must be non-empty")
+        if not all(2 <= images < REFERENCE_SPLIT_SIZE for images in self.map_phase1_images) or not self.map_phase1_images:
+            raise ValueError(f"map_phase1_images must be non-empty, each in [2, {REFERENCE_SPLIT_SIZE})")
+        if not 0 <= self.map_float64_share < 1:
+            raise ValueError(f"map_float64_share must be in [0, 1), got {self.map_float64_share}")
+        if self.map_fork_snapshots < 1:
+            raise ValueError(f"map_fork_snapshots must be >= 1, got {self.map_fork_snapshots}")
         if self.fork_examples is not None and self.fork_examples < 1:
             raise ValueError(f"fork_examples must be >= 1 or None, got {self.fork_examples}")
         return self
@@ -127,6 +158,7 @@ class _Recipe(NamedTuple):
     n_seeds: int
     seed: int
     fork_engine: str
+    fork_learning_rate: float  # = learning_rate unless set
 
 
 #: When a phase-1 net counts as diverged: its recorded data loss (per-sample MSE/BCE on 2 outputs
@@ -154,6 +186,9 @@ class _ActivationRun(NamedTuple):
 
 
 def run(config: UpdateAttributionConfig, ctx) -> StudyResult:
+    if config.experiment == "regime_map":  # issue 18: the map over fork rate, fork length and window
+        return run_regime_map(config, ctx, divergence=DIVERGENCE, fork_divergence=FORK_DIVERGENCE,
+                              paper_r2=PAPER_R2, reference_size=REFERENCE_SPLIT_SIZE)
     # Data (paper, Methods): groups A and B, the phase-1 window of the first images, forks on the rest
     dataset = tasks.load_split(config.dataset, config.split)
     ctx.data_files(dataset.files)
@@ -169,7 +204,7 @@ def run(config: UpdateAttributionConfig, ctx) -> StudyResult:
     tally_from = split.phase1.size // 2 if config.tally_window == "second_half" else 0
     data = {"x": jnp.asarray(task["x"]), "y": jnp.asarray(task["y"]), "group": jnp.asarray(task["group"])}
     recipe = _Recipe(config.hidden, config.output_activation, config.loss, config.learning_rate, config.n_seeds,
-                     config.seed, config.fork_engine)
+                     config.seed, config.fork_engine, config.fork_learning_rate or config.learning_rate)
 
     # Phase 1 with |update| tallies by group, the four forks, and r against q per seed, for the
     # paper's softplus and for the other hidden activations (the paper's remark on sigmoid)
@@ -210,6 +245,8 @@ def run(config: UpdateAttributionConfig, ctx) -> StudyResult:
         "loss": config.loss, "output_activation": config.output_activation, "learning_rate": config.learning_rate,
         "pixel_correlation": analysis.correlation_map_summary(pixel_map),
     }
+    if config.fork_learning_rate is not None:  # only when set, so the default run keeps its keys
+        summary["fork_learning_rate"] = config.fork_learning_rate
     diverged = {act: r.n_diverged for act, r in runs.items() if r.n_diverged}
     if diverged:  # only when some seeds diverged, so existing summaries keep their keys
         summary["diverged_seeds"] = diverged
@@ -251,6 +288,7 @@ def _run_activation(ctx, act: str, recipe: _Recipe, data: dict, split: tasks.Gro
     if n_diverged:  # diverged seeds are left out of the forks and every analysis
         phase1 = train.keep_members(phase1, ~phase1.diverged)
     record = train.Record(snapshot_every=math.ceil(max(s.size for s in split.forks) / N_FORK_SNAPSHOTS))
+    sgd = train.Optimizer("sgd", recipe.fork_learning_rate)
     if recipe.fork_engine == "blocked":
         forks = ctx.cached(f"forks-{act}", lambda: train.fork(loss_fn, phase1.params, data, split.forks,
                                                               optimizer=sgd, record=record, progress=None,
@@ -440,14 +478,17 @@ def _deviations(summary: dict, recipe: _Recipe, dataset: tasks.Dataset, *,
     rows = [
         Deviation("data split", "MNIST training split (60,000 images)",
                   f"{dataset.name} {dataset.split} split ({summary['split_size']} images)",
-                  "only the test split is available offline" if not summary["reproduction"] else "same"),
+                  "the training split is not in the data directory" if not summary["reproduction"] else "same"),
         Deviation("windows", "phase 1 = four-digit examples among the first 12,000 (or 1,200) of 60,000; forks on the rest",
                   f"first {summary['phase1_window_images']} images ({n['phase1']} examples); forks {n['forks']} examples",
                   "windows scaled by the split's size, keeping the paper's proportions"),
         Deviation("loss, output, learning rate", "not stated",
-                  f"{recipe.loss} on {recipe.output_activation} outputs, SGD lr {recipe.learning_rate}",
-                  "fixed before measuring (MSE on softplus outputs; lr 0.1, then checked that "
-                  "the phase-1 loss levels off within phase 1 as the paper reports); all three are options"),
+                  f"{recipe.loss} on {recipe.output_activation} outputs, SGD lr {recipe.learning_rate}"
+                  + (f", forks at lr {recipe.fork_learning_rate}" if recipe.fork_learning_rate != recipe.learning_rate else ""),
+                  "fixed before measuring (MSE on softplus outputs; lr 0.1); R^2 depends mostly on "
+                  "the forks' rate: the regime map (--set preset=regime-map) maps it from 0.1 to 1e-4"),
+        Deviation("evaluation split", "not named", "held-out accuracy on the split's images after the phase-1 window",
+                  "never seen by phase 1 (the forks train on them); the regime map adds the test split"),
         Deviation("networks", "one network", f"{recipe.n_seeds} seeds (initialisations), same data order",
                   "R^2 of one net has no error bar"),
         Deviation("p-values", "t-test for biases; none for weights",

@@ -61,6 +61,7 @@ from ._transformer_connectivity import (
     transformer_evolution_figure,
 )
 from ._update_attribution import (
+    attribution_map_figure,
     correlation_map_figure,
     r2_against_steps_figure,
     r2_by_setting_figure,
@@ -70,7 +71,7 @@ from ._update_attribution import (
 from ._zero_shot import classification_error_figure, init_scale_figure, route_error_figure
 
 __all__ = [
-    "accuracy_and_loss_figure", "attribution_scatter_figure", "barriers_and_sharpness_figure",
+    "accuracy_and_loss_figure", "attribution_map_figure", "attribution_scatter_figure", "barriers_and_sharpness_figure",
     "classification_error_figure", "connectivity_evolution_figure", "connectivity_figure",
     "connectivity_graph_figure", "convergence_losses_figure", "correlation_map_figure",
     "covariance_spectrum_figure", "Curve", "curves_figure", "decision_boundaries_figure", "DECISION_CMAP",

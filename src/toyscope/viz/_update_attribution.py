@@ -95,3 +95,37 @@ def running_loss_figure(losses: Mapping[str, np.ndarray], window: int = 50):
     ax.set(xlabel="step", ylabel="loss", yscale="log")
     ax.legend()
     return fig
+
+
+def attribution_map_figure(cells: Sequence[Mapping], reference: Mapping[str, float]):
+    """The update-attribution regime map: R^2 against fork length, one line per fork learning rate.
+
+    Rows: weights, biases; columns: one per (activation, phase-1 window, phase-1 rate). Each cell
+    mapping needs ``activation``, ``phase1_images_of_60000``, ``phase1_learning_rate``,
+    ``fork_learning_rate``, ``fork_steps`` and ``r2_weights`` / ``r2_biases`` as ``{"mean", "low",
+    "high"}``; ``reference`` the paper's ``{"weights": ..., "biases": ...}`` (dashed lines).
+    """
+    panels = list(dict.fromkeys((c["activation"], c["phase1_images_of_60000"], c["phase1_learning_rate"]) for c in cells))
+    rates = sorted({c["fork_learning_rate"] for c in cells}, reverse=True)
+    fig, axes = new_figure(3.6 * len(panels), 6, nrows=2, ncols=len(panels))
+    axes = np.asarray(axes).reshape(2, len(panels))
+    colours = [f"C{i}" for i in range(len(rates))]
+    for col, panel in enumerate(panels):
+        for row, kind in enumerate(("weights", "biases")):
+            ax = axes[row, col]
+            for rate, colour in zip(rates, colours, strict=True):
+                chosen = sorted((c for c in cells if (c["activation"], c["phase1_images_of_60000"],
+                                                      c["phase1_learning_rate"]) == panel
+                                 and c["fork_learning_rate"] == rate), key=lambda c: c["fork_steps"])
+                if not chosen:
+                    continue
+                steps = [c["fork_steps"] for c in chosen]
+                stat = [c[f"r2_{kind}"] for c in chosen]
+                ax.plot(steps, [s["mean"] for s in stat], "o-", ms=3, c=colour, label=f"fork lr {rate:g}")
+                ax.fill_between(steps, [s["low"] for s in stat], [s["high"] for s in stat], color=colour, alpha=0.15)
+            ax.axhline(reference[kind], ls="--", c="k", lw=1, label=f"paper {reference[kind]}")
+            ax.set(xlabel="fork steps", ylabel=f"R$^2$ ({kind})", ylim=(0, None))
+            ax.set_title(f"{panel[0]}, window {panel[1]:,}/60k, lr {panel[2]:g}", fontsize=9)
+            if row == 0 and col == 0:
+                ax.legend(fontsize=7)
+    return fig
