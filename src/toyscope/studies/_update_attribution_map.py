@@ -1,4 +1,4 @@
-r"""The regime map of the update-attribution study (``experiment="regime_map"``, issue 18).
+r"""The regime map of the update-attribution study (``experiment="regime_map"``).
 
 The paper never states the learning rate, and the study's default (0.1) gives an R^2 near 0 where
 the paper reports 0.28 (weights) and 0.17 (biases). Instead of choosing another rate, the map
@@ -380,7 +380,7 @@ def _map_deviations(summary: dict, config, dataset: tasks.Dataset, reference_siz
                   f"{dataset.name} {dataset.split} split ({summary['split_size']} images)",
                   "same" if dataset.split == "train" and len(dataset) == reference_size else "the training split is missing"),
         Deviation("fork learning rate", "not stated", f"swept: {summary['grid']['fork_learning_rates']}",
-                  "the setting the paper never states, mapped instead of chosen (issue 18)"),
+                  "the setting the paper never states, mapped instead of chosen"),
         Deviation("phase-1 window", "1,200 or 12,000 of 60,000 (the text says both)",
                   f"both: {summary['grid']['phase1_images_of_60000']}", "both readings mapped"),
         Deviation("networks", "one network", f"{config.n_seeds} seeds", "R^2 of one net has no error bar"),

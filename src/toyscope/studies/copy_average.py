@@ -593,7 +593,7 @@ def _deviations(converge: ConvergeOptions, *, k: int, n_seeds: int) -> list[Devi
                   f"only then damped Newton (exact Hessian) with a scipy trust region as fallback, to "
                   f"{converge.refinement.gtol:g}",
                   "the flow is stiff near the end; Newton finishes it, but only where the flow's class is settled "
-                  "(a hand-off near a saddle let Newton pick the basin: issue 19)"),
+                  "(a hand-off near a saddle would let Newton pick the basin)"),
         Deviation("data", "finite samples / exact Gaussian integrals", "exact closed-form population loss",
                   "the arcsine kernel makes sampling unnecessary"),
         Deviation("loss normalisation", "E[(f - f*)^2]/2 in some texts", "E[(f - f*)^2] (no 1/2)",
