@@ -1,4 +1,4 @@
-r"""Baselines and checks that let a reader judge an update-attribution R^2 (issue 18).
+r"""Baselines and checks that let a reader judge an update-attribution R^2.
 
 Update attribution (:mod:`toyscope.analysis._update_attribution`) fits the relative fork
 difference :math:`q = c/(c+d)` on the relative updating :math:`r = a/(a+b)`. This module adds:

@@ -75,7 +75,7 @@ class UpdateAttributionConfig(StudyConfig):
     n_permutations: int = 9999
     fork_engine: Literal["engine", "blocked"] = "blocked"  # blocked: exact per-sample SGD in blocks (faster)
     fork_learning_rate: float | None = None  # the forks' SGD rate (None: learning_rate, the default run)
-    # experiment="regime_map" (issue 18): R^2 over fork learning rate x fork length x phase-1 window,
+    # experiment="regime_map": R^2 over fork learning rate x fork length x phase-1 window,
     # with baselines; grids fixed here before the first map run
     experiment: Literal["attribution", "regime_map"] = "attribution"
     map_fork_learning_rates: list[float] = [1e-1, 1e-2, 1e-3, 3e-4, 1e-4]
@@ -103,7 +103,7 @@ class UpdateAttributionConfig(StudyConfig):
         "default": {},
         "smoke": {"n_seeds": 2, "sweep_activations": ["softplus"], "phase1_images": 6000,
                   "fork_examples": 240, "n_permutations": 999},
-        # the regime map (issue 18): 2 windows x 5 fork rates x 8 fork lengths, 5 seeds, with baselines;
+        # the regime map: 2 windows x 5 fork rates x 8 fork lengths, 5 seeds, with baselines;
         # expected time on the 60k split: about 2.5 min on 2 idle cores, 20 min at load 15
         "regime-map": {"experiment": "regime_map", "sweep_activations": ["softplus"]},
         "regime-map-smoke": {"experiment": "regime_map", "n_seeds": 2, "sweep_activations": ["softplus"],
@@ -186,7 +186,7 @@ class _ActivationRun(NamedTuple):
 
 
 def run(config: UpdateAttributionConfig, ctx) -> StudyResult:
-    if config.experiment == "regime_map":  # issue 18: the map over fork rate, fork length and window
+    if config.experiment == "regime_map":  # the map over fork rate, fork length and window
         return run_regime_map(config, ctx, divergence=DIVERGENCE, fork_divergence=FORK_DIVERGENCE,
                               paper_r2=PAPER_R2, reference_size=REFERENCE_SPLIT_SIZE)
     # Data (paper, Methods): groups A and B, the phase-1 window of the first images, forks on the rest
