@@ -201,7 +201,7 @@ def test_preset_option_and_a_conflicting_set(tmp_path, monkeypatch, demo_registe
     import toyscope.runs
 
     seen = []
-    monkeypatch.setattr(toyscope.runs, "execute", lambda study, config, out, resume=None: seen.append(config) or out)
+    monkeypatch.setattr(toyscope.runs, "execute", lambda study, config, out, resume=None, **kw: seen.append(config) or out)
     result = _invoke("run", "demo", "--preset", "smoke", "--set", "seed=3", "--quiet", "--out", str(tmp_path / "r"))
     assert result.exit_code == 0, result.output
     (config,) = seen

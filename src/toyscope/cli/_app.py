@@ -41,12 +41,6 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def _main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
-                                          help="print the version and exit")] = False,
-) -> None:
-    """toyscope: a laboratory for mechanistic interpretability of small networks."""
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -280,6 +274,8 @@ def _started(executor):
 
 @app.callback()
 def options(
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="print the version and exit")] = False,
     no_compile_cache: Annotated[bool, typer.Option(
         "--no-compile-cache", help=f"do not keep compiled programs between runs (as {COMPILE_CACHE_ENV}=0)")] = False,
 ) -> None:

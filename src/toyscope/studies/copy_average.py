@@ -59,6 +59,13 @@ class CopyAverageConfig(StudyConfig):
 
     # one-line descriptions of the keys (``toyscope config copy-average``)
     FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "continuation_solver": "ODE solver that continues a flow stopped off a minimum (past a saddle) before Newton",
+        "continuation_rtol": "relative tolerance of that continued flow",
+        "continuation_atol": "absolute tolerance of that continued flow",
+        "continuation_max_steps": "solver steps per continuation stage",
+        "continuation_stages": "continuation stages at most (each runs until the gradient falls tenfold)",
+        "width_grid": "with n_values unset: widths n = round(i k / width_grid), i = 1..width_grid (1..k)",
+        "k_values": "teacher widths to run as one sweep cell each, for gamma against k (none: k only)",
         "dtype": "float64 only (gradient norms of 1e-10 are below float32 resolution)",
         "k": "teacher width: orthonormal teacher neurons (>= 1)",
         "d": "input dimension (none: k + 1; >= k)",

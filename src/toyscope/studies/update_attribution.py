@@ -42,6 +42,16 @@ class UpdateAttributionConfig(StudyConfig):
 
     # one-line descriptions of the keys (``toyscope config update-attribution``)
     FIELD_DOCS: ClassVar[dict[str, str]] = {
+        "fork_learning_rate": "the forks' SGD rate (none: learning_rate, as the default run)",
+        "experiment": "attribution (the paper's run) or regime_map (R^2 over fork rate x fork length x window)",
+        "map_fork_learning_rates": "regime map: fork learning rates (positive)",
+        "map_phase1_images": "regime map: phase-1 windows in images of 60,000 (paper: 1,200 or 12,000)",
+        "map_phase1_learning_rates": "regime map: phase-1 learning rates (positive)",
+        "map_activations": "regime map: hidden activations",
+        "map_fork_snapshots": "regime map: fork lengths read, 1/N, 2/N, ... of the longest fork (>= 1)",
+        "map_float64": "regime map: rerun forks in float64 (auto: where float32 leaves fork differences exactly zero)",
+        "map_float64_share": "regime map, auto: rerun when more than this share of differences is exactly zero, in [0, 1)",
+        "map_baselines": "regime map: linearised forks, shuffled-order control forks, R^2 split into unit/pixel parts",
         "dataset": "image dataset (10 classes)",
         "split": "which split to read (auto: train if in the data dir, else test)",
         "groups": "two class groups, each split into halves for the forks (classes 0-9)",
