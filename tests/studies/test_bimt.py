@@ -28,6 +28,8 @@ def test_smoke_run_writes_summary_and_figures(tmp_path):
         assert key in summary
     assert summary["task"] == "symbolic-a" and summary["method"] == "bimt"
     assert 0.0 < summary["modularity"] < 1.0
+    per_seed = (folder / "tables" / "modules_per_seed.csv").read_text().splitlines()[1:]
+    assert {line.split(",")[0] for line in per_seed} == {"0", "1"}  # every seed lists its modules
     assert summary["n_swaps"] > 0
     assert len(summary["per_seed"]["modularity"]) == config.n_seeds
     for name in ("graph", "evolution", "loss", "pruning"):

@@ -442,6 +442,20 @@ def run(config: BimtConfig, ctx) -> StudyResult:
                                        input_names=data.get("input_names") if vector else None,
                                        output_names=data.get("output_names"))
     sections.append(module_section(modules, lead="Seed 0's final network."))
+    if len(members) > 1:  # every seed's modules, not only seed 0's
+        rows = []
+        for index, network in enumerate(members):
+            report = modules if index == 0 else analysis.network_modules(
+                spec, network, data["test"]["x"] if vector else None,
+                input_names=data.get("input_names") if vector else None, output_names=data.get("output_names"))
+            rows += [[index, *row] for row in report.rows()] or [[index, "none", "-", "-", "-", "-"]]
+        sections.append(Section("Modules per seed", (
+            f"The module report of every seed's final network (same threshold, {modules.threshold:g} x max|w|, "
+            "and the same leak measure as seed 0's above)."),
+            tables=[Table("modules_per_seed", ["seed", "module", "inputs", "outputs", "hidden neurons per layer",
+                                               "largest leak"], rows,
+                          "One row per module and seed; leak: an output's sensitivity to an input outside its module "
+                          "over its mean sensitivity to its own inputs.")]))
     if config.task == "two-moons":
         sections.append(Section("Decision boundaries", (
             "Seed 0's probability of class 2 (softmax) at the snapshots of the evolution figure, with the test "
@@ -522,8 +536,24 @@ def _deviations(config: BimtConfig, settings: Resolved) -> list[Deviation]:
         Deviation("Adam moments at a swap", "not permuted (authors' code)", "permuted with the weights",
                   "a swap then leaves the whole training state equivalent"),
         Deviation("swap partner search", "recompute the whole cost for every candidate", "exact cost change from two matrix products",
-                  "same decision, vectorised and jitted"),
+                  "the same cost change for every pair (tested), vectorised and jitted"),
     ]
+    if config.method in ("l1-swap", "bimt"):
+        rows.append(Deviation(
+            "swap loop", "authors' code: fixed top-k positions, best slot (staying included), first on ties",
+            "the authors' loop (swap_loop=position)" if settings.swap_loop == "position"
+            else "follow each top-k neuron, swap on a strict gain (swap_loop=position: the authors')",
+            "the paper's text allows both; they make different decisions"))
+        if config.task in ("mod-add", "permutation-s4"):
+            rows.append(Deviation(
+                "swap score of input neurons", "authors' code: linear-layer weights only",
+                "weights only (swap_score=weights)" if settings.swap_score == "weights"
+                else "weights plus the embedding's |E| of that dimension (swap_score=weights: the authors')",
+                "an embedding dimension's entries are its incoming weights"))
+    if config.settings == "notebook" and config.task not in OWN_TASKS:
+        rows.append(Deviation("settings", "the paper's (Sections 3.1-3.5)",
+                              "the authors' notebooks (toyscope.bimt.NOTEBOOK_SETUPS, cited per value)",
+                              "settings=notebook"))
     if config.task in OWN_TASKS:
         rows.append(Deviation("task", "the paper's tasks", "your own task with the settings of the paper's "
                               + ("two-moons task" if settings.setup.accuracy else "symbolic formulas"),

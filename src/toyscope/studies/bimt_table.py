@@ -129,6 +129,8 @@ def run(config: BimtTableConfig, ctx) -> StudyResult:
     cells_shown = config.cells_dir or "cells/ in this run folder"  # not the unfinished folder's name
     if "mnist" in config.tasks:
         task_data.load_dataset("mnist", "test")  # missing data fails here, before any cell runs
+        if config.settings == "notebook":  # the notebook's MNIST trains on the 60k split
+            task_data.load_dataset("mnist", "train")
     base = {"n_seeds": config.n_seeds, "seed": config.seed}
     if config.settings != "paper":  # the paper-settings cells keep their config (and cache) unchanged
         base["settings"] = config.settings
