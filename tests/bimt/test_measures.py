@@ -49,3 +49,28 @@ def test_active_embedding_neurons_find_the_sign_neuron():
     assert [r[0] for r in rows] == [1, 2]  # slot 0 has outgoing weights but a zero embedding column
     assert rows[0][1] == pytest.approx(0.5) and rows[0][2] == pytest.approx(1.0)
     assert rows[1][2] == pytest.approx(np.corrcoef(embedding[:, 2], signs)[0, 1])
+
+
+def test_feature_neurons_finds_the_planted_feature_neurons_and_their_correlations():
+    """A 3-5-5-1 net whose layer-2 neurons 1 and 3 carry silu(x1) and silu(-x3) (others below the
+    threshold): exactly those are active, and r equals np.corrcoef of the hand-computed activations."""
+    rng = np.random.default_rng(0)
+    spec = nets.layered_network([3, 5, 5, 1], "silu")
+    w1 = np.eye(3, 5) * 2.0 + rng.normal(size=(3, 5)) * 0.01
+    w2 = rng.normal(size=(5, 5)) * 0.01
+    w2[0, 1], w2[2, 3] = 1.5, -1.5
+    w3 = rng.normal(size=(5, 1)) * 0.01
+    w3[1, 0], w3[3, 0] = 1.0, 1.0
+    params = {"layers": [{"weight": w, "bias": np.zeros(w.shape[1])} for w in (w1, w2, w3)],
+              "input_order": np.arange(3.0), "output_order": np.zeros(1)}
+    x = rng.uniform(-1, 1, size=(300, 3))
+    features = np.stack([x[:, 0] ** 2, x[:, 0], x[:, 2]], axis=1)
+    slots, r = bimt.feature_neurons(spec, params, x, features, 2)
+    assert slots == [1, 3]
+    silu = lambda z: z / (1 + np.exp(-z))  # noqa: E731
+    h2 = silu(silu(x @ w1) @ w2)
+    for row, slot in zip(r, slots):
+        np.testing.assert_allclose(row, [np.corrcoef(h2[:, slot], f)[0, 1] for f in features.T], rtol=1e-4)
+    assert r[0, 1] > 0.8 and r[1, 2] < -0.8
+    with pytest.raises(ValueError, match="hidden neuron layer"):
+        bimt.feature_neurons(spec, params, x, features, 3)

@@ -19,7 +19,7 @@ import pytest
 from toyscope import bimt, nets
 
 sys.path.insert(0, str(Path(__file__).parent))  # the shared test networks, under any pytest import mode
-from _bimt_networks import LAYER_GAP, mlp, plain_mlp_cost, plain_transformer_cost, transformer  # noqa: E402
+from _bimt_networks import EXTENT, LAYER_GAP, mlp, plain_mlp_cost, plain_transformer_cost, transformer  # noqa: E402
 
 
 def _apply(spec, params, x):
@@ -147,3 +147,101 @@ def test_next_adam_step_equals_that_of_the_permuted_network(network):
     assert int(n_swaps) > 0
     np.testing.assert_allclose(swapped_next, plain_next, rtol=1e-4, atol=1e-5)
     assert not np.allclose(wrong_next, plain_next, atol=1e-4)
+
+
+def _authors_round(weights, biases, embedding, top_k, score):
+    """A plain-Python transcription of the authors' swap round (read from ``relocate``,
+    ``relocate_i``, ``relocate_ij`` and ``get_top_id`` in KindXiaoming/BIMT's notebooks, e.g.
+    symbolic_formulas_3.1.ipynb cell 2): per neuron layer, inputs first, score once, take the
+    top-k *positions*; for each position in turn try every exchange, recompute the whole cost
+    each time, keep the first lowest (staying included). Returns the final slot order per layer."""
+    weights = [w.astype(np.float64).copy() for w in weights]
+    biases = [b.astype(np.float64).copy() for b in biases]
+    embedding = None if embedding is None else embedding.astype(np.float64).copy()
+    folds = 1 if embedding is None else weights[0].shape[0] // embedding.shape[1]
+    sizes = [weights[0].shape[0] // folds] + [w.shape[1] for w in weights]
+    orders = [np.arange(n) for n in sizes]
+
+    def cost():
+        total = 0.0
+        for w, b in zip(weights, biases):
+            n_in = w.shape[0] // folds if w is weights[0] else w.shape[0]
+            x_in, x_out = EXTENT * (np.arange(n_in) + 0.5) / n_in, EXTENT * (np.arange(w.shape[1]) + 0.5) / w.shape[1]
+            rows = x_in[np.arange(w.shape[0]) % n_in]  # token copies share positions
+            total += (np.abs(w) * (np.abs(rows[:, None] - x_out[None, :]) + LAYER_GAP)).sum()
+            total += LAYER_GAP * np.abs(b).sum()
+        if embedding is not None:
+            total += LAYER_GAP * np.abs(embedding).sum()
+        return round(total, 9)  # equal costs compare equal despite summation order
+
+    def exchange(i, j, k):
+        orders[i][[j, k]] = orders[i][[k, j]]
+        if i == 0:
+            for f in range(folds):
+                weights[0][[j + f * sizes[0], k + f * sizes[0]]] = weights[0][[k + f * sizes[0], j + f * sizes[0]]]
+            if embedding is not None:
+                embedding[:, [j, k]] = embedding[:, [k, j]]
+        else:
+            weights[i - 1][:, [j, k]] = weights[i - 1][:, [k, j]]
+            biases[i - 1][[j, k]] = biases[i - 1][[k, j]]
+            if i < len(weights):
+                weights[i][[j, k]] = weights[i][[k, j]]
+
+    for i, n in enumerate(sizes):
+        if i == 0:
+            s = np.abs(weights[0]).reshape(folds, n, -1).sum(axis=(0, 2))
+            if embedding is not None and score == "with-embedding":
+                s = s + np.abs(embedding).sum(axis=0)
+        else:
+            s = np.abs(weights[i - 1]).sum(axis=0) + (np.abs(weights[i]).sum(axis=1) if i < len(weights) else 0)
+        for j in np.argsort(s, kind="stable")[::-1][:top_k]:  # their flip(argsort(score))[:top_k]
+            costs = []
+            for k in range(n):
+                exchange(i, j, k)
+                costs.append(cost())
+                exchange(i, j, k)
+            exchange(i, j, int(np.argmin(costs)))
+    return orders
+
+
+@pytest.mark.parametrize("tokens,score", [(False, "weights"), (True, "weights"), (True, "with-embedding")])
+def test_position_loop_makes_the_authors_decisions(tokens, score):
+    """On small random networks (some neurons dead, so ties happen), ``loop="position"`` ends in
+    the same neuron orders as the transcription of the authors' loop; ``loop="neuron"`` is a
+    different rule and is allowed to differ."""
+    differ, rounds = 0, None
+    for seed in range(4):
+        spec, layout, params, _, distances = mlp(tokens, seed=seed)
+        if rounds is None:
+            rounds = jax.jit(lambda p, loop: bimt.swap_neurons(layout, p, distances, top_k=5, loop=loop,
+                                                               score=score)[0], static_argnames="loop")
+        if seed % 2:  # dead neurons: zero-gain ties the authors' argmin breaks by the first slot
+            for layer in (0, 1):
+                params["layers"][layer]["weight"][:, 1:5] = 0.0
+                params["layers"][layer + 1]["weight"][1:5] = 0.0
+        marked = dict(params)
+        marked["layers"] = [{**layer, "bias": np.arange(layer["bias"].size, dtype=np.float32) + 100.0}
+                            for layer in params["layers"]]  # the biases record where each neuron went
+        ours = rounds(marked, "position")
+        expected = _authors_round([l["weight"] for l in params["layers"]], [l["bias"] for l in params["layers"]],
+                                  params.get("embedding"), 5, score)
+        for got, want in zip([np.asarray(l["bias"]) - 100.0 for l in ours["layers"]], expected[1:]):
+            np.testing.assert_array_equal(got, want)
+        if tokens:
+            emb = np.asarray(ours["embedding"])
+            np.testing.assert_array_equal(emb, np.asarray(params["embedding"])[:, expected[0]])
+        else:
+            np.testing.assert_array_equal(np.asarray(ours["input_order"]), expected[0])
+        neuron = rounds(marked, "neuron")
+        differ += any(not np.array_equal(a["bias"], b["bias"]) for a, b in zip(ours["layers"], neuron["layers"]))
+    assert differ >= 1  # the two loops are different rules on these networks
+
+
+def test_swap_loop_and_score_names_are_checked():
+    spec, layout, params, _, distances = mlp(False)
+    with pytest.raises(ValueError, match="swap loop"):
+        bimt.swap_neurons(layout, params, distances, top_k=2, loop="slot")
+    with pytest.raises(ValueError, match="swap score"):
+        bimt.swap_neurons(layout, params, distances, top_k=2, score="all")
+    with pytest.raises(ValueError, match="swap_loop"):
+        bimt.BimtMethod("bimt", (1e-3,), (10,), swap_loop="slot")

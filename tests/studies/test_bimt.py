@@ -28,6 +28,8 @@ def test_smoke_run_writes_summary_and_figures(tmp_path):
         assert key in summary
     assert summary["task"] == "symbolic-a" and summary["method"] == "bimt"
     assert 0.0 < summary["modularity"] < 1.0
+    per_seed = (folder / "tables" / "modules_per_seed.csv").read_text().splitlines()[1:]
+    assert {line.split(",")[0] for line in per_seed} == {"0", "1"}  # every seed lists its modules
     assert summary["n_swaps"] > 0
     assert len(summary["per_seed"]["modularity"]) == config.n_seeds
     for name in ("graph", "evolution", "loss", "pruning"):
@@ -188,3 +190,36 @@ def test_cli_bad_formula_or_npz_exits_2_in_one_line_and_writes_nothing(tmp_path)
         assert result.returncode == 2, result.stderr
         assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.npz"]  # no run folder, no 'pwned'
+
+
+def test_notebook_settings_resolve_to_the_notebook_values_and_keys_you_set_win():
+    """settings=notebook takes each built-in task's values from toyscope.bimt.NOTEBOOK_SETUPS
+    (checked here against values read off the authors' notebooks, cell cited); a key set in the
+    config wins; settings=paper is unchanged."""
+    from toyscope import bimt
+    from toyscope.studies.bimt import method_settings, resolve_settings
+
+    config_class = get_study("bimt").config_class
+    # (task, lambdas, lambda steps, lr, A, y*, k, S), from the notebooks of KindXiaoming/BIMT
+    expected = [("symbolic-a", (1e-3, 1e-2, 1e-3), (5000, 10000, 5000), 2e-3, 1.0, 0.1, 5, 200),  # sf_3.1 cell 4
+                ("symbolic-c", (1e-3, 3e-3, 3e-3), (5000, 10000, 5000), 2e-3, 1.0, 0.1, 5, 200),  # sf_3.1 cell 10
+                ("two-moons", (1e-3, 1e-2), (5000, 5000), 2e-3, 1.0, 0.2, 10, 200),  # two_moon_3.2 cell 1
+                ("permutation-s4", (1.0,), (20000,), 2e-3, 1.0, 0.5, 30, 200),  # permutation_S4_3.3 cells 1, 3
+                ("mnist", (0.01, 0.1, 1.0), (10000, 10000, 20000), 1e-3, 2.0, 0.5, 30, 500),  # mnist_3.5 cells 1, 3
+                ("in-context", (1e-3, 1e-2, 0.1), (10000, 20000, 10000), 1e-3, 2.0, 0.5, 20, 10 ** 9)]  # incontext cells 4-5
+    for task, lambdas, steps, lr, extent, gap, k, every in expected:
+        got = resolve_settings(config_class.resolve({"task": task, "settings": "notebook"}))
+        assert (got.lambdas, got.lambda_steps, got.learning_rate, got.extent, got.layer_gap, got.top_k,
+                got.swap_every, got.swap_loop, got.swap_score) == (lambdas, steps, lr, extent, gap, k, every,
+                                                                   "position", "weights"), task
+    assert bimt.NOTEBOOK_SETUPS["two-moons"].n_train == 200 and bimt.NOTEBOOK_SETUPS["mnist"].swap_inputs
+    mine = config_class.resolve({"task": "two-moons", "settings": "notebook", "learning_rate": 1e-3,
+                                 "swap_loop": "neuron"})
+    method = method_settings(mine, resolve_settings(mine))
+    assert (method.swap_loop, method.swap_score, method.extent) == ("neuron", "weights", 1.0)
+    assert resolve_settings(mine).learning_rate == 1e-3
+    paper = resolve_settings(config_class.resolve({"task": "two-moons"}))
+    assert (paper.learning_rate, paper.extent, paper.swap_every, paper.swap_loop, paper.top_k) == (1e-3, 2.0, 200,
+                                                                                                  "neuron", 6)
+    table = get_study("bimt-table").config_class.resolve({"preset": "notebook"})
+    assert table.settings == "notebook"

@@ -26,3 +26,13 @@ def test_split_uses_every_image_once_with_matching_one_hot_targets():
     y = np.concatenate([data["train"]["y"], data["test"]["y"]])
     np.testing.assert_array_equal(y.argmax(1), dataset.labels[order])
     assert np.all(y.sum(1) == 1) and x.min() >= 0 and x.max() <= 1
+
+
+@pytest.mark.skipif(not (SHARED / "mnist" / "train-images-idx3-ubyte.gz").exists(), reason="no MNIST training split")
+def test_standard_task_trains_on_the_60k_split_and_tests_on_the_10k_split():
+    data = tasks.mnist_standard_task()
+    train, test = tasks.load_dataset("mnist", "train"), tasks.load_dataset("mnist", "test")
+    assert data["train"]["x"].shape == (60_000, 784) and data["test"]["x"].shape == (10_000, 784)
+    np.testing.assert_allclose(data["train"]["x"][123].reshape(28, 28) * train.pixel_max, train.images[123], rtol=1e-5)
+    np.testing.assert_array_equal(data["train"]["y"].argmax(1), train.labels)
+    np.testing.assert_array_equal(data["test"]["y"].argmax(1), test.labels)

@@ -27,7 +27,7 @@ from .. import train
 from ._cost import connection_cost
 from ._geometry import network_distances
 from ._layout import NetworkLayout
-from ._swaps import swap_hook
+from ._swaps import SWAP_LOOPS, SWAP_SCORES, swap_hook
 
 METHODS = ("vanilla", "l1", "l1-local", "l1-swap", "bimt")
 
@@ -47,6 +47,9 @@ class BimtMethod:
         top_k: :math:`k`, neurons per group that look for a swap partner.
         swap_every: :math:`S`, steps between swap rounds.
         swap_inputs, swap_outputs: whether input and output neurons may move.
+        swap_loop: ``"neuron"`` (toyscope's: follow each important neuron) or ``"position"`` (the
+            authors' code: fixed top-k slots), see :func:`~toyscope.bimt.swap_neurons`.
+        swap_score: ``"with-embedding"`` (toyscope's) or ``"weights"`` (the authors').
     """
 
     name: str
@@ -61,6 +64,8 @@ class BimtMethod:
     swap_every: int = 200
     swap_inputs: bool = True
     swap_outputs: bool = True
+    swap_loop: str = "neuron"
+    swap_score: str = "with-embedding"
 
     def __post_init__(self):
         if self.name not in METHODS:
@@ -68,6 +73,10 @@ class BimtMethod:
         if len(self.lambdas) != len(self.lambda_steps):
             raise ValueError(f"lambdas and lambda_steps need equal lengths, got {len(self.lambdas)} and "
                              f"{len(self.lambda_steps)}")
+        if self.swap_loop not in SWAP_LOOPS:
+            raise ValueError(f"unknown swap_loop {self.swap_loop!r}; valid: {', '.join(SWAP_LOOPS)}")
+        if self.swap_score not in SWAP_SCORES:
+            raise ValueError(f"unknown swap_score {self.swap_score!r}; valid: {', '.join(SWAP_SCORES)}")
 
     @property
     def penalised(self) -> bool:
@@ -140,7 +149,8 @@ def train_bimt(layout: NetworkLayout, loss_fn: Callable, params, data: dict, *, 
     hook = None
     if method.swaps:
         hook = swap_hook(layout, local, top_k=method.top_k, swap_inputs=method.swap_inputs,
-                         swap_outputs=method.swap_outputs, normalization=method.normalization)
+                         swap_outputs=method.swap_outputs, normalization=method.normalization,
+                         loop=method.swap_loop, score=method.swap_score)
     return train.train(
         loss_fn, params, {k: jnp.asarray(v) for k, v in data.items()},
         optimizer=train.Optimizer("adam", learning_rate), n_steps=n_steps,

@@ -19,7 +19,17 @@ products per weight. :func:`swap_neurons` follows the paper: group by group, sco
 :math:`s_j = \sum |w_\text{in}| + \sum |w_\text{out}|`, take the top ``k`` and swap each with the
 neuron (of its head) that lowers the cost most, if any lowers it. A group's ``k`` swaps are a
 ``fori_loop`` over rows of :math:`M` (a swap only exchanges two rows), and the group's leaves are
-permuted once at the end, so the whole round is one jitted computation. A group whose heads move
+permuted once at the end, so the whole round is one jitted computation.
+
+Two readings of "for each important neuron" (``loop``): ``"neuron"`` (default) follows each of
+the top-``k`` *neurons* wherever earlier swaps of the round put it, and swaps only on a strict
+gain; ``"position"`` is the authors' code (``relocate_i`` / ``relocate_ij`` of their notebooks,
+e.g. ``symbolic_formulas_3.1.ipynb`` cell 2): the top-``k`` *slots* are fixed once per group,
+whatever sits at a slot when its turn comes is moved to the slot of the lowest resulting cost,
+the slot itself included, first slot on ties (so a zero-gain swap happens when an earlier slot
+ties; equal scores are taken higher slot first, as their ``flip(argsort(score))``). Two scores (``score``): ``"with-embedding"`` (default) counts an input neuron's embedding
+entries as incoming weights; ``"weights"`` is the authors' (``get_top_id``: linear layers' weights
+only). A group whose heads move
 with another (query-key with value-output) first swaps whole heads of both, scored by the
 summed :math:`M` of the two groups.
 
@@ -63,15 +73,23 @@ def _placement_costs(layout: NetworkLayout, params, distances, group: NeuronGrou
     return placement
 
 
-def neuron_scores(params, group: NeuronGroup):
-    r"""Importance :math:`s_j = \sum |w_\text{in}| + \sum |w_\text{out}|` of each neuron of ``group``
-    (an embedding's entries count as incoming weights), ``(n,)``, for ONE network."""
-    score = jnp.zeros((group.size,))
-    for path in (*group.columns, *group.unplaced_columns):
-        score = score + jnp.abs(get_path(params, path)).sum(axis=0)
+SWAP_LOOPS = ("neuron", "position")
+SWAP_SCORES = ("with-embedding", "weights")
+
+
+def neuron_scores(params, group: NeuronGroup, *, score: str = "with-embedding"):
+    r"""Importance :math:`s_j = \sum |w_\text{in}| + \sum |w_\text{out}|` of each neuron of ``group``,
+    ``(n,)``, for ONE network. ``score="with-embedding"`` counts an embedding's entries as incoming
+    weights; ``"weights"`` (the authors') counts linear layers' weights only."""
+    if score not in SWAP_SCORES:
+        raise ValueError(f"unknown swap score {score!r}; valid: {', '.join(SWAP_SCORES)}")
+    total = jnp.zeros((group.size,))
+    unplaced = group.unplaced_columns if score == "with-embedding" else ()
+    for path in (*group.columns, *unplaced):
+        total = total + jnp.abs(get_path(params, path)).sum(axis=0)
     for path in group.rows:
-        score = score + _outgoing(get_path(params, path), group).sum(axis=1)
-    return score
+        total = total + _outgoing(get_path(params, path), group).sum(axis=1)
+    return total
 
 
 def swap_cost_changes(layout: NetworkLayout, params, distances: Mapping[Path, np.ndarray], group: NeuronGroup, *,
@@ -115,22 +133,33 @@ def permute_group(tree, group: NeuronGroup, order):
     return tree
 
 
-def _group_swaps(placement, score, top_k: int, allowed=None):
-    """Greedy swaps of the top-k neurons; returns (order, n_swaps, cost change). ``allowed``
-    (optional ``(n, n)`` bool, by slot) restricts partners, e.g. to the same attention head."""
+def _top_slots(score, k: int, by_position: bool):
+    """Indices of the ``k`` largest scores, largest first; equal scores lower index first, or
+    (``by_position``, as the authors' ``torch.flip(torch.argsort(score))[:k]``) higher first."""
+    if not by_position:
+        return jax.lax.top_k(score, k)[1]
+    return score.shape[0] - 1 - jax.lax.top_k(score[::-1], k)[1]
+
+
+def _group_swaps(placement, score, top_k: int, allowed=None, by_position: bool = False):
+    """Greedy swaps of the top-k neurons (or, ``by_position``, of whatever sits at the top-k
+    slots); returns (order, n_swaps, cost change). ``allowed`` (optional ``(n, n)`` bool, by slot)
+    restricts partners, e.g. to the same attention head."""
     n = placement.shape[0]
-    important = jax.lax.top_k(score, min(top_k, n))[1]
+    important = _top_slots(score, min(top_k, n), by_position)
 
     def body(i, carry):
         order, rows, n_swaps, change = carry  # rows[s] = placement row of the neuron at slot s
-        slot = jnp.argmax(order == important[i])
+        slot = important[i] if by_position else jnp.argmax(order == important[i])
         diag = jnp.take_along_axis(rows, jnp.arange(n)[:, None], axis=1)[:, 0]
         delta = rows[slot] + rows[:, slot] - diag[slot] - diag
+        if by_position:
+            delta = delta.at[slot].set(0.0)
         if allowed is not None:
             delta = jnp.where(allowed[slot], delta, jnp.inf)
         partner = jnp.argmin(delta)
         gain = delta[partner]
-        do = gain < 0
+        do = (partner != slot) if by_position else gain < 0
         swap = jnp.arange(n).at[slot].set(partner).at[partner].set(slot)
         swap = jnp.where(do, swap, jnp.arange(n))
         return order[swap], rows[swap], n_swaps + do.astype(jnp.int32), change + jnp.where(do, gain, 0.0)
@@ -140,10 +169,11 @@ def _group_swaps(placement, score, top_k: int, allowed=None):
     return order, n_swaps, change
 
 
-def _head_swaps(placement, score, n_heads: int, head_size: int, top_k: int):
-    """Greedy swaps of whole heads (blocks of slots); returns (slot order, n_swaps, change)."""
+def _head_swaps(placement, score, n_heads: int, head_size: int, top_k: int, by_position: bool = False):
+    """Greedy swaps of whole heads (blocks of slots); returns (slot order, n_swaps, change);
+    ``by_position`` as in :func:`_group_swaps`."""
     head_score = score.reshape(n_heads, head_size).mean(axis=1)
-    important = jax.lax.top_k(head_score, min(top_k, n_heads))[1]
+    important = _top_slots(head_score, min(top_k, n_heads), by_position)
     offsets = jnp.arange(head_size)
 
     def body(i, carry):
@@ -153,10 +183,10 @@ def _head_swaps(placement, score, n_heads: int, head_size: int, top_k: int):
         diag = jnp.diag(rows)
         pair = rows + rows.T - diag[:, None] - diag[None, :]
         block = jnp.einsum("hiki->hk", pair.reshape(n_heads, head_size, n_heads, head_size))
-        slot = jnp.argmax(head_order == important[i])
-        partner = jnp.argmin(block[slot])
+        slot = important[i] if by_position else jnp.argmax(head_order == important[i])
+        partner = jnp.argmin(block[slot].at[slot].set(0.0) if by_position else block[slot])
         gain = block[slot, partner]
-        do = gain < 0
+        do = (partner != slot) if by_position else gain < 0
         swap = jnp.arange(n_heads).at[slot].set(partner).at[partner].set(slot)
         swap = jnp.where(do, swap, jnp.arange(n_heads))
         return head_order[swap], n_swaps + do.astype(jnp.int32), change + jnp.where(do, gain, 0.0)
@@ -184,7 +214,8 @@ def swappable_groups(layout: NetworkLayout, *, swap_inputs: bool = True, swap_ou
 
 
 def swap_neurons(layout: NetworkLayout, params, distances: Mapping[Path, np.ndarray], *, top_k: int,
-                 swap_inputs: bool = True, swap_outputs: bool = True, opt_state=None, normalization: str = "sum"):
+                 swap_inputs: bool = True, swap_outputs: bool = True, opt_state=None, normalization: str = "sum",
+                 loop: str = "neuron", score: str = "with-embedding"):
     r"""One round of BIMT swaps on ONE network, group by group (see the module docstring).
 
     Args:
@@ -195,12 +226,18 @@ def swap_neurons(layout: NetworkLayout, params, distances: Mapping[Path, np.ndar
         swap_inputs, swap_outputs: whether input (or embedding) and output neurons may move.
         opt_state: an optax state whose param-shaped parts (Adam's moments) are permuted too.
         normalization: the cost's ``"sum"`` or ``"mean"`` (see :func:`~toyscope.bimt.connection_cost`).
+        loop: ``"neuron"`` (follow each important neuron, swap on a strict gain) or
+            ``"position"`` (the authors': fixed top-k slots, best slot including staying, first on
+            ties); see the module docstring.
+        score: ``"with-embedding"`` or ``"weights"`` (the authors'), see :func:`neuron_scores`.
 
     Returns:
         ``(params, opt_state, n_swaps, cost_change)``; the network computes the same function.
+        ``n_swaps`` counts exchanges made (with ``loop="position"`` also zero-gain ones).
 
     Raises:
-        ValueError: ``top_k < 1``, unknown ``normalization``, or distances that do not match the weights.
+        ValueError: ``top_k < 1``, unknown ``normalization``, ``loop`` or ``score``, or distances
+            that do not match the weights.
 
     Example:
         >>> import jax
@@ -214,6 +251,11 @@ def swap_neurons(layout: NetworkLayout, params, distances: Mapping[Path, np.ndar
     """
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")
+    if loop not in SWAP_LOOPS:
+        raise ValueError(f"unknown swap loop {loop!r}; valid: {', '.join(SWAP_LOOPS)}")
+    if score not in SWAP_SCORES:
+        raise ValueError(f"unknown swap score {score!r}; valid: {', '.join(SWAP_SCORES)}")
+    by_position = loop == "position"
     check_normalization(normalization)
     check_distances(layout, params, distances)
     n_swaps, change = jnp.zeros((), jnp.int32), jnp.zeros(())
@@ -222,23 +264,25 @@ def swap_neurons(layout: NetworkLayout, params, distances: Mapping[Path, np.ndar
             partner = layout.group(group.heads_move_with)
             placement = (_placement_costs(layout, params, distances, group, normalization)
                          + _placement_costs(layout, params, distances, partner, normalization))
-            score = neuron_scores(params, group) + neuron_scores(params, partner)
-            order, head_swaps, head_change = _head_swaps(placement, score, group.size // group.head_size,
-                                                         group.head_size, top_k)
+            scores = neuron_scores(params, group, score=score) + neuron_scores(params, partner, score=score)
+            order, head_swaps, head_change = _head_swaps(placement, scores, group.size // group.head_size,
+                                                         group.head_size, top_k, by_position)
             template = params
             params, opt_state = _apply_order(params, opt_state, group, order, template)
             params, opt_state = _apply_order(params, opt_state, partner, order, template)
             n_swaps, change = n_swaps + head_swaps, change + head_change
         placement = _placement_costs(layout, params, distances, group, normalization)
         allowed = None if group.head_size == group.size else _same_head(group)
-        order, group_swaps, group_change = _group_swaps(placement, neuron_scores(params, group), top_k, allowed=allowed)
+        order, group_swaps, group_change = _group_swaps(placement, neuron_scores(params, group, score=score), top_k,
+                                                        allowed=allowed, by_position=by_position)
         params, opt_state = _apply_order(params, opt_state, group, order, params)
         n_swaps, change = n_swaps + group_swaps, change + group_change
     return params, opt_state, n_swaps, change
 
 
 def swap_hook(layout: NetworkLayout, distances: Mapping[Path, np.ndarray], *, top_k: int, swap_inputs: bool = True,
-              swap_outputs: bool = True, normalization: str = "sum"):
+              swap_outputs: bool = True, normalization: str = "sum", loop: str = "neuron",
+              score: str = "with-embedding"):
     """A ``toyscope.train.train`` ``periodic_hook`` running :func:`swap_neurons`.
 
     ``aux`` must be a dict with an int ``"n_swaps"`` counter (it is incremented).
@@ -248,7 +292,7 @@ def swap_hook(layout: NetworkLayout, distances: Mapping[Path, np.ndarray], *, to
     def hook(params, opt_state, aux):
         params, opt_state, n_swaps, _ = swap_neurons(layout, params, distances, top_k=top_k, swap_inputs=swap_inputs,
                                                      swap_outputs=swap_outputs, opt_state=opt_state,
-                                                     normalization=normalization)
+                                                     normalization=normalization, loop=loop, score=score)
         return params, opt_state, {**aux, "n_swaps": aux["n_swaps"] + n_swaps}
 
     return hook

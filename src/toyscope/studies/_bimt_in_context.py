@@ -72,7 +72,7 @@ def run_in_context(config, settings, method: bimt.BimtMethod, ctx) -> StudyResul
         bimt.transformer_layout(spec), loss_fn,
         nets.init(spec, key=jax.random.key(config.seed), n_networks=config.n_seeds),
         {k: data["train"][k] for k in ("x", "y")}, method=method, n_networks=config.n_seeds, n_steps=n_steps,
-        learning_rate=config.learning_rate,
+        learning_rate=settings.learning_rate,
         metrics={"test_loss": lambda p: last_loss(p, test), "test_loss_all_positions": lambda p: loss_fn(p, test)},
         # minibatches drawn with replacement, as the authors' code (the engine's default draws epochs)
         batch_size=batch_size, order=bimt.replacement_order(len(data["train"]["y"]), n_networks=config.n_seeds,
@@ -117,13 +117,13 @@ def run_in_context(config, settings, method: bimt.BimtMethod, ctx) -> StudyResul
         summary["diverged_seeds"] = n_diverged
 
     best = members[0]
-    graph_fig = viz.transformer_connectivity_figure(spec, best, extent=config.extent, title=f"in-context, {config.method} (seed 0)",
+    graph_fig = viz.transformer_connectivity_figure(spec, best, extent=settings.extent, title=f"in-context, {config.method} (seed 0)",
                                                     **_names(best))
     panels = []
     for index, step in enumerate(result.snapshot_steps):
         snap = member(result.snapshots, (index, 0))
         panels.append((f"step {int(step)}", snap, _names(snap)))
-    evolution_fig = viz.transformer_evolution_figure(spec, panels, extent=config.extent, show_qk=False)
+    evolution_fig = viz.transformer_evolution_figure(spec, panels, extent=settings.extent, show_qk=False)
 
     loss_fig = viz.penalised_training_figure(result.steps, result.loss, result.metrics["test_loss"],
                                              np.cumsum(settings.lambda_steps)[:-1],
@@ -159,9 +159,9 @@ def run_in_context(config, settings, method: bimt.BimtMethod, ctx) -> StudyResul
     sections = [Section("Result", (
         f"In-context linear regression (d = n = 1; w ~ U{tuple(config.w_range)}, x ~ U{tuple(config.x_range)}, "
         f"{config.n_sequences:,} sequences split 80/20), method {config.method}, {n_seeds} seed(s) for {settings.n_steps:,} "
-        f"steps (Adam lr {config.learning_rate}, minibatches of {settings.setup.batch_size}, λ {settings.lambdas} for "
-        f"{settings.lambda_steps} steps, A = {config.extent}, y* = {settings.layer_gap}, k = {settings.top_k}, "
-        f"S = {config.swap_every}, cost '{settings.normalization}'). 2-layer, 1-head, width-32 transformer without "
+        f"steps ({config.settings} settings; Adam lr {settings.learning_rate}, minibatches of {settings.setup.batch_size}, λ {settings.lambdas} for "
+        f"{settings.lambda_steps} steps, A = {settings.extent}, y* = {settings.layer_gap}, k = {settings.top_k}, "
+        f"S = {settings.swap_every}, loop '{settings.swap_loop}', cost '{settings.normalization}'). 2-layer, 1-head, width-32 transformer without "
         "LayerNorm. Modularity: Newman Q (networkx greedy_modularity_communities, weight='weight', resolution=1) of "
         "the neuron graph with the residual neurons as ONE node set read and written by every layer, |w| edges "
         "(toyscope.bimt.transformer_neuron_graph); also of the drawn chain of lines, separate residual lines "

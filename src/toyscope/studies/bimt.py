@@ -59,6 +59,10 @@ class BimtConfig(StudyConfig):
     FIELD_DOCS: ClassVar[dict[str, str]] = {
         "task": "task of the paper (Sections 3.1-3.5), or your own: formula, file",
         "method": "training method (vanilla, L1, L1 with locality, L1 with swaps, BIMT)",
+        "settings": "built-in tasks: the paper's settings, or those of the authors' notebooks (keys you set win)",
+        "swap_loop": "swap loop: follow each important neuron, or the authors' fixed top-k positions (none: the settings')",
+        "mnist_data": "mnist: test-split (10k test images split 80/20) or standard (60k train / 10k test) (none: the settings')",
+        "swap_score": "swap score: weights and embedding, or the authors' weights only (none: the settings')",
         "n_seeds": "initialisation seeds, vmapped",
         "n_steps": "training steps (none: the task's paper value)",
         "learning_rate": "Adam learning rate",
@@ -92,6 +96,10 @@ class BimtConfig(StudyConfig):
     task: Literal["symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "in-context",
                   "mnist", "formula", "file"] = "symbolic-a"
     method: Literal["vanilla", "l1", "l1-local", "l1-swap", "bimt"] = "bimt"
+    settings: Literal["paper", "notebook"] = "paper"
+    swap_loop: Literal["neuron", "position"] | None = None
+    swap_score: Literal["with-embedding", "weights"] | None = None
+    mnist_data: Literal["test-split", "standard"] | None = None
     n_seeds: int = 1
     n_steps: int | None = None
     learning_rate: float = 1e-3
@@ -192,6 +200,11 @@ class Resolved:
     layer_gap: float
     top_k: int
     normalization: str
+    learning_rate: float = 1e-3
+    extent: float = 2.0
+    swap_every: int = 200
+    swap_loop: str = "neuron"
+    swap_score: str = "with-embedding"
 
 
 def _check_own_task(config: BimtConfig) -> tuple | None:
@@ -230,13 +243,14 @@ def task_setup(config: BimtConfig) -> TaskSetup:
     :func:`toyscope.bimt.own_task_setup` (regression: as the symbolic tasks, classification: as two
     moons) with the config's hidden widths."""
     if config.task not in OWN_TASKS:
-        return TASK_SETUPS[config.task]
+        return (bimt.NOTEBOOK_SETUPS if config.settings == "notebook" else TASK_SETUPS)[config.task]
     own = config._own if config._own is not None else _check_own_task(config)
     return bimt.own_task_setup(own[0], own[1])
 
 
 def resolve_settings(config: BimtConfig) -> Resolved:
-    """Fill ``None`` fields from the task's paper settings; a shorter run scales the λ schedule."""
+    """Fill ``None`` fields from the task's settings (paper or notebook); a shorter run scales the λ
+    schedule. ``learning_rate``, ``extent`` and ``swap_every`` come from the settings unless set."""
     setup = task_setup(config)
     n_steps = config.n_steps or setup.n_steps
     if config.lambdas is not None:
@@ -246,14 +260,22 @@ def resolve_settings(config: BimtConfig) -> Resolved:
     else:
         lambdas = setup.lambdas
         lambda_steps = bimt.scaled_schedule(setup, n_steps)
+    chosen = config.model_fields_set
     return Resolved(setup, n_steps, lambdas, lambda_steps, config.layer_gap or setup.layer_gap,
-                    config.top_k or setup.top_k, config.normalization or setup.normalization)
+                    config.top_k or setup.top_k, config.normalization or setup.normalization,
+                    learning_rate=config.learning_rate if "learning_rate" in chosen else setup.learning_rate,
+                    extent=config.extent if "extent" in chosen else setup.extent,
+                    swap_every=config.swap_every if "swap_every" in chosen else setup.swap_every,
+                    swap_loop=config.swap_loop or setup.swap_loop, swap_score=config.swap_score or setup.swap_score)
 
 
 def load_task(task: str, *, n_train: int, n_test: int, seed: int, formula: str | None = None,
-              n_inputs: int | None = None, data: str | None = None, test_fraction: float | None = None) -> dict:
+              n_inputs: int | None = None, data: str | None = None, test_fraction: float | None = None,
+              moons_points: int | None = None, mnist_data: str = "test-split") -> dict:
     """An MLP task's train/test data (drawn once from ``seed``; shared by all seeds); ``formula``
-    and ``n_inputs`` make task=formula, ``data`` and ``test_fraction`` task=file."""
+    and ``n_inputs`` make task=formula, ``data`` and ``test_fraction`` task=file; ``moons_points``
+    (two moons) points per split (None: the task's default); ``mnist_data`` ``"test-split"`` or
+    ``"standard"`` (:func:`toyscope.tasks.mnist_standard_task`)."""
     if task == "formula":
         return tasks.formula_task(formula, n_train=n_train, n_test=n_test, seed=seed, n_inputs=n_inputs)
     if task == "file":
@@ -261,21 +283,23 @@ def load_task(task: str, *, n_train: int, n_test: int, seed: int, formula: str |
     if task.startswith("symbolic-"):
         return tasks.symbolic_task(task[-1], n_train, n_test, seed=seed)
     if task == "two-moons":
+        if moons_points is not None:
+            return tasks.two_moons_task(moons_points, moons_points, seed=seed)
         return tasks.two_moons_task(seed=seed)
     if task == "mod-add":
         return tasks.modular_addition_task(59, seed=seed)
     if task == "mnist":
-        return tasks.mnist_split_task(seed=seed)
+        return tasks.mnist_standard_task() if mnist_data == "standard" else tasks.mnist_split_task(seed=seed)
     return tasks.permutation_task(4, seed=seed)
 
 
 def method_settings(config: BimtConfig, settings: Resolved) -> bimt.BimtMethod:
     """The BIMT method and settings of a run (config over the task's paper values)."""
     return bimt.BimtMethod(
-        config.method, settings.lambdas, settings.lambda_steps, extent=config.extent, layer_gap=settings.layer_gap,
+        config.method, settings.lambdas, settings.lambda_steps, extent=settings.extent, layer_gap=settings.layer_gap,
         norm=config.norm, normalization=settings.normalization, penalize_bias=config.penalize_bias,
-        top_k=settings.top_k, swap_every=config.swap_every, swap_inputs=config.swap_inputs and settings.setup.swap_inputs,
-        swap_outputs=config.swap_outputs)
+        top_k=settings.top_k, swap_every=settings.swap_every, swap_inputs=config.swap_inputs and settings.setup.swap_inputs,
+        swap_outputs=config.swap_outputs, swap_loop=settings.swap_loop, swap_score=settings.swap_score)
 
 
 def _network(task: str, setup: TaskSetup, data: dict):
@@ -308,8 +332,11 @@ def run(config: BimtConfig, ctx) -> StudyResult:
     if config.task == "in-context":
         settings = resolve_settings(config)
         return run_in_context(config, settings, method_settings(config, settings), ctx)
+    moons_points = task_setup(config).n_train if config.task == "two-moons" else None
+    mnist_data = config.mnist_data or (task_setup(config).mnist_data if config.task == "mnist" else "test-split")
     data = ctx.cached("data", lambda: load_task(config.task, n_train=config.n_train, n_test=config.n_test,
-                                                 seed=config.seed, **_own_task_values(config)))
+                                                 seed=config.seed, moons_points=moons_points, mnist_data=mnist_data,
+                                                 **_own_task_values(config)))
     if "files" in data:
         ctx.data_files(data["files"])
     settings = resolve_settings(config)
@@ -322,12 +349,12 @@ def run(config: BimtConfig, ctx) -> StudyResult:
     result = bimt.train_bimt(
         layout, loss_fn, nets.init(spec, key=jax.random.key(config.seed), n_networks=config.n_seeds),
         data["train"], method=method_settings(config, settings), n_networks=config.n_seeds, n_steps=n_steps,
-        learning_rate=config.learning_rate, metrics=metrics, batch_size=setup.batch_size,
+        learning_rate=settings.learning_rate, metrics=metrics, batch_size=setup.batch_size,
         key=jax.random.key(config.seed + 1) if setup.batch_size else None, record_every=n_steps // 100,
         snapshot_every=n_steps // config.n_snapshots, checkpointer=ctx.checkpointer("train"),
         divergence=DIVERGENCE, progress=f"bimt {config.task} {config.method}")
     result, n_diverged = without_diverged(result)  # diverged seeds are left out of every analysis
-    coords = bimt.network_coordinates(layout, extent=config.extent, layer_gap=settings.layer_gap)
+    coords = bimt.network_coordinates(layout, extent=settings.extent, layer_gap=settings.layer_gap)
     classification = setup.accuracy
     n_seeds = config.n_seeds - n_diverged
     members = [member(result.params, e) for e in range(n_seeds)]
@@ -391,9 +418,10 @@ def run(config: BimtConfig, ctx) -> StudyResult:
     sections = [
         Section("Result", (
             f"Task {_task_label(config, data, setup)}, method {config.method}, {n_seeds} seed(s) trained at once for "
-            f"{settings.n_steps:,} steps (Adam, lr {config.learning_rate}, λ {settings.lambdas} for "
+            f"{settings.n_steps:,} steps ({config.settings} settings; Adam, lr {settings.learning_rate}, λ {settings.lambdas} for "
             f"{settings.lambda_steps} steps, A = "
-            f"{config.extent}, y* = {settings.layer_gap}, k = {settings.top_k}, S = {config.swap_every}, "
+            f"{settings.extent}, y* = {settings.layer_gap}, k = {settings.top_k}, S = {settings.swap_every}, "
+            f"swap loop '{settings.swap_loop}', swap score '{settings.swap_score}', "
             f"{config.norm} distances, cost normalization '{settings.normalization}'). Modularity: Newman Q of the "
             "|w|-weighted neuron graph with networkx greedy_modularity_communities (weight='weight', resolution=1)."
             + (f" {n_diverged} of {config.n_seeds} seeds diverged (test loss above {DIVERGENCE.max_loss:g} or a "
@@ -414,6 +442,20 @@ def run(config: BimtConfig, ctx) -> StudyResult:
                                        input_names=data.get("input_names") if vector else None,
                                        output_names=data.get("output_names"))
     sections.append(module_section(modules, lead="Seed 0's final network."))
+    if len(members) > 1:  # every seed's modules, not only seed 0's
+        rows = []
+        for index, network in enumerate(members):
+            report = modules if index == 0 else analysis.network_modules(
+                spec, network, data["test"]["x"] if vector else None,
+                input_names=data.get("input_names") if vector else None, output_names=data.get("output_names"))
+            rows += [[index, *row] for row in report.rows()] or [[index, "none", "-", "-", "-", "-"]]
+        sections.append(Section("Modules per seed", (
+            f"The module report of every seed's final network (same threshold, {modules.threshold:g} x max|w|, "
+            "and the same leak measure as seed 0's above)."),
+            tables=[Table("modules_per_seed", ["seed", "module", "inputs", "outputs", "hidden neurons per layer",
+                                               "largest leak"], rows,
+                          "One row per module and seed; leak: an output's sensitivity to an input outside its module "
+                          "over its mean sensitivity to its own inputs.")]))
     if config.task == "two-moons":
         sections.append(Section("Decision boundaries", (
             "Seed 0's probability of class 2 (softmax) at the snapshots of the evolution figure, with the test "
@@ -494,8 +536,24 @@ def _deviations(config: BimtConfig, settings: Resolved) -> list[Deviation]:
         Deviation("Adam moments at a swap", "not permuted (authors' code)", "permuted with the weights",
                   "a swap then leaves the whole training state equivalent"),
         Deviation("swap partner search", "recompute the whole cost for every candidate", "exact cost change from two matrix products",
-                  "same decision, vectorised and jitted"),
+                  "the same cost change for every pair (tested), vectorised and jitted"),
     ]
+    if config.method in ("l1-swap", "bimt"):
+        rows.append(Deviation(
+            "swap loop", "authors' code: fixed top-k positions, best slot (staying included), first on ties",
+            "the authors' loop (swap_loop=position)" if settings.swap_loop == "position"
+            else "follow each top-k neuron, swap on a strict gain (swap_loop=position: the authors')",
+            "the paper's text allows both; they make different decisions"))
+        if config.task in ("mod-add", "permutation-s4"):
+            rows.append(Deviation(
+                "swap score of input neurons", "authors' code: linear-layer weights only",
+                "weights only (swap_score=weights)" if settings.swap_score == "weights"
+                else "weights plus the embedding's |E| of that dimension (swap_score=weights: the authors')",
+                "an embedding dimension's entries are its incoming weights"))
+    if config.settings == "notebook" and config.task not in OWN_TASKS:
+        rows.append(Deviation("settings", "the paper's (Sections 3.1-3.5)",
+                              "the authors' notebooks (toyscope.bimt.NOTEBOOK_SETUPS, cited per value)",
+                              "settings=notebook"))
     if config.task in OWN_TASKS:
         rows.append(Deviation("task", "the paper's tasks", "your own task with the settings of the paper's "
                               + ("two-moons task" if settings.setup.accuracy else "symbolic formulas"),
@@ -516,9 +574,11 @@ def _deviations(config: BimtConfig, settings: Resolved) -> list[Deviation]:
         rows.append(Deviation("training length", f"{settings.setup.n_steps} steps", f"{settings.n_steps} steps (λ schedule scaled)",
                               "shorter run (preset or --set n_steps)"))
     if config.task == "mnist":
+        if (config.mnist_data or settings.setup.mnist_data) != "standard":
+            rows.append(Deviation("MNIST data", "60,000 training images, 10,000 test",
+                                  "the 10,000-image test split only, split 80/20 (mnist_data=standard: the 60k split)",
+                                  "the default keeps the recorded numbers; the paper's 98.2% used the full training split"))
         rows += [
-            Deviation("MNIST data", "60,000 training images, 10,000 test", "the 10,000-image test split only, split 80/20",
-                      "only the test split is available offline; the paper's 98.2% used the full training split"),
             Deviation("MNIST training", "λ (1e-3, 1e-2, 0.1, 0.3), batch not stated", "paper's λ; minibatches of 100 and "
                       "per-layer mean cost as the authors' notebook; output layer on a line (notebook: a ring)",
                       "paper gives no batch size; a line is the library's layout for a 1-D layer"),

@@ -9,7 +9,7 @@ from ._datasets import CorruptDataError, data_dir, DATA_ENV, Dataset, DATASETS, 
 from ._group_forks import group_forks, GroupForks, load_split, scaled_window
 from ._group_ops import modular_addition_task, permutation_sign, permutation_task, permutations_of
 from ._in_context import in_context_regression_task
-from ._mnist_split import mnist_split_task
+from ._mnist_split import mnist_split_task, mnist_standard_task
 from ._pair_xor import pair_xor_task
 from ._rotated_features import rotated_pca_features
 from ._route_patterns import gated_batch, N_ROUTING_ITEMS, parse_routes, routing_problem, RoutingProblem
@@ -24,7 +24,7 @@ __all__ = [
     "CorruptDataError", "data_dir", "DATA_ENV", "Dataset", "DATASETS", "DataUnavailable", "Formula", "FORMULA_FUNCTIONS",
     "formula_task", "gated_batch",
     "group_forks", "GroupForks", "hierarchical_targets", "in_context_regression_task", "label_permutations",
-    "load_arrays", "load_dataset", "load_split", "mnist_split_task", "modular_addition_task", "N_ROUTING_ITEMS",
+    "load_arrays", "load_dataset", "load_split", "mnist_split_task", "mnist_standard_task", "modular_addition_task", "N_ROUTING_ITEMS",
     "orthogonal_encodings", "pair_xor_task", "parse_formula", "parse_routes", "permutation_sign", "permutation_task",
     "permutations_of", "rotated_copies", "rotated_pca_features", "routing_problem", "routing_task",
     "RoutingProblem", "scale_pixels", "scaled_window", "split_group", "SPLITS", "SYMBOLIC_FORMULAS",
