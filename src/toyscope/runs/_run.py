@@ -547,7 +547,6 @@ def sweep_cells(study_name: str, base_values: dict[str, Any], grid: dict[str, li
         raise
     if on_start is not None:
         on_start()
-    # quiet cells report nothing themselves: then one bar counts the finished cells
     statuses = []
     if getattr(executor, "reports_progress", False):  # its own bar, naming the worker of each cell
         statuses = list(executor.map(_run_cell, jobs, labels=[cell_name(c) for c in cells],
