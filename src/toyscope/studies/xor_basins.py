@@ -1057,7 +1057,9 @@ def deviations(config: XorBasinsConfig, summary) -> list[Deviation]:
                   f"100%: {fr['1.0']:.3f}, 75%: {fr['0.75']:.3f}, 50%: {fr['0.5']:.3f}",
                   "The paper gives no numbers, learning rate, initialisation or step count; ours are fixed "
                   f"beforehand (init '{config.init_scheme}', {config.optimizer} at rate {config.learning_rate:g}, "
-                  f"{config.n_steps:,} steps). Other choices move the fractions (see the init-scale sweep)."),
+                  f"{config.n_steps:,} steps). Other choices move the fractions (see the init-scale sweep; "
+                  "toyscope run xor-regimes maps them over learning rate x steps x optimiser and marks where the "
+                  "paper's description holds)."),
         Deviation("Permuted twin (NOR/NAND swapped)", "not seen in 100 runs",
                   ("seen" if twin_seen else "not seen") + (
                       f": {summary['twin_circuits_both_orders']} of {summary['twin_circuits_repeated']} repeated "
