@@ -9,11 +9,11 @@ import threading
 
 import pytest
 
+from toyscope.runs._files import atomic_write_bytes
 from toyscope.runs._interactive import (
     figure_json,
     interactive_figure_html,
     page_scripts,
-    replace_atomically,
     write_interactive_figure,
     write_shared_assets,
 )
@@ -59,7 +59,7 @@ def test_figure_json_is_inlined_so_that_no_text_closes_the_script(tmp_path):
 def test_concurrent_replacements_leave_one_whole_version(tmp_path):
     path = tmp_path / "page.html"
     versions = [bytes([65 + i]) * 200_000 for i in range(8)]
-    threads = [threading.Thread(target=replace_atomically, args=(path, v)) for v in versions]
+    threads = [threading.Thread(target=atomic_write_bytes, args=(path, v)) for v in versions]
     for thread in threads:
         thread.start()
     for thread in threads:

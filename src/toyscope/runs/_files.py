@@ -8,6 +8,7 @@ import json
 import math
 import os
 import tomllib
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,11 @@ class RunFolderError(ValueError):
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file and ``os.replace``: ``path`` holds either its
-    old content or all of ``data``, never part of it."""
+    old content or all of ``data``, never part of it. The temporary file's name is unique (PID and a
+    random part), so concurrent writers of one path (cells finishing at once) never share it."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)

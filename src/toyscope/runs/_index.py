@@ -32,8 +32,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ._files import PARTIAL, RunFolderError, read_config, to_jsonable
-from ._interactive import ASSETS, FIGURE_CSS, PAGE_JS, PLOTLY_JS, replace_atomically, write_shared_assets
+from ._files import PARTIAL, RunFolderError, atomic_write_bytes, read_config, to_jsonable
+from ._interactive import ASSETS, FIGURE_CSS, PAGE_JS, PLOTLY_JS, write_shared_assets
 from ._lock import lock_holder
 from ._page_js import INDEX_JS, TABLE_JS
 
@@ -419,7 +419,7 @@ def write_index(root: Path | str = "runs", *, sweep_pages: bool = True) -> Path:
                         write_sweep_page(root / entry.name)
                         entry.page = SWEEP_PAGE
         path = root / INDEX_FILE
-        replace_atomically(path, render_index(root, entries).encode("utf-8"))
+        atomic_write_bytes(path, render_index(root, entries).encode("utf-8"))
     return path
 
 
@@ -464,7 +464,7 @@ def write_sweep_marker(folder: Path, study: str, base: dict[str, Any], grid: dic
     if previous.is_file():  # keep the first start of a continued sweep
         with contextlib.suppress(RunFolderError, AttributeError):
             spec["started"] = _read_json(previous).get("started", spec["started"])
-    replace_atomically(previous, (json.dumps(to_jsonable(spec), indent=2) + "\n").encode("utf-8"))
+    atomic_write_bytes(previous, (json.dumps(to_jsonable(spec), indent=2) + "\n").encode("utf-8"))
     write_shared_assets(folder)
 
 
@@ -526,5 +526,5 @@ def write_sweep_page(folder: Path, *, max_quantities: int = 8) -> Path:
             f"<h2>Headline numbers against the grid</h2>{''.join(plots) or '<p>No finished cell has numbers.</p>'}"
             f"{scripts}</body></html>")
     path = folder / SWEEP_PAGE
-    replace_atomically(path, page.encode("utf-8"))
+    atomic_write_bytes(path, page.encode("utf-8"))
     return path

@@ -21,10 +21,10 @@ import functools
 import html
 import json
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
+from ._files import atomic_write_bytes
 from ._page_js import REPORT_JS, TABLE_JS
 
 ASSETS = "assets"
@@ -46,20 +46,6 @@ th[data-order=asc]::after{content:" \\25B2";font-size:.7em} th[data-order=desc]:
 """
 
 
-def replace_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file of a unique name and ``os.replace``:
-    readers see the old or the new content, and concurrent writers never share a temporary file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 @functools.lru_cache(maxsize=1)
 def _plotly_js() -> bytes:
     from plotly.offline import get_plotlyjs
@@ -75,7 +61,7 @@ def _ensure(path: Path, content: bytes) -> None:
     """``path`` holds ``content`` (written only when missing or different)."""
     if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
         return
-    replace_atomically(path, content)
+    atomic_write_bytes(path, content)
 
 
 def write_shared_assets(folder: Path) -> Path:
@@ -134,7 +120,7 @@ def figure_json(figure: Any) -> str:
 
 def write_interactive_figure(path: Path, figure: Any) -> None:
     """Save an interactive figure (:func:`figure_json`) as ``path`` (``figures/<name>.plotly.json``)."""
-    replace_atomically(Path(path), figure_json(figure).encode("utf-8"))
+    atomic_write_bytes(Path(path), figure_json(figure).encode("utf-8"))
 
 
 def interactive_path(run_dir: Path, name: str) -> Path:
