@@ -317,13 +317,7 @@ def _load(path: Path, spec, prefix):
     declared = read_networks(metadata, where=where)
     if not declared:
         return _undeclared(where, tensors, spec, prefix)
-    if prefix is None:
-        if len(declared) > 1:
-            raise ValueError(f"{where} holds {len(declared)} networks ({', '.join(map(repr, declared))}): "
-                             "name one (prefix= / network=)")
-        prefix = next(iter(declared))
-    if prefix not in declared:
-        raise ValueError(f"{where} holds no network {prefix!r}; it holds {', '.join(map(repr, declared)) or 'none'}")
+    prefix = _choose_network(where, declared, prefix)
     entry = declared[prefix]
     if spec is not None and spec != entry["spec"]:
         raise ValueError(f"{where}: network {prefix!r} is a {entry['spec']!r}, not the given spec {spec!r}")
@@ -341,17 +335,24 @@ def _load(path: Path, spec, prefix):
 _TORCH_NAME = re.compile(r"^.+\.(weight|bias)$")
 
 
+def _choose_network(where: str, networks, prefix: str | None) -> str:
+    """The network ``prefix`` of the (non-empty) ``networks`` a file holds; without ``prefix``, its
+    only network. Raises a one-line ValueError when ``prefix`` is absent or there are several."""
+    if prefix is None:
+        if len(networks) > 1:
+            raise ValueError(f"{where} holds {len(networks)} networks ({', '.join(map(repr, networks))}): "
+                             "name one (prefix= / network=)")
+        return next(iter(networks))
+    if prefix not in networks:
+        raise ValueError(f"{where} holds no network {prefix!r}; it holds {', '.join(map(repr, networks))}")
+    return prefix
+
+
 def _undeclared(where: str, tensors, spec, prefix):
     """A file without ``toyscope.networks``: toyscope names (inferred, with a notice) or PyTorch names."""
     inferred = infer_networks(tensors)
     if inferred:
-        if prefix is None:
-            if len(inferred) > 1:
-                raise ValueError(f"{where} holds {len(inferred)} networks ({', '.join(map(repr, inferred))}): "
-                                 "name one (prefix= / network=)")
-            prefix = next(iter(inferred))
-        if prefix not in inferred:
-            raise ValueError(f"{where} holds no network {prefix!r}; it holds {', '.join(map(repr, inferred))}")
+        prefix = _choose_network(where, inferred, prefix)
         guess, assumed = inferred[prefix]
         chosen = guess if spec is None else spec
         try:
