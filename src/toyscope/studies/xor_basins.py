@@ -73,6 +73,20 @@ CANONICAL_ORDER = {"outgoing": "their outgoing weight", "incoming_norm": "the no
                    "bias": "their bias"}
 
 
+def known_init_scheme(value: str) -> str:
+    """``value`` if it names a ``nets.SCHEMES`` initialiser (a config check shared with xor-regimes)."""
+    if value not in nets.SCHEMES:
+        raise ValueError(f"unknown init scheme; valid: {', '.join(nets.SCHEMES)}")
+    return value
+
+
+def positive_init_scales(value: list[float]) -> list[float]:
+    """``value`` if it is a non-empty list of positive init scales (shared with xor-regimes)."""
+    if not value or any(s <= 0 for s in value):
+        raise ValueError("init_scales must be a non-empty list of positive numbers")
+    return value
+
+
 class XorBasinsConfig(StudyConfig):
     """Options of ``toyscope run xor-basins`` (defaults = the default run)."""
 
@@ -175,19 +189,8 @@ class XorBasinsConfig(StudyConfig):
                              "all binary inputs, e.g. 0110 = XOR over (0,0),(0,1),(1,0),(1,1))")
         return value
 
-    @field_validator("init_scheme")
-    @classmethod
-    def _known_scheme(cls, value: str) -> str:
-        if value not in nets.SCHEMES:
-            raise ValueError(f"unknown init scheme; valid: {', '.join(nets.SCHEMES)}")
-        return value
-
-    @field_validator("init_scales")
-    @classmethod
-    def _positive_scales(cls, value: list[float]) -> list[float]:
-        if not value or any(s <= 0 for s in value):
-            raise ValueError("init_scales must be a non-empty list of positive numbers")
-        return value
+    _known_scheme = field_validator("init_scheme")(known_init_scheme)
+    _positive_scales = field_validator("init_scales")(positive_init_scales)
 
     @model_validator(mode="after")
     def _consistent(self):

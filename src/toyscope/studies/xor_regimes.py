@@ -36,6 +36,7 @@ from ..analysis import format_fraction
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
 from ._headlines import AtLeast, Headline, InRange, NotComparable
 from ._memory import MemoryEstimate
+from .xor_basins import known_init_scheme, positive_init_scales
 
 #: the accuracy classes mapped (of 4 XOR points: all, 3, 2 correct)
 CLASSES = ("1.0", "0.75", "0.5")
@@ -103,12 +104,7 @@ class XorRegimesConfig(StudyConfig):
         return MemoryEstimate({"one ensemble's snapshots": self.n_networks * per_net,
                                "the init-scale ensemble": self.n_networks_per_scale * 4 * (4 * WIDTH + 1) * 16})
 
-    @field_validator("init_scheme")
-    @classmethod
-    def _known_scheme(cls, value: str) -> str:
-        if value not in nets.SCHEMES:
-            raise ValueError(f"unknown init scheme; valid: {', '.join(nets.SCHEMES)}")
-        return value
+    _known_scheme = field_validator("init_scheme")(known_init_scheme)
 
     @field_validator("learning_rates")
     @classmethod
@@ -130,12 +126,7 @@ class XorRegimesConfig(StudyConfig):
             raise ValueError(f"step_values must be distinct positive integers, got {value}")
         return sorted(value)
 
-    @field_validator("init_scales")
-    @classmethod
-    def _scales(cls, value: list[float]) -> list[float]:
-        if not value or any(s <= 0 for s in value):
-            raise ValueError("init_scales must be a non-empty list of positive numbers")
-        return value
+    _positive_scales = field_validator("init_scales")(positive_init_scales)
 
     @field_validator("paper_loss_band")
     @classmethod
