@@ -37,3 +37,13 @@ def test_the_default_is_figure_2s_task_and_every_method_is_a_bimt_formula_cell()
 def test_bad_values_are_refused_in_one_line(values, message):
     with pytest.raises(ValueError, match=message):
         get_study("bimt-methods").config_class.resolve(values)
+
+
+def test_notebook_settings_take_the_symbolic_notebooks_values():
+    from toyscope import bimt
+
+    cell = get_study("bimt-methods").config_class.resolve({"settings": "notebook"}).cell_config("bimt")
+    notebook = bimt.NOTEBOOK_SETUPS["symbolic-a"]
+    assert (cell.learning_rate, cell.extent, cell.top_k, cell.swap_loop, cell.swap_score) == (
+        2e-3, 1.0, 5, "position", "weights") == (notebook.learning_rate, notebook.extent, notebook.top_k,
+                                                 notebook.swap_loop, notebook.swap_score)

@@ -57,7 +57,8 @@ def test_pruning_frontier_figure_names_lines_and_shades_bands():
     n = np.array([40, 20, 10])
     lines = [(n, np.array([1e-3, 1e-2, 0.1])), (n, np.array([2e-3, 3e-2, 0.2]))]
     bands = [(line[1] / 2, line[1] * 2) for line in lines]
-    ax = viz.pruning_frontier_figure(lines, labels=["bimt", "l1"], bands=bands).axes[0]
+    ax = viz.pruning_frontier_figure(lines, labels=["bimt", "l1"], bands=bands, reference=0.05).axes[0]
+    assert len(ax.lines) == 3 and list(ax.lines[2].get_ydata()) == [0.05, 0.05]  # the dotted reference
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["bimt", "l1"]
     assert len(ax.collections) == 2  # one shaded band per line
     low, high = ax.collections[1].get_paths()[0].vertices[:, 1].min(), ax.collections[1].get_paths()[0].vertices[:, 1].max()

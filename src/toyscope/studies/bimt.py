@@ -154,7 +154,7 @@ class BimtConfig(StudyConfig):
 
     PRESETS = {"default": {}, "smoke": {"n_steps": 1000, "n_seeds": 2, "n_snapshots": 2, "d_model": 8,
                                         "n_sequences": 500},
-               # Figure 2's task (Appendix A), one method per run (bimt-methods runs all five); ~40 s here
+               # Figure 2's task (Appendix A), one method per run (bimt-methods runs all five); ~50 s here
                "figure2": {"task": "formula", "formula": bimt.FIGURE2_FORMULA, "n_seeds": 5}}
 
     @field_validator("data")

@@ -24,7 +24,7 @@ method needs for a test loss at most :math:`\ell^*` (:func:`toyscope.analysis.pr
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import jax
 import jax.numpy as jnp
@@ -40,6 +40,12 @@ from .bimt import METHODS, BimtConfig, train_mlp_task
 
 #: the task of Figure 2 and Appendix A (the minus sign of y2 is lost in the text's extraction)
 FIGURE2_FORMULA = bimt.FIGURE2_FORMULA
+_NOTEBOOK = bimt.NOTEBOOK_SETUPS["symbolic-a"]
+#: settings=notebook: the symbolic notebook's values that a formula task can take (cell 4: AdamW lr 2e-3 with
+#: weight decay 0, weight_factor 1, top_k 5; cell 2: the authors' swap loop and score); its bias penalty from
+#: step 15k only is not offered
+NOTEBOOK_VALUES = {"learning_rate": _NOTEBOOK.learning_rate, "extent": _NOTEBOOK.extent, "top_k": _NOTEBOOK.top_k,
+                   "swap_loop": _NOTEBOOK.swap_loop, "swap_score": _NOTEBOOK.swap_score}
 #: Figure 2's panel letter and name of each method
 PANELS = {"vanilla": "(a) vanilla", "l1": "(b) L1", "l1-local": "(c) L1 + local", "l1-swap": "(d) L1 + swap",
           "bimt": "(e) BIMT"}
@@ -65,6 +71,7 @@ class BimtMethodsConfig(StudyConfig):
 
     FIELD_DOCS: ClassVar[dict[str, str]] = {
         "formula": "the regression task, a bimt formula (default: Figure 2's, from Appendix A)",
+        "settings": "Section 3.1's settings, or those of the authors' symbolic notebook (lr, A, k, swap loop and score)",
         "methods": "training methods, each one bimt training (Figure 2's panels a-e)",
         "n_seeds": "initialisation seeds per method (one data draw, shared)",
         "n_steps": "training steps per method (none: the paper's 20,000 of Section 3.1)",
@@ -78,6 +85,7 @@ class BimtMethodsConfig(StudyConfig):
     }
 
     formula: str = FIGURE2_FORMULA
+    settings: Literal["paper", "notebook"] = "paper"
     methods: list[str] = list(METHODS)
     n_seeds: int = 5
     n_steps: int | None = None
@@ -128,6 +136,8 @@ class BimtMethodsConfig(StudyConfig):
                   "seed": self.seed, "dtype": self.dtype}
         if self.n_steps is not None:
             values["n_steps"] = self.n_steps
+        if self.settings == "notebook":  # symbolic_formulas_3.1.ipynb cells 2 and 4 (bimt.NOTEBOOK_SETUPS)
+            values.update(NOTEBOOK_VALUES)
         return BimtConfig(**values)
 
     def peak_memory(self) -> MemoryEstimate:
@@ -221,7 +231,11 @@ def run(config: BimtMethodsConfig, ctx) -> StudyResult:
                              f"{len(reached)} of {n}", *at_budget])
 
     comparisons = []
-    if "bimt" in measured and "l1" in measured:
+    diverged = {method: config.n_seeds - len(measured[method]["holds"]) for method in config.methods}
+    if any(diverged.values()):  # seeds are paired across methods only when every seed of every method is kept
+        summary["diverged_seeds"] = {method: n for method, n in diverged.items() if n}
+    paired = not any(diverged.values())
+    if paired and "bimt" in measured and "l1" in measured:
         ratio = np.array(measured["bimt"]["test_loss"]) / np.array(measured["l1"]["test_loss"])
         interval = analysis.seed_interval(ratio, "positive")
         below = int((ratio < 1).sum())
@@ -229,7 +243,7 @@ def run(config: BimtMethodsConfig, ctx) -> StudyResult:
         summary["bimt_below_l1_seeds"] = below
         comparisons.append(["BIMT test loss / L1 test loss", interval.format(),
                             f"{below} of {len(ratio)} seeds below 1", "below 1 (BIMT lower than L1)"])
-    if "bimt" in measured and "vanilla" in measured:
+    if paired and "bimt" in measured and "vanilla" in measured:
         ratio = np.array(measured["bimt"]["test_loss"]) / np.array(measured["vanilla"]["test_loss"])
         interval = analysis.seed_interval(ratio, "positive")
         above = int((ratio > 1).sum())
@@ -242,7 +256,7 @@ def run(config: BimtMethodsConfig, ctx) -> StudyResult:
     summary["pruning_best_two"] = ", ".join(sorted(order[:2]))
     for other in ("l1", "vanilla"):
         for method in ("bimt", "l1-local"):
-            if method in needed and other in needed:
+            if paired and method in needed and other in needed:
                 pairs = [(a if a is not None else n_params + 1, b if b is not None else n_params + 1)
                          for a, b in zip(needed[method], needed[other])]
                 summary[f"{method}_fewer_than_{other}_seeds"] = sum(a < b for a, b in pairs)
@@ -250,21 +264,23 @@ def run(config: BimtMethodsConfig, ctx) -> StudyResult:
     # Figure A1: geometric mean over seeds of the pruned loss at every budget, range over seeds shaded
     curves, bands = [], []
     for method in config.methods:
-        stack = np.maximum(np.array(measured[method]["pruned"]), 1e-12)
-        curves.append((budgets, np.exp(np.log(stack).mean(0))))
+        stack = np.array(measured[method]["pruned"])  # (seeds, budgets); an MSE is > 0
+        curves.append((budgets, analysis.geometric_mean(stack, axis=0)))
         bands.append((stack.min(0), stack.max(0)))
     figure_a1 = viz.pruning_frontier_figure(curves, labels=[PANELS[m] for m in config.methods], bands=bands,
-                                            max_labels=len(curves))
-    figure_a1.axes[0].axhline(config.loss_target, color="grey", ls=":", lw=0.8)
+                                            max_labels=len(curves), reference=config.loss_target)
 
     n_seeds = len(measured[config.methods[0]]["holds"])
+    source = "the paper's Section 3.1" if config.settings == "paper" else "the authors' symbolic notebook"
     sections = [
         Section("Figure 2: five methods", (
             f"Task \"{data['formula']}\" (inputs x ~ U[-1, 1], {config.n_train} train / {config.n_test} test points, "
             f"one draw from seed {config.seed}), network {'-'.join(map(str, trained_any.spec.mlp.widths))} SiLU, "
-            f"{n_seeds} initialisation seed(s) per method, {settings.n_steps:,} steps with the paper's Section 3.1 "
+            f"{n_seeds} initialisation seed(s) per method, {settings.n_steps:,} steps with "
+            f"{source} "
             f"settings (Adam lr {settings.learning_rate}, λ {settings.lambdas} for {settings.lambda_steps} steps, "
-            f"A = {settings.extent}, y* = {settings.layer_gap}, k = {settings.top_k}, S = {settings.swap_every}). "
+            f"A = {settings.extent}, y* = {settings.layer_gap}, k = {settings.top_k}, S = {settings.swap_every}, "
+            f"swap loop '{settings.swap_loop}'). "
             f"Seed 0 of each method is drawn. Criteria (fixed before the runs): {CRITERIA['parallel modules']}; "
             f"{CRITERIA['loss order']}."),
             [Figure("figure2", figure2, "Figure 2: final connectivity graph of seed 0 per method (blue positive, "
@@ -302,6 +318,11 @@ def run(config: BimtMethodsConfig, ctx) -> StudyResult:
                   "keep the n largest parameters for every n (the same points but for ties), averaged over seeds",
                   "curves of several seeds need a common axis"),
     ]
+    if config.settings == "notebook":
+        deviations.append(Deviation("settings", "Section 3.1's", "the authors' symbolic notebook: "
+                                    + ", ".join(f"{k} = {v}" for k, v in NOTEBOOK_VALUES.items()),
+                                    "settings=notebook (symbolic_formulas_3.1.ipynb cells 2 and 4; its late bias "
+                                    "penalty is not offered)"))
     if config.n_steps is not None and config.n_steps != settings.setup.n_steps:
         deviations.append(Deviation("training length", f"{settings.setup.n_steps} steps", f"{settings.n_steps} steps",
                                     "shorter run (preset or --set n_steps)"))

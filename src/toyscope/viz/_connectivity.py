@@ -144,7 +144,8 @@ def connectivity_evolution_figure(panels: Sequence[tuple[str, Sequence[np.ndarra
 
 def pruning_frontier_figure(frontiers: Sequence[tuple[np.ndarray, np.ndarray]], *, ylabel: str = "test loss",
                             max_labels: int = 5, labels: Sequence[str] | None = None,
-                            bands: Sequence[tuple[np.ndarray, np.ndarray]] | None = None):
+                            bands: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+                            reference: float | None = None):
     """Pruning frontiers on log-log axes, one line per seed: surviving parameters :math:`N_u`
     against the loss after pruning (``toyscope.analysis.pruning_frontier``'s output per seed).
 
@@ -155,6 +156,7 @@ def pruning_frontier_figure(frontiers: Sequence[tuple[np.ndarray, np.ndarray]], 
             of Figure A1.
         bands: per line, ``(low, high)`` arrays as long as its ``survivors``, shaded around it
             (e.g. the spread over seeds).
+        reference: a loss drawn as a dotted horizontal line (e.g. a target), or ``None``.
 
     Example:
         >>> import numpy as np
@@ -174,6 +176,8 @@ def pruning_frontier_figure(frontiers: Sequence[tuple[np.ndarray, np.ndarray]], 
         line, = ax.loglog(survivors, loss, marker=".", ms=3, lw=0.8, label=name if index < max_labels else None)
         if bands is not None:
             ax.fill_between(survivors, bands[index][0], bands[index][1], color=line.get_color(), alpha=0.15, lw=0)
+    if reference is not None:
+        ax.axhline(reference, color="grey", ls=":", lw=0.8)
     ax.set_xlabel("surviving parameters $N_u$")
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=7)
