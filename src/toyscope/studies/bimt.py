@@ -14,7 +14,9 @@ one task and one training method per run, ``n_seeds`` seeds trained at once (vma
   with the local geometry), ``bimt`` (local + swap) (Figure 2, Tables 1-2);
 * outputs: test loss or accuracy, Newman modularity (Table 2), active weights, swaps, the final
   connectivity graph, its evolution, loss curves, the pruning frontier (Appendix A), module
-  knock-outs (mod-add) and active embedding neurons with the sign neuron (S4).
+  knock-outs (mod-add) and active embedding neurons with the sign neuron (S4);
+* presets: ``smoke``, and ``figure2``: Figure 2's task (Appendix A) for one method (the study
+  ``bimt-methods`` runs all five and checks Figures 2 and A1).
 
 Everything is composed from ``toyscope.bimt`` (the network's layout, geometry, cost, swaps, the
 training recipe, the paper's settings and its Section 3.3 measurements), ``toyscope.analysis``
