@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 from pydantic import field_validator, model_validator
 
-from .. import analysis, bimt, tasks, viz
+from .. import analysis, bimt, nets, tasks, viz
 from ._base import Deviation, Figure, Section, Study, StudyConfig, StudyResult, Table
 from ._bimt_in_context import member, slot_names
 from ._headlines import AtLeast, AtMost, Equals, Headline
@@ -166,6 +166,7 @@ def _measure(trained, config: BimtMethodsConfig) -> dict:
         budgets = np.arange(1, n_params + 1)
         out["pruned"].append(analysis.pruned_losses(as_jax, lambda p: trained.loss_fn(p, trained.test), budgets))
     out["members"] = members
+    out["params"] = jax.device_get(trained.result.params)
     out["n_parameters"] = n_params
     return out
 
@@ -326,7 +327,15 @@ def run(config: BimtMethodsConfig, ctx) -> StudyResult:
     if config.n_steps is not None and config.n_steps != settings.setup.n_steps:
         deviations.append(Deviation("training length", f"{settings.setup.n_steps} steps", f"{settings.n_steps} steps",
                                     "shorter run (preset or --set n_steps)"))
-    return StudyResult(summary=summary, sections=sections, deviations=deviations)
+    tensors, docs, networks = {}, {}, {}
+    stored = nets.StoredNetwork(trained_any.spec, inputs=tuple(data["input_names"]), outputs=tuple(data["output_names"]))
+    for method in config.methods:  # every method's final seeds, <method>.layer<i>.weight, ... (nets.load(prefix=method))
+        for name, value in nets.named_tensors(trained_any.spec, measured[method]["params"], method).items():
+            tensors[name] = np.asarray(value)
+            docs[name] = f"{PANELS[method]}: {name.removeprefix(method + '.')} of every kept seed (member axis first)"
+        networks[method] = stored
+    return StudyResult(summary=summary, params=tensors, param_docs=docs, sections=sections, deviations=deviations,
+                       networks=networks)
 
 
 HEADLINES = (
