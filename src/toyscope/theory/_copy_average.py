@@ -25,7 +25,6 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy import optimize
 
 from ._teacher_student import TwoLayerStudent
 
@@ -67,6 +66,8 @@ def one_neuron_fit(l: int) -> OneNeuronFit:
     Raises:
         ValueError: ``l < 1``.
     """
+    from scipy import optimize  # imported on first use (about 0.5 s)
+
     if int(l) != l or l < 1:
         raise ValueError(f"l must be an integer >= 1, got {l!r}")
     l = float(l)
