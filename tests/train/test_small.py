@@ -111,7 +111,8 @@ def _unfolded_descent(spec, params, x, y, learning_rate, n_steps):
         for n in range(x.shape[0]):
             h = [float(v) for v in x[n]]
             for layer, name in zip(s, spec.activations):
-                z = [sum(h[i] * layer["w"][i][j] for i in range(len(h))) + layer["b"][j] for j in range(len(layer["b"]))]
+                z = [sum(h[i] * layer["w"][i][j] for i in range(len(h))) + layer["b"][j]
+                     for j in range(len(layer["b"]))]
                 h = [nets.ACTIVATIONS[name](v) for v in z]
             total = total + sum(jax.nn.softplus(out) - float(y[n, j]) * out for j, out in enumerate(h))
         return total / (x.shape[0] * y.shape[1])
@@ -130,5 +131,6 @@ def test_default_fast_path_is_bit_identical_to_the_unfolded_program():
     result = _small.small_ensemble_descent(spec, params, XOR_X, XOR_Y, learning_rate=1.0, n_steps=40,
                                            record_every=40, progress=None)
     reference = _unfolded_descent(spec, params, XOR_X, XOR_Y, 1.0, 40)
-    for got, want in zip(jax.tree_util.tree_leaves(result.params), jax.tree_util.tree_leaves(jax.device_get(reference))):
+    reference = jax.device_get(reference)
+    for got, want in zip(jax.tree_util.tree_leaves(result.params), jax.tree_util.tree_leaves(reference)):
         np.testing.assert_array_equal(got, want)

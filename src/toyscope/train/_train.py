@@ -271,7 +271,8 @@ def blocked_online_applies(objective, params, data, optimizer, batching, record,
                            checkpointer, nan_policy) -> bool:
     """Whether :func:`train` sends this request to the blocked online fast path (see :func:`train`)."""
     if not (isinstance(objective, MLPObjective) and not objective.closed_form_gradient and _is_sgd(optimizer)
-            and isinstance(batching, Online) and regularizer is None and hook is None and not record.metrics and checkpointer is None
+            and isinstance(batching, Online) and regularizer is None and hook is None and not record.metrics
+            and checkpointer is None
             and nan_policy == "raise" and (observer is None or isinstance(observer, GroupTallyObserver))):
         return False
     spec = objective.spec
