@@ -72,9 +72,9 @@ def test_closed_form_bce_has_the_same_value_and_the_gradient_sigmoid_minus_targe
     y = np.array([[0.0, 1.0, 0.3], [1.0, 0.0, 1.0]], np.float32)
     assert train.loss_function("bce", closed_form_gradient=True) is train.bce_with_logits_closed_form_loss
     assert train.loss_function("mse", closed_form_gradient=True) is train.mse_loss  # only bce has a closed form here
-    assert float(train.bce_with_logits_closed_form_loss(z, y)) == float(train.bce_with_logits_loss(z, y))
-    grad = np.asarray(jax.grad(train.bce_with_logits_closed_form_loss)(z, y), np.float64)
+    value, grad = jax.jit(jax.value_and_grad(train.bce_with_logits_closed_form_loss))(z, y)
+    autodiff_value, autodiff = jax.jit(jax.value_and_grad(train.bce_with_logits_loss))(z, y)
+    assert float(value) == float(autodiff_value)
     want = (_sigmoid(z.astype(np.float64)) - y) / z.size  # d/dz mean(softplus(z) - y z), in float64
-    np.testing.assert_allclose(grad, want, rtol=0, atol=2e-8)  # float32 round-off of values below 1/6
-    autodiff = np.asarray(jax.grad(train.bce_with_logits_loss)(z, y), np.float64)
-    np.testing.assert_allclose(grad, autodiff, rtol=0, atol=2e-8)
+    np.testing.assert_allclose(np.asarray(grad, np.float64), want, rtol=0, atol=2e-8)  # round-off of values < 1/6
+    np.testing.assert_allclose(np.asarray(grad, np.float64), np.asarray(autodiff, np.float64), rtol=0, atol=2e-8)
