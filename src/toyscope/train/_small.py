@@ -16,6 +16,7 @@ dispatches here itself (see its docstring for when).
 from __future__ import annotations
 
 import functools
+import inspect
 import operator
 
 import jax
@@ -54,9 +55,10 @@ def _from_scalars(scalars):
 
 def _pre_activation(h, layer, j, fold_zeros: bool):
     r""":math:`z_j = \sum_i h_i W_{ij} + b_j` for one unit, summed left to right. Known inputs
-    (floats) of exactly 1 multiply by nothing (bit for bit the same sum); with ``fold_zeros``, a
-    known 0 drops its term (the sum then differs from the unfolded one in rounding: XLA orders the
-    gradient's sums differently)."""
+    (floats) of exactly 1 multiply by nothing (bit for bit the same results, tested); with
+    ``fold_zeros``, a known 0 drops its term, which only added a signed zero, yet the first layer's
+    gradients then round differently (measured; presumably XLA fuses and contracts the multiply-adds
+    differently), so only the opt-in closed-form path folds zeros."""
     terms = []
     for i, hi in enumerate(h):
         weight = layer["w"][i][j]
@@ -74,6 +76,7 @@ def _per_member_loss(spec: nets.MLP, scalars, x: np.ndarray, y: np.ndarray, loss
                      closed_form_gradient: bool = False):
     """``(E,)`` mean loss over the examples, unrolled over examples and units (``closed_form_gradient``:
     ``bce`` differentiates to ``sigmoid(out) - target``, see :func:`softplus_sigmoid_gradient`)."""
+    closed_form_gradient = closed_form_gradient and loss == "bce"  # mse's autodiff is its closed form
     softplus = softplus_sigmoid_gradient if closed_form_gradient else jax.nn.softplus
     total = 0.0
     for n in range(x.shape[0]):
@@ -91,9 +94,12 @@ def _per_member_loss(spec: nets.MLP, scalars, x: np.ndarray, y: np.ndarray, loss
 
 
 #: XLA:CPU compile options of the chunk runner: 512-bit vectors where the CPU has them (AVX-512;
-#: 1.6x on the fast path of a Zen 5, bit-identical results since every operation is elementwise);
-#: elsewhere LLVM splits them into the widths the CPU has.
+#: on a Zen 5 1.4-1.6x on the closed-form path, 1.0-1.15x on the default one, bit-identical results
+#: since every operation is elementwise); elsewhere LLVM splits them into the widths the CPU has.
+#: (A JAX whose ``jit`` takes no ``compiler_options`` compiles without them.)
 _COMPILER_OPTIONS = {"xla_cpu_prefer_vector_width": 512}
+_jit_chunk = (functools.partial(jax.jit, compiler_options=_COMPILER_OPTIONS)
+              if "compiler_options" in inspect.signature(jax.jit).parameters else jax.jit)
 
 
 @functools.lru_cache(maxsize=32)
@@ -114,7 +120,7 @@ def _compiled(spec, x_bytes, x_shape, y_bytes, y_shape, loss, learning_rate, rec
         s, _ = jax.lax.scan(step, s, None, length=record_every)
         return s, recorded
 
-    @functools.partial(jax.jit, compiler_options=_COMPILER_OPTIONS)
+    @_jit_chunk
     def run_chunk(s, n_intervals_marker):
         return jax.lax.scan(interval, s, None, length=n_intervals_marker.shape[0])
 
@@ -142,7 +148,8 @@ def small_ensemble_descent(
         loss: ``bce`` (on logits, as :func:`bce_with_logits_loss`) or ``mse``.
         learning_rate, n_steps, record_every, snapshot_every: as in :func:`toyscope.train.train`.
         closed_form_gradient: ``bce`` descends its closed-form gradient :math:`\sigma(z) - y`
-            (as :class:`~toyscope.train.MLPObjective` says; about 2.5x faster, different rounding).
+            (as :class:`~toyscope.train.MLPObjective` says; about 3.5x faster on XOR, different
+            rounding); no effect with ``mse``.
 
     Returns:
         A :class:`TrainResult` (no optimiser state or aux).

@@ -83,7 +83,7 @@ def train(
       params and 2-D float32 ``data["x"], data["y"]``, examples x parameters at most
       ``MAX_UNROLLED``, and no regulariser, hook, observer, aux, metrics or checkpointer,
       ``nan_policy="raise"``.
-    - blocked online: an :func:`mlp_objective` (without ``closed_form_gradient``) of a
+    - blocked online: an :func:`mlp_objective` (not ``bce`` with ``closed_form_gradient``) of a
       one-hidden-layer MLP with biases, ``Optimizer("sgd", ...)``, ``Online``, no observer or a :func:`group_tally_observer` (with
       params-shaped ``aux`` leaves ``(E, G, ...)`` and ``data["group"]``), no regulariser, hook,
       metrics or checkpointer, ``nan_policy="raise"``. Snapshot intervals are rounded up to
@@ -270,7 +270,8 @@ def _check_tally_groups(data, aux) -> None:
 def blocked_online_applies(objective, params, data, optimizer, batching, record, regularizer, hook, observer, aux,
                            checkpointer, nan_policy) -> bool:
     """Whether :func:`train` sends this request to the blocked online fast path (see :func:`train`)."""
-    if not (isinstance(objective, MLPObjective) and not objective.closed_form_gradient and _is_sgd(optimizer)
+    closed_form_bce = getattr(objective, "closed_form_gradient", False) and getattr(objective, "loss", None) == "bce"
+    if not (isinstance(objective, MLPObjective) and not closed_form_bce and _is_sgd(optimizer)
             and isinstance(batching, Online) and regularizer is None and hook is None and not record.metrics
             and checkpointer is None
             and nan_policy == "raise" and (observer is None or isinstance(observer, GroupTallyObserver))):
