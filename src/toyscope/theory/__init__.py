@@ -60,6 +60,7 @@ from ._student_classes import (
     tolerance_sensitivity,
     TOLERANCE_VARIANTS,
 )
+from ._symmetric_copy_average import symmetric_copy_average_point, SymmetricCopyAveragePoint
 from ._teacher_student import (
     glorot_normal_student,
     glorot_normal_students,
@@ -82,6 +83,6 @@ __all__ = [
     "random_partition", "reduced_dynamics", "reduced_loss", "reduced_objective", "relu_copy_average_gradient",
     "relu_copy_average_loss", "relu_gaussian_cross_kernel",
     "path_mode_projections", "relu_gaussian_kernel", "relu_one_neuron_fit", "ReluOneNeuronFit", "routing_fixed_point", "scaled_tolerances", "second_differences", "StudentClass",
-    "tolerance_sensitivity", "TOLERANCE_VARIANTS", "two_layer_path_strength", "TwoLayerStudent",
+    "symmetric_copy_average_point", "SymmetricCopyAveragePoint", "tolerance_sensitivity", "TOLERANCE_VARIANTS", "two_layer_path_strength", "TwoLayerStudent",
     "xor_path_initial_strengths", "xor_path_loss", "xor_path_modes", "XorPathModes"
 ]
