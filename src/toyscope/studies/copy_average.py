@@ -261,19 +261,22 @@ def _run(config: CopyAverageConfig, ctx) -> StudyResult:
     converge_s = time.perf_counter() - started
 
     # Losses at convergence against n and the change points gamma1..3 (Fig. 2). erf: the C-A
-    # optimal loss L(k-n+1); ReLU (not critical there): the symmetric critical point reached from it
+    # optimal loss L(k-n+1); ReLU (not critical there): the symmetric critical point reached from it (drawn only)
     if activation == "erf":
         ca_optimal_losses = theory.one_neuron_losses(k)[::-1]  # L(k-n+1), n = 1..k
     else:
         ca_optimal_losses = None if relu_points is None else np.array([point.loss for point in relu_points])
+    # gamma3 crosses a linear P-n-C fit with the C-A line: ReLU P-n-C losses are not linear in n
+    # and its C-A line is strongly convex, so the crossing says nothing there (docs/results/copy-average.md)
+    gamma3_line = ca_optimal_losses if activation == "erf" else None
     gammas = analysis.phase_diagram_gammas(
         [r["n"] for r in rows], [r["class"] for r in rows], [r["loss"] for r in rows], k,
         ca_classes=("C-A optimal",) if activation == "erf" else ("C-A optimal", "perturbed C-A"),
-        ca_optimal_losses=ca_optimal_losses)
+        ca_optimal_losses=gamma3_line)
     intervals = analysis.phase_diagram_gamma_intervals(
         [r["n"] for r in rows], [r["class"] for r in rows], [r["loss"] for r in rows], k,
         ca_classes=("C-A optimal",) if activation == "erf" else ("C-A optimal", "perturbed C-A"),
-        ca_optimal_losses=ca_optimal_losses, seed=config.seed)
+        ca_optimal_losses=gamma3_line, seed=config.seed)
     n_converged = sum(r["converged"] for r in rows)
     sections = [
         _neurons_section(rows, students, teacher, k=k, d=d, activation=activation, widths=widths,
@@ -641,7 +644,7 @@ def _relu_critical_points_section(checks: list[theory.CriticalPointCheck], conca
             ". The critical point that continues the C-A optimal configuration (theory.symmetric_copy_average_point: "
             "the loss minimised over the configurations with the C-A optimal one's symmetry, n-1 equal perturbed "
             f"copies and one perturbed average) has max-abs gradient <= {max(p.grad_max for p in points):.1e}; it is "
-            "the C-A line of the Fig. 2 analogue and of gamma3, and a saddle (smallest Hessian eigenvalue < "
+            "the C-A line of the Fig. 2 analogue (not used for gamma3), and a saddle (smallest Hessian eigenvalue < "
             f"-{eig_tol:g}) at n = {', '.join(map(str, saddles)) or 'none'}")
     return Section(
         "ReLU: copy-average configurations and the optimal average neuron",
