@@ -53,7 +53,8 @@ class CopyAverageConfig(StudyConfig):
     Expected wall times (2 shared cores; measured where said, else extrapolated from the
     per-student times measured at k = 20 and k = 100, see docs/results/copy-average.md):
     ``default`` (k = 20, 3 seeds) under 10 min; ``seeds10`` (k = 20, 10 seeds, 200 students)
-    about 30 min; ``relu`` (k = 20, 10 seeds) about 30 min; ``k50`` (10 seeds x 20 widths) about
+    about 30 min; ``relu`` (k = 20, 10 seeds) measured 22 min at load 8-14 (845 s CPU), about 15 min
+    alone, plus under a minute for the ReLU theory section; ``k50`` (10 seeds x 20 widths) about
     3 h; ``k100`` (10 seeds x 20 widths) about 4 h; ``k200`` (10 seeds x 20 widths, 500-1300 s per
     student) 1-3 days; ``gamma-vs-k`` all four: the sum."""
 
