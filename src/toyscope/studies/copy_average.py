@@ -339,7 +339,8 @@ def _run(config: CopyAverageConfig, ctx) -> StudyResult:
                                                       eig_tol=config.eig_tol))
 
     return StudyResult(summary=summary, sections=sections, metrics=_metrics(rows), **_params(teacher, students),
-                       deviations=_deviations(config.converge_options(), k=k, n_seeds=config.n_seeds))
+                       deviations=_deviations(config.converge_options(), k=k, n_seeds=config.n_seeds,
+                                              activation=activation))
 
 
 def _run_k_sweep(config: CopyAverageConfig, ctx) -> StudyResult:
@@ -691,9 +692,13 @@ def _params(teacher, students: _Students | None) -> dict:
     return {"params": params, "param_docs": docs}
 
 
-def _deviations(converge: ConvergeOptions, *, k: int, n_seeds: int) -> list[Deviation]:
+def _deviations(converge: ConvergeOptions, *, k: int, n_seeds: int, activation: str = "erf") -> list[Deviation]:
     """``converge``: the :func:`toyscope.train.converge` options the run used."""
-    return [
+    relu = [Deviation("gamma3 (ReLU)", "~0.75, P-n-C below C-A optimal", "not computed",
+                      "the C-A optimal configuration is not critical for ReLU; its continuation "
+                      "(theory.symmetric_copy_average_point) is drawn, but ReLU P-n-C losses are not linear in n, "
+                      "so the fitted crossing means nothing; compare the per-width losses instead")]
+    return relu * (activation == "relu") + [
         Deviation("optimiser", "gradient flow with MLPGradientFlow.jl (Julia, adaptive ODE + Newton)",
                   f"diffrax {converge.flow.solver} flow until max-abs grad < {converge.flow.gtol:g} or "
                   f"{converge.flow.max_steps} steps; where the Hessian there is not positive definite, the flow "
