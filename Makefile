@@ -25,8 +25,12 @@ $(VENV)/.test-extras: $(BIN)/toyscope
 	$(BIN)/pip install --quiet "torch==2.13.0+cpu"
 	touch $@
 
+# Two pytest-xdist workers, one test file each at a time (module fixtures are built once): most
+# tests compile and run single-threaded, so two workers use both cores (CI has 2).
+TEST_WORKERS ?= 2
+
 test: install $(VENV)/.test-extras
-	TOYSCOPE_DATA=$(TEST_DATA) MPLBACKEND=Agg $(BIN)/python -m pytest -q
+	TOYSCOPE_DATA=$(TEST_DATA) MPLBACKEND=Agg $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info
