@@ -1,5 +1,5 @@
-"""The route-indexed (compact) pathway net against the dense gated network: same loss and
-gradient on the same examples, same outputs."""
+"""The route-indexed (compact) pathway net against the dense gated network: same loss, gradient
+and outputs on the same examples."""
 
 import doctest
 
@@ -13,30 +13,22 @@ from toyscope.nets import _route_indexed
 M = 3
 
 
-@pytest.fixture(scope="module")
-def routes():
+def test_loss_gradient_and_outputs_equal_the_dense_network():
     rng = np.random.default_rng(0)
     features, labels = rng.normal(size=(M, 12, 5)).astype(np.float32), rng.integers(0, 4, 12)
-    perms = tasks.label_permutations(M, 4, seed=1)
-    args = (features, labels, perms, tasks.band_routes(M, 2), 3)
+    args = (features, labels, tasks.label_permutations(M, 4, seed=1), tasks.band_routes(M, 2), 3)
+    compact, dense = tasks.transformed_route_examples(*args, seed=4), tasks.transformed_routing_task(*args, seed=4)
     spec = nets.pathway_net(M, M, 5, 6, 4)
-    params = nets.init(spec, key=jax.random.key(2), scale=0.5)
-    return spec, params, tasks.transformed_route_examples(*args, seed=4), tasks.transformed_routing_task(*args, seed=4)
-
-
-def test_loss_and_gradient_equal_the_dense_network(routes):
-    spec, params, compact, dense = routes
+    params = nets.init(spec, key=jax.random.key(2), n_networks=2, scale=0.5)
+    one = nets.ensemble_member(params, 1)
     batch = {k: compact[k] for k in ("x", "y", "input_domain", "output_domain", "weight")}
-    loss, grad = jax.value_and_grad(nets.route_indexed_loss(spec))(params, batch)
-    loss_dense, grad_dense = jax.value_and_grad(nets.gated_linear_loss(spec))(params, tasks.gated_batch(dense))
+    both = jax.jit(lambda p: (jax.value_and_grad(nets.route_indexed_loss(spec))(p, batch),
+                              jax.value_and_grad(nets.gated_linear_loss(spec))(p, tasks.gated_batch(dense))))
+    (loss, grad), (loss_dense, grad_dense) = both(one)
     assert float(loss) == pytest.approx(float(loss_dense), rel=1e-5)
     for name in spec.edge_names:
         np.testing.assert_allclose(grad[name], grad_dense[name], rtol=1e-4, atol=1e-6)
-
-
-def test_outputs_equal_the_dense_network_for_an_ensemble(routes):
-    spec, _, compact, dense = routes
-    params = nets.init(spec, key=jax.random.key(3), n_networks=2)
+    # outputs of an ensemble, example by example, against the dense network's output node
     out = nets.route_indexed_apply(spec, params, compact["x"], compact["input_domain"], compact["output_domain"])
     full = nets.apply(spec, params, dense["x"], dense["gates"])
     for n, o in enumerate(dense["output_domain"]):
