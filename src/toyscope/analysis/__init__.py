@@ -209,7 +209,8 @@ __all__ = [
     "r2_interval", "r2_split", "relative_difference", "relative_share", "relative_updating",
     "route_classification_errors", "route_error_means", "route_errors", "route_output_grid", "routes_reproduced",
     "routing_spectra", "RoutingSpectra", "row_correlations", "sample_pairs", "seed_interval", "select_members",
-    "spliced_block_units", "success_auc", "SUPPORTS", "top_singular_value_metric", "top_singular_values", "trajectory_plane",
+    "spliced_block_units", "success_auc", "SUPPORTS", "top_singular_value_metric", "top_singular_values",
+    "trajectory_plane",
     "trajectory_tsne", "tsne_embedding", "twin_cluster_split", "unit_activations", "unit_features", "unit_masks",
     "unit_truth_tables", "value_counts", "WidthClasses", "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
 ]

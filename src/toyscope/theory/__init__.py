@@ -73,7 +73,8 @@ __all__ = [
     "one_neuron_losses", "OneNeuronFit", "optimal_copy_average_loss", "orthonormal_teacher", "pair_expectation",
     "pathway_correlations", "pathway_modes", "PathwayModes", "population_loss", "population_loss_grad",
     "random_partition", "reduced_dynamics", "reduced_loss", "reduced_objective", "relu_gaussian_cross_kernel",
-    "path_mode_projections", "path_strengths", "pathway_share_metrics", "pathway_shares", "relu_gaussian_kernel", "routing_fixed_point", "scaled_tolerances", "second_differences", "StudentClass",
+    "path_mode_projections", "path_strengths", "pathway_share_metrics", "pathway_shares",
+    "relu_gaussian_kernel", "routing_fixed_point", "scaled_tolerances", "second_differences", "StudentClass",
     "tolerance_sensitivity", "TOLERANCE_VARIANTS", "two_layer_path_strength", "TwoLayerStudent",
     "xor_path_initial_strengths", "xor_path_loss", "xor_path_modes", "XorPathModes"
 ]
