@@ -86,6 +86,8 @@ class NeuralRaceConfig(StudyConfig):
                                                       "(compact: memory ~ N, needed for M >= 40)")
     mnist_domain_values: list[int] | None = Field(None, description="mnist: run the K/M sweep at each of these M "
                                                   "(compact layout; the paper's MNIST has M = 100)")
+    mnist_scale_steps: bool = Field(False, description="mnist_domain_values: mnist_steps x M / 10 SGD steps at each M "
+                                    "(an encoder gets ~1/M of every minibatch's gradient)")
 
     def peak_memory(self) -> MemoryEstimate:
         """Estimated peak memory (an upper-ish bound): ``n_reps`` float32 networks of up to M^2
@@ -123,9 +125,11 @@ class NeuralRaceConfig(StudyConfig):
         # and 100 (its MNIST, M^2 = 10^4; facebookresearch/gated-dln scripts/mnist.sh:
         # num_input_transformations = 100, gates 10..90_plus_mod_permute = K/M 0.1..0.9); K/M = 0.1, 0.2,
         # 0.4, 0.6, 1.0 at each M, compact examples, 2,000 test-split images (1,000 train, 1,000
-        # held out), 20 held-out images per route. Expected time: about 25 min on 2 shared cores.
+        # held out), 20 held-out images per route, 6,000 x M / 10 SGD steps (an input domain's encoder
+        # gets ~1/M of each minibatch's gradient). Expected time: about 30 min on 2 shared cores.
         "mnist-domains": {"experiment": "mnist", "mnist_layout": "compact", "mnist_domain_values": [10, 40, 100],
-                          "mnist_images": 2000, "mnist_eval_per_route": 20, "mnist_sigma0_values": []},
+                          "mnist_images": 2000, "mnist_eval_per_route": 20, "mnist_sigma0_values": [],
+                          "mnist_scale_steps": True},
         "fig6-authors": {"experiment": "init-scale", "n_domains": 7, "n_trained": 4, "init": "orthogonal",
                          "sigma0_values": [0.2, 0.66, 1.12, 1.58, 2.04, 2.5], "learning_rate": 0.048,
                          "lr_sigma_exponent": 1 / 3, "n_steps": 700, "n_records": 140},
@@ -956,14 +960,15 @@ def _train_mnist(setup: _MnistRoutes, k: int, init: _Init, *, key, ctx, name: st
     return trained, untrained, run
 
 
-def _mnist_setup(config: NeuralRaceConfig, m: int, data) -> _MnistRoutes:
-    """Rotated-MNIST features for M domains and the training settings of the config."""
+def _mnist_setup(config: NeuralRaceConfig, m: int, data, n_steps: int | None = None) -> _MnistRoutes:
+    """Rotated-MNIST features for M domains and the training settings of the config (``n_steps``
+    SGD steps, default ``mnist_steps``)."""
     train_pool, eval_pool = tasks.rotated_pca_features(
         data.images, data.labels, pixel_max=data.pixel_max, n_rotations=m, n_images=config.mnist_images,
         n_features=config.mnist_features, seed=config.seed)
     return _MnistRoutes(train_pool, eval_pool, tasks.label_permutations(m, 10, seed=config.seed),
                         config.n_hidden or 64, config.mnist_train_per_route, config.mnist_eval_per_route,
-                        config.learning_rate or 0.5, config.mnist_batch_size, config.mnist_steps, config.seed,
+                        config.learning_rate or 0.5, config.mnist_batch_size, n_steps or config.mnist_steps, config.seed,
                         compact=config.mnist_layout == "compact")
 
 
@@ -1041,8 +1046,10 @@ def _run_mnist_domains(config: NeuralRaceConfig, data, ctx) -> StudyResult:
     sigma_small, lr = config.sigma0 or 0.2, config.learning_rate or 0.5
     fmt = analysis.format_mean_interval
     rows, by_m, panels, firsts = [], {}, [], {}
+    steps_by_m = {m: max(20, config.mnist_steps * m // 200 * 20) if config.mnist_scale_steps else config.mnist_steps
+                  for m in config.mnist_domain_values}  # multiples of 20 (the recording grid)
     for m in config.mnist_domain_values:
-        setup = _mnist_setup(config, m, data)
+        setup = _mnist_setup(config, m, data, steps_by_m[m])
         ks = sorted({max(1, round(f * m)) for f in MNIST_K_FRACTIONS})
         by_k, errors_k = {}, []
         for k in ks:
@@ -1061,6 +1068,7 @@ def _run_mnist_domains(config: NeuralRaceConfig, data, ctx) -> StudyResult:
                        **{name: [v[f"{name}_error"]["mean"] for v in by_k.values()] for name in ("trained", "untrained")}})
     largest = str(max(config.mnist_domain_values))
     summary = {"experiment": "mnist", "lr": lr, "sigma0": sigma_small, "M_values": list(config.mnist_domain_values),
+               "steps_by_M": {str(m): n for m, n in steps_by_m.items()},
                "by_M": by_m, "first_K_over_M_by_M": firsts,
                "first_K_over_M_untrained_within_2x_trained": firsts[largest],
                "first_K_over_M_definition": f"at the largest M ({largest}): the first K/M with mean untrained error "
@@ -1070,8 +1078,9 @@ def _run_mnist_domains(config: NeuralRaceConfig, data, ctx) -> StudyResult:
             f"the paper: M^2 = 10^4 for MNIST, 1600 for CIFAR). Input domain i rotates the images by 360 i / M "
             f"degrees, output domain o permutes the labels; {config.mnist_images} test-split images (half train, "
             f"half held out), PCA to {config.mnist_features} dims per M, {config.mnist_train_per_route} training "
-            f"images per trained route, minibatch SGD ({config.mnist_batch_size} per step, {config.mnist_steps:,} "
-            f"steps, lr = {lr}), sigma0 = {sigma_small}, {config.reps} reps, errors on {config.mnist_eval_per_route} "
+            f"images per trained route, minibatch SGD ({config.mnist_batch_size} per step, "
+            f"{', '.join(f'{n:,}' for n in steps_by_m.values())} steps, lr = {lr}), sigma0 = {sigma_small}, "
+            f"{config.reps} reps, errors on {config.mnist_eval_per_route} "
             f"held-out images per route. First K/M with untrained error within 2x of trained, by M: "
             f"{', '.join(f'M = {k_}: {v}' for k_, v in firsts.items())} (paper: about 0.4 at M = 100).")
     table = Table("mnist_domains", ["M", "K", "K/M", "trained error", "untrained error", "final loss"], rows,
@@ -1085,8 +1094,10 @@ def _run_mnist_domains(config: NeuralRaceConfig, data, ctx) -> StudyResult:
                             "the 60k training split is not in the data directory; rotations stand for the "
                             "authors' pixel permutations (scripts/mnist.sh: permute_input_permute_target)"),
                   Deviation("optimiser", "not stated (the authors' scripts/mnist.sh: SGD lr 1e-4, momentum 0.9, "
-                            "batch 8, 1000 epochs, hidden 128 or 1024)", "minibatch SGD on the averaged loss",
-                            "the budget of the M = 10 run, kept at every M")]
+                            "batch 8, 1000 epochs, hidden 128 or 1024)", "minibatch SGD on the averaged loss, "
+                            f"steps by M: {', '.join(f'{m}: {n:,}' for m, n in steps_by_m.items())}",
+                            "the M = 10 run's budget, scaled with M when mnist_scale_steps (an encoder's share of "
+                            "each minibatch is 1/M)")]
     return _result(summary, [Section("Naturalistic routes: rotated MNIST at several M (Fig. 7c)", text, [figure],
                                      [table])], deviations)
 
