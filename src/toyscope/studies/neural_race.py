@@ -72,7 +72,8 @@ class NeuralRaceConfig(StudyConfig):
     n_records: int = Field(200, ge=20, description="recorded points per run (multiple of 20)")
     group_sizes: list[int] | None = Field(None, description="race, race-one-net: domains per pathway group (P = g^2), "
                                           "default 1, 2, M")
-    fraction_values: list[int] | None = Field(None, description="fraction: K values (default 1..M)")
+    fraction_values: list[int] | None = Field(None, description="fraction: K values (default 1..M); mnist: K values "
+                                              "(default K/M = 0.1, 0.2, 0.4, 0.6, 1.0)")
     sigma0_values: list[float] = Field(default_factory=lambda: [0.2, 0.5, 1.0, 1.5, 2.0, 2.5])
     mnist_images: int = Field(4000, ge=20, le=10000, description="mnist: test-split images used (half train, half eval)")
     mnist_train_per_route: int = Field(100, ge=1, description="mnist: training images per trained route")
@@ -1050,7 +1051,8 @@ def _run_mnist_domains(config: NeuralRaceConfig, data, ctx) -> StudyResult:
                   for m in config.mnist_domain_values}  # multiples of 20 (the recording grid)
     for m in config.mnist_domain_values:
         setup = _mnist_setup(config, m, data, steps_by_m[m])
-        ks = sorted({max(1, round(f * m)) for f in MNIST_K_FRACTIONS})
+        ks = sorted({max(1, round(f * m)) for f in MNIST_K_FRACTIONS} if config.fraction_values is None
+                    else {k for k in config.fraction_values if k <= m})
         by_k, errors_k = {}, []
         for k in ks:
             tr, un, run = _train_mnist(setup, k, _Init(config.init, sigma_small, config.reps),
