@@ -19,7 +19,8 @@ def test_loss_gradient_and_outputs_equal_the_dense_network():
     args = (features, labels, tasks.label_permutations(M, 4, seed=1), tasks.band_routes(M, 2), 3)
     compact, dense = tasks.transformed_route_examples(*args, seed=4), tasks.transformed_routing_task(*args, seed=4)
     spec = nets.pathway_net(M, M, 5, 6, 4)
-    params = nets.init(spec, key=jax.random.key(2), n_networks=2, scale=0.5)
+    params = {name: rng.normal(0, 0.5, (2, *shape.shape)).astype(np.float32)  # an ensemble of E = 2
+              for name, shape in nets.param_shapes(spec).items()}
     one = nets.ensemble_member(params, 1)
     batch = {k: compact[k] for k in ("x", "y", "input_domain", "output_domain", "weight")}
     both = jax.jit(lambda p: (jax.value_and_grad(nets.route_indexed_loss(spec))(p, batch),

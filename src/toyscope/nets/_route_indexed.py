@@ -50,10 +50,10 @@ def route_indexed_loss(spec: GatedLinearNet):
         ValueError: another network.
 
     Example:
-        >>> import jax, numpy as np
+        >>> import numpy as np
         >>> from toyscope import nets
         >>> spec = nets.pathway_net(3, 3, 2, 4, 5)
-        >>> params = nets.init(spec, key=jax.random.key(0))
+        >>> params = {name: np.full(s.shape, 0.5, np.float32) for name, s in nets.param_shapes(spec).items()}
         >>> batch = {"x": np.ones((2, 2)), "y": np.zeros((2, 5)), "input_domain": np.array([0, 2]),
         ...          "output_domain": np.array([1, 1]), "weight": np.full(2, 0.5)}
         >>> float(nets.route_indexed_loss(spec)(params, batch)) > 0
@@ -87,10 +87,10 @@ def route_indexed_apply(spec: GatedLinearNet, params, x, input_domain, output_do
         ValueError: another network, or domains outside ``0..M-1``.
 
     Example:
-        >>> import jax, numpy as np
+        >>> import numpy as np
         >>> from toyscope import nets
         >>> spec = nets.pathway_net(2, 2, 3, 4, 5)
-        >>> params = nets.init(spec, key=jax.random.key(0), n_networks=2)
+        >>> params = {name: np.ones((2, *s.shape)) for name, s in nets.param_shapes(spec).items()}  # E = 2
         >>> nets.route_indexed_apply(spec, params, np.ones((6, 3)), np.arange(6) % 2, np.zeros(6, int)).shape
         (2, 6, 5)
     """
