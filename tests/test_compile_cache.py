@@ -19,10 +19,12 @@ _CHILD = """
 import json, sys, toyscope
 from toyscope._compile_cache import CompilationCounter
 folder = toyscope.configure_compile_cache()
+jax_before = "jax" in sys.modules  # not imported yet: the settings go through JAX's environment variables
 import jax, jax.numpy as jnp, numpy as np
 with CompilationCounter() as counter:
     jax.block_until_ready(jax.jit(lambda x: jnp.sin(x) * 3.0 + 1.0)(np.arange(7.0)))
-print(json.dumps({"folder": None if folder is None else str(folder), "count": counter.count, "hits": counter.cache_hits}))
+print(json.dumps({"folder": None if folder is None else str(folder), "count": counter.count, "hits": counter.cache_hits,
+                  "jax_before": jax_before, "dir": jax.config.jax_compilation_cache_dir}))
 """
 
 
@@ -36,12 +38,15 @@ def test_second_process_loads_the_first_ones_programs(tmp_path, monkeypatch):
 
     env = {**os.environ, ENV_VAR: str(tmp_path)}
     first, second = _child(env), _child(env)
-    assert first["folder"] == second["folder"] == str(compile_cache_dir(tmp_path))
+    assert first["folder"] == second["folder"] == first["dir"] == str(compile_cache_dir(tmp_path))
+    assert first["jax_before"] is False
     assert (first["count"], first["hits"]) == (1, 0)  # a tiny program is cached too (no time threshold)
     assert (second["count"], second["hits"]) == (1, 1)
     assert any(compile_cache_dir(tmp_path).iterdir())
     off = _child({**env, ENV_VAR: "0"})
-    assert off == {"folder": None, "count": 1, "hits": 0}
+    assert off == {"folder": None, "count": 1, "hits": 0, "jax_before": False, "dir": None}
+    # a JAX_COMPILATION_CACHE_DIR of the user's is overridden by the switch, as jax.config.update would
+    assert _child({**env, ENV_VAR: "0", "JAX_COMPILATION_CACHE_DIR": str(tmp_path / "theirs")})["dir"] is None
 
 
 def test_the_folder_is_named_by_the_versions(tmp_path):

@@ -22,6 +22,7 @@ versions' subfolder).
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -45,8 +46,7 @@ def compile_cache_dir(root: str | os.PathLike | None = None) -> Path:
         >>> compile_cache_dir("/tmp/cache").name.startswith("toyscope-")
         True
     """
-    import jax
-    import jaxlib
+    from importlib.metadata import version  # not importing JAX: the CLI sets the cache up before it needs JAX
 
     from ._version import __version__
 
@@ -54,14 +54,17 @@ def compile_cache_dir(root: str | os.PathLike | None = None) -> Path:
         import platformdirs
 
         root = Path(platformdirs.user_cache_dir("toyscope")) / "jax-compile"
-    return Path(root) / f"toyscope-{__version__}_jax-{jax.__version__}_jaxlib-{jaxlib.__version__}"
+    return Path(root) / f"toyscope-{__version__}_jax-{version('jax')}_jaxlib-{version('jaxlib')}"
 
 
 def configure_compile_cache(enabled: bool | None = None, root: str | os.PathLike | None = None) -> Path | None:
     """Turn JAX's persistent compilation cache on in :func:`compile_cache_dir` (or off).
 
     Call it before the first compilation (JAX reads the folder once, when it first compiles);
-    afterwards it changes nothing for this process.
+    afterwards it changes nothing for this process. Before JAX is imported it does not import it
+    (that costs about a second): it sets JAX's own variables (``JAX_COMPILATION_CACHE_DIR`` and the
+    size thresholds), which JAX reads when it is imported and child processes inherit; after, it
+    calls ``jax.config.update``.
 
     Args:
         enabled: ``True``/``False`` to force; ``None`` (default) reads ``$TOYSCOPE_COMPILE_CACHE``
@@ -86,21 +89,27 @@ def configure_compile_cache(enabled: bool | None = None, root: str | os.PathLike
         enabled = setting.lower() not in _OFF
         if enabled and root is None and setting.lower() not in _ON:
             root = setting
-    import jax
+    folder = compile_cache_dir(root) if enabled else None
+    settings = {"jax_compilation_cache_dir": None if folder is None else str(folder)}
+    if enabled:
+        settings.update(jax_persistent_cache_min_compile_time_secs=0.0, jax_persistent_cache_min_entry_size_bytes=-1)
+        try:  # JAX's size limit needs file locks (between processes writing the same cache)
+            import filelock  # noqa: F401
 
-    if not enabled:
-        jax.config.update("jax_compilation_cache_dir", None)
-        return None
-    folder = compile_cache_dir(root)
-    jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
-    try:  # JAX's size limit needs file locks (between processes writing the same cache)
-        import filelock  # noqa: F401
+            settings["jax_compilation_cache_max_size"] = MAX_CACHE_BYTES
+        except ImportError:
+            pass
+    if "jax" in sys.modules:
+        import jax
 
-        jax.config.update("jax_compilation_cache_max_size", MAX_CACHE_BYTES)
-    except ImportError:
-        pass
+        for name, value in settings.items():
+            jax.config.update(name, value)
+    else:  # JAX reads each setting from its JAX_... variable when it is first imported
+        for name, value in settings.items():
+            if value is None:
+                os.environ.pop(name.upper(), None)
+            else:
+                os.environ[name.upper()] = str(value)
     return folder
 
 

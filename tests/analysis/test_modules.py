@@ -71,3 +71,60 @@ def test_dead_neurons_are_in_no_module_and_bad_input_is_refused():
     spec = nets.mlp([2, 2, 1])
     with pytest.raises(ValueError, match="ONE network"):
         analysis.network_modules(spec, nets.init(spec, key=jax.random.key(0), n_networks=2))
+
+
+def _parallel_by_paths(weights, threshold):
+    """Parallel modules by enumerating every input -> output path (a plain loop, no reach masks):
+    the nodes of active full paths, joined along each path below the output layer."""
+    import itertools
+
+    largest = max(np.abs(w).max() for w in weights)
+    sizes = [weights[0].shape[0]] + [w.shape[1] for w in weights]
+    parent = {}
+
+    def find(node):
+        while parent.setdefault(node, node) != node:
+            node = parent[node]
+        return node
+
+    feeds = {}
+    for path in itertools.product(*(range(n) for n in sizes)):
+        if all(abs(weights[l][path[l], path[l + 1]]) >= threshold * largest for l in range(len(weights))):
+            nodes = [(l, path[l]) for l in range(len(weights))]  # the output is left out
+            for a, b in zip(nodes, nodes[1:]):
+                parent[find(a)] = find(b)
+            feeds.setdefault(nodes[-1], set()).add(path[-1])
+    groups = {}
+    for node in list(parent):
+        groups.setdefault(find(node), set()).add(node)
+    out = []
+    for nodes in groups.values():
+        inputs = sorted(s for l, s in nodes if l == 0)
+        outputs = sorted(set().union(*(feeds.get(n, set()) for n in nodes)))
+        out.append((inputs, outputs, sorted(n for n in nodes if n[0] > 0)))
+    return sorted(out)
+
+
+def test_parallel_modules_against_every_path_of_random_sparse_networks():
+    rng = np.random.default_rng(7)
+    for trial in range(30):
+        widths = [4, int(rng.integers(2, 6)), int(rng.integers(2, 6)), 2]
+        weights = [rng.normal(size=(a, b)) * (rng.random((a, b)) < 0.35) for a, b in zip(widths[:-1], widths[1:])]
+        found = analysis.parallel_modules(weights, threshold=0.2, input_names=["a", "b", "c", "d"],
+                                          output_names=["u", "v"])
+        names = {"a": 0, "b": 1, "c": 2, "d": 3}
+        got = sorted(([names[i] for i in m.inputs], [["u", "v"].index(o) for o in m.outputs], sorted(m.neurons))
+                     for m in found)
+        assert got == _parallel_by_paths(weights, 0.2), trial
+    # Figure 2's picture: x1, x4 and x2, x3 in two chains that meet only at both outputs
+    w1 = np.zeros((4, 4))
+    w1[[0, 3], 0] = w1[[1, 2], 2] = 1.0
+    w2 = np.eye(4)
+    w3 = np.array([[1.0, 1.0], [0, 0], [1.0, -1.0], [0, 0]])
+    modules = analysis.parallel_modules([w1, w2, w3])
+    assert [(m.inputs, m.outputs) for m in modules] == [(["x1", "x4"], ["y1", "y2"]), (["x2", "x3"], ["y1", "y2"])]
+    assert len(analysis.module_report([w1, w2, w3]).modules) == 1  # one module joined at the outputs
+    w2[0, 2] = 0.5  # one cross weight joins them
+    assert len(analysis.parallel_modules([w1, w2, w3])) == 1
+    with pytest.raises(ValueError, match="two or more"):
+        analysis.parallel_modules([w1])

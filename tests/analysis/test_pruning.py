@@ -31,3 +31,52 @@ def test_pruning_frontier_and_knockout():
     by_hand = (h @ params["layers"][1]["weight"] + params["layers"][1]["bias"])[:, ::-1]
     np.testing.assert_allclose(nets.apply(spec, knocked, x), by_hand, rtol=1e-5, atol=1e-5)
     assert analysis.count_active(params, 0.0) == 3 * 5 + 5 + 5 * 2 + 2
+
+
+def _numpy_mse(params, x, y):
+    """The 3-4-2 SiLU layered net's MSE in plain numpy (output slots swapped back by output_order)."""
+    z = x @ params["layers"][0]["weight"] + params["layers"][0]["bias"]
+    out = (z / (1 + np.exp(-z))) @ params["layers"][1]["weight"] + params["layers"][1]["bias"]
+    return float(np.mean((out[:, np.argsort(params["output_order"])] - y) ** 2))
+
+
+def _numpy_pruned(params, budget):
+    """Keep the ``budget`` largest |p| (ties: leaf order, then flat order) by a plain loop."""
+    names = [(i, k) for i in range(len(params["layers"])) for k in sorted(params["layers"][i])]
+    flat = np.concatenate([params["layers"][i][k].ravel() for i, k in names])
+    keep = np.zeros(flat.size, bool)
+    for _ in range(budget):  # pick the largest remaining, first on ties
+        best = max((j for j in range(flat.size) if not keep[j]), key=lambda j: (abs(flat[j]), -j))
+        keep[best] = True
+    pruned, start = {**params, "layers": [dict(layer) for layer in params["layers"]]}, 0
+    for i, k in names:
+        size = params["layers"][i][k].size
+        pruned["layers"][i][k] = np.where(keep[start:start + size], flat[start:start + size], 0.0).reshape(
+            params["layers"][i][k].shape)
+        start += size
+    return pruned
+
+
+def test_pruned_losses_keep_the_largest_parameters_as_a_plain_loop_does():
+    rng = np.random.default_rng(5)
+    spec = nets.layered_network([3, 4, 2])
+    params = {"layers": [{"weight": rng.normal(size=(3, 4)).astype(np.float32), "bias": rng.normal(size=4).astype(np.float32)},
+                         {"weight": rng.normal(size=(4, 2)).astype(np.float32), "bias": rng.normal(size=2).astype(np.float32)}],
+              "input_order": np.arange(3, dtype=np.float32), "output_order": np.array([1.0, 0.0], np.float32)}
+    params["layers"][0]["weight"][0, :2] = 0.5  # a tie, and a weight equal in size to a bias
+    params["layers"][0]["bias"][0] = -0.5
+    x = rng.normal(size=(16, 3)).astype(np.float32)
+    y = rng.normal(size=(16, 2)).astype(np.float32)
+    loss = lambda p: jnp.mean((nets.apply(spec, p, x) - y) ** 2)  # noqa: E731
+    budgets = np.arange(0, 27)
+    losses = analysis.pruned_losses(params, loss, budgets)
+    by_loop = [_numpy_mse(_numpy_pruned(params, int(n)), x, y) for n in budgets]
+    np.testing.assert_allclose(losses, by_loop, rtol=1e-4, atol=1e-6)
+    # the fewest parameters reaching a target, against a loop over the budgets
+    for target in (np.median(losses), losses.min(), -1.0):
+        expected = next((int(n) for n in budgets if losses[n] <= target), None)
+        assert analysis.parameters_needed(budgets, losses, target) == expected
+    with pytest.raises(ValueError, match="budgets must be a 1-D list of integers in \\[0, 26\\]"):
+        analysis.pruned_losses(params, loss, [27])
+    with pytest.raises(ValueError, match="one length"):
+        analysis.parameters_needed([1, 2], [0.1], 0.1)

@@ -18,17 +18,18 @@ def _positive(x):
 
 def test_records_name_units_and_ratios():
     records = _xor.bench_xor_ensemble(n_networks=train.MIN_SMALL_ENSEMBLE, n_steps=20)
-    assert [r["name"] for r in records] == ["xor-ensemble", "xor-ensemble-engine"]
-    fast, engine = records
+    assert [r["name"] for r in records] == ["xor-ensemble", "xor-ensemble-exact", "xor-ensemble-engine"]
+    fast, exact, engine = records
     for record in records:
         assert record["unit"] == "network-steps/s" and record["baseline_name"] == "jit(scan(vmap(grad)))"
         assert all(_positive(record[k]) for k in ("value", "baseline", "ratio"))
         # ratio = baseline time / path time = path rate / baseline rate
         assert math.isclose(record["ratio"], record["value"] / record["baseline"], rel_tol=1e-9)
         assert (record["n_networks"], record["n_steps"], record["devices"]) == (64, 20, jax.device_count())
-    assert fast["baseline"] == engine["baseline"]  # one baseline timing for both
-    assert fast["dispatched_to"] == "small_ensemble" and engine["dispatched_to"] == "engine"
-    assert fast["target"] == 5e7 and "compile_s" not in engine
+    assert fast["baseline"] == exact["baseline"] == engine["baseline"]  # one baseline timing for all
+    assert fast["dispatched_to"] == exact["dispatched_to"] == "small_ensemble" and engine["dispatched_to"] == "engine"
+    assert [r["closed_form_gradient"] for r in records] == [True, False, False]
+    assert (fast["target"], fast["target_ratio"]) == (1.5e8, 7.0) and "compile_s" not in engine
 
 
 def test_the_plain_baseline_trains_the_same_networks_as_train():

@@ -43,3 +43,32 @@ def test_pair_expectation_matches_monte_carlo(activation):
 
 
 
+
+
+def test_relu_kernel_hessian_is_finite_and_zero_at_parallel_vectors():
+    """K(w, v) = |w||v| h(cos)/(2 pi) with h = pi - pi theta^2/2 + theta^3/3 + ... in the angle: at
+    w = c v its Hessian in w is exactly 0 (radial: linear; angular: -c/2 / c^2 + (1/c)(1/2) = 0),
+    though h''(u) diverges in the cosine u; autodiff must give that 0, not inf * 0 = NaN (the
+    ReLU loss's Hessian at exact copies), in the cross block and in the self kernel."""
+    v = jnp.array([0.6, 0.8, 0.0])
+
+    def cross(w):
+        return theory.relu_gaussian_cross_kernel((w @ v)[None, None], (w @ w)[None], (v @ v)[None])[0, 0]
+
+    def self_kernel(w):
+        stacked = jnp.stack([w, v])
+        return theory.relu_gaussian_kernel(stacked @ stacked.T)[0, 1]
+
+    w, step, eye = jnp.array([0.7, 0.5, 0.2]), 1e-6, jnp.eye(3)
+
+    @jax.jit
+    def hessians(w):
+        parallel = [jax.hessian(kernel)(scale * v) for kernel in (cross, self_kernel) for scale in (1.0, 2.0)]
+        finite = (jax.vmap(jax.grad(cross))(w + step * eye) - jax.vmap(jax.grad(cross))(w - step * eye)) / (2 * step)
+        return jnp.stack(parallel), jax.hessian(cross)(w), finite
+
+    parallel, off, finite = (np.asarray(y) for y in hessians(w))
+    assert np.all(np.isfinite(parallel))
+    np.testing.assert_allclose(parallel, 0.0, atol=1e-7)
+    # off parallel the kernel's Hessian is untouched: it matches central differences of the gradient
+    np.testing.assert_allclose(off, finite, atol=1e-7)

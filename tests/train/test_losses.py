@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 import pytest
 
@@ -64,3 +65,16 @@ def test_loss_function_names_and_bad_names():
     assert train.loss_function("softmax_ce") is train.softmax_cross_entropy_loss
     with pytest.raises(ValueError, match=r"^unknown loss 'hinge'; valid: mse, bce, softmax_ce$"):
         train.loss_function("hinge")
+
+
+def test_closed_form_bce_has_the_same_value_and_the_gradient_sigmoid_minus_target():
+    z = np.array([[-30.0, -3.0, -0.2], [0.0, 0.7, 25.0]], np.float32)
+    y = np.array([[0.0, 1.0, 0.3], [1.0, 0.0, 1.0]], np.float32)
+    assert train.loss_function("bce", closed_form_gradient=True) is train.bce_with_logits_closed_form_loss
+    assert train.loss_function("mse", closed_form_gradient=True) is train.mse_loss  # only bce has a closed form here
+    value, grad = jax.jit(jax.value_and_grad(train.bce_with_logits_closed_form_loss))(z, y)
+    autodiff_value, autodiff = jax.jit(jax.value_and_grad(train.bce_with_logits_loss))(z, y)
+    assert float(value) == float(autodiff_value)
+    want = (_sigmoid(z.astype(np.float64)) - y) / z.size  # d/dz mean(softplus(z) - y z), in float64
+    np.testing.assert_allclose(np.asarray(grad, np.float64), want, rtol=0, atol=2e-8)  # round-off of values < 1/6
+    np.testing.assert_allclose(np.asarray(grad, np.float64), np.asarray(autodiff, np.float64), rtol=0, atol=2e-8)

@@ -67,3 +67,17 @@ def test_objective_gradient_matches_finite_differences_of_the_numpy_loss():
 def test_unknown_loss_raises_one_line():
     with pytest.raises(ValueError, match=r"^unknown loss 'l1'; valid: mse, bce, softmax_ce$"):
         train.mlp_objective(nets.mlp([2, 1]), "l1")
+
+
+def test_closed_form_gradient_objective_has_the_same_value_and_the_gradient_within_rounding():
+    spec = nets.mlp([2, 3, 1], "sigmoid")
+    params = nets.init(spec, key=jax.random.key(2), scheme="normal", scale=2.0)
+    rng = np.random.default_rng(1)
+    batch = {"x": rng.normal(size=(6, 2)).astype(np.float32), "y": rng.random((6, 1)).astype(np.float32)}
+    closed = train.mlp_objective(spec, "bce", closed_form_gradient=True)
+    assert closed == train.MLPObjective(spec, "bce", closed_form_gradient=True) != train.mlp_objective(spec, "bce")
+    value, got = jax.jit(jax.value_and_grad(closed))(params, batch)
+    autodiff_value, want = jax.jit(jax.value_and_grad(train.mlp_objective(spec, "bce")))(params, batch)
+    assert float(value) == float(autodiff_value)
+    for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)  # sigma(z) - y vs exp(z - softplus(z)) - y: a few ulp

@@ -2,6 +2,7 @@
 
 import matplotlib.figure
 import numpy as np
+import pytest
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
 
@@ -50,3 +51,17 @@ def test_a_layered_networks_slots_are_labelled_by_the_variables_they_hold():
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts.index("c") < texts.index("a") < texts.index("b")  # slot 0 holds c, slot 1 a, slot 2 b
     assert texts.index("v") < texts.index("u")
+
+
+def test_pruning_frontier_figure_names_lines_and_shades_bands():
+    n = np.array([40, 20, 10])
+    lines = [(n, np.array([1e-3, 1e-2, 0.1])), (n, np.array([2e-3, 3e-2, 0.2]))]
+    bands = [(line[1] / 2, line[1] * 2) for line in lines]
+    ax = viz.pruning_frontier_figure(lines, labels=["bimt", "l1"], bands=bands, reference=0.05).axes[0]
+    assert len(ax.lines) == 3 and list(ax.lines[2].get_ydata()) == [0.05, 0.05]  # the dotted reference
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["bimt", "l1"]
+    assert len(ax.collections) == 2  # one shaded band per line
+    low, high = ax.collections[1].get_paths()[0].vertices[:, 1].min(), ax.collections[1].get_paths()[0].vertices[:, 1].max()
+    assert (low, high) == pytest.approx((1e-3, 0.4))
+    with pytest.raises(ValueError, match="labels must name every line"):
+        viz.pruning_frontier_figure(lines, labels=["bimt"])

@@ -92,6 +92,7 @@ from ._modules import (
     MODULE_THRESHOLD,
     ModuleReport,
     network_modules,
+    parallel_modules,
     path_strength,
 )
 from ._phase_diagram import (
@@ -103,7 +104,7 @@ from ._phase_diagram import (
     WidthClasses,
 )
 from ._probe import linear_probe
-from ._pruning import count_active, knock_out_neurons, prune_below, pruning_frontier
+from ._pruning import count_active, knock_out_neurons, parameters_needed, prune_below, pruned_losses, pruning_frontier
 from ._regimes import binary_cross_entropy, BudgetOutcome, outcomes_at_steps, proportion_difference_interval
 from ._route_errors import (
     first_zero_shot,
@@ -203,9 +204,9 @@ __all__ = [
     "member_attribution", "MemberAttribution", "MIN_VALUES_FOR_SPREAD", "minimal_circuits", "MinimalCircuitCounts",
     "MinimalCircuits", "mode_connection", "ModeConnection", "modularity", "Module", "module_report",
     "MODULE_THRESHOLD", "ModuleReport", "network_modules", "neuron_graph", "order_noise", "outcomes_at_steps",
-    "path_losses", "path_strength", "pca_embedding", "phase1_plateau", "phase_diagram_gamma_intervals",
+    "parallel_modules", "parameters_needed", "path_losses", "path_strength", "pca_embedding", "phase1_plateau", "phase_diagram_gamma_intervals",
     "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion", "proportion_difference_interval",
-    "proportion_interval", "prune_below", "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots",
+    "proportion_interval", "prune_below", "pruned_losses", "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots",
     "r2_interval", "r2_split", "relative_difference", "relative_share", "relative_updating",
     "route_classification_errors", "route_error_means", "route_errors", "route_output_grid", "routes_reproduced",
     "routing_spectra", "RoutingSpectra", "row_correlations", "sample_pairs", "seed_interval", "select_members",

@@ -27,7 +27,6 @@ import math
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy import stats
 
 from ._update_attribution import relative_difference, relative_updating
 
@@ -53,6 +52,8 @@ def r2_interval(correlations, confidence: float = 0.95) -> dict:
         >>> round(out["centre"], 2), bool(0 < out["low"] < 0.25 < out["high"] < 1)
         (0.25, True)
     """
+    from scipy import stats  # imported on first use (about 0.8 s)
+
     rho = np.asarray(correlations, np.float64).ravel()
     rho = rho[np.isfinite(rho)]
     n = int(rho.size)

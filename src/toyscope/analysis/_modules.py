@@ -224,11 +224,9 @@ def module_report(weights: Sequence, *, threshold: float = MODULE_THRESHOLD, sen
     return _report(weights, threshold, sensitivity, kind, input_names, output_names, order)
 
 
-def _report(weights, threshold, sensitivity, kind, input_names, output_names, order) -> ModuleReport:
-    order = [*input_names, *output_names] if order is None else list(order)
-    rank = {name: i for i, name in enumerate(order)}
-    by_rank = lambda name: rank.get(name, len(rank))  # noqa: E731
-    n_layers = len(weights)
+def _active_graph(weights, threshold):
+    """The active edges (``|w| >= threshold * max|w|``) per weight layer and, per neuron layer,
+    which neurons take part (lie on an active path from an input to an output)."""
     largest = max(float(w.max()) for w in weights)
     active = [w >= threshold * largest if largest > 0 else np.zeros_like(w, bool) for w in weights]
     # forward reach from the inputs and backward reach from the outputs, layer by layer
@@ -238,7 +236,85 @@ def _report(weights, threshold, sensitivity, kind, input_names, output_names, or
     backward = [np.ones(weights[-1].shape[1], bool)]
     for a in reversed(active):
         backward.insert(0, (a & backward[0][None, :]).any(1))
-    alive = [f & b for f, b in zip(forward, backward)]
+    return active, [f & b for f, b in zip(forward, backward)]
+
+
+def parallel_modules(weights: Sequence, *, threshold: float = MODULE_THRESHOLD,
+                     input_names: Sequence[str] | None = None,
+                     output_names: Sequence[str] | None = None) -> list[Module]:
+    r"""The sub-circuits of ONE network that meet only at its outputs (BIMT Figure 2e: "two
+    parallel modules").
+
+    With the active graph and the neurons that take part as in :func:`module_report`, remove
+    the output layer: the **parallel modules** are the connected components of what remains (the
+    inputs and hidden neurons that take part, joined by the active weights of layers
+    :math:`1 .. L-1`). Each lists its inputs, its hidden neurons and the outputs its last hidden
+    neurons feed through active weights. For :math:`(y_1, y_2) = (x_1x_4 + x_2x_3, x_1x_4 - x_2x_3)`
+    the paper's picture is two of them, :math:`\{x_1, x_4\}` and :math:`\{x_2, x_3\}`, each
+    feeding both outputs; :func:`module_report` sees one module there (both outputs use all inputs).
+
+    Args:
+        weights: one ``(n_{l-1}, n_l)`` matrix per layer, in slot order (at least two layers).
+        threshold: relative weight threshold in (0, 1].
+        input_names / output_names: names of the input and output slots (default ``x1..``, ``y1..``).
+
+    Returns:
+        One :class:`Module` per component that holds an input, ordered by their first input's
+        slot; inputs and outputs in slot order, neurons as ``(layer, slot)``.
+
+    Raises:
+        ValueError: a threshold outside (0, 1], fewer than two layers, weights that do not chain,
+            or names of the wrong length.
+
+    >>> import numpy as np
+    >>> w1 = np.array([[1.0, 0], [0, 1.0], [0, 1.0], [1.0, 0]])  # x1, x4 -> h1 ; x2, x3 -> h2
+    >>> w2 = np.array([[1.0, 1.0], [1.0, -1.0]])                # both hidden neurons feed y1 and y2
+    >>> [(m.inputs, m.outputs) for m in parallel_modules([w1, w2])]
+    [(['x1', 'x4'], ['y1', 'y2']), (['x2', 'x3'], ['y1', 'y2'])]
+    """
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be in (0, 1] (a fraction of the largest |w|), got {threshold}")
+    weights = [np.abs(np.asarray(w, float)) for w in weights]
+    if len(weights) < 2 or any(w.ndim != 2 for w in weights):
+        raise ValueError(f"weights must be two or more 2-D matrices (a hidden layer is needed), got {len(weights)}")
+    for index in range(1, len(weights)):
+        if weights[index].shape[0] != weights[index - 1].shape[1]:
+            raise ValueError(f"weights[{index}] has {weights[index].shape[0]} rows, weights[{index - 1}] "
+                             f"has {weights[index - 1].shape[1]} columns; they must match")
+    d_in, d_out = weights[0].shape[0], weights[-1].shape[1]
+    input_names = list(input_names) if input_names is not None else [f"x{i + 1}" for i in range(d_in)]
+    output_names = list(output_names) if output_names is not None else [f"y{i + 1}" for i in range(d_out)]
+    if len(input_names) != d_in or len(output_names) != d_out:
+        raise ValueError(f"need {d_in} input and {d_out} output names, got {len(input_names)} and {len(output_names)}")
+    active, alive = _active_graph(weights, threshold)
+    n_layers = len(weights)
+    graph = nx.Graph()
+    for layer in range(n_layers):  # neuron layers 0 .. L-1: the outputs are left out
+        graph.add_nodes_from((layer, int(s)) for s in np.flatnonzero(alive[layer]))
+    for layer in range(n_layers - 1):
+        rows, cols = np.nonzero(active[layer] & alive[layer][:, None] & alive[layer + 1][None, :])
+        graph.add_edges_from(((layer, int(r)), (layer + 1, int(c))) for r, c in zip(rows, cols))
+    last = active[-1] & alive[-2][:, None] & alive[-1][None, :]
+    modules = []
+    for component in nx.connected_components(graph):
+        nodes = sorted(component)
+        inputs = [s for layer, s in nodes if layer == 0]
+        if not inputs:
+            continue
+        feeding = [s for layer, s in nodes if layer == n_layers - 1]
+        outputs = np.flatnonzero(last[feeding].any(0)) if feeding else []
+        modules.append(Module([input_names[s] for s in inputs], [output_names[int(o)] for o in outputs],
+                              [(layer, s) for layer, s in nodes if layer > 0]))
+    modules.sort(key=lambda m: input_names.index(m.inputs[0]))
+    return modules
+
+
+def _report(weights, threshold, sensitivity, kind, input_names, output_names, order) -> ModuleReport:
+    order = [*input_names, *output_names] if order is None else list(order)
+    rank = {name: i for i, name in enumerate(order)}
+    by_rank = lambda name: rank.get(name, len(rank))  # noqa: E731
+    n_layers = len(weights)
+    active, alive = _active_graph(weights, threshold)
     graph = nx.Graph()
     for layer, mask in enumerate(alive):
         graph.add_nodes_from((layer, int(s)) for s in np.flatnonzero(mask))

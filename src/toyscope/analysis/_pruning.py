@@ -66,6 +66,84 @@ def pruning_frontier(params, loss_fn: Callable, *, n_thresholds: int = 40):
     return survivors, np.asarray(pruned_loss)
 
 
+def pruned_losses(params, loss_fn: Callable, budgets) -> np.ndarray:
+    r"""The loss of ONE network after keeping only its ``n`` largest-magnitude parameters, for
+    every ``n`` in ``budgets`` (BIMT Appendix A, Figure A1, read at fixed budgets).
+
+    All weights, biases and embedding entries (not the input/output orders) are ranked by
+    :math:`|p|` from large to small, ties in the order of ``jax.tree_util.tree_leaves`` and then
+    of each leaf's flattened entries; for budget :math:`n` the parameters of rank :math:`\ge n`
+    are set to zero and :math:`\ell_n` = ``loss_fn(pruned)``. Unlike :func:`pruning_frontier`,
+    which sweeps magnitude thresholds, every network is then read at the same counts, so curves
+    of several seeds or methods can be averaged point by point.
+
+    Args:
+        params: ONE network's params.
+        loss_fn: ``params -> scalar`` (e.g. the test loss); must be jittable.
+        budgets: ``(B,)`` integers, each in ``[0, number of parameters]``.
+
+    Returns:
+        ``(B,)`` numpy array, the loss at each budget.
+
+    Raises:
+        ValueError: a budget below 0 or above the number of parameters, or not an integer.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> params = {"w": jnp.array([3.0, -1.0, 2.0])}
+        >>> pruned_losses(params, lambda p: jnp.sum(p["w"]), [0, 1, 2, 3]).tolist()
+        [0.0, 3.0, 5.0, 4.0]
+    """
+    budgets = np.asarray(budgets)
+    leaves, treedef = jax.tree_util.tree_flatten_with_path(params)
+    prunable = [_prunable(path) for path, _ in leaves]
+    values = [jnp.asarray(x) for _, x in leaves]
+    flat = jnp.concatenate([v.ravel() for v, keep in zip(values, prunable) if keep])
+    if budgets.ndim != 1 or not np.issubdtype(budgets.dtype, np.integer) or (
+            budgets.size and (budgets.min() < 0 or budgets.max() > flat.size)):
+        raise ValueError(f"budgets must be a 1-D list of integers in [0, {flat.size}] (the parameter count), "
+                         f"got {budgets.tolist()}")
+    order = np.argsort(-np.abs(np.asarray(flat)), kind="stable")
+    rank = np.empty(flat.size, int)
+    rank[order] = np.arange(flat.size)
+    rank = jnp.asarray(rank)
+
+    def pruned_loss(budget):
+        kept = jnp.where(rank < budget, flat, 0.0)
+        out, start = [], 0
+        for value, keep in zip(values, prunable):
+            if keep:
+                out.append(kept[start:start + value.size].reshape(value.shape).astype(value.dtype))
+                start += value.size
+            else:
+                out.append(value)
+        return loss_fn(jax.tree_util.tree_unflatten(treedef, out))
+
+    return np.asarray(jax.jit(jax.vmap(pruned_loss))(jnp.asarray(budgets)))
+
+
+def parameters_needed(budgets, losses, target: float):
+    r"""The smallest budget whose loss is at most ``target``: :math:`\min\{n : \ell_n \le \ell^*\}`
+    (``None`` when no budget reaches it), the lower-left reading of a pruning curve.
+
+    Args:
+        budgets: ``(B,)`` parameter counts; losses: ``(B,)`` the loss at each (e.g. from
+            :func:`pruned_losses`); target: :math:`\ell^*`.
+
+    Raises:
+        ValueError: ``budgets`` and ``losses`` of different shapes, or not 1-D.
+
+    Example:
+        >>> parameters_needed([10, 20, 40], [0.5, 0.008, 0.002], 0.01)
+        20
+    """
+    budgets, losses = np.asarray(budgets), np.asarray(losses, float)
+    if budgets.ndim != 1 or budgets.shape != losses.shape:
+        raise ValueError(f"budgets and losses must be 1-D of one length, got shapes {budgets.shape} and {losses.shape}")
+    reached = budgets[losses <= target]
+    return int(reached.min()) if reached.size else None
+
+
 def knock_out_neurons(spec, params, neurons: Iterable[tuple[int, int]]):
     """ONE network with every weight into and out of the given neurons set to zero (and their
     biases, and embedding columns for the embedding layer).

@@ -13,7 +13,6 @@ import dataclasses
 import math
 
 import numpy as np
-from scipy import stats
 
 
 def proportion_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -22,6 +21,8 @@ def proportion_interval(successes: int, trials: int, confidence: float = 0.95) -
     :math:`\frac{\hat p + z^2/2n \pm z\sqrt{\hat p(1-\hat p)/n + z^2/4n^2}}{1 + z^2/n}`.
     Returns ``(nan, nan)`` for ``trials == 0``. E.g. 14 of 20 gives about (0.48, 0.85).
     """
+    from scipy import stats  # imported on first use (about 0.8 s)
+
     if trials < 0 or successes < 0 or successes > trials:
         raise ValueError(f"need 0 <= successes <= trials, got {successes} of {trials}")
     if trials == 0:
@@ -36,6 +37,8 @@ def proportion_interval(successes: int, trials: int, confidence: float = 0.95) -
 
 def mean_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean and Student-t interval ``(mean, low, high)`` of 1-D ``values`` (nan bounds if n < 2)."""
+    from scipy import stats  # imported on first use (about 0.8 s)
+
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     n = values.size
@@ -51,6 +54,8 @@ def mean_interval(values, confidence: float = 0.95) -> tuple[float, float, float
 def correlation_interval(r: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
     r"""Fisher-z interval for a (Pearson or Spearman) correlation ``r`` from ``n`` pairs:
     :math:`\tanh(\operatorname{atanh} r \pm z/\sqrt{n-3})`."""
+    from scipy import stats  # imported on first use (about 0.8 s)
+
     if n <= 3 or not np.isfinite(r):
         return (math.nan, math.nan)
     z = stats.norm.ppf(0.5 + confidence / 2)
@@ -169,6 +174,8 @@ def seed_interval(values, support: str = "real", confidence: float = 0.95) -> In
         >>> seed_interval([0.7, 0.8, 0.9], "correlation").format()
         '0.816 [0.369, 0.957] (3 seeds, Student t on Fisher z = atanh scale)'
     """
+    from scipy import stats  # imported on first use (about 0.8 s)
+
     if support not in SUPPORTS:
         raise ValueError(f"support must be one of {', '.join(SUPPORTS)}, got {support!r}")
     values = np.asarray(values, dtype=float).ravel()

@@ -26,7 +26,6 @@ import warnings
 
 import jax
 import numpy as np
-from scipy import stats
 
 from ._stats import correlation_interval
 
@@ -105,6 +104,8 @@ def fit_relative(r, q) -> LinearFit:
     Raises:
         ValueError: shapes differ.
     """
+    from scipy import stats  # imported on first use (about 0.8 s)
+
     r, q = np.asarray(r, np.float64).ravel(), np.asarray(q, np.float64).ravel()
     if r.shape != q.shape:
         raise ValueError(f"r and q must have equal sizes, got {r.size} and {q.size}")

@@ -11,7 +11,7 @@ from ._geometry import connection_distances, network_coordinates, network_distan
 from ._graphs import count_active_weights, network_weights, transformer_neuron_graph, transformer_weight_chain
 from ._layout import LinearLayer, mlp_layout, NetworkLayout, NeuronGroup, transformer_layout
 from ._measures import active_embedding_neurons, feature_neurons, module_knockouts
-from ._paper import PAPER_TABLE1, PAPER_TABLE2, paper_comparison
+from ._paper import FIGURE2_FORMULA, PAPER_TABLE1, PAPER_TABLE2, paper_comparison
 from ._recipe import BimtMethod, METHODS, replacement_order, train_bimt
 from ._swaps import (neuron_scores, permute_group, SWAP_LOOPS, SWAP_SCORES, swap_cost_changes, swap_hook, swap_neurons,
                      swappable_groups)
@@ -20,7 +20,7 @@ from ._tasks import (in_context_losses, layered_loss, layered_metrics, NOTEBOOK_
 
 __all__ = [
     "active_embedding_neurons", "BimtMethod", "check_distances", "connection_cost", "connection_distances",
-    "count_active_weights", "feature_neurons", "in_context_losses", "layered_loss", "layered_metrics", "LinearLayer", "METHODS",
+    "count_active_weights", "feature_neurons", "FIGURE2_FORMULA", "in_context_losses", "layered_loss", "layered_metrics", "LinearLayer", "METHODS",
     "mlp_layout", "module_knockouts", "network_coordinates", "network_distances", "network_weights",
     "NetworkLayout", "neuron_coordinates", "neuron_scores", "NeuronGroup", "NORMALIZATIONS", "NORMS", "NOTEBOOK_SETUPS", "own_task_setup",
     "paper_comparison", "PAPER_SETUPS", "PAPER_TABLE1", "PAPER_TABLE2", "permute_group", "replacement_order",

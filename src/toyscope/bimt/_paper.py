@@ -9,6 +9,10 @@ import numpy as np
 
 from ._tasks import PAPER_SETUPS
 
+#: the regression task of Figure 2 and Figure A1 (Appendix A: "(y1, y2) = (x1x4 + x2x3, x1x4 - x2x3)
+#: from (x1, x2, x3, x4) with a two-hidden-layer MLP"), in the grammar of ``toyscope.tasks.parse_formula``
+FIGURE2_FORMULA = "y1 = x1*x4 + x2*x3; y2 = x1*x4 - x2*x3"
+
 # Table 1 (loss, or accuracy in %) and Table 2 of the paper: task -> method -> (mean, std)
 PAPER_TABLE1 = {
     "symbolic-a": {"vanilla": (5.2e-3, 1.0e-3), "l1": (7.9e-3, 0.8e-3), "bimt": (7.4e-3, 1.0e-3)},

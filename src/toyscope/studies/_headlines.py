@@ -24,7 +24,26 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Union
 
-from ..analysis import format_interval, format_number, seed_interval
+
+# toyscope.analysis (scipy.stats, JAX) is imported on first use: the CLI validates configs and
+# refuses bad input without it
+def format_number(*args, **kwargs):
+    from ..analysis import format_number as impl
+
+    return impl(*args, **kwargs)
+
+
+def format_interval(*args, **kwargs):
+    from ..analysis import format_interval as impl
+
+    return impl(*args, **kwargs)
+
+
+def seed_interval(*args, **kwargs):
+    from ..analysis import seed_interval as impl
+
+    return impl(*args, **kwargs)
+
 
 REPRODUCED, DIFFERS, NOT_COMPARABLE = "reproduced", "differs", "not comparable"
 

@@ -22,6 +22,8 @@ STUDIES: dict[str, tuple[str, str]] = {
                      "Teacher-student copy/average: closed-form Gaussian losses, gradient flow to convergence"),
     "bimt": ("toyscope.studies.bimt", "Brain-inspired modular training: connection cost, swaps, modularity"),
     "bimt-table": ("toyscope.studies.bimt_table", "BIMT Tables 1 and 2: vanilla, L1 and BIMT over seeds on every task"),
+    "bimt-methods": ("toyscope.studies.bimt_methods",
+                     "BIMT Figure 2 and Figure A1: five methods on one task, graphs, modules and pruning"),
 }
 
 

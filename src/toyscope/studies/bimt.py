@@ -14,7 +14,9 @@ one task and one training method per run, ``n_seeds`` seeds trained at once (vma
   with the local geometry), ``bimt`` (local + swap) (Figure 2, Tables 1-2);
 * outputs: test loss or accuracy, Newman modularity (Table 2), active weights, swaps, the final
   connectivity graph, its evolution, loss curves, the pruning frontier (Appendix A), module
-  knock-outs (mod-add) and active embedding neurons with the sign neuron (S4).
+  knock-outs (mod-add) and active embedding neurons with the sign neuron (S4);
+* presets: ``smoke``, and ``figure2``: Figure 2's task (Appendix A) for one method (the study
+  ``bimt-methods`` runs all five and checks Figures 2 and A1).
 
 Everything is composed from ``toyscope.bimt`` (the network's layout, geometry, cost, swaps, the
 training recipe, the paper's settings and its Section 3.3 measurements), ``toyscope.analysis``
@@ -153,7 +155,9 @@ class BimtConfig(StudyConfig):
         })
 
     PRESETS = {"default": {}, "smoke": {"n_steps": 1000, "n_seeds": 2, "n_snapshots": 2, "d_model": 8,
-                                        "n_sequences": 500}}
+                                        "n_sequences": 500},
+               # Figure 2's task (Appendix A), one method per run (bimt-methods runs all five); ~50 s here
+               "figure2": {"task": "formula", "formula": bimt.FIGURE2_FORMULA, "n_seeds": 5}}
 
     @field_validator("data")
     @classmethod
@@ -328,10 +332,27 @@ def _knockout_table(rows, n_test: int) -> list[list]:
     return out
 
 
-def run(config: BimtConfig, ctx) -> StudyResult:
-    if config.task == "in-context":
-        settings = resolve_settings(config)
-        return run_in_context(config, settings, method_settings(config, settings), ctx)
+@dataclasses.dataclass(frozen=True)
+class TrainedTask:
+    """One MLP task trained under one method (:func:`train_mlp_task`): the task's data, the
+    settings used, the network and its BIMT layout, the loss and test metrics, and the training
+    result with the diverged seeds left out (``n_diverged`` of them)."""
+
+    data: dict
+    settings: Resolved
+    spec: nets.LayeredNetwork
+    layout: bimt.NetworkLayout
+    loss_fn: object
+    metrics: dict
+    test: dict
+    result: object
+    n_diverged: int
+
+
+def train_mlp_task(config: BimtConfig, ctx, *, stage: str = "train") -> TrainedTask:
+    """Draw (or read) an MLP task's data and train ``config.n_seeds`` seeds of ``config.method``
+    on it with :func:`toyscope.bimt.train_bimt`; ``stage`` names the training checkpoint (several
+    methods in one run folder need one each). Every task but in-context."""
     moons_points = task_setup(config).n_train if config.task == "two-moons" else None
     mnist_data = config.mnist_data or (task_setup(config).mnist_data if config.task == "mnist" else "test-split")
     data = ctx.cached("data", lambda: load_task(config.task, n_train=config.n_train, n_test=config.n_test,
@@ -351,9 +372,21 @@ def run(config: BimtConfig, ctx) -> StudyResult:
         data["train"], method=method_settings(config, settings), n_networks=config.n_seeds, n_steps=n_steps,
         learning_rate=settings.learning_rate, metrics=metrics, batch_size=setup.batch_size,
         key=jax.random.key(config.seed + 1) if setup.batch_size else None, record_every=n_steps // 100,
-        snapshot_every=n_steps // config.n_snapshots, checkpointer=ctx.checkpointer("train"),
+        snapshot_every=n_steps // config.n_snapshots, checkpointer=ctx.checkpointer(stage),
         divergence=DIVERGENCE, progress=f"bimt {config.task} {config.method}")
     result, n_diverged = without_diverged(result)  # diverged seeds are left out of every analysis
+    return TrainedTask(data, settings, spec, layout, loss_fn, metrics, test, result, n_diverged)
+
+
+def run(config: BimtConfig, ctx) -> StudyResult:
+    if config.task == "in-context":
+        settings = resolve_settings(config)
+        return run_in_context(config, settings, method_settings(config, settings), ctx)
+    trained = train_mlp_task(config, ctx)
+    data, settings, spec, layout = trained.data, trained.settings, trained.spec, trained.layout
+    loss_fn, metrics, test, result, n_diverged = (trained.loss_fn, trained.metrics, trained.test, trained.result,
+                                                  trained.n_diverged)
+    setup = settings.setup
     coords = bimt.network_coordinates(layout, extent=settings.extent, layer_gap=settings.layer_gap)
     classification = setup.accuracy
     n_seeds = config.n_seeds - n_diverged

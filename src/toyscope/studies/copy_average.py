@@ -53,7 +53,8 @@ class CopyAverageConfig(StudyConfig):
     Expected wall times (2 shared cores; measured where said, else extrapolated from the
     per-student times measured at k = 20 and k = 100, see docs/results/copy-average.md):
     ``default`` (k = 20, 3 seeds) under 10 min; ``seeds10`` (k = 20, 10 seeds, 200 students)
-    about 30 min; ``relu`` (k = 20, 10 seeds) about 30 min; ``k50`` (10 seeds x 20 widths) about
+    about 30 min; ``relu`` (k = 20, 10 seeds) measured 22 min at load 8-14 (845 s CPU), about 15 min
+    alone, plus under a minute for the ReLU theory section; ``k50`` (10 seeds x 20 widths) about
     3 h; ``k100`` (10 seeds x 20 widths) about 4 h; ``k200`` (10 seeds x 20 widths, 500-1300 s per
     student) 1-3 days; ``gamma-vs-k`` all four: the sum."""
 
@@ -234,6 +235,10 @@ def _run(config: CopyAverageConfig, ctx) -> StudyResult:
     teacher = theory.orthonormal_teacher(k, d, dtype=jnp.float64)
     objective = _objective(teacher, activation, max(widths))
 
+    # ReLU: the critical points continuing the C-A optimal configurations (n = 1..k), which is not critical
+    relu_points = ([theory.symmetric_copy_average_point(n, teacher, "relu") for n in range(1, k + 1)]
+                   if activation == "relu" and k <= RELU_THEORY_MAX_K else None)
+
     # Train every student to a true minimum and classify it (Fig. 1); with cells, one run folder per width group
     started = time.perf_counter()
     if config.widths_per_cell is not None and len(widths) > config.widths_per_cell:
@@ -247,27 +252,38 @@ def _run(config: CopyAverageConfig, ctx) -> StudyResult:
         _check_divergence(divergence_rule(k, max(widths)), students.members, students.records)
         rows = [_student_row(n, s, record, student, k=k, activation=activation)
                 for (n, s), record, student in zip(students.members, students.records, students.classes)]
+        if relu_points is not None:  # ReLU: the loss of the critical point continuing the C-A optimal one
+            for row in rows:
+                if row["n"] <= k:
+                    row["ca_optimal_loss"] = relu_points[row["n"] - 1].loss
         sensitivity = theory.tolerance_sensitivity(students.a, students.w, [n for n, _ in students.members], teacher.w,
                                                    activation=activation, **tolerances)
         n_cells = None
     converge_s = time.perf_counter() - started
 
-    # Losses at convergence against n and the change points gamma1..3 (Fig. 2)
-    ca_optimal_losses = theory.one_neuron_losses(k)[::-1] if activation == "erf" else None  # L(k-n+1), n = 1..k
+    # Losses at convergence against n and the change points gamma1..3 (Fig. 2). erf: the C-A
+    # optimal loss L(k-n+1); ReLU (not critical there): the symmetric critical point reached from it (drawn only)
+    if activation == "erf":
+        ca_optimal_losses = theory.one_neuron_losses(k)[::-1]  # L(k-n+1), n = 1..k
+    else:
+        ca_optimal_losses = None if relu_points is None else np.array([point.loss for point in relu_points])
+    # gamma3 crosses a linear P-n-C fit with the C-A line: ReLU P-n-C losses are not linear in n
+    # and its C-A line is strongly convex, so the crossing says nothing there (docs/results/copy-average.md)
+    gamma3_line = ca_optimal_losses if activation == "erf" else None
     gammas = analysis.phase_diagram_gammas(
         [r["n"] for r in rows], [r["class"] for r in rows], [r["loss"] for r in rows], k,
         ca_classes=("C-A optimal",) if activation == "erf" else ("C-A optimal", "perturbed C-A"),
-        ca_optimal_losses=ca_optimal_losses)
+        ca_optimal_losses=gamma3_line)
     intervals = analysis.phase_diagram_gamma_intervals(
         [r["n"] for r in rows], [r["class"] for r in rows], [r["loss"] for r in rows], k,
         ca_classes=("C-A optimal",) if activation == "erf" else ("C-A optimal", "perturbed C-A"),
-        ca_optimal_losses=ca_optimal_losses, seed=config.seed)
+        ca_optimal_losses=gamma3_line, seed=config.seed)
     n_converged = sum(r["converged"] for r in rows)
     sections = [
         _neurons_section(rows, students, teacher, k=k, d=d, activation=activation, widths=widths,
                          n_seeds=config.n_seeds, **tolerances),
         _losses_section(rows, students, gammas, intervals, k=k, widths=widths, n_converged=n_converged, gtol=config.gtol,
-                        eig_tol=config.eig_tol, ca_optimal_losses=ca_optimal_losses),
+                        eig_tol=config.eig_tol, ca_optimal_losses=ca_optimal_losses, activation=activation),
         _sensitivity_section(sensitivity, **tolerances),
     ]
     summary = {
@@ -295,9 +311,36 @@ def _run(config: CopyAverageConfig, ctx) -> StudyResult:
                         "one_neuron_loss_concave": concavity.concave,
                         "one_neuron_loss_max_second_difference": concavity.max_second_difference})
         sections.append(_critical_points_section(checks, concavity, k=k))
+    else:  # the same claims for ReLU, which its closed forms answer differently (theory._relu_copy_average)
+        checks = theory.copy_average_critical_points(objective, teacher, widths, n_max=max(widths), seed=config.seed,
+                                                     activation="relu")
+        concavity = theory.discrete_concavity(theory.one_neuron_losses(k, "relu"))
+        best = {n: theory.best_copy_average_partition(k, n, "relu") for n in widths
+                if n <= k and k <= RELU_THEORY_MAX_K}
+        inner = [c.grad_max for c in checks if 2 <= c.n <= k - 1]
+        summary.update({
+            "ca_configurations_max_grad": max(c.grad_max for c in checks) if checks else None,
+            "ca_configurations_min_grad_inner": min(inner) if inner else None,
+            "one_neuron_loss_concave": concavity.concave,
+            "one_neuron_loss_max_second_difference": concavity.max_second_difference,
+            "one_neuron_loss_min_second_difference": (float(np.min(theory.second_differences(
+                theory.one_neuron_losses(k, "relu")))) if k >= 3 else None),
+            "ca_optimal_is_best_partition": ({str(n): list(parts) == [k - n + 1, *[1] * (n - 1)]
+                                              for n, (parts, _) in best.items()} if best else None),
+        })
+        if relu_points is not None:
+            summary["relu_symmetric_ca_points"] = [
+                {"n": point.n, "loss": point.loss, "start_loss": point.start_loss, "grad_max": point.grad_max,
+                 "min_eigenvalue": None if np.isnan(point.min_eigenvalue) else point.min_eigenvalue,
+                 "class": theory.classify_student(point.student.a, point.student.w, teacher.w, activation="relu",
+                                                  **tolerances).network}
+                for point in relu_points]
+        sections.append(_relu_critical_points_section(checks, concavity, best, relu_points, k=k,
+                                                      eig_tol=config.eig_tol))
 
     return StudyResult(summary=summary, sections=sections, metrics=_metrics(rows), **_params(teacher, students),
-                       deviations=_deviations(config.converge_options(), k=k, n_seeds=config.n_seeds))
+                       deviations=_deviations(config.converge_options(), k=k, n_seeds=config.n_seeds,
+                                              activation=activation))
 
 
 def _run_k_sweep(config: CopyAverageConfig, ctx) -> StudyResult:
@@ -459,7 +502,7 @@ def _neurons_section(rows, students: _Students | None, teacher, *, k: int, d: in
 
 def _losses_section(rows, students: _Students | None, gammas: analysis.PhaseDiagramGammas,
                     intervals: dict[str, analysis.GammaInterval], *, k: int, widths,
-                    n_converged: int, gtol: float, eig_tol: float, ca_optimal_losses) -> Section:
+                    n_converged: int, gtol: float, eig_tol: float, ca_optimal_losses, activation: str = "erf") -> Section:
     member_table = Table("members", ["n", "seed", "loss", "C-A optimal loss", "grad max-abs", "min Hessian eig",
                                      "escapes", "class", "exact copy", "exact avg", "approx copy", "approx avg", "other",
                                      "flow steps", "flow grad", "flow stages", "hand-off eig", "flow s", "refine s",
@@ -493,7 +536,8 @@ def _losses_section(rows, students: _Students | None, gammas: analysis.PhaseDiag
                       "Fraction of seeds per width in each class, with Wilson 95% intervals.")
     figures = [Figure("losses", viz.convergence_losses_figure(
         [r["n"] for r in rows], [r["loss"] for r in rows], [r["class"] for r in rows], k, measured, gammas.pnc_fit,
-        ca_optimal_losses), _losses_caption(gammas, measured, has_ca_line=ca_optimal_losses is not None),
+        ca_optimal_losses), _losses_caption(gammas, measured, has_ca_line=ca_optimal_losses is not None,
+                                            relu=activation == "relu"),
         interactive=viz.phase_diagram_figure(
             [r["n"] for r in rows], k, [r["loss"] for r in rows], [r["class"] for r in rows],
             [r["grad_max"] for r in rows], colours=viz.NETWORK_CLASS_COLOURS,
@@ -523,11 +567,14 @@ def _losses_section(rows, students: _Students | None, gammas: analysis.PhaseDiag
         figures, [gamma_table, per_width, member_table])
 
 
-def _losses_caption(gammas: analysis.PhaseDiagramGammas, measured: dict, *, has_ca_line: bool) -> str:
+def _losses_caption(gammas: analysis.PhaseDiagramGammas, measured: dict, *, has_ca_line: bool,
+                    relu: bool = False) -> str:
     """The caption of the Fig. 2 analogue, naming only what the figure draws."""
     parts = ["Fig. 2 analogue: loss at convergence against student width n, coloured by network class"]
     if has_ca_line:
-        parts.append("solid line the C-A optimal loss L(k-n+1)")
+        parts.append("solid line the loss of the critical point continuing the C-A optimal configuration "
+                     "(theory.symmetric_copy_average_point; the C-A optimal configuration is not critical for ReLU)"
+                     if relu else "solid line the C-A optimal loss L(k-n+1)")
     if gammas.pnc_fit is not None:
         parts.append("dashed the linear fit of P-n-C losses")
     drawn = [name for name, value in measured.items() if value is not None]
@@ -568,6 +615,62 @@ def _critical_points_section(checks: list[theory.CriticalPointCheck], concavity:
                                    "min Hessian eig (C-A optimal)"], [list(c) for c in checks])])
 
 
+#: largest teacher width for which a ReLU run searches every partition for the best copy-average one and
+#: computes the symmetric critical point of every width 1..k (20 of them take about a minute)
+RELU_THEORY_MAX_K = 40
+
+
+def _relu_critical_points_section(checks: list[theory.CriticalPointCheck], concavity: theory.Concavity,
+                                  best: dict, points, *, k: int, eig_tol: float) -> Section:
+    inner = [c for c in checks if 2 <= c.n <= k - 1]
+    fits = [theory.relu_one_neuron_fit(l) for l in range(1, k + 1)]
+    lowest = min(inner, key=lambda c: c.grad_max) if inner else None
+    ca_best = [n for n, (parts, _) in best.items() if list(parts) == [k - n + 1, *[1] * (n - 1)]]
+    text = (
+        "The paper's optimal-average-neuron claims are proved for erf; here they are checked for ReLU with its "
+        "closed forms (theory.relu_one_neuron_fit). One neuron fitting ℓ teachers: the optimum direction is the mean "
+        "teacher direction (as for erf), but only the product a|w| = ℓ h(1/√ℓ)/π is determined (positive "
+        f"homogeneity), from {fits[1].scale:.4f} at ℓ = 2 to {fits[-1].scale:.4f} at ℓ = {k}; the paper's a ≥ ℓ, "
+        "|w| ≤ 1/√ℓ hold exactly for the minimisers with |w| ≤ 1/√ℓ (shown: that representative). "
+        f"Copy-average configurations built from these fits: largest max-abs gradient {max(c.grad_max for c in checks):.3g}"
+        + (f"; the smallest over 2 ≤ n ≤ k-1 is {lowest.grad_max:.3g} (n = {lowest.n}, {lowest.partition}): "
+           "**not critical points** for ReLU (the residual means of the buckets couple them)" if lowest else "")
+        + f". L(ℓ), ℓ = 1..{k}: concave {concavity.concave}, second differences "
+        + (f"{float(np.min(theory.second_differences([f.loss for f in fits]))):.3g} to "
+           f"{concavity.max_second_difference:.3g} (**convex**)" if k >= 3 else "none")
+        + (f". Best constructed partition per width (exhaustive): the C-A optimal one only at n = "
+           f"{', '.join(map(str, ca_best)) or 'none'}; elsewhere balanced parts" if best else ""))
+    if points:
+        saddles = [p.n for p in points if p.min_eigenvalue < -eig_tol]
+        text += (
+            ". The critical point that continues the C-A optimal configuration (theory.symmetric_copy_average_point: "
+            "the loss minimised over the configurations with the C-A optimal one's symmetry, n-1 equal perturbed "
+            f"copies and one perturbed average) has max-abs gradient <= {max(p.grad_max for p in points):.1e}; it is "
+            "the C-A line of the Fig. 2 analogue (not used for gamma3), and a saddle (smallest Hessian eigenvalue < "
+            f"-{eig_tol:g}) at n = {', '.join(map(str, saddles)) or 'none'}")
+    return Section(
+        "ReLU: copy-average configurations and the optimal average neuron",
+        text,
+        [Figure("one_neuron_loss", viz.one_neuron_loss_figure([f.loss for f in fits]),
+                "ReLU L(ℓ) and its second differences (> 0: convex, where erf's are <= 0).")],
+        [Table("relu_one_neuron_fits", ["ℓ", "a|w|", "a at |w| = 1/√ℓ", "L(ℓ)", "residual mean μ(ℓ)"],
+               [[f.l, f.scale, f.a, f.loss, f.residual_mean] for f in fits]),
+         Table("critical_points", ["n", "partition kind", "partition", "loss", "partition loss", "grad max-abs",
+                                   "min Hessian eig"], [list(c) for c in checks],
+               "ReLU copy-average configurations (partition loss: sum of L(ℓ_i) plus the residual means' cross "
+               "terms; no Hessian: a copy sits where the arc-cosine kernel has no second derivative)."),
+         *([Table("best_partitions", ["n", "best partition", "its loss", "C-A optimal loss L(k-n+1)"],
+                  [[n, "+".join(map(str, parts)), loss, theory.optimal_copy_average_loss(n, k, "relu")]
+                   for n, (parts, loss) in best.items()])] if best else []),
+         *([Table("symmetric_ca_points", ["n", "loss", "C-A optimal configuration's loss", "grad max-abs",
+                                          "min Hessian eig", "p", "q", "s", "t", "m", "a_c", "a_n"],
+                  [[p.n, p.loss, p.start_loss, p.grad_max, p.min_eigenvalue, *p.theta] for p in points],
+                  "Critical points continuing the C-A optimal configuration: copy i has w = p v_i + q (sum of the "
+                  "other copied v_j) + s u_S, output a_c; the average has w = t (sum of the copied v_j) + m u_S, "
+                  "output a_n (u_S: the mean direction of the averaged teachers). NaN eigenvalue: exact copies, "
+                  "where the dense Hessian of the kernel is not formed.")] if points else [])])
+
+
 def _metrics(rows: list[dict]) -> dict[str, np.ndarray]:
     return {"n": np.array([r["n"] for r in rows]), "seed": np.array([r["seed"] for r in rows]),
             "loss": np.array([r["loss"] for r in rows]), "grad_max": np.array([r["grad_max"] for r in rows]),
@@ -589,9 +692,13 @@ def _params(teacher, students: _Students | None) -> dict:
     return {"params": params, "param_docs": docs}
 
 
-def _deviations(converge: ConvergeOptions, *, k: int, n_seeds: int) -> list[Deviation]:
+def _deviations(converge: ConvergeOptions, *, k: int, n_seeds: int, activation: str = "erf") -> list[Deviation]:
     """``converge``: the :func:`toyscope.train.converge` options the run used."""
-    return [
+    relu = [Deviation("gamma3 (ReLU)", "~0.75, P-n-C below C-A optimal", "not computed",
+                      "the C-A optimal configuration is not critical for ReLU; its continuation "
+                      "(theory.symmetric_copy_average_point) is drawn, but ReLU P-n-C losses are not linear in n, "
+                      "so the fitted crossing means nothing; compare the per-width losses instead")]
+    return relu * (activation == "relu") + [
         Deviation("optimiser", "gradient flow with MLPGradientFlow.jl (Julia, adaptive ODE + Newton)",
                   f"diffrax {converge.flow.solver} flow until max-abs grad < {converge.flow.gtol:g} or "
                   f"{converge.flow.max_steps} steps; where the Hessian there is not positive definite, the flow "

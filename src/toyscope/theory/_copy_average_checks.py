@@ -61,7 +61,8 @@ def random_partition(k: int, n: int, rng: np.random.Generator) -> list[int]:
 
 
 def copy_average_critical_points(objective: train.FlatObjective, teacher: TwoLayerStudent, widths: Sequence[int], *,
-                                 n_max: int, seed: int, dense_limit: int = 2000) -> list[CriticalPointCheck]:
+                                 n_max: int, seed: int, dense_limit: int = 2000,
+                                 activation: str = "erf") -> list[CriticalPointCheck]:
     r"""Loss, gradient and (C-A optimal) curvature at constructed copy-average configurations.
 
     For each width :math:`n \le k` in ``widths`` (wider ones are skipped), in order: the C-A
@@ -69,13 +70,17 @@ def copy_average_critical_points(objective: train.FlatObjective, teacher: TwoLay
     serves all widths). Each student is zero-padded to ``n_max`` neurons and evaluated with
     ``objective`` (a loss of ``TwoLayerStudent`` with ``n_max`` neurons and a ``(n_max,)`` mask
     argument). The smallest Hessian eigenvalue is computed for the C-A optimal configuration
-    when its free coordinates number at most ``dense_limit``.
+    when its free coordinates number at most ``dense_limit`` (erf only: a ReLU copy is exactly
+    parallel to its teacher, where the arc-cosine kernel has no second derivative, and these
+    ReLU points are not critical anyway).
 
     Args:
-        objective: flat closed-form loss of one padded student (``mask`` as its argument).
+        objective: flat closed-form loss of one padded student (``mask`` as its argument), of ``activation``.
         teacher: orthonormal teacher, ``w`` ``(k, d)``.
         widths: student widths; n_max: the padded width of ``objective``; seed: for the random partitions.
         dense_limit: as :func:`toyscope.train.smallest_hessian_eigen`.
+        activation: ``"erf"`` or ``"relu"``: which one-neuron fits build the configurations and
+            which partition loss (:func:`copy_average_loss`) they are compared with.
 
     Returns:
         two :class:`CriticalPointCheck` per width :math:`n \le k`.
@@ -100,7 +105,7 @@ def copy_average_critical_points(objective: train.FlatObjective, teacher: TwoLay
             continue
         random = random_partition(k, n, rng)
         for kind, partition in (("C-A optimal", [1] * (n - 1) + [k - n + 1]), ("random", random)):
-            student = copy_average_configuration(partition, teacher)
+            student = copy_average_configuration(partition, teacher, activation)
             a = jnp.zeros(n_max, dtype).at[:n].set(student.a)
             w = jnp.zeros((n_max, d), dtype).at[:n].set(student.w)
             mask = (jnp.arange(n_max) < n).astype(dtype)
@@ -108,10 +113,11 @@ def copy_average_critical_points(objective: train.FlatObjective, teacher: TwoLay
             grad = np.asarray(objective.grad(jnp.asarray(x), mask))
             free = np.flatnonzero(objective.ravel(TwoLayerStudent(mask, jnp.broadcast_to(mask[:, None], w.shape))))
             eigen = (train.smallest_hessian_eigen(objective, x, mask, free=free, dense_limit=dense_limit).value
-                     if kind == "C-A optimal" and free.size <= dense_limit else None)
+                     if kind == "C-A optimal" and activation == "erf" and free.size <= dense_limit else None)
             checks.append(CriticalPointCheck(n, kind, "+".join(map(str, partition)),
                                              float(objective.value(jnp.asarray(x), mask)),
-                                             copy_average_loss(partition), float(np.max(np.abs(grad[free]))), eigen))
+                                             copy_average_loss(partition, activation), float(np.max(np.abs(grad[free]))),
+                                             eigen))
     return checks
 
 

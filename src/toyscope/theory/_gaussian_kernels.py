@@ -49,6 +49,23 @@ def erf_gaussian_cross_kernel(gram: Float[Array, "m p"], sq_left: Float[Array, "
     return (2.0 / jnp.pi) * jnp.arcsin(gram / jnp.sqrt((1.0 + sq_left)[:, None] * (1.0 + sq_right)[None, :]))
 
 
+#: floor of 1 - u^2 in h''(u) = 1/sqrt(1 - u^2): keeps second derivatives finite at exactly parallel vectors
+_PARALLEL_FLOOR = 1e-16
+
+
+@jax.custom_jvp
+def _arccos_slope(u):
+    # h'(u) = pi - arccos u, with h''(u) = 1/sqrt(1 - u^2) floored (see relu_gaussian_kernel)
+    return jnp.pi - jnp.arccos(jnp.clip(u, -1.0, 1.0))
+
+
+@_arccos_slope.defjvp
+def _arccos_slope_jvp(primals, tangents):
+    (u,), (du,) = primals, tangents
+    u = jnp.clip(u, -1.0, 1.0)
+    return _arccos_slope(u), du / jnp.sqrt(jnp.maximum(1.0 - u * u, _PARALLEL_FLOOR))
+
+
 @jax.custom_jvp
 def _arccos_shape(u):
     # h(u) = sqrt(1 - u^2) + (pi - arccos u) u;  h'(u) = pi - arccos u (finite at u = +-1)
@@ -59,7 +76,7 @@ def _arccos_shape(u):
 @_arccos_shape.defjvp
 def _arccos_shape_jvp(primals, tangents):
     (u,), (du,) = primals, tangents
-    return _arccos_shape(u), (jnp.pi - jnp.arccos(jnp.clip(u, -1.0, 1.0))) * du
+    return _arccos_shape(u), _arccos_slope(u) * du
 
 
 def _safe_sqrt(x):
@@ -71,8 +88,13 @@ def relu_gaussian_kernel(gram: Float[Array, "m m"]) -> Float[Array, "m m"]:
     r"""Matrix of :math:`E[\mathrm{relu}(u_i\cdot x)\,\mathrm{relu}(u_j\cdot x)]` (degree-1 arc-cosine kernel).
 
     The diagonal is :math:`|u_i|^2/2` exactly; zero vectors give zero rows with zero (not NaN)
-    gradients. Off the diagonal the kernel is :math:`C^1` in the weights but not :math:`C^2`
-    at exactly parallel vectors (its second derivative in :math:`u` is :math:`1/\sqrt{1-u^2}`).
+    gradients. In the cosine :math:`u` the kernel's second derivative :math:`h''(u) = 1/\sqrt{1-u^2}`
+    diverges at parallel vectors, but in the weights it is :math:`C^2` there (in the angle
+    :math:`\theta`, :math:`h = \pi - \pi\theta^2/2 + \theta^3/3 + \dots`): :math:`h''` multiplies
+    :math:`(\partial u/\partial w)^2 \propto \sin^2\theta`. Autodiff through :math:`u` would give
+    :math:`\infty \cdot 0`, so :math:`1-u^2` is floored at 1e-16 in :math:`h''` only: Hessians are
+    finite at exact copies, and exact wherever :math:`1 - u^2 > 10^{-16}` (every cosine but
+    :math:`\pm 1` in float64).
 
     Args:
         gram: ``(m, m)`` Gram matrix.

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import diffrax
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -254,6 +253,8 @@ def reduced_dynamics(modes: PathwayModes, initial_strengths, times, *, tau: floa
     Raises:
         ValueError: bad shapes, tau <= 0, or times not increasing.
     """
+    import diffrax  # imported on first use (about 1 s)
+
     n_edges, k = len(modes.edges), modes.n_modes
     b0 = np.broadcast_to(np.asarray(initial_strengths, np.float64), (n_edges, k))
     times = np.asarray(times, np.float64)

@@ -19,7 +19,8 @@ from ._gradient_flow import SOLVERS, FlowResult, make_flow_stage, make_gradient_
 from ._hooks import map_param_shaped
 from ._legacy import (blocked_forks, blocked_online_sgd, converge_ensemble, fit, fit_small_ensemble, ForkResult, mlp_loss,
                       online_sgd_with_tallies, train_forks)
-from ._losses import LOSSES, bce_with_logits_loss, loss_function, mse_loss, softmax_cross_entropy_loss
+from ._losses import (LOSSES, bce_with_logits_closed_form_loss, bce_with_logits_loss, loss_function, mse_loss,
+                      softmax_cross_entropy_loss, softplus_sigmoid_gradient)
 from ._objective import MLPObjective, mlp_objective
 from ._optim import OPTIMIZERS, make_optimizer, piecewise_constant
 from ._options import FullBatch, Minibatch, Online, Optimizer, PeriodicHook, Record, Regularizer
@@ -29,7 +30,8 @@ from ._train import fork, MIN_SMALL_ENSEMBLE, train
 from ._update_tallies import group_tally_observer, GroupTallyObserver
 
 __all__ = [
-    "bce_with_logits_loss", "blocked_forks", "blocked_online_sgd", "Checkpointer", "converge", "converge_ensemble",
+    "bce_with_logits_closed_form_loss", "bce_with_logits_loss", "blocked_forks", "blocked_online_sgd", "Checkpointer",
+    "converge", "converge_ensemble",
     "ConvergeRecord", "DivergenceRule", "keep_members", "fit", "fit_small_ensemble", "FlatObjective", "FlowContinuation", "FlowResult",
     "fork", "ForkResult", "FullBatch",
     "GradientFlow", "group_tally_observer", "GroupTallyObserver", "loss_function", "LOSSES", "make_flow_stage", "make_gradient_flow",
@@ -37,5 +39,6 @@ __all__ = [
     "mlp_objective", "MLPObjective", "MODES", "mse_loss", "NAN_POLICIES", "NewtonRefinement", "Online",
     "online_sgd_with_tallies", "Optimizer", "OPTIMIZERS", "PeriodicHook", "piecewise_constant", "Record",
     "refine_stationary", "RefineResult", "Regularizer", "SaddleEscape", "smallest_hessian_eigen", "SmallestEigen",
-    "softmax_cross_entropy_loss", "SOLVERS", "train", "train_forks", "TrainingDiverged", "TrainResult", "TrainState",
+    "softmax_cross_entropy_loss", "softplus_sigmoid_gradient", "SOLVERS", "train", "train_forks", "TrainingDiverged",
+    "TrainResult", "TrainState",
 ]

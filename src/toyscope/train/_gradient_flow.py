@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-import diffrax
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._types import PyTree
 
-SOLVERS = {"tsit5": diffrax.Tsit5, "dopri5": diffrax.Dopri5, "dopri8": diffrax.Dopri8, "bosh3": diffrax.Bosh3,
-           "kvaerno5": diffrax.Kvaerno5, "kvaerno3": diffrax.Kvaerno3}
+#: solver name -> the diffrax solver class's name (diffrax is imported when a flow is built)
+SOLVERS = {"tsit5": "Tsit5", "dopri5": "Dopri5", "dopri8": "Dopri8", "bosh3": "Bosh3", "kvaerno5": "Kvaerno5",
+           "kvaerno3": "Kvaerno3"}
 
 
 class FlowResult(NamedTuple):
@@ -117,6 +117,8 @@ def _flow_result(out) -> FlowResult:
 
 def _flow_program(loss, *, solver: str, t1: float, max_steps: int, rtol: float, atol: float, save_times):
     """``flow_one(params, args, gtol)`` for one member: the diffrax solve behind both builders."""
+    import diffrax  # here, not at import: diffrax costs about 0.7 s to import
+
     grad = jax.grad(loss)
 
     def vector_field(t, params, args):
@@ -127,7 +129,8 @@ def _flow_program(loss, *, solver: str, t1: float, max_steps: int, rtol: float, 
             return _max_abs(grad(y, a)) < gtol
 
         solution = diffrax.diffeqsolve(
-            diffrax.ODETerm(vector_field), SOLVERS[solver](), t0=0.0, t1=t1, dt0=None, y0=params, args=args,
+            diffrax.ODETerm(vector_field), getattr(diffrax, SOLVERS[solver])(), t0=0.0, t1=t1, dt0=None, y0=params,
+            args=args,
             saveat=diffrax.SaveAt(subs=[diffrax.SubSaveAt(ts=save_times, fn=lambda t, y, a: loss(y, a)),
                                         diffrax.SubSaveAt(t1=True)]),
             stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),

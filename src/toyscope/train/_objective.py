@@ -23,21 +23,29 @@ class MLPObjective:
     Attributes:
         spec: the network.
         loss: ``mse``, ``bce`` (on logits) or ``softmax_ce`` (see :func:`loss_function`).
+        closed_form_gradient: differentiate ``bce`` by its closed form :math:`\sigma(z) - y`
+            (:func:`bce_with_logits_closed_form_loss`) instead of autodiff through the stable
+            softplus: the same maths, different float rounding, and about 3.5x faster on the
+            tiny-ensemble path for XOR (opt-in, so that results recorded with the default do not
+            move). No effect on ``mse`` or ``softmax_ce``.
     """
 
     spec: nets.MLP
     loss: str = "mse"
+    closed_form_gradient: bool = False
 
     def __post_init__(self):
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; valid: {', '.join(LOSSES)}")
 
     def __call__(self, params, batch):
-        return loss_function(self.loss)(nets.apply(self.spec, params, batch["x"]), batch["y"])
+        loss = loss_function(self.loss, closed_form_gradient=self.closed_form_gradient)
+        return loss(nets.apply(self.spec, params, batch["x"]), batch["y"])
 
 
-def mlp_objective(spec: nets.MLP, loss: str = "mse") -> MLPObjective:
-    """The objective ``(params, batch) -> scalar`` of one MLP with the loss called ``loss``.
+def mlp_objective(spec: nets.MLP, loss: str = "mse", *, closed_form_gradient: bool = False) -> MLPObjective:
+    """The objective ``(params, batch) -> scalar`` of one MLP with the loss called ``loss``
+    (``closed_form_gradient``: see :class:`MLPObjective`).
 
     Example:
         >>> spec = nets.mlp([2, 2, 1], "sigmoid")
@@ -45,4 +53,4 @@ def mlp_objective(spec: nets.MLP, loss: str = "mse") -> MLPObjective:
         >>> batch = {"x": np.array([[0.0, 1.0]], np.float32), "y": np.array([[1.0]], np.float32)}
         >>> objective(nets.init(spec, key=jax.random.key(0)), batch)  # a scalar
     """
-    return MLPObjective(spec, loss)
+    return MLPObjective(spec, loss, closed_form_gradient)

@@ -19,8 +19,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
-from scipy import linalg, optimize
-from scipy.sparse import linalg as sparse_linalg
 from threadpoolctl import threadpool_limits
 
 from .._types import PyTree
@@ -172,6 +170,9 @@ def refine_stationary(objective: FlatObjective, x: np.ndarray, args=None, *, fre
     free = np.arange(objective.size) if free is None else np.asarray(free)
     embed = _embedder(objective, x, free)
 
+    from scipy import linalg, optimize  # imported here: scipy costs about 0.5 s to import
+    from scipy.sparse import linalg as sparse_linalg
+
     def fun(z):
         value, grad = objective.value_and_grad(embed(z), args)
         return float(value), np.asarray(grad)[free]
@@ -240,6 +241,8 @@ def smallest_hessian_eigen(objective: FlatObjective, x: np.ndarray, args=None, *
         vector[free] = vectors[:, 0]
         return SmallestEigen(float(values[0]), vector, "eigh")
     xj = jnp.asarray(x)
+
+    from scipy.sparse import linalg as sparse_linalg
 
     def matvec(p):
         full = np.zeros(objective.size)

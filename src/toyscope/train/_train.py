@@ -83,8 +83,8 @@ def train(
       params and 2-D float32 ``data["x"], data["y"]``, examples x parameters at most
       ``MAX_UNROLLED``, and no regulariser, hook, observer, aux, metrics or checkpointer,
       ``nan_policy="raise"``.
-    - blocked online: an :func:`mlp_objective` of a one-hidden-layer MLP with biases,
-      ``Optimizer("sgd", ...)``, ``Online``, no observer or a :func:`group_tally_observer` (with
+    - blocked online: an :func:`mlp_objective` (not ``bce`` with ``closed_form_gradient``) of a
+      one-hidden-layer MLP with biases, ``Optimizer("sgd", ...)``, ``Online``, no observer or a :func:`group_tally_observer` (with
       params-shaped ``aux`` leaves ``(E, G, ...)`` and ``data["group"]``), no regulariser, hook,
       metrics or checkpointer, ``nan_policy="raise"``. Snapshot intervals are rounded up to
       whole blocks of ``Online.block_size`` (the last snapshot is labelled ``n_steps``).
@@ -270,8 +270,10 @@ def _check_tally_groups(data, aux) -> None:
 def blocked_online_applies(objective, params, data, optimizer, batching, record, regularizer, hook, observer, aux,
                            checkpointer, nan_policy) -> bool:
     """Whether :func:`train` sends this request to the blocked online fast path (see :func:`train`)."""
-    if not (isinstance(objective, MLPObjective) and _is_sgd(optimizer) and isinstance(batching, Online)
-            and regularizer is None and hook is None and not record.metrics and checkpointer is None
+    closed_form_bce = getattr(objective, "closed_form_gradient", False) and getattr(objective, "loss", None) == "bce"
+    if not (isinstance(objective, MLPObjective) and not closed_form_bce and _is_sgd(optimizer)
+            and isinstance(batching, Online) and regularizer is None and hook is None and not record.metrics
+            and checkpointer is None
             and nan_policy == "raise" and (observer is None or isinstance(observer, GroupTallyObserver))):
         return False
     spec = objective.spec
@@ -334,7 +336,8 @@ def train_with_options(objective, params, data, *, optimizer, n_steps, batching=
     if fast_path and small_ensemble_applies(*request):
         return small_ensemble_descent(objective.spec, params, data["x"], data["y"], loss=objective.loss,
                                       learning_rate=optimizer.learning_rate, n_steps=n_steps, record_every=record.every,
-                                      snapshot_every=record.snapshot_every, progress=progress)
+                                      snapshot_every=record.snapshot_every, progress=progress,
+                                      closed_form_gradient=objective.closed_form_gradient)
     order = None
     if isinstance(batching, Online):
         n_members = jax.tree_util.tree_leaves(params)[0].shape[0]

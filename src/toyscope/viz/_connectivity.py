@@ -143,18 +143,41 @@ def connectivity_evolution_figure(panels: Sequence[tuple[str, Sequence[np.ndarra
 
 
 def pruning_frontier_figure(frontiers: Sequence[tuple[np.ndarray, np.ndarray]], *, ylabel: str = "test loss",
-                            max_labels: int = 5):
+                            max_labels: int = 5, labels: Sequence[str] | None = None,
+                            bands: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+                            reference: float | None = None):
     """Pruning frontiers on log-log axes, one line per seed: surviving parameters :math:`N_u`
     against the loss after pruning (``toyscope.analysis.pruning_frontier``'s output per seed).
 
     Args:
-        frontiers: ``(survivors, loss)`` pairs of equal-length arrays, one per seed.
-        ylabel: the loss's axis label; max_labels: seeds named in the legend.
+        frontiers: ``(survivors, loss)`` pairs of equal-length arrays, one per line.
+        ylabel: the loss's axis label; max_labels: lines named in the legend.
+        labels: one legend name per line (default ``seed 0``, ``seed 1``, ...), e.g. the methods
+            of Figure A1.
+        bands: per line, ``(low, high)`` arrays as long as its ``survivors``, shaded around it
+            (e.g. the spread over seeds).
+        reference: a loss drawn as a dotted horizontal line (e.g. a target), or ``None``.
+
+    Example:
+        >>> import numpy as np
+        >>> n = np.array([40, 20, 10])
+        >>> fig = pruning_frontier_figure([(n, np.array([1e-3, 1e-2, 0.1]))], labels=["bimt"])
+        >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        ['bimt']
     """
+    if labels is not None and len(labels) != len(frontiers):
+        raise ValueError(f"labels must name every line: {len(frontiers)} lines, got {len(labels)} labels")
+    if bands is not None and len(bands) != len(frontiers):
+        raise ValueError(f"bands must have one (low, high) per line: {len(frontiers)} lines, got {len(bands)}")
     fig = matplotlib.figure.Figure(figsize=(5, 3.2))
     ax = fig.add_subplot()
-    for seed, (survivors, loss) in enumerate(frontiers):
-        ax.loglog(survivors, loss, marker=".", ms=3, lw=0.8, label=f"seed {seed}" if seed < max_labels else None)
+    for index, (survivors, loss) in enumerate(frontiers):
+        name = labels[index] if labels is not None else f"seed {index}"
+        line, = ax.loglog(survivors, loss, marker=".", ms=3, lw=0.8, label=name if index < max_labels else None)
+        if bands is not None:
+            ax.fill_between(survivors, bands[index][0], bands[index][1], color=line.get_color(), alpha=0.15, lw=0)
+    if reference is not None:
+        ax.axhline(reference, color="grey", ls=":", lw=0.8)
     ax.set_xlabel("surviving parameters $N_u$")
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=7)
