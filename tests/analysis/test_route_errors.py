@@ -76,6 +76,10 @@ def test_classification_errors_match_a_loop():
             wrong[bool(routes[i, o])].append(np.argmax(y_hat) != perms[o][evaluation["label"][n]])
         assert trained[e] == pytest.approx(np.mean(wrong[True]))
         assert untrained[e] == pytest.approx(np.mean(wrong[False]))
+    # the compact layout of the same examples gives the same errors
+    compact = tasks.transformed_route_examples(features, labels, perms, np.ones((M, M), bool), 10, seed=0)
+    same = analysis.route_classification_errors(spec, params, compact, perms, routes)
+    np.testing.assert_allclose(same, (trained, untrained))
 
 
 def test_first_zero_shot_applies_factor_floor_and_ceiling():
@@ -88,3 +92,20 @@ def test_first_zero_shot_applies_factor_floor_and_ceiling():
 
 def test_examples_run():
     assert doctest.testmod(_route_errors).failed == 0
+
+
+def test_routes_reproduced_counts_routes_below_the_threshold_like_a_loop():
+    errors = np.random.default_rng(5).uniform(0, 0.3, size=(3, M, M))
+    routes = tasks.band_routes(M, 2)
+    trained, untrained = analysis.routes_reproduced(errors, routes, 0.1)
+    for e in range(3):
+        counts = {True: [0, 0], False: [0, 0]}
+        for i in range(M):
+            for o in range(M):
+                counts[bool(routes[i, o])][0] += errors[e, i, o] <= 0.1
+                counts[bool(routes[i, o])][1] += 1
+        assert trained[e] == counts[True][0] / counts[True][1]
+        assert untrained[e] == counts[False][0] / counts[False][1]
+    assert np.isnan(analysis.routes_reproduced(errors, np.ones((M, M), bool), 0.1)[1]).all()
+    with pytest.raises(ValueError, match="threshold must be >= 0"):
+        analysis.routes_reproduced(errors, routes, -1.0)

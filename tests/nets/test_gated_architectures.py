@@ -43,3 +43,22 @@ def test_pathway_net_validation():
         nets.pathway_net(4, 4, 2, 2, 2, group_size=3)
     with pytest.raises(ValueError, match="d_hidden must be >= 1"):
         nets.pathway_net(2, 2, 2, 0, 2)
+
+
+def test_parallel_pathway_net_sums_one_path_per_grouping_like_a_loop():
+    """Each route's output is the sum over groupings g of x_i W_in W_h W_out through h1_g{g}_{i//g}_{o//g}."""
+    m, groups = 4, (2, 4)
+    spec = nets.parallel_pathway_net(m, 4, 3, 7, groups)
+    assert len(spec.paths()) == m * m * len(groups)
+    codes, y = tasks.orthogonal_encodings(m, 4, 4, seed=0), tasks.hierarchical_targets()
+    data = tasks.routing_task(np.ones((m, m), bool), codes, y, group_size=groups)
+    params = {k: np.asarray(v) for k, v in nets.init(spec, key=jax.random.key(1), scale=0.6).items()}
+    out = nets.apply(spec, params, data["x"], data["gates"])
+    for n in range(0, len(data["item"]), 5):
+        i, o, item = data["input_domain"][n], data["output_domain"][n], data["item"][n]
+        by_hand = sum(codes[i, item].astype(np.float64) @ params[f"in{i}->h1_g{g}_{i // g}_{o // g}"]
+                      @ params[f"h1_g{g}_{i // g}_{o // g}->h2_g{g}_{i // g}_{o // g}"]
+                      @ params[f"h2_g{g}_{i // g}_{o // g}->out{o}"] for g in groups)
+        np.testing.assert_allclose(np.asarray(out[f"out{o}"])[n], by_hand, rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="group_sizes must be distinct divisors"):
+        nets.parallel_pathway_net(4, 2, 2, 2, (1, 3))

@@ -73,6 +73,7 @@ def test_smoke_routing_run_writes_summary_and_figures(tmp_path):
     ({"n_trained": 8}, "n_trained (K=8) must be <= n_domains (M=7)"),
     ({"sigma0": 0.0}, "sigma0"),
     ({"experiment": "race", "group_sizes": [3]}, "group_sizes must divide M=10"),
+    ({"experiment": "race-one-net", "group_sizes": [2, 2]}, "race-one-net needs at least two distinct group_sizes"),
 ])
 def test_bad_config_is_one_line(values, message):
     with pytest.raises(ConfigError) as err:

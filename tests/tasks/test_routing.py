@@ -29,3 +29,14 @@ def test_hierarchical_targets_and_orthogonal_codes():
 
 
 
+
+
+def test_routing_task_gates_every_grouping_of_a_parallel_net():
+    codes, y = tasks.orthogonal_encodings(4, 4, 4, seed=0), tasks.hierarchical_targets()
+    data = tasks.routing_task(tasks.band_routes(4, 2), codes, y, group_size=(1, 2))
+    for n in range(len(data["item"])):
+        i, o = data["input_domain"][n], data["output_domain"][n]
+        on = {name for name, g in data["gates"].items() if g[n] == 1 and name.startswith("h1_")}
+        assert on == {f"h1_g1_{i}_{o}", f"h1_g2_{i // 2}_{o // 2}"}
+    with pytest.raises(ValueError, match="group_size must divide M=4"):
+        tasks.routing_task(tasks.band_routes(4, 2), codes, y, group_size=(1, 3))

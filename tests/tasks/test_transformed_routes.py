@@ -111,3 +111,16 @@ def test_transformed_routes_target_the_permuted_label_of_the_active_output():
         assert any(np.allclose(data["x"][f"in{i}"][n], features[i][m]) for m in np.flatnonzero(labels == data["label"][n]))
     with pytest.raises(ValueError, match="n_per_route"):
         tasks.transformed_routing_task(features, labels, perms, routes, 21, seed=0)
+
+
+def test_compact_examples_are_the_dense_tasks_examples():
+    rng = np.random.default_rng(7)
+    features, labels = rng.normal(size=(3, 10, 4)), rng.integers(0, 5, 10)
+    args = (features, labels, tasks.label_permutations(3, 5, seed=0), tasks.band_routes(3, 2), 4)
+    compact, dense = tasks.transformed_route_examples(*args, seed=2), tasks.transformed_routing_task(*args, seed=2)
+    for name in ("input_domain", "output_domain", "label", "weight"):
+        np.testing.assert_array_equal(compact[name], dense[name])
+    for n, (i, o) in enumerate(zip(dense["input_domain"], dense["output_domain"])):
+        np.testing.assert_array_equal(compact["x"][n], dense["x"][f"in{i}"][n])
+        np.testing.assert_array_equal(compact["y"][n], dense["y"][f"out{o}"][n])
+        np.testing.assert_array_equal(compact["x"][n], features[i, compact["image"][n]].astype(np.float32))

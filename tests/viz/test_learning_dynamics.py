@@ -53,3 +53,13 @@ def test_xor_figure_scatters_only_active_units():
 
 def test_examples_run():
     assert doctest.testmod(_learning_dynamics).failed == 0
+
+
+def test_shares_figure_draws_each_member_and_the_member_mean():
+    sim = np.array([[0.0, 0.2], [0.4, 0.6], [0.8, 1.0]])
+    fig = viz.pathway_shares_figure(np.arange(3), {"P = 4": np.array([0.1, 0.5, 0.9])}, {"P = 4": sim}, title="r")
+    lines = fig.axes[0].get_lines()
+    np.testing.assert_allclose(lines[0].get_ydata(), [0.1, 0.5, 0.9])
+    np.testing.assert_allclose(lines[2].get_ydata(), sim[:, 1])
+    np.testing.assert_allclose(lines[3].get_ydata(), [0.1, 0.5, 0.9])  # the mean over the two members
+    assert "mean of 2" in fig.axes[0].get_legend().get_texts()[1].get_text()

@@ -112,6 +112,7 @@ from ._route_errors import (
     route_error_means,
     route_errors,
     route_output_grid,
+    routes_reproduced,
 )
 from ._shared_representations import (
     cosine_similarity,
@@ -207,9 +208,10 @@ __all__ = [
     "phase_diagram_gammas", "PhaseDiagramGammas", "Proportion", "proportion", "proportion_difference_interval",
     "proportion_interval", "prune_below", "pruned_losses", "pruning_frontier", "Quantiles", "quantiles", "r2_against_snapshots",
     "r2_interval", "r2_split", "relative_difference", "relative_share", "relative_updating",
-    "route_classification_errors", "route_error_means", "route_errors", "route_output_grid", "routing_spectra",
-    "RoutingSpectra", "row_correlations", "sample_pairs", "seed_interval", "select_members", "spliced_block_units",
-    "success_auc", "SUPPORTS", "top_singular_value_metric", "top_singular_values", "trajectory_plane",
+    "route_classification_errors", "route_error_means", "route_errors", "route_output_grid", "routes_reproduced",
+    "routing_spectra", "RoutingSpectra", "row_correlations", "sample_pairs", "seed_interval", "select_members",
+    "spliced_block_units", "success_auc", "SUPPORTS", "top_singular_value_metric", "top_singular_values",
+    "trajectory_plane",
     "trajectory_tsne", "tsne_embedding", "twin_cluster_split", "unit_activations", "unit_features", "unit_masks",
     "unit_truth_tables", "value_counts", "WidthClasses", "xor_cell_types", "XOR_QUADRANTS", "XorCellTypes"
 ]

@@ -111,6 +111,42 @@ def route_error_means(errors, routes) -> tuple[np.ndarray, np.ndarray]:
     return trained, untrained
 
 
+def routes_reproduced(errors, routes, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""Share of the trained and of the untrained routes whose output reproduces the targets, per member:
+    :math:`\frac{1}{|R|}\sum_{(i,o)\in R} [e_{io} \le \theta]` for R the trained, then the untrained routes.
+
+    What Fig. 6d shows by eye (the outputs on every route), counted: a route is reproduced when its
+    normalised error :math:`e_{io}` (:func:`route_errors`; 1 = predicting zero) is at most ``threshold``.
+
+    Args:
+        errors: ``(E, M, M)`` from :func:`route_errors`.
+        routes: ``(M, M)`` bool, the trained routes.
+        threshold: :math:`\theta >= 0`.
+
+    Returns:
+        ``(trained (E,), untrained (E,))`` fractions in [0, 1]; untrained is NaN when every route is trained.
+
+    Raises:
+        ValueError: a negative threshold, or routes of another shape than the errors' last two axes.
+
+    Example:
+        >>> import numpy as np
+        >>> from toyscope import analysis
+        >>> errors = np.array([[[0.01, 0.5], [0.9, 0.05]]])
+        >>> [v.tolist() for v in analysis.routes_reproduced(errors, np.eye(2, dtype=bool), 0.1)]
+        [[1.0], [0.0]]
+    """
+    errors, routes = np.asarray(errors), np.asarray(routes, bool)
+    if not threshold >= 0:
+        raise ValueError(f"threshold must be >= 0, got {threshold!r}")
+    if errors.ndim != 3 or errors.shape[1:] != routes.shape:
+        raise ValueError(f"errors must be (E, M, M) with routes (M, M); got {errors.shape} and {routes.shape}")
+    good = errors <= threshold
+    trained = good[:, routes].mean(-1)
+    untrained = good[:, ~routes].mean(-1) if (~routes).any() else np.full(len(errors), np.nan)
+    return trained, untrained
+
+
 def route_classification_errors(spec: nets.GatedLinearNet, params, evaluation: dict, permutations,
                                 routes) -> tuple[np.ndarray, np.ndarray]:
     r"""Classification error per member on trained and on untrained routes of a transformed routing task.
@@ -120,7 +156,9 @@ def route_classification_errors(spec: nets.GatedLinearNet, params, evaluation: d
     Args:
         spec: a :func:`toyscope.nets.pathway_net` with one shared pathway.
         params: its weights with a leading ensemble axis E.
-        evaluation: :func:`toyscope.tasks.transformed_routing_task` over (usually) every route.
+        evaluation: :func:`toyscope.tasks.transformed_routing_task` over (usually) every route, or
+            the compact :func:`toyscope.tasks.transformed_route_examples` (``"x"`` one array; the
+            outputs then come from :func:`toyscope.nets.route_indexed_apply`).
         permutations: ``(M, n_classes)`` output-domain label permutations :math:`\pi_o`.
         routes: ``(M, M)`` bool, the trained routes.
 
@@ -141,6 +179,13 @@ def route_classification_errors(spec: nets.GatedLinearNet, params, evaluation: d
         ((2,), True)
     """
     permutations, routes = np.asarray(permutations), np.asarray(routes, bool)
+    if not isinstance(evaluation["x"], dict):  # compact layout: one output per example
+        outputs = nets.route_indexed_apply(spec, params, evaluation["x"], evaluation["input_domain"],
+                                           evaluation["output_domain"])
+        wrong = outputs.argmax(-1) != permutations[evaluation["output_domain"], evaluation["label"]]
+        trained_rows = routes[evaluation["input_domain"], evaluation["output_domain"]]
+        untrained = wrong[:, ~trained_rows].mean(-1) if (~trained_rows).any() else np.full(len(wrong), np.nan)
+        return wrong[:, trained_rows].mean(-1), untrained
     out = nets.apply(spec, params, evaluation["x"], evaluation["gates"])
     n_members = np.asarray(next(iter(out.values()))).shape[0]
     wrong = np.zeros((n_members, len(evaluation["label"])), bool)

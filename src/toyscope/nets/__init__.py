@@ -22,7 +22,8 @@ from ._files import (
     save,
     StoredNetwork,
 )
-from ._gated_architectures import pathway_net, xor_path_net
+from ._gated_architectures import parallel_pathway_net, pathway_net, xor_path_net
+from ._route_indexed import route_indexed_apply, route_indexed_loss
 from ._gated_linear import (
     GATED_INIT_SCHEMES,
     active_path_loss,
@@ -91,8 +92,10 @@ __all__ = [
     "init_gated_linear", "init_layered_network", "init_tiny_transformer", "is_ensemble", "layered_as_mlp",
     "layered_network", "layered_network_activations", "layered_network_apply", "layered_network_inputs",
     "LayeredNetwork", "leading_axes", "load", "load_model", "merge_hidden_units", "MLP", "mlp", "named_tensors",
-    "network_docs", "param_shapes", "parse_activations", "parse_architecture", "path_gates", "pathway_net",
-    "permute_hidden_units", "read_networks", "remove_hidden_units", "save", "SCHEMES", "spec_from_dict",
+    "network_docs", "parallel_pathway_net", "param_shapes", "parse_activations", "parse_architecture", "path_gates",
+    "pathway_net",
+    "permute_hidden_units", "read_networks", "remove_hidden_units", "route_indexed_apply", "route_indexed_loss", "save",
+    "SCHEMES", "spec_from_dict",
     "spec_to_dict", "SPEC_VERSION", "splice_blocks", "StoredNetwork", "tensor_names", "tiny_transformer",
     "tiny_transformer_activations", "tiny_transformer_apply", "TinyTransformer", "to_torch", "TORCH_ACTIVATIONS",
     "TorchMissing", "unflatten_params", "xor_path_net"

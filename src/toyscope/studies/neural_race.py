@@ -11,6 +11,8 @@ to bottom in this order:
 * ``xor`` (Fig. 3): a ReLU net from small weights beside the four-path XOR GDLN and its closed form.
 * ``race`` (Fig. 5a-b): the same task through pathways shared by P = 1, 4, M^2 routes, simulated
   from random init (only each example's active path is computed) next to the reduced ODE.
+* ``race-one-net`` (Fig. 5b, caption): those pathways side by side in one network, every route
+  through all of them; which one carries the learnt map (theory and simulation).
 * ``fraction`` (Fig. 5c): trained vs untrained route error against K/M.
 * ``init-scale`` (Fig. 6): losses, errors and similarity against the init scale sigma0.
 * ``mnist`` (Fig. 7c-d): rotated MNIST images as input domains, permuted labels as output domains.
@@ -38,7 +40,7 @@ from ._base import ConfigError, Deviation, Figure, Section, Study, StudyConfig, 
 from ._headlines import AtLeast, AtMost, Equals, Headline, Within
 from ._memory import MemoryEstimate
 
-EXPERIMENTS = ("routing", "xor", "race", "fraction", "init-scale", "mnist")
+EXPERIMENTS = ("routing", "xor", "race", "race-one-net", "fraction", "init-scale", "mnist")
 N_ITEMS = tasks.N_ROUTING_ITEMS
 
 
@@ -52,8 +54,8 @@ class NeuralRaceConfig(StudyConfig):
         "sigma0_values": "init-scale: the sigma0 values swept",
     }
 
-    experiment: Literal["routing", "xor", "race", "fraction", "init-scale", "mnist"] = "routing"
-    n_domains: int | None = Field(None, ge=2, le=16, description="M (routing: 7, race/fraction/init-scale: 10)")
+    experiment: Literal["routing", "xor", "race", "race-one-net", "fraction", "init-scale", "mnist"] = "routing"
+    n_domains: int | None = Field(None, ge=2, le=100, description="M (routing: 7, race/fraction/init-scale: 10)")
     n_trained: int = Field(4, ge=1, description="K output domains trained with each input domain")
     routes: str = Field("band", description="'band' (i with i-1..i+K-2) or explicit 'i:o,i:o,...' trained routes")
     n_hidden: int | None = Field(None, ge=4, description="N_h (xor: 128, else 64)")
@@ -68,8 +70,10 @@ class NeuralRaceConfig(StudyConfig):
     lr_sigma_exponent: float = Field(0.0, ge=0, description="init-scale: lr = learning_rate / sigma0^exponent "
                                      "(the authors' Fig. 6 code: 1/3)")
     n_records: int = Field(200, ge=20, description="recorded points per run (multiple of 20)")
-    group_sizes: list[int] | None = Field(None, description="race: domains per pathway group (P = g^2), default 1, 2, M")
-    fraction_values: list[int] | None = Field(None, description="fraction: K values (default 1..M)")
+    group_sizes: list[int] | None = Field(None, description="race, race-one-net: domains per pathway group (P = g^2), "
+                                          "default 1, 2, M")
+    fraction_values: list[int] | None = Field(None, description="fraction: K values (default 1..M); mnist: K values "
+                                              "(default K/M = 0.1, 0.2, 0.4, 0.6, 1.0)")
     sigma0_values: list[float] = Field(default_factory=lambda: [0.2, 0.5, 1.0, 1.5, 2.0, 2.5])
     mnist_images: int = Field(4000, ge=20, le=10000, description="mnist: test-split images used (half train, half eval)")
     mnist_train_per_route: int = Field(100, ge=1, description="mnist: training images per trained route")
@@ -78,6 +82,13 @@ class NeuralRaceConfig(StudyConfig):
     mnist_batch_size: int = Field(200, ge=1, description="mnist: minibatch size (SGD)")
     mnist_steps: int = Field(6000, ge=20, description="mnist: SGD steps per run")
     mnist_sigma0_values: list[float] = Field(default_factory=lambda: [0.2, 1.0, 2.5], description="mnist: init scales")
+    mnist_layout: Literal["dense", "compact"] = Field("dense", description="mnist: examples as one input array per "
+                                                      "domain (dense) or one row per example with its domain indices "
+                                                      "(compact: memory ~ N, needed for M >= 40)")
+    mnist_domain_values: list[int] | None = Field(None, description="mnist: run the K/M sweep at each of these M "
+                                                  "(compact layout; the paper's MNIST has M = 100)")
+    mnist_scale_steps: bool = Field(False, description="mnist_domain_values: mnist_steps x M / 10 SGD steps at each M "
+                                    "(an encoder gets ~1/M of every minibatch's gradient)")
 
     def peak_memory(self) -> MemoryEstimate:
         """Estimated peak memory (an upper-ish bound): ``n_reps`` float32 networks of up to M^2
@@ -87,9 +98,16 @@ class NeuralRaceConfig(StudyConfig):
         m, n_hidden = self.m, self.n_hidden or 128
         d = max(m, self.mnist_features)
         n_params = m * m * (n_hidden ** 2 + 2 * d * n_hidden)
+        if self.experiment == "mnist":  # one shared pathway; the examples and all rotated images
+            largest = max([m, *(self.mnist_domain_values or [])])
+            n_params = 2 * largest * d * n_hidden + n_hidden ** 2
+            parts = {"networks and snapshots": 4 * self.reps * n_params * 30,
+                     "MNIST images": 4 * 2 * self.mnist_images * largest * 784}
+            per_example = (d + 10) * (largest if self.mnist_layout == "dense" else 1) + 4
+            n_train = largest * largest * self.mnist_train_per_route + largest * largest * self.mnist_eval_per_route
+            parts["routing examples"] = 4 * per_example * n_train
+            return MemoryEstimate(parts)
         parts = {"networks and snapshots": 4 * self.reps * n_params * 30}
-        if self.experiment == "mnist":
-            parts["MNIST images"] = 4 * 2 * self.mnist_images * m * 784
         return MemoryEstimate(parts)
 
     PRESETS = {
@@ -104,6 +122,15 @@ class NeuralRaceConfig(StudyConfig):
         # with gain init_scale, loss = sum over trained routes of the per-route MSE mean over 4 items
         # x 7 outputs = 8 x our per-example 1/2 sum). Our lr = 8 x 0.006 = 0.048 gives the same steps.
         # Expected time: about 1 min per scale on 2 shared cores (6 scales x 5 reps x 700 steps).
+        # Fig. 7c at the paper's numbers of domains: M = 10 (ours), 40 (the paper's CIFAR, M^2 = 1600)
+        # and 100 (its MNIST, M^2 = 10^4; facebookresearch/gated-dln scripts/mnist.sh:
+        # num_input_transformations = 100, gates 10..90_plus_mod_permute = K/M 0.1..0.9); K/M = 0.1, 0.2,
+        # 0.4, 0.6, 1.0 at each M, compact examples, 2,000 test-split images (1,000 train, 1,000
+        # held out), 20 held-out images per route, 6,000 x M / 10 SGD steps (an input domain's encoder
+        # gets ~1/M of each minibatch's gradient). Expected time: about 30 min on 2 shared cores.
+        "mnist-domains": {"experiment": "mnist", "mnist_layout": "compact", "mnist_domain_values": [10, 40, 100],
+                          "mnist_images": 2000, "mnist_eval_per_route": 20, "mnist_sigma0_values": [],
+                          "mnist_scale_steps": True},
         "fig6-authors": {"experiment": "init-scale", "n_domains": 7, "n_trained": 4, "init": "orthogonal",
                          "sigma0_values": [0.2, 0.66, 1.12, 1.58, 2.04, 2.5], "learning_rate": 0.048,
                          "lr_sigma_exponent": 1 / 3, "n_steps": 700, "n_records": 140},
@@ -125,14 +152,17 @@ class NeuralRaceConfig(StudyConfig):
         for k in (self.fraction_values or []) if self.experiment == "fraction" else []:
             if not 1 <= k <= m:
                 raise ValueError(f"fraction_values must lie in 1..M={m}, got {k}")
-        for g in (self.group_sizes or []) if self.experiment == "race" else []:
+        for g in (self.group_sizes or []) if self.experiment in ("race", "race-one-net") else []:
             if g < 1 or m % g:
                 raise ValueError(f"group_sizes must divide M={m}, got {g}")
+        if self.experiment == "race-one-net" and self.group_sizes is not None and (
+                len(set(self.group_sizes)) != len(self.group_sizes) or len(self.group_sizes) < 2):
+            raise ValueError(f"race-one-net needs at least two distinct group_sizes, got {self.group_sizes}")
         return self
 
     @property
     def reps(self) -> int:
-        default = {"routing": 10, "xor": 10, "race": 10, "mnist": 3}.get(self.experiment, 5)
+        default = {"routing": 10, "xor": 10, "race": 10, "race-one-net": 10, "mnist": 3}.get(self.experiment, 5)
         return self.n_reps or default
 
     @property
@@ -587,6 +617,131 @@ def _run_race(config: NeuralRaceConfig, ctx) -> StudyResult:
 
 
 # ----------------------------------------------------------------------------------------------
+# race-one-net (Fig. 5b, caption): the sharing levels side by side in one network
+
+
+def _run_race_one_net(config: NeuralRaceConfig, ctx) -> StudyResult:
+    m, k, n_hidden = config.m, config.n_trained, config.n_hidden or 64
+    init = _Init(config.init, config.sigma0 or 0.2, config.reps)
+    schedule = _Schedule(config.learning_rate or 0.05 / k, config.tau or 1.0, config.duration or 100.0,
+                         config.n_records)
+    groups = tuple(config.group_sizes or [1, 2, m])
+    problem = tasks.routing_problem(_routes(config.routes, m, k), seed=config.seed, group_size=groups)
+    d_in, d_out = problem.encodings.shape[-1], problem.targets.shape[1]
+    spec = nets.parallel_pathway_net(m, d_in, n_hidden, d_out, groups)
+    batch = tasks.gated_batch(problem.data)
+    # each path's sharing level P = g^2, read from its hidden node h1_g{g}_{a}_{c}
+    sharing = [f"P = {int(spec.path_nodes(path)[1].split('_')[1][1:]) ** 2}" for path in spec.paths()]
+    labels = [f"P = {g * g}" for g in groups]
+
+    # theory: the reduced ODE of the whole network from b0 = sigma0 at the recorded times
+    modes = theory.pathway_modes(spec, problem.data)
+    times = schedule.times
+    t_end = schedule.n_steps * schedule.learning_rate * schedule.tau  # where the final weights are
+    strengths = theory.reduced_dynamics(modes, init.sigma0, np.append(times, t_end), tau=schedule.tau)
+    theory_loss = theory.reduced_loss(modes, strengths[:-1])
+    theory_shares = theory.pathway_shares(modes, theory.path_strengths(modes, strengths), sharing)  # (T + 1, K)
+
+    # simulation: member 0 from decoupled init (the reduction exact), members 1.. from random init;
+    # only the paths of each example's route are evaluated and only edges on trained routes trained;
+    # the shares are recorded as training metrics (no parameter snapshots)
+    used = nets.active_paths(spec, problem.data["gates"], len(problem.data["item"])).active_edges
+    decoupled = theory.decoupled_params(spec, modes, init.sigma0, key=jax.random.key(config.seed + 1))
+    params0 = init.draw(spec, key=jax.random.key(config.seed), n_hidden=n_hidden)
+    both = {e: jnp.concatenate([decoupled[e][None], params0[e]]) for e in spec.edge_names}
+    share_metrics = theory.pathway_share_metrics(modes, sharing, n_modes=1)  # the top mode's race, recorded
+    run_all = train.train(nets.active_path_loss(spec, batch), {e: both[e] for e in used}, batch,
+                          optimizer=train.Optimizer("sgd", schedule.learning_rate), n_steps=schedule.n_steps,
+                          record=train.Record(every=schedule.record_every, chunk_steps=schedule.n_steps // 10,
+                                              metrics=share_metrics),
+                          checkpointer=ctx.checkpointer("race_one_net"), divergence=DIVERGENCE,
+                          progress="race in one network")
+    sim_curves = {label: run_all.metrics[f"{label} mode 0"] for label in labels}  # (T, E)
+    # the edges off every trained route keep their init: put them back for the final shares and route errors
+    final = {e: np.asarray(run_all.params[e]) if e in used else np.asarray(both[e]) for e in spec.edge_names}
+    sim_final_shares = theory.pathway_shares(modes, theory.path_mode_projections(modes, final), sharing)  # (E, K)
+    decoupled_gap = analysis.curve_gap(run_all.loss[:, 0], theory_loss)
+    random_loss = run_all.loss[:, 1:]
+
+    # zero-shot: the whole network on every route (random-init members)
+    random_final = {e: v[1:] for e, v in final.items()}
+    errors = analysis.route_errors(spec, random_final, problem.encodings, problem.targets, group_size=groups)
+    trained_err, untrained_err = analysis.route_error_means(errors, problem.routes)
+
+    by_p, rows = {}, []
+    fmt = analysis.format_mean_interval
+    for label in labels:
+        th_final, sim_final = theory_shares[label][-1], sim_final_shares[label]  # (K,), (E, K)
+        by_p[label] = {"theory_final_share_by_mode": th_final.tolist(),
+                       "decoupled_final_share_by_mode": sim_final[0].tolist(),
+                       "sim_final_share_top_mode": analysis.mean_ci95_summary(sim_final[1:, 0], "real"),
+                       "sim_final_share_by_mode_mean": sim_final[1:].mean(0).tolist()}
+        rows.append([label, f"{th_final[0]:.3f}", f"{sim_final[0, 0]:.3f}", fmt(sim_final[1:, 0], support="real"),
+                     " / ".join(f"{v:.2f}" for v in th_final), " / ".join(f"{v:.2f}" for v in sim_final[1:].mean(0))])
+    winner_theory = max(labels, key=lambda lab: theory_shares[lab][-1, 0])
+    winner_sim = max(labels, key=lambda lab: float(np.mean(sim_final_shares[lab][1:, 0])))
+    most_shared = labels[int(np.argmax(groups))]
+    half_time = {"theory": analysis.first_time_below(times, theory_loss, 0.5),
+                 "decoupled": analysis.first_time_below(times, run_all.loss[:, 0], 0.5),
+                 "random_mean": float(np.mean(analysis.first_time_below(times, random_loss, 0.5)))}
+    summary = {"experiment": "race-one-net", "M": m, "K": k, "lr": schedule.learning_rate, "sigma0": init.sigma0,
+               "n_reps": config.reps, "duration": schedule.duration, "P_values": [g * g for g in groups],
+               "reduction_off_diagonal": modes.off_diagonal, "theory_max_rel_gap": decoupled_gap,
+               "theory_max_rel_gap_definition": "max_t |L_decoupled(t) - L_theory(t)| / L_theory(0)",
+               "by_P": by_p, "theory_winner": winner_theory, "sim_winner": winner_sim,
+               "maximally_shared_wins_theory": winner_theory == most_shared,
+               "maximally_shared_wins_sim": winner_sim == most_shared,
+               "share_definition": "share of a trained route's target carried by its path through a pathway shared "
+                                   "by P routes: d_pp b_p / s_p on a mode (b_p: the path's strength; simulation: "
+                                   "its end-to-end map projected on the data modes), mean over trained routes; the "
+                                   "shares of a learnt route sum to 1",
+               "time_to_half_loss": half_time,
+               "trained_route_error": analysis.mean_ci95_summary(trained_err, "positive"),
+               "untrained_route_error": analysis.mean_ci95_summary(untrained_err, "positive"),
+               "final_loss_random": analysis.mean_ci95_summary(random_loss[-1], "positive")}
+
+    top = {label: f"{theory_shares[label][-1, 0]:.2f}" for label in labels}
+    text = (f"One network, M = {m}, K = {k} ({problem.routes.sum()} of {m * m} routes trained), N_h = {n_hidden}, "
+            f"holding the pathways of every sharing level P = {', '.join(str(g * g) for g in groups)} side by side: "
+            f"each route has one path through each, summed at its output. sigma0 = {init.sigma0}, "
+            f"lr = {schedule.learning_rate:.4g}, t up to {schedule.duration:g}; reduced ODE of the whole network from "
+            f"b0 = sigma0, GD from decoupled init (reduction exact; largest loss gap to the ODE "
+            f"{100 * decoupled_gap:.2f}% of L(0)) and from random init ({config.reps} reps). At the end the theory "
+            f"gives the top mode's target to the pathways as {', '.join(f'{k_}: {v}' for k_, v in top.items())}; the "
+            f"race is won by {winner_theory} in theory and {winner_sim} in simulation (the most shared: "
+            f"{most_shared}). Zero-shot error of the network on untrained routes "
+            f"{fmt(untrained_err, support='positive')} (trained {fmt(trained_err, support='positive')}).")
+    table = Table("race_one_net", ["pathway", "theory share (top mode)", "decoupled sim share", "random sim share "
+                                   "(mean [95% CI])", "theory share, modes 1-4", "random sim share, modes 1-4"], rows,
+                  "Share of the trained routes' targets carried by each pathway at the end")
+    figures = [
+        Figure("race_one_net_shares",
+               viz.pathway_shares_figure(times, {lab: theory_shares[lab][:-1, 0] for lab in labels},
+                                         {lab: sim_curves[lab][:, 1:] for lab in labels},
+                                         title=f"race inside one network, M = {m}, K = {k}: top mode"),
+               "Fig. 5b, one network: share of the top mode's target carried by the pathways of each sharing "
+               "level (theory solid, random-init simulation dotted = mean, thin = each rep).",
+               interactive=viz.theory_and_simulation_figure(
+                   times, {f"{lab}: simulation": sim_curves[lab][:, 1:] for lab in labels},
+                   {f"{lab}: theory": theory_shares[lab][:-1, 0] for lab in labels},
+                   ylabel="share of the top mode's target", title="race inside one network")),
+        Figure("race_one_net_loss",
+               viz.loss_against_theory_figure(times, random_loss, run_all.loss[:, 0], theory_loss,
+                                              title=f"one network, P = {', '.join(str(g * g) for g in groups)}: loss"),
+               "Loss of the one network from random init (red), decoupled init (green) and the reduced ODE (blue)."),
+    ]
+    deviations = [Deviation("the race inside one network", "stated, not shown (Fig. 5b caption: 'in a single network "
+                            "where subparts share structure to different degrees, the maximally shared dynamics "
+                            "dominate the race')", f"one network with the pathways of P = "
+                            f"{', '.join(str(g * g) for g in groups)} in parallel for every route, t <= "
+                            f"{schedule.duration:g}", "the caption's claim built as the Fig. 5a schemes side by side")]
+    metrics = {"t": times, "loss_theory": theory_loss, "loss_decoupled": run_all.loss[:, 0],
+               "loss_random_mean": random_loss.mean(1)}
+    return _result(summary, [Section("Race inside one network (Fig. 5b)", text, figures, [table])], deviations,
+                   metrics=metrics)
+
+
+# ----------------------------------------------------------------------------------------------
 # fraction (Fig. 5c) and init-scale (Fig. 6): band routes from random init, errors at time t
 
 
@@ -599,6 +754,7 @@ class _BandRun(NamedTuple):
     untrained: np.ndarray  # (E,) mean error on untrained routes (NaN if none)
     similarity: np.ndarray  # (E, M * items, M * items) hidden-1 cosine similarity
     outputs: np.ndarray  # rep 0's outputs on every route (analysis.route_output_grid)
+    errors: np.ndarray  # (E, M, M) error of every route (analysis.route_errors)
     routes: np.ndarray  # (M, M) trained routes
     d_out: int
 
@@ -617,7 +773,7 @@ def _train_band_routes(m: int, k: int, n_hidden: int, init: _Init, schedule: _Sc
     trained, untrained = analysis.route_error_means(errors, problem.routes)
     similarity = analysis.cosine_similarity(analysis.domain_codes(final, problem.encodings))
     outputs = analysis.route_output_grid(spec, nets.ensemble_member(final, 0), problem.encodings, problem.targets)
-    return _BandRun(schedule.times, run, trained, untrained, similarity, outputs, problem.routes,
+    return _BandRun(schedule.times, run, trained, untrained, similarity, outputs, errors, problem.routes,
                     problem.targets.shape[1])
 
 
@@ -673,10 +829,24 @@ def _run_init_scale(config: NeuralRaceConfig, ctx) -> StudyResult:
                            config.n_records, steps=config.n_steps) for sigma0 in scales]
     schedule = schedules[0]
     rows, summary_s, losses, similarities, bands = [], {}, [], [], []
+    output_rows, reproduced_s = [], {str(sigma0): {} for sigma0 in scales}
     for si, (sigma0, scale_schedule) in enumerate(zip(scales, schedules)):
         band = _train_band_routes(m, k, n_hidden, _Init(config.init, sigma0, config.reps), scale_schedule,
                                   seed=config.seed, key=jax.random.key(config.seed + 100 + si), ctx=ctx, name=f"scale{si}")
         same, diff = analysis.cross_domain_similarity(band.similarity, m, N_ITEMS)
+        # Fig. 6d counted: the share of routes whose output reproduces the targets (error <= LEARNED_ERROR)
+        good_trained, good_untrained = analysis.routes_reproduced(band.errors, band.routes, LEARNED_ERROR)
+        pooled = {}  # routes x reps (routes of one rep are not independent: the per-rep interval is the honest one)
+        for name, good, n_routes in (("trained", good_trained, int(band.routes.sum())),
+                                     ("untrained", good_untrained, int((~band.routes).sum()))):
+            count, of = int(round(float(np.sum(good)) * n_routes)), n_routes * len(good)
+            pooled[name] = (count, of)
+            reproduced_s[str(sigma0)][name] = {**analysis.mean_ci95_summary(good, "fraction"), "pooled_count": count,
+                                               "pooled_of": of,
+                                               "pooled_wilson_ci95": list(analysis.proportion_interval(count, of))}
+        output_rows.append([sigma0, analysis.format_fraction(*pooled["trained"]),
+                            analysis.format_fraction(*pooled["untrained"]),
+                            analysis.format_mean_interval(good_untrained, support="fraction")])
         losses.append(band.run.loss)
         similarities.append(band.similarity[0])
         bands.append(band)
@@ -687,7 +857,12 @@ def _run_init_scale(config: NeuralRaceConfig, ctx) -> StudyResult:
         summary_s[str(sigma0)] = {"trained_error": analysis.mean_ci95_summary(band.trained, "positive"),
                                   "untrained_error": analysis.mean_ci95_summary(band.untrained, "positive"),
                                   "cross_domain_same_item_similarity": analysis.mean_ci95_summary(same, "correlation")}
-    summary = {"experiment": "init-scale", "M": m, "K": k, "lr": schedule.learning_rate, "by_sigma0": summary_s}
+    summary = {"experiment": "init-scale", "M": m, "K": k, "lr": schedule.learning_rate, "by_sigma0": summary_s,
+               "routes_reproduced_by_sigma0": reproduced_s,
+               "routes_reproduced_definition": f"share of a rep's trained / untrained routes with error "
+                                               f"||Y_hat - Y||^2 / ||Y||^2 <= {LEARNED_ERROR:g} (Fig. 6d, the outputs); "
+                                               f"mean [95% CI, logit scale] over reps; pooled: count over routes x reps with its "
+                                               f"Wilson interval (routes of a rep are not independent)"}
     same_clock = config.lr_sigma_exponent == 0 and config.n_steps is None
     if not same_clock:
         summary.update({"lr_by_sigma0": [s.learning_rate for s in schedules], "n_steps": schedule.n_steps,
@@ -700,6 +875,15 @@ def _run_init_scale(config: NeuralRaceConfig, ctx) -> StudyResult:
             f"per scale; entries {_Init(config.init, scales[0], config.reps).entries}.")
     table = Table("init_scale", ["sigma0", "trained error", "untrained error", "same-item cross-domain similarity",
                                  "different-item similarity"], rows, "Init scale (mean [95% CI] over reps)")
+    output_table = Table("init_scale_outputs", ["sigma0", "trained routes reproduced (pooled, Wilson 95%)",
+                                                "untrained routes reproduced (pooled, Wilson 95%)",
+                                                "untrained, per rep (mean [95% CI])"],
+                         output_rows, f"Fig. 6d counted: routes whose outputs reproduce the targets (error <= "
+                                      f"{LEARNED_ERROR:g}), pooled over routes and reps and per rep")
+    small, large = reproduced_s[str(scales[0])]["untrained"], reproduced_s[str(scales[-1])]["untrained"]
+    text += (f" Fig. 6d, the outputs: at sigma0 = {scales[0]} {100 * small['mean']:.0f}% of the untrained routes "
+             f"reproduce the targets (error <= {LEARNED_ERROR:g}), at sigma0 = {scales[-1]} {100 * large['mean']:.0f}% "
+             f"(paper: networks in the NTK regime do not generalise to untrained pathways).")
     show = sorted({0, len(scales) // 2, len(scales) - 1})  # small, medium and large sigma0
     means = {name: [summary_s[str(s)][name]["mean"] for s in scales] for name in ("trained_error", "untrained_error")}
     figures = [
@@ -715,7 +899,9 @@ def _run_init_scale(config: NeuralRaceConfig, ctx) -> StudyResult:
                  viz.similarity_outputs_figure(bands[i].similarity[0], bands[i].outputs, bands[i].routes,
                                                n_items=N_ITEMS, d_out=bands[i].d_out),
                  f"Fig. 6d: sigma0 = {scales[i]}, rep 0: hidden-1 similarity and the outputs on every route (red "
-                 "boxes: untrained routes).") for i in show],
+                 f"boxes: untrained routes); over the {config.reps} reps "
+                 f"{100 * reproduced_s[str(scales[i])]['untrained']['mean']:.0f}% of the untrained routes reproduce "
+                 f"the targets.") for i in show],
     ]
     deviations = [Deviation("M, K", "not stated for Fig. 6 (the authors' code: M = 7, K = 4)", f"M = {m}, K = {k}",
                             "the Fig. 5 settings" if (m, k) == (10, 4) else
@@ -724,7 +910,8 @@ def _run_init_scale(config: NeuralRaceConfig, ctx) -> StudyResult:
                             "the loss summed over routes, 700 epochs, 1 repetition)", f"{lr_text}, {length}",
                             "our loss is the mean over examples, 1/8 of theirs at M = 7, K = 4, so lr 0.048 is "
                             "their step" if not same_clock else "one clock for every scale")]
-    return _result(summary, [Section("Initialisation scale (Fig. 6)", text, figures, [table])], deviations)
+    return _result(summary, [Section("Initialisation scale (Fig. 6)", text, figures, [table, output_table])],
+                   deviations)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -745,6 +932,7 @@ class _MnistRoutes:
     batch_size: int
     n_steps: int
     seed: int
+    compact: bool = False  # examples as rows with domain indices (nets.route_indexed_loss)
 
 
 def _train_mnist(setup: _MnistRoutes, k: int, init: _Init, *, key, ctx, name: str):
@@ -752,33 +940,47 @@ def _train_mnist(setup: _MnistRoutes, k: int, init: _Init, *, key, ctx, name: st
     m = setup.permutations.shape[0]
     routes = tasks.band_routes(m, k)
     spec = nets.pathway_net(m, m, setup.train_pool[0].shape[-1], setup.n_hidden, setup.permutations.shape[1])
-    data = tasks.transformed_routing_task(*setup.train_pool, setup.permutations, routes, setup.train_per_route,
-                                          seed=setup.seed)
+    examples = tasks.transformed_route_examples if setup.compact else tasks.transformed_routing_task
+    data = examples(*setup.train_pool, setup.permutations, routes, setup.train_per_route, seed=setup.seed)
     batch_size = min(setup.batch_size, len(data["weight"]))
     data["weight"] = np.full_like(data["weight"], 1.0 / batch_size)  # each minibatch loss is a mean
     params0 = init.draw(spec, key=key, n_hidden=setup.n_hidden)
-    run = train.train(nets.gated_linear_loss(spec), params0, tasks.gated_batch(data),
+    if setup.compact:
+        loss, batch = nets.route_indexed_loss(spec), {name_: jnp.asarray(data[name_]) for name_ in
+                                                     ("x", "y", "input_domain", "output_domain", "weight")}
+    else:
+        loss, batch = nets.gated_linear_loss(spec), tasks.gated_batch(data)
+    run = train.train(loss, params0, batch,
                       optimizer=train.Optimizer("sgd", setup.learning_rate), n_steps=setup.n_steps,
                       batching=train.Minibatch(batch_size, key=jax.random.fold_in(key, 1)),
                       record=train.Record(every=setup.n_steps // 20, chunk_steps=setup.n_steps // 4),
                       checkpointer=ctx.checkpointer(name), divergence=DIVERGENCE, progress=name)
-    evaluation = tasks.transformed_routing_task(*setup.eval_pool, setup.permutations, np.ones((m, m), bool),
-                                                setup.eval_per_route, seed=setup.seed + 1)
+    evaluation = examples(*setup.eval_pool, setup.permutations, np.ones((m, m), bool), setup.eval_per_route,
+                          seed=setup.seed + 1)
     trained, untrained = analysis.route_classification_errors(spec, run.params, evaluation, setup.permutations, routes)
     return trained, untrained, run
 
 
-def _run_mnist(config: NeuralRaceConfig, ctx) -> StudyResult:
-    m = config.m
-    lr = config.learning_rate or 0.5
-    data = tasks.load_dataset("mnist", "test", download=False)
-    ctx.data_files({f"mnist/{name}": path for name, path in data.files.items()})
+def _mnist_setup(config: NeuralRaceConfig, m: int, data, n_steps: int | None = None) -> _MnistRoutes:
+    """Rotated-MNIST features for M domains and the training settings of the config (``n_steps``
+    SGD steps, default ``mnist_steps``)."""
     train_pool, eval_pool = tasks.rotated_pca_features(
         data.images, data.labels, pixel_max=data.pixel_max, n_rotations=m, n_images=config.mnist_images,
         n_features=config.mnist_features, seed=config.seed)
-    setup = _MnistRoutes(train_pool, eval_pool, tasks.label_permutations(m, 10, seed=config.seed),
-                         config.n_hidden or 64, config.mnist_train_per_route, config.mnist_eval_per_route, lr,
-                         config.mnist_batch_size, config.mnist_steps, config.seed)
+    return _MnistRoutes(train_pool, eval_pool, tasks.label_permutations(m, 10, seed=config.seed),
+                        config.n_hidden or 64, config.mnist_train_per_route, config.mnist_eval_per_route,
+                        config.learning_rate or 0.5, config.mnist_batch_size, n_steps or config.mnist_steps, config.seed,
+                        compact=config.mnist_layout == "compact")
+
+
+def _run_mnist(config: NeuralRaceConfig, ctx) -> StudyResult:
+    data = tasks.load_dataset("mnist", "test", download=False)
+    ctx.data_files({f"mnist/{name}": path for name, path in data.files.items()})
+    if config.mnist_domain_values:
+        return _run_mnist_domains(config, data, ctx)
+    m = config.m
+    lr = config.learning_rate or 0.5
+    setup = _mnist_setup(config, m, data)
     fmt = analysis.format_mean_interval
 
     # against K/M at small init (Fig. 7c)
@@ -836,6 +1038,72 @@ def _run_mnist(config: NeuralRaceConfig, ctx) -> StudyResult:
                    deviations)
 
 
+#: the K/M values of the mnist sweep at any number of domains (at M = 10: K = 1, 2, 4, 6, 10)
+MNIST_K_FRACTIONS = (0.1, 0.2, 0.4, 0.6, 1.0)
+
+
+def _run_mnist_domains(config: NeuralRaceConfig, data, ctx) -> StudyResult:
+    """Fig. 7c at several numbers of domains M: the K/M sweep at small init for each M."""
+    sigma_small, lr = config.sigma0 or 0.2, config.learning_rate or 0.5
+    fmt = analysis.format_mean_interval
+    rows, by_m, panels, firsts = [], {}, [], {}
+    steps_by_m = {m: max(20, config.mnist_steps * m // 200 * 20) if config.mnist_scale_steps else config.mnist_steps
+                  for m in config.mnist_domain_values}  # multiples of 20 (the recording grid)
+    for m in config.mnist_domain_values:
+        setup = _mnist_setup(config, m, data, steps_by_m[m])
+        ks = sorted({max(1, round(f * m)) for f in MNIST_K_FRACTIONS} if config.fraction_values is None
+                    else {k for k in config.fraction_values if k <= m})
+        by_k, errors_k = {}, []
+        for k in ks:
+            tr, un, run = _train_mnist(setup, k, _Init(config.init, sigma_small, config.reps),
+                                       key=jax.random.key(config.seed + 200 + 1000 * m + k), ctx=ctx,
+                                       name=f"mnist_m{m}_k{k}")
+            errors_k.append((tr, un))
+            by_k[str(k)] = {"K_over_M": k / m, "trained_error": analysis.mean_ci95_summary(tr, "fraction"),
+                            "untrained_error": analysis.mean_ci95_summary(un, "fraction")}
+            rows.append([m, k, f"{k / m:.1f}", fmt(tr, support="fraction"), fmt(un, support="fraction"),
+                         fmt(run.loss[-1], support="positive")])
+        first_k = analysis.first_zero_shot(ks, [e[0] for e in errors_k], [e[1] for e in errors_k], ceiling=0.45)
+        firsts[str(m)] = None if first_k is None else first_k / m
+        by_m[str(m)] = {"by_K": by_k, "first_K_over_M_untrained_within_2x_trained": firsts[str(m)]}
+        panels.append({"x": np.array(ks) / m, "xlabel": "K / M", "title": f"Fig. 7c: M = {m} ({m * m} tasks)",
+                       **{name: [v[f"{name}_error"]["mean"] for v in by_k.values()] for name in ("trained", "untrained")}})
+    largest = str(max(config.mnist_domain_values))
+    summary = {"experiment": "mnist", "lr": lr, "sigma0": sigma_small, "M_values": list(config.mnist_domain_values),
+               "steps_by_M": {str(m): n for m, n in steps_by_m.items()},
+               "by_M": by_m, "first_K_over_M_by_M": firsts,
+               "first_K_over_M_untrained_within_2x_trained": firsts[largest],
+               "first_K_over_M_definition": f"at the largest M ({largest}): the first K/M with mean untrained error "
+                                            "<= 2 x mean trained error and trained error <= 0.45",
+               "paper_K_over_M": 0.4, "paper_M": 100, "chance_error": 0.9}
+    text = (f"The K/M sweep of Fig. 7c at M = {', '.join(map(str, config.mnist_domain_values))} domains (M^2 tasks; "
+            f"the paper: M^2 = 10^4 for MNIST, 1600 for CIFAR). Input domain i rotates the images by 360 i / M "
+            f"degrees, output domain o permutes the labels; {config.mnist_images} test-split images (half train, "
+            f"half held out), PCA to {config.mnist_features} dims per M, {config.mnist_train_per_route} training "
+            f"images per trained route, minibatch SGD ({config.mnist_batch_size} per step, "
+            f"{', '.join(f'{n:,}' for n in steps_by_m.values())} steps, lr = {lr}), sigma0 = {sigma_small}, "
+            f"{config.reps} reps, errors on {config.mnist_eval_per_route} "
+            f"held-out images per route. First K/M with untrained error within 2x of trained, by M: "
+            f"{', '.join(f'M = {k_}: {v}' for k_, v in firsts.items())} (paper: about 0.4 at M = 100).")
+    table = Table("mnist_domains", ["M", "K", "K/M", "trained error", "untrained error", "final loss"], rows,
+                  "Rotated MNIST routes at several M: test classification error (mean [95% CI] over reps)")
+    figure = Figure("mnist_domains", viz.classification_error_figure(panels, chance=0.9),
+                    "Fig. 7c at each number of domains: test error on trained (blue) and untrained (orange) routes "
+                    "against K/M (dotted: chance).")
+    deviations = [Deviation("tasks", "MNIST with M^2 = 10^4 tasks (M = 100); CIFAR with 1600",
+                            f"MNIST test split only, M = {', '.join(map(str, config.mnist_domain_values))} rotations x "
+                            "as many label permutations, PCA inputs, compact examples",
+                            "the 60k training split is not in the data directory; rotations stand for the "
+                            "authors' pixel permutations (scripts/mnist.sh: permute_input_permute_target)"),
+                  Deviation("optimiser", "not stated (the authors' scripts/mnist.sh: SGD lr 1e-4, momentum 0.9, "
+                            "batch 8, 1000 epochs, hidden 128 or 1024)", "minibatch SGD on the averaged loss, "
+                            f"steps by M: {', '.join(f'{m}: {n:,}' for m, n in steps_by_m.items())}",
+                            "the M = 10 run's budget, scaled with M when mnist_scale_steps (an encoder's share of "
+                            "each minibatch is 1/M)")]
+    return _result(summary, [Section("Naturalistic routes: rotated MNIST at several M (Fig. 7c)", text, [figure],
+                                     [table])], deviations)
+
+
 # ----------------------------------------------------------------------------------------------
 
 
@@ -844,7 +1112,8 @@ def run(config: NeuralRaceConfig, ctx) -> StudyResult:
     a route pattern that leaves a domain untrained, before any work."""
     if config.experiment in ("routing",):
         _routes(config.routes, config.m, config.n_trained)  # validate before any work
-    runner = {"routing": _run_routing, "xor": _run_xor, "race": _run_race, "fraction": _run_fraction,
+    runner = {"routing": _run_routing, "xor": _run_xor, "race": _run_race, "race-one-net": _run_race_one_net,
+              "fraction": _run_fraction,
               "init-scale": _run_init_scale, "mnist": _run_mnist}[config.experiment]
     result = runner(config, ctx)
     result.summary = {"preset": config.preset, "seed": config.seed, **result.summary}
@@ -853,6 +1122,7 @@ def run(config: NeuralRaceConfig, ctx) -> StudyResult:
 
 _ROUTING, _XOR, _RACE = ({"experiment": "routing"}, "Routing task (Fig. 4)"), ({"experiment": "xor"}, "XOR (Fig. 3)"), (
     {"experiment": "race"}, "Pathway race (Fig. 5a-b)")
+_ONE_NET = ({"experiment": "race-one-net"}, "Race inside one network (Fig. 5b)")
 _FRACTION, _MNIST = ({"experiment": "fraction"}, "Fraction of trained routes (Fig. 5c)"), (
     {"experiment": "mnist"}, "Naturalistic routes: rotated MNIST (Fig. 7)")
 # the paper's claims per experiment and the rule of each verdict, fixed before measuring
@@ -876,6 +1146,9 @@ HEADLINES = (
              when=_XOR[0], section=_XOR[1]),
     Headline("more sharing learns faster (simulation)", "more_sharing_learns_faster_sim", True, paper_text="yes",
              rule=Equals(), when=_RACE[0], section=_RACE[1]),
+    Headline("the most shared pathway wins the race inside one network (simulation)", "maximally_shared_wins_sim",
+             True, paper_text="yes ('the maximally shared dynamics dominate the race')", rule=Equals(),
+             when=_ONE_NET[0], section=_ONE_NET[1]),
     Headline("first K/M with zero-shot error within 2x of trained", "first_K_over_M_untrained_within_2x_trained",
              0.4, paper_text="about 0.4", rule=Within(0.1, basis="one step of K/M at M = 10"), when=_FRACTION[0],
              section=_FRACTION[1]),

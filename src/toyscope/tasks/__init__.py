@@ -15,7 +15,12 @@ from ._rotated_features import rotated_pca_features
 from ._route_patterns import gated_batch, N_ROUTING_ITEMS, parse_routes, routing_problem, RoutingProblem
 from ._routing import band_routes, check_routes, hierarchical_targets, orthogonal_encodings, routing_task
 from ._symbolic import SYMBOLIC_FORMULAS, symbolic_task
-from ._transformed_routes import label_permutations, rotated_copies, transformed_routing_task
+from ._transformed_routes import (
+    label_permutations,
+    rotated_copies,
+    transformed_route_examples,
+    transformed_routing_task,
+)
 from ._two_moons import two_moons_task
 from ._xor_paths import xor_path_net, xor_path_task, XOR_SIGNED_INPUTS
 
@@ -28,6 +33,6 @@ __all__ = [
     "orthogonal_encodings", "pair_xor_task", "parse_formula", "parse_routes", "permutation_sign", "permutation_task",
     "permutations_of", "rotated_copies", "rotated_pca_features", "routing_problem", "routing_task",
     "RoutingProblem", "scale_pixels", "scaled_window", "split_group", "SPLITS", "SYMBOLIC_FORMULAS",
-    "symbolic_task", "transformed_routing_task", "two_moons_task", "xor_path_net", "xor_path_task",
+    "symbolic_task", "transformed_route_examples", "transformed_routing_task", "two_moons_task", "xor_path_net", "xor_path_task",
     "XOR_SIGNED_INPUTS", "xor_task"
 ]

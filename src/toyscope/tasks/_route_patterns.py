@@ -75,7 +75,7 @@ class RoutingProblem(NamedTuple):
     data: dict
 
 
-def routing_problem(routes, *, seed: int, group_size: int | None = None) -> RoutingProblem:
+def routing_problem(routes, *, seed: int, group_size: int | tuple[int, ...] | None = None) -> RoutingProblem:
     r"""Orthonormal item codes per domain (:func:`toyscope.tasks.orthogonal_encodings`, 4 items
     in 4 dimensions), the paper's hierarchical targets (4 x 7) and the examples of the trained
     ``routes`` for a pathway net with groups of ``group_size`` domains.
@@ -83,7 +83,8 @@ def routing_problem(routes, *, seed: int, group_size: int | None = None) -> Rout
     Args:
         routes: ``(M, M)`` bool (e.g. from :func:`parse_routes`).
         seed: draws the encodings.
-        group_size: pathway grouping (default M: one shared pathway).
+        group_size: pathway grouping (default M: one shared pathway), or a tuple of groupings for
+            :func:`toyscope.nets.parallel_pathway_net`.
 
     Returns:
         A :class:`RoutingProblem`.

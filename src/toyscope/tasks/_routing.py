@@ -86,7 +86,8 @@ def check_routes(routes: np.ndarray) -> np.ndarray:
     return routes
 
 
-def routing_task(routes: np.ndarray, encodings: np.ndarray, targets: np.ndarray, *, group_size: int | None = None,
+def routing_task(routes: np.ndarray, encodings: np.ndarray, targets: np.ndarray, *,
+                 group_size: int | tuple[int, ...] | None = None,
                  dtype=np.float32) -> dict:
     """Examples for every true entry of ``routes``, in the batch layout of
     :func:`toyscope.nets.gated_linear_loss`.
@@ -96,7 +97,9 @@ def routing_task(routes: np.ndarray, encodings: np.ndarray, targets: np.ndarray,
             every route to build an evaluation set; see :func:`check_routes`).
         encodings: ``(M, n_items, d_in)`` per-domain inputs.
         targets: ``(n_items, d_out)``, shared by all output domains.
-        group_size: the pathway grouping of :func:`toyscope.nets.pathway_net` (default M).
+        group_size: the pathway grouping of :func:`toyscope.nets.pathway_net` (default M), or a
+            tuple of group sizes for :func:`toyscope.nets.parallel_pathway_net` (hidden gates
+            ``h1_g{g}_{a}_{c}`` for every grouping g).
 
     Returns:
         ``{"x": {"in{i}": (N, d_in)}, "y": {"out{o}": (N, d_out)}, "gates": {node: (N,)},
@@ -112,8 +115,9 @@ def routing_task(routes: np.ndarray, encodings: np.ndarray, targets: np.ndarray,
         raise ValueError(f"routes has shape {routes.shape}, encodings imply ({n_domains}, {n_domains})")
     if targets.shape[0] != n_items:
         raise ValueError(f"targets has {targets.shape[0]} items, encodings have {n_items}")
-    group = n_domains if group_size is None else int(group_size)
-    if group < 1 or n_domains % group:
+    parallel = isinstance(group_size, (tuple, list))
+    groups = [int(g) for g in group_size] if parallel else [n_domains if group_size is None else int(group_size)]
+    if not groups or any(g < 1 or n_domains % g for g in groups):
         raise ValueError(f"group_size must divide M={n_domains}, got {group_size}")
     pairs = np.argwhere(routes)
     if len(pairs) == 0:
@@ -126,11 +130,13 @@ def routing_task(routes: np.ndarray, encodings: np.ndarray, targets: np.ndarray,
     y = {f"out{o}": np.where((o_dom == o)[:, None], targets[item], 0).astype(dtype) for o in range(n_domains)}
     gates = {f"in{i}": (i_dom == i).astype(dtype) for i in range(n_domains)}
     gates |= {f"out{o}": (o_dom == o).astype(dtype) for o in range(n_domains)}
-    n_groups = n_domains // group
-    for a in range(n_groups):
-        for c in range(n_groups):
-            on = ((i_dom // group == a) & (o_dom // group == c)).astype(dtype)
-            gates[f"h1_{a}_{c}"] = on
-            gates[f"h2_{a}_{c}"] = on
+    for group in groups:
+        prefix = f"g{group}_" if parallel else ""
+        n_groups = n_domains // group
+        for a in range(n_groups):
+            for c in range(n_groups):
+                on = ((i_dom // group == a) & (o_dom // group == c)).astype(dtype)
+                gates[f"h1_{prefix}{a}_{c}"] = on
+                gates[f"h2_{prefix}{a}_{c}"] = on
     return {"x": x, "y": y, "gates": gates, "weight": np.full((n,), 1.0 / n, dtype),
             "input_domain": i_dom, "output_domain": o_dom, "item": item}

@@ -41,6 +41,50 @@ def label_permutations(n_domains: int, n_classes: int, *, seed: int) -> np.ndarr
     return np.stack(perms)
 
 
+def transformed_route_examples(features: np.ndarray, labels: np.ndarray, permutations: np.ndarray,
+                               routes: np.ndarray, n_per_route: int, *, seed: int, dtype=np.float32) -> dict:
+    """The examples of :func:`transformed_routing_task` in a compact layout: one feature row per
+    example and its route's domain indices, instead of one input array per domain (so the size
+    grows with the number of examples, not with examples x M).
+
+    Args: as :func:`transformed_routing_task`.
+
+    Returns:
+        ``{"x": (R, d), "y": (R, C) one-hot permuted labels, "input_domain": (R,), "output_domain": (R,),
+        "weight": (R,) = 1/R, "label": (R,), "image": (R,) index into the N images}`` (the examples, in
+        the order, of :func:`transformed_routing_task`).
+
+    Raises:
+        ValueError: shapes that disagree or n_per_route out of range.
+
+    Example:
+        >>> import numpy as np
+        >>> from toyscope import tasks
+        >>> feats, labels = np.ones((3, 5, 2)), np.arange(5) % 2
+        >>> data = tasks.transformed_route_examples(feats, labels, tasks.label_permutations(3, 2, seed=0),
+        ...                                         np.eye(3, dtype=bool), 4, seed=0)
+        >>> data["x"].shape, data["input_domain"].tolist()[:5]
+        ((12, 2), [0, 0, 0, 0, 1])
+    """
+    routes = np.asarray(routes, bool)
+    n_domains, n_images, dim = features.shape
+    n_classes = permutations.shape[1]
+    if routes.shape != (n_domains, n_domains) or permutations.shape[0] != n_domains or len(labels) != n_images:
+        raise ValueError(f"features {features.shape}, labels {labels.shape}, permutations {permutations.shape} "
+                         f"and routes {routes.shape} disagree")
+    if not 1 <= n_per_route <= n_images:
+        raise ValueError(f"n_per_route must lie in 1..{n_images}, got {n_per_route}")
+    rng = np.random.default_rng(seed)
+    pairs = np.argwhere(routes)
+    image = np.concatenate([rng.choice(n_images, n_per_route, replace=False) for _ in pairs])
+    i_dom = np.repeat(pairs[:, 0], n_per_route)
+    o_dom = np.repeat(pairs[:, 1], n_per_route)
+    n = len(image)
+    target = np.eye(n_classes, dtype=dtype)[permutations[o_dom, labels[image]]]
+    return {"x": features[i_dom, image].astype(dtype), "y": target, "input_domain": i_dom, "output_domain": o_dom,
+            "weight": np.full((n,), 1.0 / n, dtype), "label": labels[image], "image": image}
+
+
 def transformed_routing_task(features: np.ndarray, labels: np.ndarray, permutations: np.ndarray,
                              routes: np.ndarray, n_per_route: int, *, seed: int, dtype=np.float32) -> dict:
     """Examples for every true route: ``n_per_route`` images drawn (without replacement) per route.
@@ -60,24 +104,12 @@ def transformed_routing_task(features: np.ndarray, labels: np.ndarray, permutati
     Raises:
         ValueError: shapes that disagree or n_per_route out of range.
     """
-    routes = np.asarray(routes, bool)
-    n_domains, n_images, dim = features.shape
-    n_classes = permutations.shape[1]
-    if routes.shape != (n_domains, n_domains) or permutations.shape[0] != n_domains or len(labels) != n_images:
-        raise ValueError(f"features {features.shape}, labels {labels.shape}, permutations {permutations.shape} "
-                         f"and routes {routes.shape} disagree")
-    if not 1 <= n_per_route <= n_images:
-        raise ValueError(f"n_per_route must lie in 1..{n_images}, got {n_per_route}")
-    rng = np.random.default_rng(seed)
-    pairs = np.argwhere(routes)
-    image = np.concatenate([rng.choice(n_images, n_per_route, replace=False) for _ in pairs])
-    i_dom = np.repeat(pairs[:, 0], n_per_route)
-    o_dom = np.repeat(pairs[:, 1], n_per_route)
-    n = len(image)
-    target = np.eye(n_classes, dtype=dtype)[permutations[o_dom, labels[image]]]
+    compact = transformed_route_examples(features, labels, permutations, routes, n_per_route, seed=seed, dtype=dtype)
+    n_domains = features.shape[0]
+    i_dom, o_dom, image, target = compact["input_domain"], compact["output_domain"], compact["image"], compact["y"]
     x = {f"in{i}": np.where((i_dom == i)[:, None], features[i][image], 0).astype(dtype) for i in range(n_domains)}
     y = {f"out{o}": np.where((o_dom == o)[:, None], target, 0).astype(dtype) for o in range(n_domains)}
     gates = {f"in{i}": (i_dom == i).astype(dtype) for i in range(n_domains)}
     gates |= {f"out{o}": (o_dom == o).astype(dtype) for o in range(n_domains)}
-    return {"x": x, "y": y, "gates": gates, "weight": np.full((n,), 1.0 / n, dtype),
-            "input_domain": i_dom, "output_domain": o_dom, "label": labels[image]}
+    return {"x": x, "y": y, "gates": gates, "weight": compact["weight"],
+            "input_domain": i_dom, "output_domain": o_dom, "label": compact["label"]}

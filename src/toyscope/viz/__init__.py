@@ -39,6 +39,7 @@ from ._interactive import (
 from ._learning_dynamics import (
     loss_against_theory_figure,
     pathway_race_figure,
+    pathway_shares_figure,
     routing_spectra_figure,
     xor_learning_figure,
 )
@@ -80,7 +81,7 @@ __all__ = [
     "grid_scatter_figure", "heatmap", "init_scale_figure", "loss_against_theory_figure", "loss_histogram_figure",
     "member_scatter_figure", "MEMBER_VIEW_KEY", "mlp_member_view", "NETWORK_CLASS_COLOURS",
     "network_connectivity_figure", "neuron_alignment_figure", "new_figure", "one_neuron_loss_figure", "PALETTE",
-    "pathway_race_figure", "penalised_training_figure", "phase_diagram_figure", "plane_positions", "plot_decision",
+    "pathway_race_figure", "pathway_shares_figure", "penalised_training_figure", "phase_diagram_figure", "plane_positions", "plot_decision",
     "prediction_probe_figure", "pruning_frontier_figure", "quantile_band", "r2_against_steps_figure",
     "r2_by_setting_figure", "rate_against_scale_figure", "regime_map_figure", "relative_scatter_figure",
     "route_error_figure", "routing_spectra_figure", "running_loss_figure", "scaling_figure", "scatter_by_label",

@@ -119,6 +119,38 @@ def pathway_race_figure(times, curves: Mapping[str, Mapping[str, np.ndarray]]):
     return fig
 
 
+def pathway_shares_figure(times, theory_shares: Mapping[str, np.ndarray], sim_shares: Mapping[str, np.ndarray], *,
+                          title: str):
+    r"""The race inside one network (Fig. 5b): per group of parallel pathways, the share of the
+    trained routes' targets it carries (:func:`toyscope.theory.pathway_shares`), theory solid,
+    simulation dotted (member mean, thin lines each member).
+
+    Args:
+        times: ``(T,)``. theory_shares: label -> ``(T,)``. sim_shares: label -> ``(T, E)``.
+        title: the axes title.
+
+    Example:
+        >>> import numpy as np
+        >>> from toyscope import viz
+        >>> fig = viz.pathway_shares_figure(np.arange(3), {"P = 1": np.zeros(3)}, {"P = 1": np.zeros((3, 2))},
+        ...                                 title="race")
+        >>> len(fig.axes[0].lines)  # theory, 2 members, their mean, the line at 1
+        5
+    """
+    fig, ax = new_figure(5.5, 3.8)
+    for i, (label, theory_curve) in enumerate(theory_shares.items()):
+        color = f"C{i}"
+        ax.plot(times, theory_curve, color=color, lw=1.8, label=f"{label}: theory")
+        if label in sim_shares:
+            sim = np.asarray(sim_shares[label])
+            ax.plot(times, sim, color=color, lw=0.5, alpha=0.35)
+            ax.plot(times, sim.mean(1), ":", color=color, lw=2.2, label=f"{label}: sim (mean of {sim.shape[1]})")
+    ax.axhline(1.0, color="k", lw=0.6, ls="--")
+    ax.set(xlabel="t", ylabel="share of the target carried", title=title)
+    ax.legend(fontsize=7)
+    return fig
+
+
 def xor_learning_figure(times, relu_loss, gdln_loss, theory_loss, first_weights, active, inputs, targets):
     """Left: loss of each ReLU member (thin red), the GDLN mean (green) and the GDLN closed form
     (blue dashed) (Fig. 3c). Right: final input weights of the active ReLU units with the four
