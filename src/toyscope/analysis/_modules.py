@@ -174,6 +174,28 @@ def input_sensitivity(function: Callable, x) -> np.ndarray:
     return total / len(x)
 
 
+def _checked_layers(weights, threshold: float, input_names, output_names, *, need_hidden: bool = False):
+    """``(|W_l| as float arrays, input names, output names)`` after checking the threshold, that the
+    matrices chain (``weights[l]`` is ``(n_l, n_{l+1})``) and the names' counts; one-line ValueErrors."""
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be in (0, 1] (a fraction of the largest |w|), got {threshold}")
+    weights = [np.abs(np.asarray(w, float)) for w in weights]
+    if need_hidden and (len(weights) < 2 or any(w.ndim != 2 for w in weights)):
+        raise ValueError(f"weights must be two or more 2-D matrices (a hidden layer is needed), got {len(weights)}")
+    if not weights or any(w.ndim != 2 for w in weights):
+        raise ValueError("weights must be a non-empty list of 2-D matrices")
+    for index in range(1, len(weights)):
+        if weights[index].shape[0] != weights[index - 1].shape[1]:
+            raise ValueError(f"weights[{index}] has {weights[index].shape[0]} rows, weights[{index - 1}] "
+                             f"has {weights[index - 1].shape[1]} columns; they must match")
+    d_in, d_out = weights[0].shape[0], weights[-1].shape[1]
+    input_names = list(input_names) if input_names is not None else [f"x{i + 1}" for i in range(d_in)]
+    output_names = list(output_names) if output_names is not None else [f"y{i + 1}" for i in range(d_out)]
+    if len(input_names) != d_in or len(output_names) != d_out:
+        raise ValueError(f"need {d_in} input and {d_out} output names, got {len(input_names)} and {len(output_names)}")
+    return weights, input_names, output_names
+
+
 def module_report(weights: Sequence, *, threshold: float = MODULE_THRESHOLD, sensitivity=None,
                   input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None,
                   order: Sequence[str] | None = None) -> ModuleReport:
@@ -203,24 +225,12 @@ def module_report(weights: Sequence, *, threshold: float = MODULE_THRESHOLD, sen
     >>> round(report.max_leak, 3)  # y2 is 5% as sensitive to x1 as to x2
     0.05
     """
-    if not 0 < threshold <= 1:
-        raise ValueError(f"threshold must be in (0, 1] (a fraction of the largest |w|), got {threshold}")
-    weights = [np.abs(np.asarray(w, float)) for w in weights]
-    if not weights or any(w.ndim != 2 for w in weights):
-        raise ValueError("weights must be a non-empty list of 2-D matrices")
-    for index in range(1, len(weights)):
-        if weights[index].shape[0] != weights[index - 1].shape[1]:
-            raise ValueError(f"weights[{index}] has {weights[index].shape[0]} rows, weights[{index - 1}] "
-                             f"has {weights[index - 1].shape[1]} columns; they must match")
-    d_in, d_out = weights[0].shape[0], weights[-1].shape[1]
-    input_names = list(input_names) if input_names is not None else [f"x{i + 1}" for i in range(d_in)]
-    output_names = list(output_names) if output_names is not None else [f"y{i + 1}" for i in range(d_out)]
-    if len(input_names) != d_in or len(output_names) != d_out:
-        raise ValueError(f"need {d_in} input and {d_out} output names, got {len(input_names)} and {len(output_names)}")
+    weights, input_names, output_names = _checked_layers(weights, threshold, input_names, output_names)
     kind = "weights" if sensitivity is None else "jacobian"
     sensitivity = path_strength(weights) if sensitivity is None else np.asarray(sensitivity, float)
-    if sensitivity.shape != (d_in, d_out):
-        raise ValueError(f"sensitivity must have shape {(d_in, d_out)}, got {sensitivity.shape}")
+    shape = (weights[0].shape[0], weights[-1].shape[1])
+    if sensitivity.shape != shape:
+        raise ValueError(f"sensitivity must have shape {shape}, got {sensitivity.shape}")
     return _report(weights, threshold, sensitivity, kind, input_names, output_names, order)
 
 
@@ -272,20 +282,8 @@ def parallel_modules(weights: Sequence, *, threshold: float = MODULE_THRESHOLD,
     >>> [(m.inputs, m.outputs) for m in parallel_modules([w1, w2])]
     [(['x1', 'x4'], ['y1', 'y2']), (['x2', 'x3'], ['y1', 'y2'])]
     """
-    if not 0 < threshold <= 1:
-        raise ValueError(f"threshold must be in (0, 1] (a fraction of the largest |w|), got {threshold}")
-    weights = [np.abs(np.asarray(w, float)) for w in weights]
-    if len(weights) < 2 or any(w.ndim != 2 for w in weights):
-        raise ValueError(f"weights must be two or more 2-D matrices (a hidden layer is needed), got {len(weights)}")
-    for index in range(1, len(weights)):
-        if weights[index].shape[0] != weights[index - 1].shape[1]:
-            raise ValueError(f"weights[{index}] has {weights[index].shape[0]} rows, weights[{index - 1}] "
-                             f"has {weights[index - 1].shape[1]} columns; they must match")
-    d_in, d_out = weights[0].shape[0], weights[-1].shape[1]
-    input_names = list(input_names) if input_names is not None else [f"x{i + 1}" for i in range(d_in)]
-    output_names = list(output_names) if output_names is not None else [f"y{i + 1}" for i in range(d_out)]
-    if len(input_names) != d_in or len(output_names) != d_out:
-        raise ValueError(f"need {d_in} input and {d_out} output names, got {len(input_names)} and {len(output_names)}")
+    weights, input_names, output_names = _checked_layers(weights, threshold, input_names, output_names,
+                                                         need_hidden=True)
     active, alive = _active_graph(weights, threshold)
     n_layers = len(weights)
     graph = nx.Graph()
