@@ -5,6 +5,7 @@ list/show/report work."""
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -97,10 +98,12 @@ def test_bad_files_and_folders_exit_2_with_one_line_and_change_nothing(tmp_path,
 
 def test_ctrl_c_names_the_partial_folder_and_the_resume_command(tmp_path):
     # SIGINT as a terminal delivers it: a pytest-xdist worker ignores SIGINT, and a child would inherit
-    # that (Python then installs no KeyboardInterrupt handler), so the child gets the default back
-    process = subprocess.Popen([*DEMO_CLI, "run", "demo", "--set", "n_steps=4000000", "--out", "r", "--quiet"],
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # that (Python then installs no KeyboardInterrupt handler), so a small launcher gives it the default
+    # back before it becomes the CLI (exec keeps the pid; no fork of this multithreaded process)
+    launcher = [sys.executable, "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"]
+    process = subprocess.Popen([*launcher, *DEMO_CLI[1:], "run", "demo", "--set", "n_steps=4000000", "--out", "r",
+                                "--quiet"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     checkpoints = tmp_path / "r.partial" / "checkpoints"
     deadline = time.time() + 120
     def saved():  # a finished checkpoint, not the temporary file an atomic write starts with
