@@ -26,3 +26,9 @@ def test_records_from_three_launches(monkeypatch):
 
 def test_the_driver_names_the_training_programs():
     assert all(name in _startup._DRIVER for name in _startup.TRAINING_PROGRAMS)
+
+
+def test_a_failed_smoke_run_is_one_line_with_its_own_reason(tmp_path):
+    # a real launch of the driver: the child's last line (here an unknown study) becomes the error
+    with pytest.raises(RuntimeError, match=r"the no-such-study smoke run of smoke-startup failed: .*unknown study"):
+        _startup._launch("no-such-study", {}, str(tmp_path))

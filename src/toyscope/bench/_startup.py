@@ -49,7 +49,10 @@ def _launch(study: str, values: dict, cache: str) -> dict:
         env = {**os.environ, "TOYSCOPE_COMPILE_CACHE": cache}
         started = time.time()
         done = subprocess.run([sys.executable, "-c", _DRIVER, repr(started), study, json.dumps(values), f"{out}/run"],
-                              capture_output=True, text=True, env=env, check=True)
+                              capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:  # e.g. missing data: the smoke run's own last line says what is wrong
+        lines = done.stderr.strip().splitlines() or ["no output"]
+        raise RuntimeError(f"the {study} smoke run of smoke-startup failed: {lines[-1]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
