@@ -25,7 +25,6 @@ the exact copy and average neurons").
 
 from __future__ import annotations
 
-import functools
 from typing import NamedTuple
 
 import jax
