@@ -39,7 +39,7 @@ from ._gated_linear import GatedLinearNet
 from ._inferred_specs import infer_networks, natural_key
 from ._layered import LayeredNetwork
 from ._mlp import MLP
-from ._specs import spec_from_dict, spec_to_dict
+from ._specs import check_format_version, spec_from_dict, spec_to_dict
 from ._torch import from_torch, linear_layers, load_torch_file
 
 HEADER_KEY = "toyscope.networks"
@@ -258,12 +258,7 @@ def read_networks(metadata: Mapping[str, str], *, where: str = "file") -> dict[s
         raise ValueError(f"{where}: header field {HEADER_KEY!r} is not JSON ({err})") from None
     if not isinstance(header, dict) or not isinstance(header.get("networks"), dict):
         raise ValueError(f"{where}: header field {HEADER_KEY!r} lacks a 'networks' object")
-    version = header.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ValueError(f"{where}: header field {HEADER_KEY!r}.version must be an integer >= 1, got {version!r}")
-    if version > HEADER_VERSION:
-        raise ValueError(f"{where}: header field {HEADER_KEY!r}.version is {version}, newer than this toyscope "
-                         f"reads (<= {HEADER_VERSION}): upgrade toyscope")
+    check_format_version(header.get("version"), HEADER_VERSION, where, f"header field {HEADER_KEY!r}.version")
     out = {}
     for prefix, entry in header["networks"].items():
         label = f"{where}: network {prefix!r}"

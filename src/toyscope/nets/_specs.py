@@ -68,6 +68,23 @@ def _mlp_fields(spec: MLP) -> dict:
     return {"widths": list(spec.widths), "activations": list(spec.activations), "biases": list(spec.biases)}
 
 
+
+def check_format_version(version, newest: int, where: str, field: str) -> None:
+    """Refuse (one-line ``ValueError``) a format ``version`` that is not an integer >= 1 or is newer
+    than ``newest``, the newest this toyscope reads; ``where`` and ``field`` name it in the message.
+
+    Example:
+        >>> check_format_version(1, 1, "model.safetensors", "field 'version'")
+        >>> check_format_version(2, 1, "f", "field 'version'")
+        Traceback (most recent call last):
+        ...
+        ValueError: f: field 'version' is 2, newer than this toyscope reads (<= 1): upgrade toyscope
+    """
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError(f"{where}: {field} must be an integer >= 1, got {version!r}")
+    if version > newest:
+        raise ValueError(f"{where}: {field} is {version}, newer than this toyscope reads (<= {newest}): upgrade toyscope")
+
 def spec_from_dict(data: dict, *, where: str = "spec"):
     """Inverse of :func:`spec_to_dict`.
 
@@ -88,12 +105,7 @@ def spec_from_dict(data: dict, *, where: str = "spec"):
     """
     if not isinstance(data, dict):
         raise ValueError(f"{where}: expected a JSON object, got {type(data).__name__}")
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ValueError(f"{where}: field 'version' must be an integer >= 1, got {version!r}")
-    if version > SPEC_VERSION:
-        raise ValueError(f"{where}: field 'version' is {version}, newer than this toyscope reads "
-                         f"(<= {SPEC_VERSION}): upgrade toyscope")
+    check_format_version(data.get("version"), SPEC_VERSION, where, "field 'version'")
     kind = data.get("type")
     if kind not in _FIELDS:
         raise ValueError(f"{where}: field 'type' is {kind!r}; valid: {', '.join(_FIELDS)}")
