@@ -223,3 +223,33 @@ def test_notebook_settings_resolve_to_the_notebook_values_and_keys_you_set_win()
                                                                                                   "neuron", 6)
     table = get_study("bimt-table").config_class.resolve({"preset": "notebook"})
     assert table.settings == "notebook"
+
+
+def test_notebook_settings_carry_the_bias_schedule_the_last_layer_the_swap_geometry_and_the_data_draw():
+    """The four notebook values beyond the recipe's first ones: biases penalised from step 15k of 20k
+    (sf_3.1 cells 4/7/10, scaled with a shorter run), MNIST's last layer without the distance term
+    (mnist_3.5 cell 3), S4's swaps scored at A = 2 (permutation_S4_3.3 cell 1) and each notebook's
+    np.random.seed draw (0 / 4 / 3, two moons 1, mod-add 4, S4 1)."""
+    from toyscope import bimt
+    from toyscope.studies.bimt import data_seed, method_settings, resolve_settings
+
+    config_class = get_study("bimt").config_class
+
+    def method(task, **values):
+        config = config_class.resolve({"task": task, "settings": "notebook", **values})
+        return method_settings(config, resolve_settings(config))
+
+    assert method("symbolic-c").bias_penalty_from == 15_000 and method("symbolic-a", n_steps=1000).bias_penalty_from == 750
+    assert method("two-moons").bias_penalty_from == 0 and method("symbolic-a", settings="paper").bias_penalty_from == 0
+    assert not method("mnist").last_layer_distance and method("mnist", settings="paper").last_layer_distance
+    assert (method("permutation-s4").swap_extent, method("permutation-s4").extent) == (2.0, 1.0)
+    assert method("permutation-s4", settings="paper").swap_extent is None
+    seeds = {task: data_seed(config_class.resolve({"task": task, "settings": "notebook", "seed": 7}))
+             for task in ("symbolic-a", "symbolic-b", "symbolic-c", "two-moons", "mod-add", "permutation-s4", "mnist")}
+    assert seeds == {"symbolic-a": 0, "symbolic-b": 4, "symbolic-c": 3, "two-moons": 1, "mod-add": 4,
+                     "permutation-s4": 1, "mnist": 7}
+    assert data_seed(config_class.resolve({"task": "symbolic-b", "seed": 7})) == 7
+    assert bimt.NOTEBOOK_SETUPS["symbolic-b"].data_draw == "legacy"
+    np.random.seed(4)  # symbolic_formulas_3.1 cell 7
+    np.testing.assert_array_equal(tasks.symbolic_task("b", seed=4, draw="legacy")["train"]["x"],
+                                  (np.random.rand(100, 3) * 2 - 1).astype(np.float32))

@@ -121,3 +121,30 @@ def test_permutation_task_composition_is_not_commutative():
     # a(b(i)): b = (0 2 1) sends 0->0,1->2,2->1; then a swaps 0,1: -> (1, 2, 0)
     assert perms[lookup[a, b]] == (1, 2, 0)
     assert perms[lookup[b, a]] == (2, 0, 1)
+
+
+@pytest.mark.parametrize("kind", ["mod-add", "s4"])
+def test_legacy_split_is_the_notebooks_choice_of_pairs(kind):
+    # a plain transcription of BIMT's modular_addition_3.3 (cell 2) / permutation_S4_3.3 (cell 3) data
+    seed = 4 if kind == "mod-add" else 1
+    np.random.seed(seed)
+    if kind == "mod-add":
+        p = 59
+        xx, yy = np.meshgrid(np.arange(p), np.arange(p))
+        data_id = np.transpose([xx.reshape(-1), yy.reshape(-1)])
+        labels = (data_id[:, 0] + data_id[:, 1]) % p
+    else:
+        perms = [list(q) for q in itertools.permutations(range(4))]
+        ids = {str(q): i for i, q in enumerate(perms)}
+        p = len(perms)
+        labels = np.array([ids[str(np.array(perms[j])[np.array(perms[i])].tolist())] for i in range(p) for j in range(p)])
+        xx, yy = np.meshgrid(np.arange(p), np.arange(p))
+        data_id = np.transpose([xx.reshape(-1), yy.reshape(-1)])
+    train_id = np.random.choice(p**2, int(p**2 * 0.8), replace=False)
+    task = (tasks.modular_addition_task(59, seed=seed, draw="legacy") if kind == "mod-add"
+            else tasks.permutation_task(4, seed=seed, draw="legacy"))
+    np.testing.assert_array_equal(task["train"]["x"], data_id[train_id])
+    np.testing.assert_array_equal(task["train"]["y"], labels[train_id])
+    assert len(task["test"]["x"]) == p**2 - len(train_id)
+    test_ids = sorted(set(range(p**2)) - set(train_id.tolist()))
+    assert sorted(map(tuple, task["test"]["x"].tolist())) == sorted(map(tuple, data_id[test_ids].tolist()))

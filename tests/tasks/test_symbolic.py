@@ -50,3 +50,16 @@ def test_bad_input_gives_one_line_value_error(args, match):
     with pytest.raises(ValueError, match=match) as info:
         tasks.symbolic_task(*args, seed=0)
     assert "\n" not in str(info.value)
+
+
+def test_legacy_draw_is_numpys_global_state_after_seed():
+    # the calls of a script written against np.random.seed (BIMT's symbolic_formulas_3.1.ipynb, cell 4)
+    np.random.seed(4)
+    train_x = np.random.rand(100, 3) * 2 - 1
+    test_x = np.random.rand(100, 3) * 2 - 1
+    task = tasks.symbolic_task("b", 100, 100, seed=4, draw="legacy")
+    np.testing.assert_array_equal(task["train"]["x"], train_x.astype(np.float32))
+    np.testing.assert_array_equal(task["test"]["x"], test_x.astype(np.float32))
+    np.testing.assert_array_equal(task["test"]["y"][:, 2], (test_x**2).sum(axis=1).astype(np.float32))
+    with pytest.raises(ValueError, match="unknown draw 'torch'; valid: generator, legacy"):
+        tasks.symbolic_task("b", seed=0, draw="torch")

@@ -48,3 +48,16 @@ def test_bad_input_gives_one_line_value_error(kwargs, match):
     with pytest.raises(ValueError, match=match) as info:
         tasks.two_moons_task(**{"n_train": 5, "n_test": 5, **kwargs}, seed=0)
     assert "\n" not in str(info.value)
+
+
+def test_legacy_draw_is_two_make_moons_calls_on_the_global_state():
+    from sklearn.datasets import make_moons
+
+    np.random.seed(1)  # BIMT's two_moon_3.2.ipynb, cell 1
+    x, y = make_moons(n_samples=200, noise=0.1)
+    x_test, y_test = make_moons(n_samples=200, noise=0.1)
+    task = tasks.two_moons_task(200, 200, seed=1, draw="legacy")
+    np.testing.assert_array_equal(task["train"]["x"], x.astype(np.float32))
+    np.testing.assert_array_equal(task["test"]["y"], y_test)
+    np.testing.assert_array_equal(task["test"]["x"], x_test.astype(np.float32))
+    assert not np.array_equal(tasks.two_moons_task(200, 200, seed=1)["train"]["x"], task["train"]["x"])

@@ -6,7 +6,7 @@ Reference: Liu, Gan & Tegmark, "Seeing is believing: brain-inspired modular trai
 mechanistic interpretability", Entropy 26 (2024) 41.
 """
 
-from ._cost import check_distances, connection_cost, NORMALIZATIONS
+from ._cost import check_distances, connection_cost, connection_cost_terms, NORMALIZATIONS
 from ._geometry import connection_distances, network_coordinates, network_distances, neuron_coordinates, NORMS
 from ._graphs import count_active_weights, network_weights, transformer_neuron_graph, transformer_weight_chain
 from ._layout import LinearLayer, mlp_layout, NetworkLayout, NeuronGroup, transformer_layout
@@ -19,7 +19,7 @@ from ._tasks import (in_context_losses, layered_loss, layered_metrics, NOTEBOOK_
                      scaled_schedule, SETTINGS, TaskSetup)
 
 __all__ = [
-    "active_embedding_neurons", "BimtMethod", "check_distances", "connection_cost", "connection_distances",
+    "active_embedding_neurons", "BimtMethod", "check_distances", "connection_cost", "connection_cost_terms", "connection_distances",
     "count_active_weights", "feature_neurons", "FIGURE2_FORMULA", "in_context_losses", "layered_loss", "layered_metrics", "LinearLayer", "METHODS",
     "mlp_layout", "module_knockouts", "network_coordinates", "network_distances", "network_weights",
     "NetworkLayout", "neuron_coordinates", "neuron_scores", "NeuronGroup", "NORMALIZATIONS", "NORMS", "NOTEBOOK_SETUPS", "own_task_setup",

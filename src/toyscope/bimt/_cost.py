@@ -85,19 +85,57 @@ def connection_cost(layout: NetworkLayout, params, distances: Mapping[Path, np.n
         >>> float(bimt.connection_cost(layout, params, bimt.network_distances(layout), layer_gap=0.1)) > 0
         True
     """
+    weight_terms, bias_terms, charged_terms = _layer_terms(layout, params, distances, layer_gap=layer_gap,
+                                                           normalization=normalization)
+    total = jnp.zeros(())
+    for weight_term, bias_term in zip(weight_terms, bias_terms):  # layer by layer, as the paper's sum
+        total = total + weight_term
+        if penalize_bias and bias_term is not None:
+            total = total + bias_term
+    for term in charged_terms:
+        total = total + term
+    return total
+
+
+def connection_cost_terms(layout: NetworkLayout, params, distances: Mapping[Path, np.ndarray], *, layer_gap: float,
+                          normalization: str = "sum"):
+    r"""The connection cost of ONE network in two parts, ``[ℓ_w, ℓ_b]``: the weights' (and
+    charged leaves') term and the biases' term of :func:`connection_cost`, for a penalty that
+    weighs them apart (the authors' symbolic notebooks penalise biases only in the last quarter).
+
+    Returns:
+        ``(2,)``; its sum is :func:`connection_cost` with ``penalize_bias=True`` up to rounding.
+
+    Example:
+        >>> import jax
+        >>> from toyscope import bimt, nets
+        >>> spec = nets.layered_network([2, 3, 1])
+        >>> layout = bimt.mlp_layout(spec)
+        >>> params = nets.init(spec, key=jax.random.key(0))
+        >>> bimt.connection_cost_terms(layout, params, bimt.network_distances(layout), layer_gap=0.1).shape
+        (2,)
+    """
+    weight_terms, bias_terms, charged_terms = _layer_terms(layout, params, distances, layer_gap=layer_gap,
+                                                           normalization=normalization)
+    weights = sum(weight_terms, jnp.zeros(())) + sum(charged_terms, jnp.zeros(()))
+    biases = sum((b for b in bias_terms if b is not None), jnp.zeros(()))
+    return jnp.stack([weights, biases])
+
+
+def _layer_terms(layout, params, distances, *, layer_gap, normalization):
+    """Per linear layer its weight term and bias term (``None``: no biases), and each charged
+    leaf's term, of the connection cost."""
     check_normalization(normalization)
     check_distances(layout, params, distances)
     scales = weight_scales(layout, params, normalization)
-    total = jnp.zeros(())
+    weight_terms, bias_terms = [], []
     for linear in layout.linear_layers:
         weights = [get_path(params, (*p, "weight")) for p in linear.paths]
-        total = total + sum(scales[p] * jnp.sum(jnp.abs(w) * jnp.asarray(distances[p]))
-                            for p, w in zip(linear.paths, weights))
+        weight_terms.append(sum(scales[p] * jnp.sum(jnp.abs(w) * jnp.asarray(distances[p]))
+                                for p, w in zip(linear.paths, weights)))
         biases = [get_path(params, p)["bias"] for p in linear.paths if "bias" in get_path(params, p)]
-        if penalize_bias and biases:
-            term = sum(jnp.sum(jnp.abs(b)) for b in biases)
-            total = total + layer_gap * term / (sum(b.size for b in biases) if normalization == "mean" else 1)
-    for path in layout.charged:
-        leaf = get_path(params, path)
-        total = total + layer_gap * jnp.sum(jnp.abs(leaf)) / (leaf.size if normalization == "mean" else 1)
-    return total
+        bias_terms.append(layer_gap * sum(jnp.sum(jnp.abs(b)) for b in biases)
+                          / (sum(b.size for b in biases) if normalization == "mean" else 1) if biases else None)
+    charged_terms = [layer_gap * jnp.sum(jnp.abs(leaf)) / (leaf.size if normalization == "mean" else 1)
+                     for leaf in (get_path(params, path) for path in layout.charged)]
+    return weight_terms, bias_terms, charged_terms

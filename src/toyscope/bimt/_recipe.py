@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import train
-from ._cost import connection_cost
+from ._cost import connection_cost, connection_cost_terms
 from ._geometry import network_distances
 from ._layout import NetworkLayout
 from ._swaps import SWAP_LOOPS, SWAP_SCORES, swap_hook
@@ -50,6 +50,13 @@ class BimtMethod:
         swap_loop: ``"neuron"`` (toyscope's: follow each important neuron) or ``"position"`` (the
             authors' code: fixed top-k slots), see :func:`~toyscope.bimt.swap_neurons`.
         swap_score: ``"with-embedding"`` (toyscope's) or ``"weights"`` (the authors').
+        bias_penalty_from: the first step whose penalty includes the bias term (0: every step;
+            the authors' symbolic notebooks: the last quarter).
+        last_layer_distance: whether the last linear layer's weights pay the local distance in the
+            penalty (``False``: only :math:`y^*`, as the authors' MNIST notebook trains; swaps are
+            still scored with it).
+        swap_extent: :math:`A` of the geometry swaps are scored with (``None``: ``extent``; the
+            authors' S4 notebook trains at 1 and scores at 2).
     """
 
     name: str
@@ -66,6 +73,9 @@ class BimtMethod:
     swap_outputs: bool = True
     swap_loop: str = "neuron"
     swap_score: str = "with-embedding"
+    bias_penalty_from: int = 0
+    last_layer_distance: bool = True
+    swap_extent: float | None = None
 
     def __post_init__(self):
         if self.name not in METHODS:
@@ -77,6 +87,11 @@ class BimtMethod:
             raise ValueError(f"unknown swap_loop {self.swap_loop!r}; valid: {', '.join(SWAP_LOOPS)}")
         if self.swap_score not in SWAP_SCORES:
             raise ValueError(f"unknown swap_score {self.swap_score!r}; valid: {', '.join(SWAP_SCORES)}")
+        if isinstance(self.bias_penalty_from, bool) or not isinstance(self.bias_penalty_from, (int, np.integer)) \
+                or self.bias_penalty_from < 0:
+            raise ValueError(f"bias_penalty_from must be a step >= 0, got {self.bias_penalty_from!r}")
+        if self.swap_extent is not None and not (np.isfinite(self.swap_extent) and self.swap_extent >= 0):
+            raise ValueError(f"swap_extent must be a finite A >= 0 (or None: extent), got {self.swap_extent!r}")
 
     @property
     def penalised(self) -> bool:
@@ -140,23 +155,36 @@ def train_bimt(layout: NetworkLayout, loss_fn: Callable, params, data: dict, *, 
     """
     local = network_distances(layout, extent=method.extent, layer_gap=method.layer_gap, norm=method.norm)
     flat = network_distances(layout, extent=0.0, layer_gap=method.layer_gap, norm=method.norm)
-    penalty = {k: jnp.asarray(v) for k, v in (local if method.local_penalty else flat).items()}
-    regularizer = None
-    if method.penalised:
+    penalty = dict(local if method.local_penalty else flat)
+    if not method.last_layer_distance:
+        penalty.update({path: flat[path] for path in layout.linear_layers[-1].paths})
+    penalty = {k: jnp.asarray(v) for k, v in penalty.items()}
+    lambdas = train.piecewise_constant(method.lambdas, method.lambda_steps)
+    regularizer, schedule = None, lambdas
+    if method.penalised and method.penalize_bias and method.bias_penalty_from > 0:
+        def regularizer(p):  # [weights' term, biases' term], the second switched on at bias_penalty_from
+            return connection_cost_terms(layout, p, penalty, layer_gap=method.layer_gap,
+                                         normalization=method.normalization)
+
+        def schedule(step):
+            lam = lambdas(step)
+            return jnp.stack([lam, jnp.where(step >= method.bias_penalty_from, lam, jnp.zeros_like(lam))])
+    elif method.penalised:
         def regularizer(p):
             return connection_cost(layout, p, penalty, layer_gap=method.layer_gap, penalize_bias=method.penalize_bias,
                                    normalization=method.normalization)
     hook = None
     if method.swaps:
-        hook = swap_hook(layout, local, top_k=method.top_k, swap_inputs=method.swap_inputs,
+        scored = local if method.swap_extent is None else network_distances(
+            layout, extent=method.swap_extent, layer_gap=method.layer_gap, norm=method.norm)
+        hook = swap_hook(layout, scored, top_k=method.top_k, swap_inputs=method.swap_inputs,
                          swap_outputs=method.swap_outputs, normalization=method.normalization,
                          loop=method.swap_loop, score=method.swap_score)
     return train.train(
         loss_fn, params, {k: jnp.asarray(v) for k, v in data.items()},
         optimizer=train.Optimizer("adam", learning_rate), n_steps=n_steps,
         batching=train.Minibatch(batch_size, key=key, order=order) if batch_size else train.FullBatch(),
-        regularizer=None if regularizer is None else train.Regularizer(
-            regularizer, train.piecewise_constant(method.lambdas, method.lambda_steps)),
+        regularizer=None if regularizer is None else train.Regularizer(regularizer, schedule),
         hook=None if hook is None else train.PeriodicHook(hook, method.swap_every),
         aux={"n_swaps": jnp.zeros((n_networks,), jnp.int32)},
         record=train.Record(every=record_every, snapshot_every=snapshot_every, metrics=metrics),

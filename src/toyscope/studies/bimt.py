@@ -275,26 +275,33 @@ def resolve_settings(config: BimtConfig) -> Resolved:
 
 def load_task(task: str, *, n_train: int, n_test: int, seed: int, formula: str | None = None,
               n_inputs: int | None = None, data: str | None = None, test_fraction: float | None = None,
-              moons_points: int | None = None, mnist_data: str = "test-split") -> dict:
+              moons_points: int | None = None, mnist_data: str = "test-split", draw: str = "generator") -> dict:
     """An MLP task's train/test data (drawn once from ``seed``; shared by all seeds); ``formula``
     and ``n_inputs`` make task=formula, ``data`` and ``test_fraction`` task=file; ``moons_points``
     (two moons) points per split (None: the task's default); ``mnist_data`` ``"test-split"`` or
-    ``"standard"`` (:func:`toyscope.tasks.mnist_standard_task`)."""
+    ``"standard"`` (:func:`toyscope.tasks.mnist_standard_task`); ``draw`` the symbolic, two-moons
+    and group tasks' draw (``toyscope.tasks``' ``"generator"`` or ``"legacy"``)."""
     if task == "formula":
         return tasks.formula_task(formula, n_train=n_train, n_test=n_test, seed=seed, n_inputs=n_inputs)
     if task == "file":
         return tasks.array_task(data, test_fraction=0.2 if test_fraction is None else test_fraction, seed=seed)
     if task.startswith("symbolic-"):
-        return tasks.symbolic_task(task[-1], n_train, n_test, seed=seed)
+        return tasks.symbolic_task(task[-1], n_train, n_test, seed=seed, draw=draw)
     if task == "two-moons":
         if moons_points is not None:
-            return tasks.two_moons_task(moons_points, moons_points, seed=seed)
-        return tasks.two_moons_task(seed=seed)
+            return tasks.two_moons_task(moons_points, moons_points, seed=seed, draw=draw)
+        return tasks.two_moons_task(seed=seed, draw=draw)
     if task == "mod-add":
-        return tasks.modular_addition_task(59, seed=seed)
+        return tasks.modular_addition_task(59, seed=seed, draw=draw)
     if task == "mnist":
         return tasks.mnist_standard_task() if mnist_data == "standard" else tasks.mnist_split_task(seed=seed)
-    return tasks.permutation_task(4, seed=seed)
+    return tasks.permutation_task(4, seed=seed, draw=draw)
+
+
+def data_seed(config: BimtConfig) -> int:
+    """The seed of the data draw: the settings' own (the notebooks' ``np.random.seed``), else the run's."""
+    seed = task_setup(config).data_seed
+    return config.seed if seed is None else seed
 
 
 def method_settings(config: BimtConfig, settings: Resolved) -> bimt.BimtMethod:
@@ -303,7 +310,9 @@ def method_settings(config: BimtConfig, settings: Resolved) -> bimt.BimtMethod:
         config.method, settings.lambdas, settings.lambda_steps, extent=settings.extent, layer_gap=settings.layer_gap,
         norm=config.norm, normalization=settings.normalization, penalize_bias=config.penalize_bias,
         top_k=settings.top_k, swap_every=settings.swap_every, swap_inputs=config.swap_inputs and settings.setup.swap_inputs,
-        swap_outputs=config.swap_outputs, swap_loop=settings.swap_loop, swap_score=settings.swap_score)
+        swap_outputs=config.swap_outputs, swap_loop=settings.swap_loop, swap_score=settings.swap_score,
+        bias_penalty_from=round(settings.setup.bias_penalty_from * settings.n_steps / settings.setup.n_steps),
+        last_layer_distance=settings.setup.last_layer_distance, swap_extent=settings.setup.swap_extent)
 
 
 def _network(task: str, setup: TaskSetup, data: dict):
@@ -353,11 +362,12 @@ def train_mlp_task(config: BimtConfig, ctx, *, stage: str = "train") -> TrainedT
     """Draw (or read) an MLP task's data and train ``config.n_seeds`` seeds of ``config.method``
     on it with :func:`toyscope.bimt.train_bimt`; ``stage`` names the training checkpoint (several
     methods in one run folder need one each). Every task but in-context."""
-    moons_points = task_setup(config).n_train if config.task == "two-moons" else None
-    mnist_data = config.mnist_data or (task_setup(config).mnist_data if config.task == "mnist" else "test-split")
+    chosen_setup = task_setup(config)
+    moons_points = chosen_setup.n_train if config.task == "two-moons" else None
+    mnist_data = config.mnist_data or (chosen_setup.mnist_data if config.task == "mnist" else "test-split")
     data = ctx.cached("data", lambda: load_task(config.task, n_train=config.n_train, n_test=config.n_test,
-                                                 seed=config.seed, moons_points=moons_points, mnist_data=mnist_data,
-                                                 **_own_task_values(config)))
+                                                 seed=data_seed(config), moons_points=moons_points, mnist_data=mnist_data,
+                                                 draw=chosen_setup.data_draw, **_own_task_values(config)))
     if "files" in data:
         ctx.data_files(data["files"])
     settings = resolve_settings(config)
@@ -564,7 +574,9 @@ def _deviations(config: BimtConfig, settings: Resolved) -> list[Deviation]:
     rows = [
         Deviation("neuron x-coordinates", "x = A j / n", "x = A (j + 1/2) / n (as the authors' code)",
                   "centres layers of different widths; uniform in [0, A] either way"),
-        Deviation("seeds and data", "five random seeds (data and init)", f"{config.n_seeds} init seed(s) vmapped, one data draw from seed {config.seed}",
+        Deviation("seeds and data", "five random seeds (data and init)",
+                  f"{config.n_seeds} init seed(s) vmapped, one data draw from seed {data_seed(config)}"
+                  + (" (the notebook's numpy seed, legacy draw)" if settings.setup.data_draw == "legacy" else ""),
                   "training all seeds at once needs shared data"),
         Deviation("Adam moments at a swap", "not permuted (authors' code)", "permuted with the weights",
                   "a swap then leaves the whole training state equivalent"),
@@ -587,6 +599,13 @@ def _deviations(config: BimtConfig, settings: Resolved) -> list[Deviation]:
         rows.append(Deviation("settings", "the paper's (Sections 3.1-3.5)",
                               "the authors' notebooks (toyscope.bimt.NOTEBOOK_SETUPS, cited per value)",
                               "settings=notebook"))
+        if config.task in ("mnist", "in-context"):
+            rows.append(Deviation("notebook data draw", "torch's generator (DataLoader shuffle / torch.rand)",
+                                  "toyscope's own draw", "torch's random streams are not repeated without torch"))
+        if config.task.startswith("symbolic-") or config.task in ("two-moons", "mod-add", "permutation-s4"):
+            rows.append(Deviation("notebook init", "torch.manual_seed(seed) in the notebook",
+                                  "PyTorch's default init distribution from JAX keys",
+                                  "the data points are the notebook's; the initial weights are not"))
     if config.task in OWN_TASKS:
         rows.append(Deviation("task", "the paper's tasks", "your own task with the settings of the paper's "
                               + ("two-moons task" if settings.setup.accuracy else "symbolic formulas"),

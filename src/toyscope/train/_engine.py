@@ -191,9 +191,10 @@ def run_engine(
         order: example indices: ``(n_steps,)`` (online) or ``(n_steps, batch_size)``; with a
             leading E, one order per member. Default for online: 0, 1, 2, ... cycling over N.
         shared_order: in minibatch mode, use one order for all members.
-        regularizer: ``params -> scalar`` for one network, added as ``λ(t) R(θ)``.
+        regularizer: ``params -> scalar`` for one network, added as ``λ(t) R(θ)``; or ``(R,)``
+            terms, added as ``Σ_r λ_r(t) R_r(θ)``.
         regularizer_schedule: λ as a float or a jittable ``step -> λ`` (see
-            :func:`piecewise_constant`).
+            :func:`piecewise_constant`), of the regularizer's shape.
         periodic_hook: ``(params, opt_state, aux) -> (params, opt_state, aux)`` for one network,
             applied after the update of every step t with ``(t + 1) % period == 0``.
         observer: ``(aux, delta_params, batch, step) -> aux`` for one network, after every update.
@@ -318,8 +319,10 @@ def _chunk_runner(program: _ChunkProgram):
     lam_fn = schedule if callable(schedule) else (lambda t, v=schedule: jnp.asarray(v))
     def objective(p, batch, lam):
         data_loss = loss_fn(p, batch)
-        total = data_loss if regularizer is None else data_loss + lam * regularizer(p)
-        return total, data_loss
+        if regularizer is None:
+            return data_loss, data_loss
+        penalty = lam * regularizer(p)  # a scalar, or terms (R,) each with its own lambda_r(t)
+        return data_loss + (penalty if jnp.ndim(penalty) == 0 else jnp.sum(penalty)), data_loss
 
     def member_step(params, opt_state, aux, frozen, bad_step, batch, step):
         lam = lam_fn(step)

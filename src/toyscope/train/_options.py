@@ -161,9 +161,20 @@ class Record:
 class Regularizer:
     r"""A penalty :math:`\lambda(t) R(\theta)` added to the loss.
 
+    Several terms with schedules of their own, :math:`\sum_r \lambda_r(t) R_r(\theta)`: ``fn``
+    returns the terms ``(R,)`` and ``schedule`` the ``(R,)`` values at step t (a penalty switched
+    on at step :math:`t_0` is :math:`\lambda_r(t) = \lambda(t)\,[t \ge t_0]`).
+
     Attributes:
-        fn: ``params -> scalar`` for one network.
-        schedule: :math:`\lambda` as a float or a jittable ``step -> value`` (see :func:`piecewise_constant`).
+        fn: ``params -> scalar`` (or ``(R,)`` terms) for one network.
+        schedule: :math:`\lambda` as a float or a jittable ``step -> value`` (see :func:`piecewise_constant`),
+            of ``fn``'s shape.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from toyscope import train
+        >>> both = train.Regularizer(lambda p: jnp.stack([jnp.sum(jnp.abs(p["w"])), jnp.sum(jnp.abs(p["b"]))]),
+        ...                          lambda t: jnp.stack([1e-3, jnp.where(t >= 100, 1e-3, 0.0)]))
     """
 
     fn: Callable
