@@ -189,6 +189,18 @@ def test_config_lists_every_key_with_default_and_every_preset(how):
         assert "--preset" in result.stdout  # the command's own help comes first
 
 
+def test_config_shows_list_defaults_as_the_toml_you_would_set():
+    # a list of strings was read as rich markup and printed blank
+    import tomllib
+
+    from toyscope.cli._app import describe_config
+
+    text = " ".join(describe_config("bimt-table").split())
+    assert 'tasks = ["symbolic-a"] (default ["symbolic-a", "symbolic-b",' in text
+    shown = text[text.index('methods = ["vanilla", "bimt"] (default ') + len('methods = ["vanilla", "bimt"] (default '):]
+    assert tomllib.loads("methods = " + shown[:shown.index("]") + 1])["methods"] == ["vanilla", "l1", "bimt"]
+
+
 def test_config_of_an_unknown_study_is_one_line():
     result = _invoke("config", "nope")
     assert result.exit_code == 2 and "unknown study 'nope'" in result.output

@@ -309,6 +309,7 @@ def describe_config(study_name: str) -> str:
     import io
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from ..studies import config_options, get_study, preset_changes
@@ -317,14 +318,19 @@ def describe_config(study_name: str) -> str:
     options = config_options(study.config_class)
     defaults = {o.name: o.default for o in options}
 
-    def shown(value):  # as it would be written after --set (TOML values, none for no value)
+    def toml(value, inner=False):  # as it would be written after --set (TOML values, none for no value)
         if isinstance(value, list):
-            return "[" + ", ".join(shown(v) for v in value) + "]"
+            return "[" + ", ".join(toml(v, True) for v in value) + "]"
         if isinstance(value, dict):
-            return "{" + ", ".join(f"{k} = {shown(v)}" for k, v in value.items()) + "}"
+            return "{" + ", ".join(f"{k} = {toml(v, True)}" for k, v in value.items()) + "}"
         if isinstance(value, bool):
             return "true" if value else "false"
+        if isinstance(value, str) and inner:  # a string inside a list or table needs TOML's quotes
+            return json.dumps(value)
         return "none" if value is None else repr(value) if isinstance(value, float) else str(value)
+
+    def shown(value):  # escaped: rich would read "[a, b]" as markup and print nothing
+        return escape(toml(value))
 
     out = io.StringIO()
     width = shutil.get_terminal_size((120, 24)).columns
