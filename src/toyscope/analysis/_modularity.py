@@ -20,9 +20,12 @@ NetworkX package"); Newman, PNAS 103 (2006) 8577.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def neuron_graph(weights: Sequence) -> nx.Graph:
@@ -38,6 +41,8 @@ def neuron_graph(weights: Sequence) -> nx.Graph:
     Raises:
         ValueError: consecutive matrices whose shapes do not chain.
     """
+    import networkx as nx  # imported where used: a lighter start
+
     weights = [np.abs(np.asarray(w, dtype=float)) for w in weights]
     for index in range(1, len(weights)):
         if weights[index].shape[0] != weights[index - 1].shape[1]:
@@ -71,6 +76,8 @@ def modularity(weights: Sequence, *, return_communities: bool = False):
 def graph_modularity(graph: nx.Graph, *, return_communities: bool = False):
     """Newman modularity :math:`Q` of any |w|-weighted graph, with the same networkx calls as
     :func:`modularity` (e.g. for a transformer's neuron graph). Returns ``Q`` or ``(Q, communities)``."""
+    import networkx as nx  # imported where used: a lighter start
+
     if graph.size(weight="weight") == 0:
         communities = [sorted(graph.nodes)]
         q = 0.0

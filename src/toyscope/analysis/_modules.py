@@ -30,7 +30,6 @@ from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
-import networkx as nx
 import numpy as np
 
 from .. import nets
@@ -282,6 +281,8 @@ def parallel_modules(weights: Sequence, *, threshold: float = MODULE_THRESHOLD,
     >>> [(m.inputs, m.outputs) for m in parallel_modules([w1, w2])]
     [(['x1', 'x4'], ['y1', 'y2']), (['x2', 'x3'], ['y1', 'y2'])]
     """
+    import networkx as nx  # imported where used: a lighter start
+
     weights, input_names, output_names = _checked_layers(weights, threshold, input_names, output_names,
                                                          need_hidden=True)
     active, alive = _active_graph(weights, threshold)
@@ -308,6 +309,8 @@ def parallel_modules(weights: Sequence, *, threshold: float = MODULE_THRESHOLD,
 
 
 def _report(weights, threshold, sensitivity, kind, input_names, output_names, order) -> ModuleReport:
+    import networkx as nx  # imported where used: a lighter start
+
     order = [*input_names, *output_names] if order is None else list(order)
     rank = {name: i for i, name in enumerate(order)}
     by_rank = lambda name: rank.get(name, len(rank))  # noqa: E731

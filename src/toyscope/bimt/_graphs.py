@@ -19,11 +19,15 @@ Reference: Liu, Gan & Tegmark, Entropy 26 (2024) 41, Table 2, Section 3.4 and Fi
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..nets import TinyTransformer
 from ._layout import NetworkLayout, get_path
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def network_weights(layout: NetworkLayout, params) -> list[np.ndarray]:
@@ -49,6 +53,8 @@ def transformer_neuron_graph(spec: TinyTransformer, params) -> nx.Graph:
     """The undirected neuron graph of ONE tiny transformer (see the module docstring), with nodes
     ``(kind, slot)``: ``("input", j)``, ``("res", j)``, ``("q0", j)``, ``("k0", j)``,
     ``("v0", j)``, ``("mlp0", j)``, ..., ``("output", j)`` and edge attribute ``weight``."""
+    import networkx as nx  # imported where used: a lighter start
+
     get = lambda *path: np.abs(np.asarray(get_path(params, (*path, "weight")), dtype=float))  # noqa: E731
     edges: dict = {}
 
