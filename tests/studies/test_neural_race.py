@@ -113,6 +113,27 @@ def test_race_simulates_every_sharing_level_and_shared_learns_faster(tmp_path):
     assert (folder / "figures" / "race.png").exists()
 
 
+def test_race_inside_one_network_the_shared_pathway_carries_the_learnt_modes(tmp_path):
+    # the smoke race-one-net run: the reduced ODE, the decoupled simulation and the random-init
+    # simulation are three separate computations of the same shares
+    study = get_study("neural-race")
+    folder = execute(study, study.config_class.resolve({"preset": "smoke", "experiment": "race-one-net"}),
+                     out=tmp_path / "run")
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["reduction_off_diagonal"] < 1e-6 and summary["theory_max_rel_gap"] < 0.05
+    by_p = summary["by_P"]
+    for shares in by_p.values():
+        np.testing.assert_allclose(shares["decoupled_final_share_by_mode"], shares["theory_final_share_by_mode"],
+                                   atol=2e-3)
+    # a learnt mode's target is carried by the pathways together: its shares sum to 1
+    top = sum(shares["theory_final_share_by_mode"][0] for shares in by_p.values())
+    assert top == pytest.approx(1.0, abs=1e-3)
+    widest = f"P = {max(summary['P_values'])}"
+    assert by_p[widest]["sim_final_share_top_mode"]["mean"] > 0.99
+    assert summary["theory_winner"] == summary["sim_winner"] == widest
+    assert (folder / "figures").is_dir() and any((folder / "figures").glob("*.png"))
+
+
 def test_fig6_authors_preset_takes_the_authors_steps():
     # the authors' loss (sum over the 28 trained routes of the per-route mean over 4 items x 7 outputs)
     # is 2 x 28 / 7 = 8 times ours (mean over the 112 examples of 1/2 ||e||^2): lr 0.048 = 8 x 0.006
