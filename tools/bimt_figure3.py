@@ -8,8 +8,8 @@ Criterion, fixed before the runs: a neuron is active as ``toyscope.bimt.feature_
 it, at threshold 0.1. Figure 3b holds in a seed iff neuron layer A2 of symbolic-b has exactly 3
 active neurons whose best features (largest |r| over x1², x2², x3²) are distinct, each with
 |r| >= 0.9. Figure 3c holds in a seed iff neuron layer A3 of symbolic-c has exactly 1 active
-neuron with |r(h, I)| >= 0.9, I = (x1-x2)² + (x3-x4)². Correlations over the test split (data
-seed 0, the study's default).
+neuron with |r(h, I)| >= 0.9, I = (x1-x2)² + (x3-x4)². Correlations over the run's own test split
+(drawn again from the run's config.toml: data seed and draw of its settings).
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ import sys
 import numpy as np
 from safetensors.numpy import load_file
 
-from toyscope import bimt, nets, tasks
+from toyscope import bimt, load_run, nets
+from toyscope.studies import get_study
+from toyscope.studies.bimt import data_seed, load_task, task_setup
 
 CLAIMS = (("b", [3, 20, 20, 3], 2, 3), ("c", [4, 20, 20, 20, 20, 1], 3, 1))  # task, widths, layer, neurons
 
@@ -33,7 +35,9 @@ def _member(arrays, index: int, n_layers: int) -> dict:
 def main(runs: str) -> None:
     for task, widths, layer, expected in CLAIMS:
         arrays = load_file(f"{runs}/sym-{task}/params.safetensors")
-        x = tasks.symbolic_task(task, 100, 100, seed=0)["test"]["x"]
+        config = get_study("bimt").config_class.resolve(load_run(f"{runs}/sym-{task}").config)
+        x = load_task(config.task, n_train=config.n_train, n_test=config.n_test, seed=data_seed(config),
+                      draw=task_setup(config).data_draw)["test"]["x"]
         features = x ** 2 if task == "b" else ((x[:, 0] - x[:, 1]) ** 2 + (x[:, 2] - x[:, 3]) ** 2)[:, None]
         spec = nets.layered_network(widths, "silu")
         n_seeds, holds = arrays["input_order"].shape[0], 0

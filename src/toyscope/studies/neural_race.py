@@ -284,22 +284,22 @@ def _run_routing(config: NeuralRaceConfig, ctx) -> StudyResult:
     spec = _routing_net(problem, n_hidden)
     batch = tasks.gated_batch(problem.data)
 
-    # theory: the reduced ODE from b0 = sigma0, at the recorded times and at the snapshots
+    # simulation: one ensemble, member 0 from decoupled init, members 1.. from random init; only the
+    # path of each example's route is evaluated
     modes = theory.pathway_modes(spec, problem.data)
+    decoupled = theory.decoupled_params(spec, modes, init.sigma0, key=jax.random.key(config.seed + 1))
+    params0 = init.draw(spec, key=jax.random.key(config.seed), n_hidden=n_hidden)
+    both = jax.tree_util.tree_map(lambda d, r: jnp.concatenate([d[None], r]), decoupled, params0)
+    run_all = _simulate(nets.active_path_loss(spec, batch), both, batch, schedule, ctx=ctx, name="routing")
+    run_dec, run_rand = analysis.select_members(run_all, 0, 1), analysis.select_members(run_all, 1, None)
+
+    # theory: the reduced ODE from b0 = sigma0, at the recorded times and at the snapshots
     times, snap_times = schedule.times, schedule.snapshot_times(20)
     all_times = np.union1d(times, snap_times)
     strengths_all = theory.reduced_dynamics(modes, init.sigma0, all_times, tau=schedule.tau)
     strengths = strengths_all[np.searchsorted(all_times, times)]
     theory_at_snap = strengths_all[np.searchsorted(all_times, snap_times)]
     theory_loss = theory.reduced_loss(modes, strengths)
-
-    # simulation: one ensemble, member 0 from decoupled init, members 1.. from random init; only the
-    # path of each example's route is evaluated
-    decoupled = theory.decoupled_params(spec, modes, init.sigma0, key=jax.random.key(config.seed + 1))
-    params0 = init.draw(spec, key=jax.random.key(config.seed), n_hidden=n_hidden)
-    both = jax.tree_util.tree_map(lambda d, r: jnp.concatenate([d[None], r]), decoupled, params0)
-    run_all = _simulate(nets.active_path_loss(spec, batch), both, batch, schedule, ctx=ctx, name="routing")
-    run_dec, run_rand = analysis.select_members(run_all, 0, 1), analysis.select_members(run_all, 1, None)
 
     # decoupled simulation against theory (Fig. 4e)
     max_rel_gap = analysis.curve_gap(run_dec.loss[:, 0], theory_loss)
