@@ -67,6 +67,27 @@ def test_switch_values(monkeypatch, tmp_path):
         toyscope.configure_compile_cache("yes")
 
 
+def test_the_size_limit_can_be_set_or_lifted(monkeypatch, tmp_path):
+    # with a limit JAX rescans the folder on every new entry; a throwaway cache (the tests') lifts it
+    from toyscope._compile_cache import MAX_BYTES_ENV_VAR, MAX_CACHE_BYTES
+
+    pytest.importorskip("filelock")
+    saved = {name: getattr(jax.config, name) for name in ("jax_compilation_cache_dir", "jax_compilation_cache_max_size")}
+    try:
+        monkeypatch.setenv(ENV_VAR, str(tmp_path))
+        for value, expected in (("", MAX_CACHE_BYTES), ("-1", -1), ("4096", 4096)):
+            monkeypatch.setenv(MAX_BYTES_ENV_VAR, value)
+            toyscope.configure_compile_cache()
+            assert jax.config.jax_compilation_cache_max_size == expected, value
+        for bad in ("0", "-2", "2GB"):
+            monkeypatch.setenv(MAX_BYTES_ENV_VAR, bad)
+            with pytest.raises(ValueError, match=f"must be a size in bytes >= 1 or -1 \\(no limit\\), got '{bad}'"):
+                toyscope.configure_compile_cache()
+    finally:
+        for name, value in saved.items():
+            jax.config.update(name, value)
+
+
 def test_counter_counts_new_programs_and_shapes_only():
     f = jax.jit(lambda x: x * 2.0 + 1.0)
     three, five = np.ones(3, np.float32), np.ones(5, np.float32)  # numpy: no eager JAX operation

@@ -28,6 +28,8 @@ from collections import Counter
 from pathlib import Path
 
 ENV_VAR = "TOYSCOPE_COMPILE_CACHE"
+#: the size limit in bytes instead of :data:`MAX_CACHE_BYTES`; ``-1``: no limit (nothing is evicted)
+MAX_BYTES_ENV_VAR = "TOYSCOPE_COMPILE_CACHE_MAX_BYTES"
 _OFF = {"0", "off", "false", "no"}
 _ON = {"", "1", "on", "true", "yes"}
 #: the persistent cache's size limit when ``filelock`` is installed (least recently used entries
@@ -57,6 +59,23 @@ def compile_cache_dir(root: str | os.PathLike | None = None) -> Path:
     return Path(root) / f"toyscope-{__version__}_jax-{version('jax')}_jaxlib-{version('jaxlib')}"
 
 
+def _max_bytes() -> int:
+    """The cache's size limit: ``$TOYSCOPE_COMPILE_CACHE_MAX_BYTES`` (an integer >= 1, or ``-1`` for
+    none) or :data:`MAX_CACHE_BYTES`. With a limit JAX scans the whole folder on every new entry
+    (to evict the least recently used), so a cache that is thrown away anyway (a test session's)
+    is faster without one."""
+    value = os.environ.get(MAX_BYTES_ENV_VAR, "").strip()
+    if not value:
+        return MAX_CACHE_BYTES
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = 0
+    if limit != -1 and limit < 1:
+        raise ValueError(f"{MAX_BYTES_ENV_VAR} must be a size in bytes >= 1 or -1 (no limit), got {value!r}")
+    return limit
+
+
 def configure_compile_cache(enabled: bool | None = None, root: str | os.PathLike | None = None) -> Path | None:
     """Turn JAX's persistent compilation cache on in :func:`compile_cache_dir` (or off).
 
@@ -75,7 +94,8 @@ def configure_compile_cache(enabled: bool | None = None, root: str | os.PathLike
         The cache folder in use, or ``None`` when the cache is off.
 
     Raises:
-        ValueError: ``enabled`` is not a bool or ``None``.
+        ValueError: ``enabled`` is not a bool or ``None``, or ``$TOYSCOPE_COMPILE_CACHE_MAX_BYTES``
+            is not a size (see :func:`_max_bytes`).
 
     Example:
         >>> import toyscope
@@ -93,12 +113,16 @@ def configure_compile_cache(enabled: bool | None = None, root: str | os.PathLike
     settings = {"jax_compilation_cache_dir": None if folder is None else str(folder)}
     if enabled:
         settings.update(jax_persistent_cache_min_compile_time_secs=0.0, jax_persistent_cache_min_entry_size_bytes=-1)
-        try:  # JAX's size limit needs file locks (between processes writing the same cache)
-            import filelock  # noqa: F401
+        limit = _max_bytes()
+        if limit == -1:
+            settings["jax_compilation_cache_max_size"] = -1  # JAX's own "no limit"
+        else:
+            try:  # JAX's size limit needs file locks (between processes writing the same cache)
+                import filelock  # noqa: F401
 
-            settings["jax_compilation_cache_max_size"] = MAX_CACHE_BYTES
-        except ImportError:
-            pass
+                settings["jax_compilation_cache_max_size"] = limit
+            except ImportError:
+                pass
     if "jax" in sys.modules:
         import jax
 

@@ -4,12 +4,18 @@ permute Adam's moments with the weights) while moving neurons."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from toyscope import bimt, nets, tasks, train
+
+sys.path.insert(0, str(Path(__file__).parent))  # the shared test networks, under any pytest import mode
+from _bimt_networks import mlp  # noqa: E402
 
 N_STEPS, GAP, LAMBDA, LR = 300, 0.1, 1e-2, 2e-3
 
@@ -119,33 +125,43 @@ def test_a_last_layer_without_distance_pays_only_the_layer_gap():
     params = nets.init(spec, key=jax.random.key(1), n_networks=2)
 
     def run(name, **settings):
-        method = bimt.BimtMethod(name, (LAMBDA,), (200,), layer_gap=GAP, swap_every=10**6, **settings)
-        return bimt.train_bimt(layout, loss_fn, params, data["train"], method=method, n_networks=2, n_steps=200,
-                               learning_rate=LR, record_every=50, snapshot_every=200).params
+        method = bimt.BimtMethod(name, (LAMBDA,), (100,), layer_gap=GAP, swap_every=10**6, **settings)
+        return bimt.train_bimt(layout, loss_fn, params, data["train"], method=method, n_networks=2, n_steps=100,
+                               learning_rate=LR, record_every=50, snapshot_every=100).params
 
-    flat, local = run("l1"), run("bimt")
-    without = run("bimt", last_layer_distance=False)
-    np.testing.assert_array_equal(without["layers"][0]["weight"], flat["layers"][0]["weight"])
-    assert not np.allclose(local["layers"][0]["weight"], flat["layers"][0]["weight"], atol=1e-5)
+    np.testing.assert_array_equal(run("bimt", last_layer_distance=False)["layers"][0]["weight"],
+                                  run("l1")["layers"][0]["weight"])
+    local = bimt.network_distances(layout, extent=2.0, layer_gap=GAP)[("layers", 0)]
+    assert np.ptp(local) > 0  # with its distances the penalty would not be plain L1
 
 
 def test_swaps_are_scored_with_swap_extent_only_and_l1_swaps_do_not_depend_on_it():
-    # l1-swap: the penalty has A = 0 whatever `extent` is, so only the swap geometry differs. With L1
-    # lengths d = A |dx| + y* a swap changes the cost by A times its |dx| change, so the decisions do
-    # not depend on A (the S4 notebook's score at A = 2 beside training at A = 1 changes nothing);
-    # with L2 lengths sqrt((A dx)^2 + y*^2) they do.
+    # With L1 lengths d = A |dx| + y* a swap changes the cost by A times its |dx| change, so the
+    # decisions do not depend on A (the S4 notebook's score at A = 2 beside training at A = 1
+    # changes nothing); with L2 lengths sqrt((A dx)^2 + y*^2) they do.
+    _, layout, params, _, _ = mlp(False, seed=3)
+
+    def order(extent, norm):
+        distances = bimt.network_distances(layout, extent=extent, layer_gap=GAP, norm=norm)
+        swapped, _, _, _ = bimt.swap_neurons(layout, params, distances, top_k=5, loop="position")
+        return [np.asarray(layer["weight"]) for layer in swapped["layers"]]
+
+    for a, b in zip(order(0.5, "l1"), order(2.0, "l1")):
+        np.testing.assert_array_equal(a, b)
+    # L2: nearly quadratic in dx where A dx << y*, nearly A |dx| where A dx >> y*
+    assert any(not np.array_equal(a, b) for a, b in zip(order(0.05, "l2"), order(5.0, "l2")))
+    # train_bimt scores its swaps with swap_extent: l1-swap's penalty has A = 0 whatever extent is
     spec, layout, params, data, loss_fn = _setup()
 
     def weights(**settings):
-        method = bimt.BimtMethod("l1-swap", (LAMBDA,), (N_STEPS,), layer_gap=GAP, top_k=6, swap_every=30, **settings)
-        return bimt.train_bimt(layout, loss_fn, params, data["train"], method=method, n_networks=2, n_steps=N_STEPS,
-                               learning_rate=LR, record_every=N_STEPS // 4,
-                               snapshot_every=N_STEPS).params["layers"][1]["weight"]
+        method = bimt.BimtMethod("l1-swap", (LAMBDA,), (60,), layer_gap=GAP, top_k=6, swap_every=30, norm="l2",
+                                 **settings)
+        return bimt.train_bimt(layout, loss_fn, params, data["train"], method=method, n_networks=2, n_steps=60,
+                               learning_rate=LR, record_every=30, snapshot_every=60).params["layers"][1]["weight"]
 
-    scored_at_2 = weights(extent=2.0, norm="l2")
-    np.testing.assert_array_equal(weights(extent=0.5, swap_extent=2.0, norm="l2"), scored_at_2)
-    assert not np.array_equal(weights(extent=0.5, norm="l2"), scored_at_2)
-    np.testing.assert_array_equal(weights(extent=0.5), weights(extent=2.0))
+    scored_at_5 = weights(extent=5.0)
+    np.testing.assert_array_equal(weights(extent=0.05, swap_extent=5.0), scored_at_5)
+    assert not np.array_equal(weights(extent=0.05), scored_at_5)
 
 
 def test_new_settings_are_checked():

@@ -85,26 +85,6 @@ def test_run_switches_x64_on_for_itself_only():
     assert result.params["teacher.w"].dtype == np.float64 and result.summary["max_grad"] < 1e-10
 
 
-def test_widths_in_cells_combine_into_one_phase_diagram(tmp_path, restore_x64):
-    """``widths_per_cell`` runs each width group as its own run folder (sweep runner) and the
-    combined rows are exactly the cells' rows; a rerun reuses the finished cells."""
-    study = get_study("copy-average")
-    config = study.config_class.resolve({"k": 3, "n_values": [1, 2], "n_seeds": 1, "flow_max_steps": 500,
-                                         "widths_per_cell": 1})
-    folder = execute(study, config, out=tmp_path / "run")
-    summary = json.loads((folder / "summary.json").read_text())
-    cells = sorted((folder / "cells").iterdir())
-    assert [c.name for c in cells] == ["n_values=1", "n_values=2"] and summary["n_cells"] == 2
-    cell_rows = [row for cell in cells for row in json.loads((cell / "summary.json").read_text())["runs"]]
-    assert summary["runs"] == cell_rows and [r["n"] for r in cell_rows] == [1, 2]
-    fixed = summary["tolerance_sensitivity"]["as fixed"]
-    assert sum(fixed[c] for c in ("C-A optimal", "copy-average", "perturbed C-A", "P-n-C", "other")) == 2
-    assert fixed["C-A optimal"] == summary["class_counts"]["C-A optimal"]
-    stamp = (cells[0] / "summary.json").stat().st_mtime_ns
-    execute(study, config.model_copy(update={"cells_dir": str(folder / "cells")}), out=tmp_path / "again")
-    assert (cells[0] / "summary.json").stat().st_mtime_ns == stamp
-
-
 @pytest.mark.parametrize("values, message", [
     ({"k": 5, "n_values": [6]}, "n_values must be <= k"),
     ({"k": 5, "d": 4}, "d must be >= k"),
@@ -180,9 +160,13 @@ def test_issue19_student_ends_where_gradient_flow_ends_not_where_newton_jumps(re
 
 
 @pytest.mark.slow
-def test_k_sweep_reports_each_cells_gammas_and_width_grid_spaces_the_widths(tmp_path, restore_x64):
+def test_k_sweep_of_width_cells_reports_each_cells_gammas_and_reuses_finished_cells(tmp_path, restore_x64):
+    """One run exercises both levels of cells: ``k_values`` runs each teacher width as a cell (its
+    numbers are that cell's own), and inside each, ``widths_per_cell`` runs every width group as
+    its own run folder whose rows are exactly the combined rows; a rerun reuses finished cells."""
     study = get_study("copy-average")
-    config = study.config_class.resolve({"k_values": [2, 3], "width_grid": 2, "n_seeds": 1, "flow_max_steps": 300})
+    config = study.config_class.resolve({"k_values": [2, 3], "width_grid": 2, "n_seeds": 1, "flow_max_steps": 300,
+                                         "widths_per_cell": 1})
     assert study.config_class.resolve({"k": 10, "width_grid": 4}).widths == [2, 5, 8, 10]  # round(i * 10 / 4)
     folder = execute(study, config, out=tmp_path / "sweep")
     summary = json.loads((folder / "summary.json").read_text())
@@ -192,6 +176,19 @@ def test_k_sweep_reports_each_cells_gammas_and_width_grid_spaces_the_widths(tmp_
         cell_summary = json.loads((cell / "summary.json").read_text())
         assert summary["by_k"][str(k)]["gamma1"] == cell_summary["gamma1"]
         assert summary["by_k"][str(k)]["gamma_intervals"] == cell_summary["gamma_intervals"]
-        assert [r["n"] for r in cell_summary["runs"]] == sorted({max(1, round(i * k / 2)) for i in (1, 2)})
+        widths = sorted({max(1, round(i * k / 2)) for i in (1, 2)})
+        assert [r["n"] for r in cell_summary["runs"]] == widths
+        # inside the k cell, one run folder per width, whose rows are the cell's rows
+        inner = sorted((cell / "cells").iterdir())
+        assert [c.name for c in inner] == [f"n_values={n}" for n in widths] and cell_summary["n_cells"] == 2
+        inner_rows = [row for c in inner for row in json.loads((c / "summary.json").read_text())["runs"]]
+        assert cell_summary["runs"] == inner_rows
+        fixed = cell_summary["tolerance_sensitivity"]["as fixed"]
+        assert sum(fixed[c] for c in ("C-A optimal", "copy-average", "perturbed C-A", "P-n-C", "other")) == 2
+        assert fixed["C-A optimal"] == cell_summary["class_counts"]["C-A optimal"]
+    first = sorted((folder / "cells").iterdir())[0] / "summary.json"
+    stamp = first.stat().st_mtime_ns
+    execute(study, config.model_copy(update={"cells_dir": str(folder / "cells")}), out=tmp_path / "again")
+    assert first.stat().st_mtime_ns == stamp
     with pytest.raises(ConfigError, match="width_grid"):
         study.config_class.resolve({"k_values": [5], "n_values": [2]})
