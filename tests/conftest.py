@@ -36,9 +36,7 @@ toyscope.configure_host_devices()  # as the CLI does, before any test starts JAX
 # saves about 15% (tests/studies/test_copy_average.py, tests/runs/test_run.py, tests/cli/test_app.py:
 # 196 -> 166 s of CPU): many tests build the same programs again (a killed run and its resume, a
 # study run in-process and from the CLI). The first process to start (the controller) owns the folder.
-# No size limit on that throwaway cache: with one, JAX rescans the whole folder on every new entry
-# (to evict the least recently used), which grows with the session (tests/runs/test_run.py,
-# tests/cli/test_app.py and tests/train: 117 -> 109 s with two workers).
+# No size limit on that throwaway cache: no process prunes it at exit.
 os.environ.setdefault("TOYSCOPE_COMPILE_CACHE_MAX_BYTES", "-1")
 if "TOYSCOPE_TEST_COMPILE_CACHE" not in os.environ:
     _cache_root = tempfile.mkdtemp(prefix="toyscope-test-compile-cache-")

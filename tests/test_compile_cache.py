@@ -67,25 +67,38 @@ def test_switch_values(monkeypatch, tmp_path):
         toyscope.configure_compile_cache("yes")
 
 
-def test_the_size_limit_can_be_set_or_lifted(monkeypatch, tmp_path):
-    # with a limit JAX rescans the folder on every new entry; a throwaway cache (the tests') lifts it
-    from toyscope._compile_cache import MAX_BYTES_ENV_VAR, MAX_CACHE_BYTES
+def test_the_size_limit_is_kept_by_pruning_the_oldest_entries(tmp_path):
+    import os
 
-    pytest.importorskip("filelock")
-    saved = {name: getattr(jax.config, name) for name in ("jax_compilation_cache_dir", "jax_compilation_cache_max_size")}
-    try:
-        monkeypatch.setenv(ENV_VAR, str(tmp_path))
-        for value, expected in (("", MAX_CACHE_BYTES), ("-1", -1), ("4096", 4096)):
-            monkeypatch.setenv(MAX_BYTES_ENV_VAR, value)
-            toyscope.configure_compile_cache()
-            assert jax.config.jax_compilation_cache_max_size == expected, value
-        for bad in ("0", "-2", "2GB"):
-            monkeypatch.setenv(MAX_BYTES_ENV_VAR, bad)
-            with pytest.raises(ValueError, match=f"must be a size in bytes >= 1 or -1 \\(no limit\\), got '{bad}'"):
-                toyscope.configure_compile_cache()
-    finally:
-        for name, value in saved.items():
-            jax.config.update(name, value)
+    from toyscope._compile_cache import prune_compile_cache
+
+    for i in range(6):  # entries of 100 bytes written one second apart; JAX's <key>-atime beside one
+        entry = tmp_path / f"k{i}-cache"
+        entry.write_bytes(b"x" * 100)
+        os.utime(entry, ns=(10**9 * (i + 1), 10**9 * (i + 1)))
+    (tmp_path / "k0-atime").write_bytes(b"t" * 8)
+    (tmp_path / "unrelated.txt").write_bytes(b"y" * 1000)
+    assert prune_compile_cache(tmp_path, 600) == 0
+    assert prune_compile_cache(tmp_path, 350) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k3-cache", "k4-cache", "k5-cache", "unrelated.txt"]
+
+
+def test_the_limit_is_pruned_at_exit_not_by_jax(tmp_path):
+    # JAX's own limit would rescan the folder on every new entry; toyscope prunes once, at exit
+    import os
+
+    from toyscope._compile_cache import MAX_BYTES_ENV_VAR
+
+    env = {**os.environ, ENV_VAR: str(tmp_path), MAX_BYTES_ENV_VAR: "1"}
+    folder = compile_cache_dir(tmp_path)
+    child = _CHILD.replace('"dir": jax.config.jax_compilation_cache_dir}', '"dir": jax.config.jax_compilation_cache_max_size}')
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, env=env, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1])["dir"] == -1  # JAX keeps every entry while running
+    assert not list(folder.glob("*-cache"))  # ... and at exit the 1-byte limit left none
+    for bad in ("0", "-2", "2GB"):
+        result = subprocess.run([sys.executable, "-c", "import toyscope; toyscope.configure_compile_cache()"],
+                                capture_output=True, text=True, env={**env, MAX_BYTES_ENV_VAR: bad})
+        assert result.returncode != 0 and f"must be a size in bytes >= 1 or -1 (no limit), got '{bad}'" in result.stderr
 
 
 def test_counter_counts_new_programs_and_shapes_only():

@@ -13,7 +13,10 @@ Importing toyscope does not call it: the ``toyscope`` command does (``--no-compi
 it off), as do ``toyscope bench`` and sweep worker processes; a Python user calls it before the
 first JAX computation. ``TOYSCOPE_COMPILE_CACHE=0`` (or ``off``/``false``/``no``) turns it off;
 ``TOYSCOPE_COMPILE_CACHE=/some/folder`` puts it in that folder instead (still under the
-versions' subfolder).
+versions' subfolder). The folder is kept under :data:`MAX_CACHE_BYTES`
+(``TOYSCOPE_COMPILE_CACHE_MAX_BYTES`` sets another limit, ``-1`` none): a process that configured
+the cache deletes the oldest entries beyond it when it exits (:func:`prune_compile_cache`).
+JAX's own size limit is not used: it rescans the whole folder on every new entry.
 
 :class:`CompilationCounter` counts the XLA compilations (and persistent-cache hits) inside a
 ``with`` block, through ``jax.monitoring``; tests use it to fail on an unexpected recompile.
@@ -21,6 +24,7 @@ versions' subfolder).
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import threading
@@ -32,9 +36,10 @@ ENV_VAR = "TOYSCOPE_COMPILE_CACHE"
 MAX_BYTES_ENV_VAR = "TOYSCOPE_COMPILE_CACHE_MAX_BYTES"
 _OFF = {"0", "off", "false", "no"}
 _ON = {"", "1", "on", "true", "yes"}
-#: the persistent cache's size limit when ``filelock`` is installed (least recently used entries
-#: are dropped beyond it; without ``filelock`` JAX keeps every entry)
+#: the persistent cache's size limit: beyond it, the oldest entries are deleted when a process
+#: that configured the cache exits (:func:`prune_compile_cache`)
 MAX_CACHE_BYTES = 2 * 2**30
+_CACHE_SUFFIX = "-cache"  # JAX's name for an entry: <key>-cache (and <key>-atime with JAX's own limit)
 
 
 def compile_cache_dir(root: str | os.PathLike | None = None) -> Path:
@@ -61,9 +66,7 @@ def compile_cache_dir(root: str | os.PathLike | None = None) -> Path:
 
 def _max_bytes() -> int:
     """The cache's size limit: ``$TOYSCOPE_COMPILE_CACHE_MAX_BYTES`` (an integer >= 1, or ``-1`` for
-    none) or :data:`MAX_CACHE_BYTES`. With a limit JAX scans the whole folder on every new entry
-    (to evict the least recently used), so a cache that is thrown away anyway (a test session's)
-    is faster without one."""
+    none) or :data:`MAX_CACHE_BYTES`."""
     value = os.environ.get(MAX_BYTES_ENV_VAR, "").strip()
     if not value:
         return MAX_CACHE_BYTES
@@ -74,6 +77,42 @@ def _max_bytes() -> int:
     if limit != -1 and limit < 1:
         raise ValueError(f"{MAX_BYTES_ENV_VAR} must be a size in bytes >= 1 or -1 (no limit), got {value!r}")
     return limit
+
+
+_PRUNE_AT_EXIT: set[Path] = set()
+
+
+def prune_compile_cache(folder: str | os.PathLike, max_bytes: int) -> int:
+    """Delete the oldest entries of a cache folder (by modification time: the order they were
+    written) until its entries total at most ``max_bytes``; return how many were deleted.
+
+    Entries another process deletes at the same time are skipped. Reading the folder costs one
+    ``stat`` per entry, once (JAX's own limit costs that on every new entry).
+
+    Example:
+        >>> import tempfile
+        >>> prune_compile_cache(tempfile.mkdtemp(), 1)
+        0
+    """
+    entries = []
+    for path in Path(folder).glob(f"*{_CACHE_SUFFIX}"):
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            continue
+        entries.append((info.st_mtime_ns, info.st_size, path))
+    total, deleted = sum(size for _, size, _ in entries), 0
+    for _, size, path in sorted(entries):
+        if total <= max_bytes:
+            break
+        for victim in (path, path.with_name(path.name.removesuffix(_CACHE_SUFFIX) + "-atime")):
+            try:
+                victim.unlink()
+            except FileNotFoundError:
+                pass
+        total -= size
+        deleted += 1
+    return deleted
 
 
 def configure_compile_cache(enabled: bool | None = None, root: str | os.PathLike | None = None) -> Path | None:
@@ -113,16 +152,13 @@ def configure_compile_cache(enabled: bool | None = None, root: str | os.PathLike
     settings = {"jax_compilation_cache_dir": None if folder is None else str(folder)}
     if enabled:
         settings.update(jax_persistent_cache_min_compile_time_secs=0.0, jax_persistent_cache_min_entry_size_bytes=-1)
+        # JAX's own limit rescans the whole folder on every new entry (and writes an access-time
+        # file on every hit), a cost that grows with the cache: toyscope prunes once, at exit
+        settings["jax_compilation_cache_max_size"] = -1
         limit = _max_bytes()
-        if limit == -1:
-            settings["jax_compilation_cache_max_size"] = -1  # JAX's own "no limit"
-        else:
-            try:  # JAX's size limit needs file locks (between processes writing the same cache)
-                import filelock  # noqa: F401
-
-                settings["jax_compilation_cache_max_size"] = limit
-            except ImportError:
-                pass
+        if limit != -1 and folder not in _PRUNE_AT_EXIT:
+            _PRUNE_AT_EXIT.add(folder)
+            atexit.register(prune_compile_cache, folder, limit)
     if "jax" in sys.modules:
         import jax
 

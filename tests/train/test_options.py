@@ -72,3 +72,29 @@ def test_good_options_are_accepted_and_frozen():
         record.every = 2  # frozen
     assert train.Optimizer("adamw", 1e-3, options={"weight_decay": 0.1}).build() is not None
     assert _xor_call(record=train.Record(every=5)).loss.shape == (2, 2)
+
+
+def test_a_regularizer_of_several_terms_adds_each_with_its_own_schedule():
+    # sum_r lambda_r(t) R_r: terms [|w|_1, |b|_1] with the second off until step 6 equal a python
+    # loop of plain gradient descent on loss + 0.1 |w|_1 + 0.1 [t >= 6] |b|_1
+    import jax.numpy as jnp
+
+    spec = nets.mlp([2, 3, 1], "tanh")
+    params = nets.init(spec, key=jax.random.key(0), n_networks=1)
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+    data = {"x": x, "y": np.array([[0], [1], [1], [0]], np.float32)}
+    loss = train.mlp_objective(spec, "mse")
+
+    def terms(p):
+        return jnp.stack([sum(jnp.abs(layer["weight"]).sum() for layer in p),
+                          sum(jnp.abs(layer["bias"]).sum() for layer in p)])
+
+    result = train.train(loss, params, data, optimizer=train.Optimizer("sgd", 0.1), n_steps=12,
+                         regularizer=train.Regularizer(terms, lambda t: jnp.stack([0.1, jnp.where(t >= 6, 0.1, 0.0)])))
+    p = jax.tree_util.tree_map(lambda leaf: leaf[0], params)
+    for t in range(12):
+        def total(q, t=t):
+            return loss(q, data) + 0.1 * terms(q)[0] + (0.1 if t >= 6 else 0.0) * terms(q)[1]
+        p = jax.tree_util.tree_map(lambda a, g: a - 0.1 * g, p, jax.grad(total)(p))
+    for ours, theirs in zip(jax.tree_util.tree_leaves(result.params), jax.tree_util.tree_leaves(p)):
+        np.testing.assert_allclose(np.asarray(ours)[0], theirs, rtol=1e-6, atol=1e-7)
