@@ -57,3 +57,20 @@ def test_cost_equals_its_definition_for_every_architecture(network, normalizatio
     cost = jax.jit(lambda p: bimt.connection_cost(layout, p, distances, layer_gap=LAYER_GAP,
                                                   normalization=normalization))(params)
     assert float(cost) == pytest.approx(expected, rel=1e-5)
+    # the two parts: weights (and charged leaves) and biases; the biases' part is what zeroing them removes
+    terms = jax.jit(lambda p: bimt.connection_cost_terms(layout, p, distances, layer_gap=LAYER_GAP,
+                                                         normalization=normalization))(params)
+    no_bias = _without_biases(params)
+    without = plain_transformer_cost(no_bias, normalization) if network == "transformer" else plain_mlp_cost(
+        no_bias, normalization)
+    assert terms.shape == (2,) and float(terms.sum()) == pytest.approx(expected, rel=1e-5)
+    assert float(terms[0]) == pytest.approx(without, rel=1e-5)
+    assert float(terms[1]) == pytest.approx(expected - without, rel=1e-4) and float(terms[1]) > 0
+
+
+def _without_biases(tree):
+    if isinstance(tree, dict):
+        return {k: np.zeros_like(v) if k == "bias" else _without_biases(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_without_biases(v) for v in tree]
+    return tree
