@@ -38,11 +38,12 @@ def _gammas_by_plain_loop(rows, k):
     return gamma1, gamma2
 
 
-def _monte_carlo_loss(a, w, teacher_w, n_samples=400_000, seed=0):
-    """E[(f - f*)^2] for x ~ N(0, I) by sampling, f = sum_i a_i erf(w_i.x/sqrt2), f* = sum_j erf(v_j.x/sqrt2);
-    returns (estimate, standard error)."""
+def _monte_carlo_loss(a, w, teacher_w, n_samples=400_000, seed=0, activation="erf"):
+    """E[(f - f*)^2] for x ~ N(0, I) by sampling, f = sum_i a_i g(w_i.x), f* = sum_j g(v_j.x) with
+    g(z) = erf(z/sqrt2) or max(z, 0); returns (estimate, standard error)."""
     x = np.random.default_rng(seed).normal(size=(n_samples, teacher_w.shape[1]))
-    error = erf(x @ w.T / np.sqrt(2)) @ a - erf(x @ teacher_w.T / np.sqrt(2)).sum(axis=1)
+    g = (lambda z: erf(z / np.sqrt(2))) if activation == "erf" else (lambda z: np.maximum(z, 0.0))
+    error = g(x @ w.T) @ a - g(x @ teacher_w.T).sum(axis=1)
     squared = error**2
     return squared.mean(), squared.std() / np.sqrt(n_samples)
 
@@ -72,6 +73,25 @@ def test_smoke_run_converges_to_minima_whose_numbers_match_independent_truth(tmp
     assert summary["class_counts"] == {c: [r["class"] for r in rows].count(c) for c in theory.NETWORK_CLASSES}
     assert summary["ca_configurations_max_grad"] < 1e-9 and summary["one_neuron_loss_concave"]
     assert (folder / "figures" / "losses.png").exists()
+
+
+def test_relu_smoke_run_reaches_minima_whose_losses_match_monte_carlo(tmp_path, restore_x64):
+    # the ReLU sweep's study path (`--set preset=relu` at smoke size): converged minima, their closed-form
+    # losses against sampling, and the erf claims the report checks for ReLU
+    study = get_study("copy-average")
+    config = study.config_class.resolve({"preset": "smoke", "activation": "relu"})
+    folder = execute(study, config, out=tmp_path / "run")
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["activation"] == "relu" and summary["n_converged"] == summary["n_students"] == len(summary["runs"])
+    params = load_run(folder).params
+    for e, run in enumerate(summary["runs"]):
+        assert run["grad_max"] < 1e-10 and run["min_eigenvalue"] > -1e-8
+        n = int(params["member.n"][e])
+        estimate, error = _monte_carlo_loss(params["student.a"][e, :n], params["student.w"][e, :n], params["teacher.w"],
+                                            seed=e, activation="relu")
+        assert abs(estimate - run["loss"]) < 5 * error + 1e-6, (run, estimate, error)
+    # for ReLU the one-neuron loss is convex, not concave, and copy-average points are not critical
+    assert summary["one_neuron_loss_concave"] is False and summary["ca_configurations_max_grad"] > 1e-3
 
 
 def test_run_switches_x64_on_for_itself_only():
