@@ -10,12 +10,20 @@ import pytest
 from toyscope import analysis, nets
 
 
+def _random_network(rng, hidden: int):
+    """A 3-``hidden``-2 layered SiLU net with N(0, 1) params drawn from ``rng`` (weight, bias per
+    layer) and its two output slots swapped."""
+    spec = nets.layered_network([3, hidden, 2])
+    layers = []
+    for a, b in ((3, hidden), (hidden, 2)):
+        layers.append({"weight": rng.normal(size=(a, b)).astype(np.float32), "bias": rng.normal(size=b).astype(np.float32)})
+    return spec, {"layers": layers, "input_order": np.arange(3, dtype=np.float32),
+                  "output_order": np.array([1.0, 0.0], np.float32)}
+
+
 def test_pruning_frontier_and_knockout():
     rng = np.random.default_rng(3)
-    spec = nets.layered_network([3, 5, 2])
-    params = {"layers": [{"weight": rng.normal(size=(3, 5)).astype(np.float32), "bias": rng.normal(size=5).astype(np.float32)},
-                         {"weight": rng.normal(size=(5, 2)).astype(np.float32), "bias": rng.normal(size=2).astype(np.float32)}],
-              "input_order": np.arange(3, dtype=np.float32), "output_order": np.array([1.0, 0.0], np.float32)}
+    spec, params = _random_network(rng, 5)
     x = rng.normal(size=(20, 3)).astype(np.float32)
     y = nets.apply(spec, params, x)
     loss = lambda p: jnp.mean((nets.apply(spec, p, x) - y) ** 2)  # noqa: E731
@@ -59,10 +67,7 @@ def _numpy_pruned(params, budget):
 
 def test_pruned_losses_keep_the_largest_parameters_as_a_plain_loop_does():
     rng = np.random.default_rng(5)
-    spec = nets.layered_network([3, 4, 2])
-    params = {"layers": [{"weight": rng.normal(size=(3, 4)).astype(np.float32), "bias": rng.normal(size=4).astype(np.float32)},
-                         {"weight": rng.normal(size=(4, 2)).astype(np.float32), "bias": rng.normal(size=2).astype(np.float32)}],
-              "input_order": np.arange(3, dtype=np.float32), "output_order": np.array([1.0, 0.0], np.float32)}
+    spec, params = _random_network(rng, 4)
     params["layers"][0]["weight"][0, :2] = 0.5  # a tie, and a weight equal in size to a bias
     params["layers"][0]["bias"][0] = -0.5
     x = rng.normal(size=(16, 3)).astype(np.float32)

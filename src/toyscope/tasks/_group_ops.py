@@ -42,7 +42,7 @@ def _split(a, b, c, train_fraction, seed, names, draw):
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}")
     check_draw(draw)
     if draw == "legacy":
-        size = int(round(np.sqrt(a.size)))
+        size = len(names)  # the group's order n: pairs are numbered a * n + b
         chosen = np.random.RandomState(seed).choice(a.size, int(train_fraction * a.size), replace=False)
         train_ids = (chosen % size) * size + chosen // size  # their pair k is our pair (k mod n) * n + k // n
         order = np.concatenate([train_ids, np.setdiff1d(np.arange(a.size), train_ids)])

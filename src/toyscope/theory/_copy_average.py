@@ -27,15 +27,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._gaussian_kernels import ACTIVATIONS, check_activation
 from ._relu_copy_average import relu_copy_average_loss, relu_one_neuron_fit
 from ._teacher_student import TwoLayerStudent
 
-COPY_AVERAGE_ACTIVATIONS = ("erf", "relu")
-
-
-def _check_activation(activation: str) -> None:
-    if activation not in COPY_AVERAGE_ACTIVATIONS:
-        raise ValueError(f"activation must be one of {COPY_AVERAGE_ACTIVATIONS}, got {activation!r}")
+#: the activations with copy-average closed forms: those with closed-form Gaussian kernels
+COPY_AVERAGE_ACTIVATIONS = ACTIVATIONS
 
 
 class OneNeuronFit(NamedTuple):
@@ -82,7 +79,7 @@ def one_neuron_fit(l: int, activation: str = "erf") -> OneNeuronFit:
         >>> round(fit.r, 6), round(fit.a * fit.r, 6)
         (0.57735, 1.985054)
     """
-    _check_activation(activation)
+    check_activation(activation)
     if int(l) != l or l < 1:
         raise ValueError(f"l must be an integer >= 1, got {l!r}")
     if activation == "relu":
@@ -131,7 +128,7 @@ def copy_average_loss(partition, activation: str = "erf") -> float:
         >>> copy_average_loss([1, 2, 2], "relu") > copy_average_loss([1, 2, 2], "erf") > 0
         True
     """
-    _check_activation(activation)
+    check_activation(activation)
     parts = [int(p) for p in partition]
     if not parts or min(parts) < 1:
         raise ValueError(f"partition must be non-empty with parts >= 1, got {partition!r}")
@@ -201,7 +198,7 @@ def best_copy_average_partition(k: int, n: int, activation: str = "erf") -> tupl
         >>> best_copy_average_partition(6, 3)[0], best_copy_average_partition(6, 3, "relu")[0]
         ((4, 1, 1), (2, 2, 2))
     """
-    _check_activation(activation)
+    check_activation(activation)
     if not 1 <= n <= k:
         raise ValueError(f"need 1 <= n <= k, got n={n}, k={k}")
     count = _partition_count(k, n)
@@ -230,7 +227,7 @@ def copy_average_configuration(partition, teacher: TwoLayerStudent, activation: 
     Raises:
         ValueError: parts < 1 or sum > k, or an unknown activation.
     """
-    _check_activation(activation)
+    check_activation(activation)
     parts = [int(p) for p in partition]
     k = teacher.w.shape[0]
     if not parts or min(parts) < 1 or sum(parts) > k:

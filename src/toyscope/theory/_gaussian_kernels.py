@@ -23,6 +23,12 @@ from .._types import Array, Float
 ACTIVATIONS = ("erf", "relu")
 
 
+def check_activation(activation: str) -> None:
+    """Raise a one-line ``ValueError`` unless ``activation`` has closed-form kernels (:data:`ACTIVATIONS`)."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+
+
 def erf_gaussian_kernel(gram: Float[Array, "m m"]) -> Float[Array, "m m"]:
     r"""Matrix of :math:`E[\sigma(u_i\cdot x)\sigma(u_j\cdot x)]` for :math:`\sigma = \operatorname{erf}(\cdot/\sqrt2)`.
 
@@ -134,7 +140,7 @@ def gaussian_cross_kernel(gram: Float[Array, "m p"], sq_left: Float[Array, " m"]
         return erf_gaussian_cross_kernel(gram, sq_left, sq_right)
     if activation == "relu":
         return relu_gaussian_cross_kernel(gram, sq_left, sq_right)
-    raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    check_activation(activation)  # raises: the activation is not erf or relu
 
 
 def gaussian_kernel(gram: Float[Array, "m m"], activation: str) -> Float[Array, "m m"]:
@@ -147,7 +153,7 @@ def gaussian_kernel(gram: Float[Array, "m m"], activation: str) -> Float[Array, 
         return erf_gaussian_kernel(gram)
     if activation == "relu":
         return relu_gaussian_kernel(gram)
-    raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    check_activation(activation)  # raises: the activation is not erf or relu
 
 
 def pair_expectation(w: Float[Array, " d"], v: Float[Array, " d"], activation: str = "erf") -> Float[Array, ""]:

@@ -31,7 +31,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._copy_average import COPY_AVERAGE_ACTIVATIONS, one_neuron_fit
+from ._copy_average import one_neuron_fit
+from ._gaussian_kernels import check_activation
 from ._teacher_student import TwoLayerStudent, population_loss
 
 
@@ -128,8 +129,7 @@ def symmetric_copy_average_point(n: int, teacher: TwoLayerStudent, activation: s
     """
     from scipy import optimize  # imported on first use (about 0.5 s)
 
-    if activation not in COPY_AVERAGE_ACTIVATIONS:
-        raise ValueError(f"activation must be one of {COPY_AVERAGE_ACTIVATIONS}, got {activation!r}")
+    check_activation(activation)
     v = jnp.asarray(teacher.w)
     k = v.shape[0]
     if not 1 <= n <= k:

@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from .._types import Array, Float, PRNGKeyArray
-from ._gaussian_kernels import ACTIVATIONS, gaussian_cross_kernel, gaussian_kernel
+from ._gaussian_kernels import check_activation, gaussian_cross_kernel, gaussian_kernel
 
 
 class TwoLayerStudent(NamedTuple):
@@ -52,8 +52,7 @@ def population_loss(student: TwoLayerStudent, teacher: TwoLayerStudent, activati
 
 
 def _population_loss(student, teacher, activation, mask):
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    check_activation(activation)
     if student.w.ndim != 2 or teacher.w.ndim != 2 or student.w.shape[1] != teacher.w.shape[1]:
         raise ValueError(f"student.w (n, d) and teacher.w (k, d) must share d, got {student.w.shape} and {teacher.w.shape}")
     a, w = student.a, student.w
