@@ -362,16 +362,15 @@ def train_mlp_task(config: BimtConfig, ctx, *, stage: str = "train") -> TrainedT
     """Draw (or read) an MLP task's data and train ``config.n_seeds`` seeds of ``config.method``
     on it with :func:`toyscope.bimt.train_bimt`; ``stage`` names the training checkpoint (several
     methods in one run folder need one each). Every task but in-context."""
-    chosen_setup = task_setup(config)
-    moons_points = chosen_setup.n_train if config.task == "two-moons" else None
-    mnist_data = config.mnist_data or (chosen_setup.mnist_data if config.task == "mnist" else "test-split")
-    data = ctx.cached("data", lambda: load_task(config.task, n_train=config.n_train, n_test=config.n_test,
-                                                 seed=data_seed(config), moons_points=moons_points, mnist_data=mnist_data,
-                                                 draw=chosen_setup.data_draw, **_own_task_values(config)))
-    if "files" in data:
-        ctx.data_files(data["files"])
     settings = resolve_settings(config)
     setup = settings.setup
+    moons_points = setup.n_train if config.task == "two-moons" else None
+    mnist_data = config.mnist_data or (setup.mnist_data if config.task == "mnist" else "test-split")
+    data = ctx.cached("data", lambda: load_task(config.task, n_train=config.n_train, n_test=config.n_test,
+                                                 seed=data_seed(config), moons_points=moons_points, mnist_data=mnist_data,
+                                                 draw=setup.data_draw, **_own_task_values(config)))
+    if "files" in data:
+        ctx.data_files(data["files"])
     spec, layout = _network(config.task, setup, data)
     test = {k: jnp.asarray(v) for k, v in data["test"].items()}
     loss_fn = bimt.layered_loss(spec, setup.loss)
