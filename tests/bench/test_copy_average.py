@@ -27,6 +27,10 @@ def test_the_record_of_a_tiny_convergence():
     # the student reached a true minimum: gradient below gtol, positive curvature, the copy-average optimum
     assert record["grad_max"] < 1e-10 and record["min_eigenvalue"] > 0 and record["note"] == ""
     assert record["flow_grad_max"] < 1e-2 and record["flow_steps"] > 0
+    # one neuron against two teachers: the flow stops in the minimum's basin, so no stage and no hand-off
+    # at a negative eigenvalue; the hand-off eigenvalue is the one Newton started from
+    assert (record["flow_stages"], record["negative_handoffs"]) == (0, 0)
+    assert record["handoff_eigenvalue"] >= -1e-8
     assert record["class"] == "C-A optimal"
     assert record["ca_optimal_loss"] == theory.optimal_copy_average_loss(1, 2)
     assert record["loss"] == pytest.approx(record["ca_optimal_loss"], rel=1e-9)
