@@ -60,7 +60,8 @@ class CopyAverageConfig(StudyConfig):
 
     # one-line descriptions of the keys (``toyscope config copy-average``)
     FIELD_DOCS: ClassVar[dict[str, str]] = {
-        "continuation_solver": "ODE solver that continues a flow stopped off a minimum (past a saddle) before Newton",
+        "continuation_solver": "ODE solver that continues a flow stopped off a minimum (past a saddle) before Newton "
+                               "(rkc: stabilised explicit, for stiff flows)",
         "continuation_rtol": "relative tolerance of that continued flow",
         "continuation_atol": "absolute tolerance of that continued flow",
         "continuation_max_steps": "solver steps per continuation stage",
@@ -106,7 +107,7 @@ class CopyAverageConfig(StudyConfig):
     eig_tol: float = 1e-8
     max_escapes: int = 5
     escape_step: float = 1e-3
-    continuation_solver: Literal["tsit5", "dopri5", "dopri8", "bosh3", "kvaerno3", "kvaerno5"] = "tsit5"
+    continuation_solver: Literal["rkc", "tsit5", "dopri5", "dopri8", "bosh3", "kvaerno3", "kvaerno5"] = "rkc"
     continuation_rtol: float = 1e-10
     continuation_atol: float = 1e-12
     continuation_max_steps: int = 20_000

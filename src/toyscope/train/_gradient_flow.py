@@ -15,10 +15,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._types import PyTree
+from ._rkc import rkc_flow_program
 
-#: solver name -> the diffrax solver class's name (diffrax is imported when a flow is built)
+#: solver name -> the diffrax solver class's name (diffrax is imported when a flow is built); ``rkc`` is
+#: toyscope's stabilised explicit RKC2 (:mod:`toyscope.train._rkc`), for stiff flows
 SOLVERS = {"tsit5": "Tsit5", "dopri5": "Dopri5", "dopri8": "Dopri8", "bosh3": "Bosh3", "kvaerno5": "Kvaerno5",
-           "kvaerno3": "Kvaerno3"}
+           "kvaerno3": "Kvaerno3", "rkc": "RKC2"}
 
 
 class FlowResult(NamedTuple):
@@ -59,7 +61,9 @@ def make_gradient_flow(loss: Callable[[PyTree, Any], jax.Array], *, solver: str 
     Args:
         loss: scalar loss of one member's ``params`` given its ``args``.
         solver: one of ``SOLVERS`` (explicit ``tsit5``/``dopri5``/``dopri8``/``bosh3``; implicit
-            ``kvaerno3``/``kvaerno5``, which form the Hessian as Jacobian).
+            ``kvaerno3``/``kvaerno5``, which form the Hessian as Jacobian; stabilised explicit
+            ``rkc``, whose steps are not held to 3 / the largest Hessian eigenvalue, see
+            :mod:`toyscope.train._rkc`).
         t1: final flow time; gtol: max-abs gradient at which the flow stops;
         max_steps: solver step budget; rtol, atol: PID step-size controller tolerances.
 
@@ -116,7 +120,9 @@ def _flow_result(out) -> FlowResult:
 
 
 def _flow_program(loss, *, solver: str, t1: float, max_steps: int, rtol: float, atol: float, save_times):
-    """``flow_one(params, args, gtol)`` for one member: the diffrax solve behind both builders."""
+    """``flow_one(params, args, gtol)`` for one member: the diffrax (or RKC2) solve behind both builders."""
+    if solver == "rkc":
+        return rkc_flow_program(loss, t1=t1, max_steps=max_steps, rtol=rtol, atol=atol, save_times=save_times)
     import diffrax  # here, not at import: diffrax costs about 0.7 s to import
 
     grad = jax.grad(loss)
