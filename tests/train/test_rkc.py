@@ -114,3 +114,18 @@ def test_rkc_is_a_named_solver_and_unknown_names_list_it():
     assert "rkc" in train.SOLVERS
     with pytest.raises(ValueError, match="rkc"):
         train.make_flow_stage(lambda x, _: jnp.sum(x ** 2), solver="rk45")
+
+
+def test_rkc_stops_at_the_evaluations_of_max_steps_tsit5_steps():
+    # a stage of max_steps = 50 may spend 300 gradient evaluations (the 61 of the first spectral-radius
+    # estimate included): on the stiff problem its steps hold several stages each, so it stops on
+    # evaluations, short of both t1 and its 50 steps
+    loss, args, x0, exact, _, _ = _stiff_problem(saddle=False)
+    short = train.make_flow_stage(loss, solver="rkc", rtol=1e-8, atol=1e-10, max_steps=50, t1=1e4)
+    result = short(jnp.asarray(x0)[None], args, jnp.asarray([1e-30]))
+    assert 0 < result.n_steps[0] < 50 and 0 < result.final_time[0] < 1e4 and not result.reached_gtol[0]
+    # the point it stopped at is on the exact trajectory at the time it reached
+    t = float(result.final_time[0])
+    np.testing.assert_allclose(np.asarray(result.params)[0], exact(t), rtol=1e-5, atol=1e-6)
+    longer = train.make_flow_stage(loss, solver="rkc", rtol=1e-8, atol=1e-10, max_steps=500, t1=1e4)
+    assert longer(jnp.asarray(x0)[None], args, jnp.asarray([1e-30])).final_time[0] > t

@@ -115,7 +115,8 @@ class FlowContinuation:
             there; on a k = 100 copy-average student it covered a flow time of 520 in 1.2 s
             where Tsit5 took 19,271 steps and 21 s, ending 2e-8 away), ``tsit5`` (stepping at
             that stability limit), or the implicit ``kvaerno5``/``kvaerno3``;
-        rtol, atol: its step-size controller tolerances; max_steps: step budget per stage;
+        rtol, atol: its step-size controller tolerances; max_steps: step budget per stage (for
+            ``rkc``: also at most the ``6 * max_steps`` gradient evaluations of that many Tsit5 steps);
         t1: flow time budget per stage; max_stages: stages per member before it is handed off
             anyway (counted in ``ConvergeRecord.negative_handoffs``); shrink: the target factor;
         stall_gtol: a gradient below this on a saddle means the flow sits on it (an escape step is

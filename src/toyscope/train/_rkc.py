@@ -84,14 +84,20 @@ def _chebyshev_step(field, y0, f0, tau, rho, max_stages: int):
     return jax.lax.fori_loop(2, stages + 1, stage, carry)[1], stages
 
 
+#: gradient evaluations of a Tsit5 step: an RKC2 flow of ``max_steps`` costs at most as much as Tsit5's
+TSIT5_EVALUATIONS = 6
+
+
 def rkc_flow_program(loss: Callable[[PyTree, Any], jax.Array], *, t1: float, max_steps: int, rtol: float,
-                     atol: float, save_times, max_stages: int = 300):
+                     atol: float, save_times, max_stages: int = 300, max_evaluations: int | None = None):
     r"""``flow_one(params, args, gtol)``: gradient flow of one member by RKC2, in the tuple layout of
     :mod:`toyscope.train._gradient_flow`'s programs.
 
     The flow stops once an accepted step ends where the max-abs gradient is below ``gtol``, at
-    ``t1``, or after ``max_steps`` attempted steps (accepted and rejected; a step holds up to
-    ``max_stages`` gradient evaluations). The loss curve holds, for each of ``save_times``, the loss
+    ``t1``, after ``max_steps`` attempted steps (accepted and rejected), or once it has spent
+    ``max_evaluations`` gradient evaluations (default ``6 * max_steps``, the cost of ``max_steps``
+    Tsit5 steps; a step holds up to ``max_stages`` + 1 of them, and a Hessian-vector product of the
+    power iteration counts 2), whichever comes first. The loss curve holds, for each of ``save_times``, the loss
     and time of the first accepted step at or after it (``inf`` where the flow stopped before).
 
     Returns:
@@ -99,6 +105,7 @@ def rkc_flow_program(loss: Callable[[PyTree, Any], jax.Array], *, t1: float, max
         n_steps, reached_gtol)``; write it for one member and ``vmap`` it.
     """
     save_times = jnp.asarray(save_times)
+    max_evaluations = TSIT5_EVALUATIONS * max_steps if max_evaluations is None else max_evaluations
 
     def flow_one(params, args, gtol):
         flat, unravel = ravel_pytree(params)
@@ -127,17 +134,17 @@ def rkc_flow_program(loss: Callable[[PyTree, Any], jax.Array], *, t1: float, max
         inf = jnp.full(save_times.shape, jnp.inf, dtype)
 
         def running(state):
-            y, f, value, tau, t, steps, vector, radius, done, times, losses = state
-            return (~done) & (steps < max_steps) & (t < t1)
+            y, f, value, tau, t, steps, evaluations, vector, radius, done, times, losses = state
+            return (~done) & (steps < max_steps) & (evaluations < max_evaluations) & (t < t1)
 
         def step(state):
-            y, f, value, tau, t, steps, vector, radius, done, times, losses = state
+            y, f, value, tau, t, steps, evaluations, vector, radius, done, times, losses = state
             vector, estimate = power_step(y, vector)
             radius = jnp.maximum(estimate, 0.9 * radius)  # the estimate is a lower bound: forget it slowly
             tau = jnp.minimum(tau, t1 - t)
             # no more than max_stages stages: shorten the step to their stability interval
             tau = jnp.minimum(tau, ((max_stages - 1.0) ** 2 - 1.0) / (1.54 * _RADIUS_SAFETY * jnp.maximum(radius, 1e-300)))
-            y_new, _ = _chebyshev_step(field, y, f, tau, _RADIUS_SAFETY * radius, max_stages)
+            y_new, stages = _chebyshev_step(field, y, f, tau, _RADIUS_SAFETY * radius, max_stages)
             value_new, f_new = value_and_field(y_new)
             estimate_error = (12.0 * (y - y_new) + 6.0 * tau * (f + f_new)) / 15.0
             scale = atol + rtol * jnp.maximum(jnp.abs(y), jnp.abs(y_new))
@@ -152,11 +159,13 @@ def rkc_flow_program(loss: Callable[[PyTree, Any], jax.Array], *, t1: float, max
             y, f, value = (jnp.where(accept, y_new, y), jnp.where(accept, f_new, f), jnp.where(accept, value_new, value))
             t = jnp.where(accept, t_new, t)
             done = accept & (jnp.max(jnp.abs(f_new)) < gtol)
-            return y, f, value, tau * factor, t, steps + 1, vector, radius, done, times, losses
+            evaluations = evaluations + stages + 2  # stages - 1 in the step, its end point, one power HVP
+            return y, f, value, tau * factor, t, steps + 1, evaluations, vector, radius, done, times, losses
 
-        state = (flat, f0, value0, tau0, jnp.zeros((), dtype), jnp.zeros((), jnp.int32), vector, radius,
+        state = (flat, f0, value0, tau0, jnp.zeros((), dtype), jnp.zeros((), jnp.int32),
+                 jnp.asarray(1 + 2 * _FIRST_POWER_ITERATIONS, jnp.int32), vector, radius,
                  jnp.max(jnp.abs(f0)) < gtol, inf, inf)
-        y, f, value, _, t, steps, *_, done, times, losses = jax.lax.while_loop(running, step, state)
+        y, f, value, _, t, steps, _, _, _, done, times, losses = jax.lax.while_loop(running, step, state)
         return unravel(y), times, losses, t, value, jnp.max(jnp.abs(f)), steps, done
 
     return flow_one
