@@ -703,7 +703,7 @@ def _deviations(converge: ConvergeOptions, *, k: int, n_seeds: int, activation: 
         Deviation("optimiser", "gradient flow with MLPGradientFlow.jl (Julia, adaptive ODE + Newton)",
                   f"diffrax {converge.flow.solver} flow until max-abs grad < {converge.flow.gtol:g} or "
                   f"{converge.flow.max_steps} steps; where the Hessian there is not positive definite, the flow "
-                  f"continues ({converge.continuation.solver}, rtol {converge.continuation.rtol:g}, stages to a tenth "
+                  f"continues ({train.SOLVERS[converge.continuation.solver]}, rtol {converge.continuation.rtol:g}, stages to a tenth "
                   f"of the gradient, up to {converge.continuation.max_stages}) until it stops in a minimum's basin; "
                   f"only then damped Newton (exact Hessian) with a scipy trust region as fallback, to "
                   f"{converge.refinement.gtol:g}",

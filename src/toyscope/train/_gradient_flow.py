@@ -28,7 +28,8 @@ class FlowResult(NamedTuple):
 
     Attributes:
         params: final parameters.
-        times: ``(E, n_saves)`` save times (``inf`` after the member stopped).
+        times: ``(E, n_saves)`` save times (``inf`` after the member stopped; for ``rkc`` the time of the
+            first accepted step at or after each save time, where the loss was taken).
         losses: ``(E, n_saves)`` loss at the save times (``inf`` after the member stopped).
         final_time, final_loss, grad_max: ``(E,)`` time reached, loss and max-abs gradient there.
         n_steps: ``(E,)`` solver steps taken (accepted and rejected).
