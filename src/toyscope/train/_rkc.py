@@ -143,7 +143,8 @@ def rkc_flow_program(loss: Callable[[PyTree, Any], jax.Array], *, t1: float, max
             radius = jnp.maximum(estimate, 0.9 * radius)  # the estimate is a lower bound: forget it slowly
             tau = jnp.minimum(tau, t1 - t)
             # no more than max_stages stages: shorten the step to their stability interval
-            tau = jnp.minimum(tau, ((max_stages - 1.0) ** 2 - 1.0) / (1.54 * _RADIUS_SAFETY * jnp.maximum(radius, 1e-300)))
+            longest = ((max_stages - 1.0) ** 2 - 1.0) / (1.54 * _RADIUS_SAFETY * jnp.maximum(radius, 1e-300))
+            tau = jnp.minimum(tau, longest)
             y_new, stages = _chebyshev_step(field, y, f, tau, _RADIUS_SAFETY * radius, max_stages)
             value_new, f_new = value_and_field(y_new)
             estimate_error = (12.0 * (y - y_new) + 6.0 * tau * (f + f_new)) / 15.0
@@ -156,7 +157,8 @@ def rkc_flow_program(loss: Callable[[PyTree, Any], jax.Array], *, t1: float, max
             newly_saved = accept & (save_times <= t_new) & ~jnp.isfinite(times)
             times = jnp.where(newly_saved, t_new, times)
             losses = jnp.where(newly_saved, value_new, losses)
-            y, f, value = (jnp.where(accept, y_new, y), jnp.where(accept, f_new, f), jnp.where(accept, value_new, value))
+            y, f = jnp.where(accept, y_new, y), jnp.where(accept, f_new, f)
+            value = jnp.where(accept, value_new, value)
             t = jnp.where(accept, t_new, t)
             done = accept & (jnp.max(jnp.abs(f_new)) < gtol)
             evaluations = evaluations + stages + 2  # stages - 1 in the step, its end point, one power HVP
