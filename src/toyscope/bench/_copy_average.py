@@ -1,7 +1,7 @@
 """Benchmark ``copy-average``: converge one k = 100, n = 46 erf student to max-abs gradient 1e-10.
 
 toyscope's figure is the wall time of :func:`toyscope.train.converge` (diffrax Tsit5
-gradient flow, continued in stages past saddles before any hand-off, trust-region Newton-CG on
+gradient flow, continued past saddles by RKC2 stages before any hand-off, trust-region Newton-CG on
 Hessian-vector products, Lanczos for the smallest Hessian eigenvalue), split into flow,
 refinement and eigenvalue work, with the continuation stages run and the hand-offs made at a
 negative eigenvalue (the stage budget spent). In the same process it
