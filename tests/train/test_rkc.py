@@ -56,7 +56,7 @@ def test_rkc_follows_the_exact_stiff_flow_through_a_saddle(rtol, tolerance):
     assert np.sign(q[:, 0] @ x) == np.sign(q[:, 0] @ exact(t1))
 
 
-def test_rkc_with_tighter_tolerance_is_closer_second_order_step():
+def test_rkc_one_step_error_falls_like_tau_cubed():
     # one step on a linear problem: the error of RKC2 falls like tau^3 (local order 2)
     loss, args, x0, _, q, eigenvalues = _stiff_problem(saddle=False)
     matrix = np.asarray(args[0][0])
