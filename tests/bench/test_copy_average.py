@@ -21,12 +21,14 @@ def test_the_record_of_a_tiny_convergence():
         assert math.isfinite(record[key]) and record[key] > 0, key
     # the value is the wall time of the whole convergence, which holds its three timed parts
     assert record["flow_s"] + record["refine_s"] + record["eigen_s"] <= record["value"] * (1 + 1e-6)
-    assert record["ratio_name"] == "flow s/step over plain GD s/step"
+    assert record["ratio_name"] == "flow s per gradient evaluation over plain GD s per step (one gradient)"
     assert math.isfinite(record["baseline"]) and record["baseline"] >= 0  # plain GD's max-abs gradient
     assert record["baseline_name"].startswith("jit(scan) GD, step ")
     # the student reached a true minimum: gradient below gtol, positive curvature, the copy-average optimum
     assert record["grad_max"] < 1e-10 and record["min_eigenvalue"] > 0 and record["note"] == ""
     assert record["flow_grad_max"] < 1e-2 and record["flow_steps"] > 0
+    # no stage ran, so the evaluations are the first Tsit5 flow's: 7 per step and 5 at its ends
+    assert record["flow_gradients"] == 7 * record["flow_steps"] + 5
     # one neuron against two teachers: the flow stops in the minimum's basin, so no stage and no hand-off
     # at a negative eigenvalue; the hand-off eigenvalue is the one Newton started from
     assert (record["flow_stages"], record["negative_handoffs"]) == (0, 0)

@@ -68,3 +68,45 @@ def test_flow_stops_at_gtol_on_the_exact_trajectory():
 def test_bad_flow_arguments_raise_one_line_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         train.make_gradient_flow(_quadratic, **kwargs)
+
+
+def _counting_loss():
+    """A stiff quadratic-plus-quartic loss whose backward pass bumps a counter: one call per gradient
+    evaluation (and one per Hessian-vector product, whose forward-mode pass runs it once)."""
+    calls = [0]
+
+    @jax.custom_vjp
+    def counted(x):
+        return x
+
+    def backward(_, g):
+        jax.debug.callback(lambda: calls.__setitem__(0, calls[0] + 1))
+        return (g,)
+
+    counted.defvjp(lambda x: (x, None), backward)
+
+    def loss(theta, _):
+        q = counted(theta)
+        return 0.5 * jnp.sum(jnp.array([1.0, 10.0, 100.0]) * q ** 2) + 0.1 * jnp.sum(q ** 4)
+
+    return loss, calls
+
+
+@pytest.mark.parametrize("solver", ["tsit5", "dopri5", "bosh3", "rkc"])
+@pytest.mark.parametrize("max_steps", [40, 150])
+def test_reported_gradient_evaluations_are_the_evaluations_made(solver, max_steps):
+    loss, calls = _counting_loss()
+    flow = train.make_gradient_flow(loss, solver=solver, max_steps=max_steps, gtol=1e-12, t1=1e3)
+    result = flow(jnp.ones((1, 3)), None)
+    jax.effects_barrier()
+    assert 0 < result.n_steps[0] <= max_steps
+    if solver == "rkc":  # a Hessian-vector product counts 2: 30 power iterations at the start, one per step
+        assert result.n_gradients[0] == calls[0] + 30 + result.n_steps[0]
+    else:
+        assert result.n_gradients[0] == calls[0]
+
+
+def test_implicit_solvers_report_no_gradient_count():
+    result = train.make_gradient_flow(lambda x, _: 0.5 * jnp.sum(x ** 2), solver="kvaerno3", max_steps=20)(
+        jnp.ones((1, 2)), None)
+    assert result.n_gradients[0] == -1 and result.n_steps[0] > 0

@@ -51,6 +51,8 @@ class ConvergeRecord(NamedTuple):
         handoff_eigenvalue: :math:`\lambda_{min}` where the flow last handed off to Newton.
         negative_handoffs: hand-offs to Newton made at :math:`\lambda_{min} < -` ``eig_tol``
             (the continuation or escape budget was spent); 0 when every hand-off was at a minimum's basin.
+        flow_gradients: gradient evaluations of all flows (:attr:`FlowResult.n_gradients`; the first
+            flow's batched evaluations are the member's own); -1 if a flow's solver does not report them.
     """
 
     x: np.ndarray
@@ -72,6 +74,7 @@ class ConvergeRecord(NamedTuple):
     flow_stages: int = 0
     handoff_eigenvalue: float | None = None
     negative_handoffs: int = 0
+    flow_gradients: int = -1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -277,7 +280,7 @@ def converge_members(loss: Callable[[PyTree, Any], jax.Array], params: PyTree, a
         for e in range(n_members):
             member = _Member(objective, stage, nets.ensemble_member(args, e),
                              np.flatnonzero(objective.ravel(nets.ensemble_member(free, e))), dense_limit,
-                             flow_s=batch_flow_s, steps=int(flowed.n_steps[e]))
+                             flow_s=batch_flow_s, steps=int(flowed.n_steps[e]), gradients=int(flowed.n_gradients[e]))
             x = objective.ravel(nets.ensemble_member(flowed.params, e))
             while True:
                 x, eigen = member.follow_flow(x, flow_gtol=flow_gtol, eig_tol=eig_tol, max_escapes=max_escapes,
@@ -299,7 +302,7 @@ def converge_members(loss: Callable[[PyTree, Any], jax.Array], params: PyTree, a
                 refined.x, refined.loss, refined.grad_max, end.value, bool(converged), member.escapes, member.steps,
                 float(flowed.grad_max[e]), refined.iterations, f"{refined.method}+{end.method}",
                 np.asarray(flowed.times[e]), np.asarray(flowed.losses[e]), member.flow_s, member.refine_s,
-                member.eigen_s, note, member.stages, eigen.value, member.negative_handoffs))
+                member.eigen_s, note, member.stages, eigen.value, member.negative_handoffs, member.gradients))
             bar.advance()
     return records
 
@@ -309,9 +312,10 @@ class _Member:
     counters and wall times, and the flow continuation up to a hand-off point."""
 
     def __init__(self, objective: FlatObjective, stage, args, free: np.ndarray, dense_limit: int, *,
-                 flow_s: float, steps: int):
+                 flow_s: float, steps: int, gradients: int):
         self.objective, self.stage, self.args, self.free, self.dense_limit = objective, stage, args, free, dense_limit
         self.flow_s, self.refine_s, self.eigen_s, self.steps = flow_s, 0.0, 0.0, steps
+        self.gradients = gradients
         self.escapes = self.stages = self.negative_handoffs = 0
 
     def eigen(self, x: np.ndarray):
@@ -335,6 +339,8 @@ class _Member:
         jax.block_until_ready(out.params)
         self.flow_s += time.perf_counter() - t0
         self.steps += int(out.n_steps[0])
+        spent = int(out.n_gradients[0])
+        self.gradients = -1 if min(spent, self.gradients) < 0 else self.gradients + spent
         self.stages += 1
         return self.objective.ravel(nets.ensemble_member(out.params, 0))
 

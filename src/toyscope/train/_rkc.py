@@ -102,7 +102,8 @@ def rkc_flow_program(loss: Callable[[PyTree, Any], jax.Array], *, t1: float, max
 
     Returns:
         ``flow_one(params, args, gtol) -> (params, times, losses, final_time, final_loss, grad_max,
-        n_steps, reached_gtol)``; write it for one member and ``vmap`` it.
+        n_steps, reached_gtol, n_gradients)``; write it for one member and ``vmap`` it (``n_gradients``:
+        the evaluations spent, a Hessian-vector product counting 2).
     """
     save_times = jnp.asarray(save_times)
     max_evaluations = TSIT5_EVALUATIONS * max_steps if max_evaluations is None else max_evaluations
@@ -167,7 +168,7 @@ def rkc_flow_program(loss: Callable[[PyTree, Any], jax.Array], *, t1: float, max
         state = (flat, f0, value0, tau0, jnp.zeros((), dtype), jnp.zeros((), jnp.int32),
                  jnp.asarray(1 + 2 * _FIRST_POWER_ITERATIONS, jnp.int32), vector, radius,
                  jnp.max(jnp.abs(f0)) < gtol, inf, inf)
-        y, f, value, _, t, steps, _, _, _, done, times, losses = jax.lax.while_loop(running, step, state)
-        return unravel(y), times, losses, t, value, jnp.max(jnp.abs(f)), steps, done
+        y, f, value, _, t, steps, evaluations, _, _, done, times, losses = jax.lax.while_loop(running, step, state)
+        return unravel(y), times, losses, t, value, jnp.max(jnp.abs(f)), steps, done, evaluations
 
     return flow_one
