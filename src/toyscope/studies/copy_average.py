@@ -55,9 +55,9 @@ class CopyAverageConfig(StudyConfig):
     ``default`` (k = 20, 3 seeds) under 10 min; ``seeds10`` (k = 20, 10 seeds, 200 students)
     about 30 min; ``relu`` (k = 20, 10 seeds) measured 22 min at load 8-14 (845 s CPU), about 15 min
     alone, plus under a minute for the ReLU theory section; ``k50`` (10 seeds x 20 widths) not
-    measured, about 1-3 h; ``k100`` (10 seeds x 20 widths) about 3-4 h with ``--executor process
-    --workers 2`` (58-245 s per student measured at k = 100 under the issue-19 rule with RKC2
-    continuation, two cells side by side), twice that in one process; ``k200`` (10 seeds x 20
+    measured, about 1-3 h; ``k100`` (10 seeds x 20 widths) about 4-5 h with ``--executor process
+    --workers 2`` (58-548 s per student measured at k = 100 under the issue-19 rule with RKC2
+    continuation, 3,311 s for one student of every width), twice that in one process; ``k200`` (10 seeds x 20
     widths, 500-1300 s per student before the rule) 1-3 days; ``gamma-vs-k`` all four: the sum."""
 
     # one-line descriptions of the keys (``toyscope config copy-average``)
