@@ -41,8 +41,8 @@ class FlowResult(NamedTuple):
         n_steps: ``(E,)`` solver steps taken (accepted and rejected).
         reached_gtol: ``(E,)`` whether the gradient event fired.
         n_gradients: ``(E,)`` gradient evaluations spent (a Hessian-vector product counts 2): counted by
-            ``rkc``, from the tableau for ``tsit5``, ``dopri5`` and ``bosh3``; -1 for the others (the
-            implicit solvers' Newton iterations are not reported by diffrax).
+            ``rkc``, from the tableau for ``tsit5``, ``dopri5`` and ``bosh3``; -1 for ``dopri8`` (not
+            counted) and the implicit solvers (diffrax does not report their Newton iterations).
     """
 
     params: PyTree
