@@ -22,8 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from toyscope import analysis, theory, viz
-
-PAPER_GAMMAS = {"gamma1": 0.46, "gamma2": 0.6, "gamma3": 0.75}  # the paper's readings (k <= 100)
+from toyscope.studies.copy_average import PAPER_GAMMAS  # the paper's readings (k <= 100)
 
 
 def _fail(message: str):
