@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -140,6 +142,32 @@ def test_escape_from_a_saddle_the_flow_sits_on_goes_the_way_the_flow_drifts():
     start = jnp.array([[0.0, _saddle_y() + 1e-12]])
     (record,) = train.converge(_tilted_double_well, start, jnp.zeros(1), flow=train.GradientFlow(gtol=1e-3))
     assert record.converged and record.saddle_escapes == 1 and record.x[1] > 0.9
+
+
+def test_first_flow_one_member_at_a_time_equals_a_loop_of_single_member_runs():
+    # three starts of the tilted double well (either side of the saddle, and off it in x); members
+    # flowed alone (rkc's default) must each equal converge on that member by itself, and for Tsit5
+    # the batched program (each member keeps its own step size under vmap) must equal both
+    starts = jnp.array([[0.5, 0.6], [-0.3, -0.4], [1.0, _saddle_y() + 1e-3]])
+    for solver in ("rkc", "tsit5"):
+        flow = train.GradientFlow(solver=solver, gtol=1e-4, rtol=1e-9, atol=1e-11)
+        assert flow.batched is None
+        together = train.converge(_tilted_double_well, starts, jnp.zeros(3), flow=flow)
+        alone = [train.converge(_tilted_double_well, starts[e:e + 1], jnp.zeros(1), flow=flow)[0] for e in range(3)]
+        for record, single in zip(together, alone):
+            np.testing.assert_array_equal(record.x, single.x)
+            assert record.flow_steps == single.flow_steps and record.flow_gradients == single.flow_gradients
+            assert record.converged and record.flow_s > 0
+        if solver == "tsit5":
+            alone_flag = train.converge(_tilted_double_well, starts, jnp.zeros(3),
+                                        flow=dataclasses.replace(flow, batched=False))
+            for record, single in zip(together, alone_flag):
+                np.testing.assert_allclose(record.x, single.x, rtol=0, atol=1e-12)
+                assert record.flow_steps == single.flow_steps
+        # both minima are reached, each on its own side of the saddle
+        assert [r.x[1] > 0 for r in together] == [True, False, True]
+    with pytest.raises(ValueError, match="batched"):
+        train.GradientFlow(batched="yes")
 
 
 def test_flow_continuation_rejects_bad_options():
