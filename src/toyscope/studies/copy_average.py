@@ -51,14 +51,15 @@ class CopyAverageConfig(StudyConfig):
     open question); each cell is a full ``copy-average`` run folder.
 
     Expected wall times (2 shared cores; measured where said, else extrapolated from the
-    per-student times measured at k = 20 and k = 100, see docs/results/copy-average.md):
-    ``default`` (k = 20, 3 seeds) under 10 min; ``seeds10`` (k = 20, 10 seeds, 200 students)
-    about 30 min; ``relu`` (k = 20, 10 seeds) measured 22 min at load 8-14 (845 s CPU), about 15 min
-    alone, plus under a minute for the ReLU theory section; ``k50`` (10 seeds x 20 widths) not
-    measured, about 1-3 h; ``k100`` (10 seeds x 20 widths) about 4-5 h with ``--executor process
-    --workers 2`` (58-548 s per student measured at k = 100 under the issue-19 rule with RKC2
-    continuation, 3,311 s for one student of every width), twice that in one process; ``k200`` (10 seeds x 20
-    widths, 500-1300 s per student before the rule) 1-3 days; ``gamma-vs-k`` all four: the sum."""
+    per-student times measured at k = 20 and k = 100 with the RKC2 first flow, see
+    docs/results/copy-average.md): ``default`` (k = 20, 10 seeds, 200 students) measured 6 min 48 s
+    on one core (385 s CPU), about 4-5 min on two; ``seeds3`` (k = 20, 3 seeds) measured 83 s;
+    ``relu`` (k = 20, 10 seeds) measured 22 min with the earlier Tsit5 first flow (845 s CPU at load
+    8-14), plus under a minute for the ReLU theory section; ``k50`` (10 seeds x 20 widths) not
+    measured, about 30-60 min; ``k100`` (10 seeds x 20 widths) about 3 h with ``--executor process
+    --workers 2`` (3 seeds: 6,067 s of cell time, 20-500 s per student, 67 min wall), twice that in
+    one process; ``k200`` (10 seeds x 20 widths, 470-3,400 s per student measured at 3 widths with the
+    Tsit5 first flow) 1-3 days; ``gamma-vs-k`` all four: the sum."""
 
     # one-line descriptions of the keys (``toyscope config copy-average``)
     FIELD_DOCS: ClassVar[dict[str, str]] = {
@@ -77,7 +78,8 @@ class CopyAverageConfig(StudyConfig):
         "n_seeds": "initialisations per width, vmapped (>= 1)",
         "activation": "activation of teacher and students",
         "allow_wider_students": "allow student widths n > k",
-        "flow_solver": "diffrax solver of the gradient-flow stage",
+        "flow_solver": "ODE solver of the gradient-flow stage (rkc: stabilised explicit RKC2, one student at a time; "
+                       "the diffrax ones batch all students in one program)",
         "flow_gtol": "gradient-flow stage stops at this max-abs gradient (> 0)",
         "flow_max_steps": "most solver steps of the gradient-flow stage",
         "flow_rtol": "relative tolerance of the flow solver",
@@ -97,10 +99,10 @@ class CopyAverageConfig(StudyConfig):
     k: int = 20
     d: int | None = None
     n_values: list[int] | None = None
-    n_seeds: int = 3
+    n_seeds: int = 10
     activation: Literal["erf", "relu"] = "erf"
     allow_wider_students: bool = False
-    flow_solver: Literal["tsit5", "dopri5", "dopri8", "bosh3", "kvaerno3", "kvaerno5"] = "tsit5"
+    flow_solver: Literal["rkc", "tsit5", "dopri5", "dopri8", "bosh3", "kvaerno3", "kvaerno5"] = "rkc"
     flow_gtol: float = 1e-4
     flow_max_steps: int = 20_000
     flow_rtol: float = 1e-7
@@ -136,7 +138,7 @@ class CopyAverageConfig(StudyConfig):
     PRESETS = {
         "default": {},
         "smoke": {"k": 5, "n_values": [2, 4], "n_seeds": 1, "flow_max_steps": 2000},
-        "seeds10": {"n_seeds": 10},
+        "seeds3": {"n_seeds": 3},
         "relu": {"activation": "relu", "n_seeds": 10},
         "k50": {"k": 50, "width_grid": 20, "n_seeds": 10, "widths_per_cell": 4},
         "k100": {"k": 100, "width_grid": 20, "n_seeds": 10, "widths_per_cell": 2},
@@ -459,14 +461,19 @@ def _student_row(n: int, seed: int, record, student: theory.StudentClass, *, k: 
 
 
 def _rows_from_cells(ctx, base_values: dict, widths: list[int], *, widths_per_cell: int, cells_dir: str | None):
-    """Run the widths in groups of ``widths_per_cell`` through the sweep runner: their rows, summed
-    tolerance sensitivity and the number of groups."""
+    """Run the widths in groups of ``widths_per_cell`` through the sweep runner: their rows (by n,
+    then seed), summed tolerance sensitivity and the number of groups.
+
+    The widest group is handed out first: wider students cost more (at k = 100 the n = 85-100 cell
+    took 2,414 s against 508-1,603 s for the others), and a pool of workers that starts with the
+    dearest cells ends sooner. A cell's draws depend only on its own widths, so the order changes
+    no result."""
     groups = [widths[i:i + widths_per_cell] for i in range(0, len(widths), widths_per_cell)]
-    cells = ctx.sweep("copy-average", base_values, {"n_values": groups}, cells_dir)
+    cells = ctx.sweep("copy-average", base_values, {"n_values": groups[::-1]}, cells_dir)
     for _, summary in cells:  # the stated share of diverged students is 0: a diverged group fails the run
         if summary.get("diverged"):
             raise train.TrainingDiverged(summary["divergence"])
-    rows = [row for _, summary in cells for row in summary["runs"]]
+    rows = sorted((row for _, summary in cells for row in summary["runs"]), key=lambda row: (row["n"], row["seed"]))
     sensitivity = theory.merge_tolerance_sensitivity([summary["tolerance_sensitivity"] for _, summary in cells])
     return rows, sensitivity, len(groups)
 
@@ -703,8 +710,9 @@ def _deviations(converge: ConvergeOptions, *, k: int, n_seeds: int, activation: 
                       "so the fitted crossing means nothing; compare the per-width losses instead")]
     return relu * (activation == "relu") + [
         Deviation("optimiser", "gradient flow with MLPGradientFlow.jl (Julia, adaptive ODE + Newton)",
-                  f"diffrax {converge.flow.solver} flow until max-abs grad < {converge.flow.gtol:g} or "
-                  f"{converge.flow.max_steps} steps; where the Hessian there is not positive definite, the flow "
+                  f"{train.SOLVERS[converge.flow.solver]} flow until max-abs grad < {converge.flow.gtol:g} or "
+                  f"{converge.flow.max_steps} steps"
+                  f"{' (or the gradients of that many Tsit5 steps), each student alone' if converge.flow.solver == 'rkc' else ''}; where the Hessian there is not positive definite, the flow "
                   f"continues ({train.SOLVERS[converge.continuation.solver]}, rtol {converge.continuation.rtol:g}, stages to a tenth "
                   f"of the gradient, up to {converge.continuation.max_stages}) until it stops in a minimum's basin; "
                   f"only then damped Newton (exact Hessian) with a scipy trust region as fallback, to "
