@@ -170,6 +170,46 @@ def test_first_flow_one_member_at_a_time_equals_a_loop_of_single_member_runs():
         train.GradientFlow(batched="yes")
 
 
+def test_a_member_whose_hessian_is_not_finite_is_reported_not_converged_and_the_others_go_on():
+    # L = |p - c|^2 / 2 whose gradient p - c is exact but whose Hessian is NaN where p_0 < 0.2 (as a
+    # ReLU neuron's arc-cosine kernel is where its weights vanish): the member that flows there is
+    # reported, not converged, with a note; the other member (kept in p_0 > 0.2) converges as usual
+    c = jnp.array([0.0, 1.0])
+
+    @jax.custom_jvp
+    def gradient(p):
+        return p - c
+
+    @gradient.defjvp
+    def _(primals, tangents):
+        (p,), (t,) = primals, tangents
+        return gradient(p), jnp.where(p[0] < 0.2, jnp.nan, 1.0) * t
+
+    @jax.custom_jvp
+    def loss(p, _):
+        return 0.5 * jnp.sum((p - c) ** 2)
+
+    @loss.defjvp
+    def _(primals, tangents):
+        (p, a), (t, _) = primals, tangents
+        return loss(p, a), gradient(p) @ t
+
+    def loss_both(p, bound):
+        return loss(jnp.stack([jnp.maximum(p[0], bound), p[1]]), None) + 0.5 * jnp.minimum(p[0] - bound, 0.0) ** 2
+
+    starts = jnp.array([[1.0, 0.0], [1.0, 0.0]])
+    records = train.converge(loss_both, starts, jnp.array([-1.0, 0.5]), flow=train.GradientFlow(gtol=1e-6))
+    stuck, fine = records
+    assert not stuck.converged and "Hessian not finite" in stuck.note and np.isnan(stuck.min_eigenvalue)
+    assert stuck.x[0] < 0.2 and np.isfinite(stuck.loss)
+    assert fine.converged and fine.note == "" and fine.min_eigenvalue == pytest.approx(1.0)
+    np.testing.assert_allclose(fine.x, [0.5, 1.0], atol=1e-8)
+    objective = train.FlatObjective(loss_both, jnp.zeros(2))
+    for dense_limit in (2000, 1):
+        eigen = train.smallest_hessian_eigen(objective, np.array([0.1, 0.0]), jnp.asarray(-1.0), dense_limit=dense_limit)
+        assert np.isnan(eigen.value) and "not finite" in eigen.method and not eigen.vector.any()
+
+
 def test_flow_continuation_rejects_bad_options():
     with pytest.raises(ValueError, match="shrink"):
         train.FlowContinuation(shrink=1.0)

@@ -30,7 +30,7 @@ from .. import nets
 from .._progress import progress_bar
 from .._types import PyTree
 from ._gradient_flow import SOLVERS, FlowResult, make_flow_stage, make_gradient_flow
-from ._second_order import FlatObjective, refine_stationary, smallest_hessian_eigen
+from ._second_order import FlatObjective, RefineResult, refine_stationary, smallest_hessian_eigen
 
 
 class ConvergeRecord(NamedTuple):
@@ -310,19 +310,28 @@ def converge_members(loss: Callable[[PyTree, Any], jax.Array], params: PyTree, a
             while True:
                 x, eigen = member.follow_flow(x, flow_gtol=flow_gtol, eig_tol=eig_tol, max_escapes=max_escapes,
                                               escape_step=escape_step, continuation=continuation)
+                if not np.isfinite(eigen.value):  # no Newton step and no minimum check can be made here
+                    refined = RefineResult(x, float(objective.value(jnp.asarray(x), member.args)),
+                                           float(np.max(np.abs(member.gradient(x)[member.free]), initial=0.0)),
+                                           0, "none", "the Hessian is not finite")
+                    end = eigen
+                    break
                 t0 = time.perf_counter()
                 refined = refine_stationary(objective, x, member.args, free=member.free, gtol=gtol, dense_limit=dense_limit)
                 member.refine_s += time.perf_counter() - t0
                 end = member.eigen(refined.x)
-                if end.value >= -eig_tol or member.escapes >= max_escapes:
+                if end.value >= -eig_tol or member.escapes >= max_escapes or not np.isfinite(end.value):
                     break
                 # Newton landed on a saddle: leave it on the side of the hand-off point (where the flow was)
                 member.escapes += 1
                 side = float((x - refined.x) @ end.vector)
                 x = refined.x + escape_step * (1.0 if side >= 0 else -1.0) * end.vector
             converged = refined.grad_max < gtol and end.value >= -eig_tol
-            note = "" if converged else (f"gradient {refined.grad_max:.2e} >= {gtol:g} ({refined.message})"
-                                         if refined.grad_max >= gtol else f"saddle after {member.escapes} escapes")
+            note = "" if converged else (
+                f"Hessian not finite at loss {refined.loss:.6g}, max-abs gradient {refined.grad_max:.2e} (e.g. a "
+                "neuron whose weights vanish): no minimum check" if not np.isfinite(end.value)
+                else f"gradient {refined.grad_max:.2e} >= {gtol:g} ({refined.message})" if refined.grad_max >= gtol
+                else f"saddle after {member.escapes} escapes")
             records.append(ConvergeRecord(
                 refined.x, refined.loss, refined.grad_max, end.value, bool(converged), member.escapes, member.steps,
                 float(flowed.grad_max[i]), refined.iterations, f"{refined.method}+{end.method}",
@@ -384,7 +393,7 @@ class _Member:
             grad = self.gradient(x)
             grad_max = float(np.max(np.abs(grad[self.free]))) if self.free.size else 0.0
             basin = eigen.value >= -eig_tol
-            if basin:
+            if basin or not np.isfinite(eigen.value):
                 return x, eigen
             stalled = not basin and grad_max < continuation.stall_gtol
             if self.stages >= continuation.max_stages or (stalled and self.escapes >= max_escapes):

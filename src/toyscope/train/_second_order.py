@@ -233,23 +233,40 @@ class SmallestEigen(NamedTuple):
 @_one_blas_thread
 def smallest_hessian_eigen(objective: FlatObjective, x: np.ndarray, args=None, *, free: np.ndarray | None = None,
                            dense_limit: int = 2000, tol: float = 1e-10) -> SmallestEigen:
-    """Smallest eigenvalue of the Hessian restricted to ``free``: dense ``eigh`` or Lanczos on HVPs."""
+    """Smallest eigenvalue of the Hessian restricted to ``free``: dense ``eigh`` or Lanczos on HVPs.
+
+    Where the Hessian is not finite (e.g. a ReLU neuron whose weights vanish: the arc-cosine
+    kernel's second derivative divides by their norm), the value is NaN, the vector zero and the
+    method ``"eigh"`` or ``"lanczos"`` with `` (Hessian not finite)`` appended.
+    """
     free = np.arange(objective.size) if free is None else np.asarray(free)
     vector = np.zeros(objective.size)
     if free.size <= dense_limit:
-        values, vectors = np.linalg.eigh(objective.dense_hessian(x, args, free))
+        hessian = objective.dense_hessian(x, args, free)
+        if not np.all(np.isfinite(hessian)):
+            return SmallestEigen(float("nan"), vector, "eigh (Hessian not finite)")
+        values, vectors = np.linalg.eigh(hessian)
         vector[free] = vectors[:, 0]
         return SmallestEigen(float(values[0]), vector, "eigh")
     xj = jnp.asarray(x)
 
     from scipy.sparse import linalg as sparse_linalg
 
+    class NotFinite(Exception):
+        pass
+
     def matvec(p):
         full = np.zeros(objective.size)
         full[free] = np.ravel(p)
-        return np.asarray(objective.hvp(xj, args, jnp.asarray(full)))[free]
+        product = np.asarray(objective.hvp(xj, args, jnp.asarray(full)))[free]
+        if not np.all(np.isfinite(product)):
+            raise NotFinite
+        return product
 
     operator = sparse_linalg.LinearOperator((free.size, free.size), matvec=matvec, dtype=np.float64)
-    values, vectors = sparse_linalg.eigsh(operator, k=1, which="SA", tol=tol, maxiter=20 * free.size)
+    try:
+        values, vectors = sparse_linalg.eigsh(operator, k=1, which="SA", tol=tol, maxiter=20 * free.size)
+    except NotFinite:
+        return SmallestEigen(float("nan"), vector, "lanczos (Hessian not finite)")
     vector[free] = vectors[:, 0]
     return SmallestEigen(float(values[0]), vector, "lanczos")
