@@ -65,6 +65,26 @@ def test_dense_hessian_and_smallest_eigenvalue_equal_the_analytic_hessian():
             np.testing.assert_allclose(sub @ eigen.vector[free], expected * eigen.vector[free], atol=1e-7)
 
 
+def test_an_eigendecomposition_that_lapack_cannot_converge_falls_back_to_mrrr(monkeypatch):
+    # numpy's eigh (syevd) is made to fail as it did on a ReLU student's finite Hessian; the smallest
+    # eigenpair must still be numpy's eigvalsh value (from scipy's syevr), for eigh's callers alike
+    rng = np.random.default_rng(2)
+    m = rng.normal(size=(6, 6))
+    a = (m + m.T) / 2
+    x = rng.normal(size=6)
+    expected = np.linalg.eigvalsh(a + np.diag(3 * x**2))[0]
+
+    def failing(_):
+        raise np.linalg.LinAlgError("Eigenvalues did not converge")
+
+    monkeypatch.setattr(np.linalg, "eigh", failing)
+    objective = train.FlatObjective(_quartic, jnp.zeros(6))
+    eigen = train.smallest_hessian_eigen(objective, x, jnp.asarray(a))
+    assert eigen.method == "eigh" and eigen.value == pytest.approx(expected, rel=1e-10)
+    refined = train.refine_stationary(objective, x, jnp.asarray(a), gtol=1e-10)  # indefinite: |H| Newton steps
+    assert refined.grad_max < 1e-10
+
+
 def test_bad_gtol_raises_one_line():
     objective = train.FlatObjective(_rosenbrock, jnp.zeros(2))
     with pytest.raises(ValueError, match=r"^gtol must be > 0, got 0.0$"):
