@@ -55,9 +55,9 @@ class CopyAverageConfig(StudyConfig):
     docs/results/copy-average.md): ``default`` (k = 20, 10 seeds, 200 students) measured 6 min 48 s
     on one core (385 s CPU), about 4-5 min on two; ``seeds3`` (k = 20, 3 seeds) measured 83 s;
     ``relu`` (k = 20, 10 seeds) measured 5 min on one core (22 min with the earlier Tsit5 first
-    flow); ``k50`` (10 seeds x 20 widths) measured 35 min on one core (2,028 s CPU); ``k100`` (10 seeds x 20 widths) about 3 h with ``--executor process
-    --workers 2`` (3 seeds: 6,067 s of cell time, 20-500 s per student, 67 min wall), twice that in
-    one process; ``k200`` (10 seeds x 20 widths, 470-3,400 s per student measured at 3 widths with the
+    flow); ``k50`` (10 seeds x 20 widths) measured 35 min on one core (2,028 s CPU); ``k100`` (10
+    seeds x 20 widths) about 3 h with ``--executor process --workers 2`` (3 seeds: 6,067 s of cell
+    time, 20-500 s per student, 67 min wall), twice that in one process; ``k200`` (10 seeds x 20 widths, 470-3,400 s per student measured at 3 widths with the
     Tsit5 first flow) 1-3 days; ``gamma-vs-k`` all four: the sum."""
 
     # one-line descriptions of the keys (``toyscope config copy-average``)

@@ -2,7 +2,8 @@ r"""Converge an ensemble to stationary points (true local minima): gradient flow
 refinement, saddle escapes, behind one function, :func:`converge`.
 
 For every member: (1) gradient flow (:func:`make_gradient_flow`, all members at once under
-``vmap``, or one at a time: :attr:`GradientFlow.batched`) until the max-abs gradient is below ``flow_gtol`` or the step budget is spent;
+``vmap``, or one at a time: :attr:`GradientFlow.batched`) until the max-abs gradient is below
+``flow_gtol`` or the step budget is spent;
 (2) the hand-off check: Newton may take over only where the smallest Hessian eigenvalue
 :math:`\lambda_{min}` (:func:`smallest_hessian_eigen`) is :math:`\ge -` ``eig_tol``; elsewhere
 the flow goes on (:class:`FlowContinuation`: in stages, each until the gradient falls to a tenth
@@ -39,7 +40,8 @@ class ConvergeRecord(NamedTuple):
     Attributes:
         x: ``(P,)`` the full flat parameter vector (float64; ``FlatObjective.unravel`` restores the pytree).
         loss, grad_max: the loss and the max-abs gradient on the free coordinates at ``x``.
-        min_eigenvalue: smallest Hessian eigenvalue on the free coordinates.
+        min_eigenvalue: smallest Hessian eigenvalue on the free coordinates (NaN where the Hessian is
+            not finite: then no Newton step is taken and ``note`` says so).
         converged: ``grad_max < gtol`` and ``min_eigenvalue >= -eig_tol``.
         saddle_escapes: escapes taken; flow_steps: solver steps of all flows; flow_grad_max: max-abs
             gradient where the first flow stopped; newton_iterations: refinement iterations.
