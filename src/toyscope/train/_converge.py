@@ -297,7 +297,7 @@ def converge_members(loss: Callable[[PyTree, Any], jax.Array], params: PyTree, a
         if flow_batched:
             return batch, e, batch_flow_s
         start = time.perf_counter()
-        alone = flow(*(jax.tree_util.tree_map(lambda leaf: leaf[e:e + 1], tree) for tree in (params, args)))
+        alone = flow(nets.ensemble_member(params, slice(e, e + 1)), nets.ensemble_member(args, slice(e, e + 1)))
         jax.block_until_ready(alone.params)
         return alone, 0, time.perf_counter() - start
 

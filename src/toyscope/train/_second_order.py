@@ -38,6 +38,10 @@ def _one_blas_thread(function):
     return wrapped
 
 
+class _HessianNotFinite(Exception):
+    """A Hessian-vector product was not finite (ends Lanczos in :func:`smallest_hessian_eigen`)."""
+
+
 def _symmetric_eigh(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (ascending) and eigenvectors of a finite symmetric matrix: ``numpy.linalg.eigh``
     (LAPACK's divide and conquer, ``syevd``), and where that fails to converge, scipy's MRRR
@@ -265,21 +269,18 @@ def smallest_hessian_eigen(objective: FlatObjective, x: np.ndarray, args=None, *
 
     from scipy.sparse import linalg as sparse_linalg
 
-    class NotFinite(Exception):
-        pass
-
     def matvec(p):
         full = np.zeros(objective.size)
         full[free] = np.ravel(p)
         product = np.asarray(objective.hvp(xj, args, jnp.asarray(full)))[free]
         if not np.all(np.isfinite(product)):
-            raise NotFinite
+            raise _HessianNotFinite
         return product
 
     operator = sparse_linalg.LinearOperator((free.size, free.size), matvec=matvec, dtype=np.float64)
     try:
         values, vectors = sparse_linalg.eigsh(operator, k=1, which="SA", tol=tol, maxiter=20 * free.size)
-    except NotFinite:
+    except _HessianNotFinite:
         return SmallestEigen(float("nan"), vector, "lanczos (Hessian not finite)")
     vector[free] = vectors[:, 0]
     return SmallestEigen(float(values[0]), vector, "lanczos")
